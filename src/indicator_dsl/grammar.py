@@ -1,0 +1,37 @@
+"""Loading the Lark grammar once.
+
+The grammar ships inside the wheel (`indicator_dsl/grammars/indicator.lark`, forced in by
+hatch); a source checkout reads the top-level `grammars/` folder instead, so the two
+can never differ. The parser is built once per process behind `functools.cache` and
+Lark's own cache makes the next process start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark
+
+GRAMMAR_NAME = "indicator.lark"
+
+
+def grammar_text() -> str:
+    packaged = resources.files("indicator_dsl") / "grammars" / GRAMMAR_NAME
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parents[2] / "grammars" / GRAMMAR_NAME
+    return checkout.read_text(encoding="utf-8")
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )

@@ -1,0 +1,469 @@
+"""The abstract syntax tree.
+
+Frozen, slotted dataclasses. `span` is excluded from equality so that trees from
+different texts (a file and its formatted print) compare equal when they mean the
+same thing. Numbers keep their literal text so the printer can reproduce `95%`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .source import NO_SPAN, Span
+
+_node = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+def _span() -> Span:
+    return field(default=NO_SPAN, compare=False, repr=False)
+
+
+# ---------------------------------------------------------------- expressions
+
+
+@_node
+class Number:
+    value: Decimal
+    text: str
+    span: Span = _span()
+
+
+@_node
+class String:
+    value: str
+    span: Span = _span()
+
+
+@_node
+class DateLit:
+    value: datetime.date
+    span: Span = _span()
+
+
+@_node
+class Bool:
+    value: bool
+    span: Span = _span()
+
+
+@_node
+class NoneLit:
+    span: Span = _span()
+
+
+@_node
+class ListLit:
+    items: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@_node
+class Name:
+    name: str
+    span: Span = _span()
+
+
+@_node
+class Attribute:
+    obj: Expr
+    name: str
+    span: Span = _span()
+
+
+@_node
+class PeriodRef:
+    part: str
+    span: Span = _span()
+
+
+@_node
+class Unary:
+    op: str  # "-" or "not"
+    operand: Expr
+    span: Span = _span()
+
+
+@_node
+class Binary:
+    op: str  # + - * / == != < <= > >= and or in "not in" ??
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@_node
+class IsNone:
+    operand: Expr
+    negated: bool
+    span: Span = _span()
+
+
+@_node
+class IfExpr:
+    cond: Expr
+    then: Expr
+    else_: Expr
+    span: Span = _span()
+
+
+@_node
+class Call:
+    func: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@_node
+class Aggregate:
+    """`func(var in source where filter, value, by key)`; `value`/`by` as the function allows."""
+
+    func: str
+    var: str
+    source: Expr
+    where: Expr | None = None
+    value: Expr | None = None
+    by: Expr | None = None
+    span: Span = _span()
+
+
+Expr = (
+    Number | String | DateLit | Bool | NoneLit | ListLit | Name | Attribute | PeriodRef
+    | Unary | Binary | IsNone | IfExpr | Call | Aggregate
+)
+
+# ---------------------------------------------------------------- schema
+
+
+@_node
+class NamedType:
+    name: str
+    span: Span = _span()
+
+
+@_node
+class EnumType:
+    members: tuple[str, ...]
+    span: Span = _span()
+
+
+@_node
+class ListType:
+    item: TypeRef
+    span: Span = _span()
+
+
+@_node
+class OptionalType:
+    inner: TypeRef
+    span: Span = _span()
+
+
+TypeRef = NamedType | EnumType | ListType | OptionalType
+
+
+@_node
+class FieldDecl:
+    name: str
+    type: TypeRef
+    default: Expr | None = None
+    label: str | None = None
+    span: Span = _span()
+
+
+@_node
+class TypeDecl:
+    name: str
+    label: str | None
+    fields: tuple[FieldDecl, ...]
+    span: Span = _span()
+
+
+@_node
+class Import:
+    path: str
+    span: Span = _span()
+
+
+@_node
+class Schema:
+    name: str
+    label: str | None
+    imports: tuple[Import, ...]
+    types: tuple[TypeDecl, ...]
+    span: Span = _span()
+
+
+# ---------------------------------------------------------------- ruleset pieces
+
+
+@_node
+class Let:
+    name: str
+    expr: Expr
+    span: Span = _span()
+
+
+@_node
+class Points:
+    """`deduct|award AMOUNT [per E [up to C]] [when COND]`."""
+
+    kind: str  # "deduct" | "award"
+    amount: Expr
+    per: Expr | None = None
+    up_to: Expr | None = None
+    when: Expr | None = None
+    span: Span = _span()
+
+
+@_node
+class BandEntry:
+    kind: str  # "compare" | "equal" | "when" | "else"
+    score: Number
+    op: str | None = None
+    test: Expr | None = None
+    span: Span = _span()
+
+
+@_node
+class Bands:
+    subject: Expr | None
+    entries: tuple[BandEntry, ...]
+    span: Span = _span()
+
+
+@_node
+class ScoreFormula:
+    expr: Expr
+    span: Span = _span()
+
+
+@_node
+class Judged:
+    by: str | None = None
+    reason_required: bool = False
+    span: Span = _span()
+
+
+Clause = Points | Bands | ScoreFormula | Judged
+
+
+@_node
+class Indicator:
+    name: str
+    label: str | None
+    max: Number
+    uncapped: bool = False
+    applies: Expr | None = None
+    lets: tuple[Let, ...] = ()
+    clauses: tuple[Clause, ...] = ()
+    span: Span = _span()
+
+
+@_node
+class Dimension:
+    name: str
+    label: str | None
+    max: Number
+    weight: Number | None = None
+    items: tuple[Indicator | Let, ...] = ()
+    span: Span = _span()
+
+
+@_node
+class BonusItem:
+    name: str
+    label: str | None
+    clause: Points
+    span: Span = _span()
+
+
+@_node
+class Bonus:
+    name: str | None
+    label: str | None
+    max: Number
+    items: tuple[BonusItem, ...]
+    span: Span = _span()
+
+
+@_node
+class Veto:
+    name: str
+    label: str | None
+    when: Expr
+    action: str  # "cap" | "force"
+    grade: str
+    span: Span = _span()
+
+
+@_node
+class Exempt:
+    name: str | None
+    label: str | None
+    when: Expr
+    span: Span = _span()
+
+
+@_node
+class Assign:
+    name: str
+    label: str | None
+    when: Expr
+    grade: str
+    span: Span = _span()
+
+
+@_node
+class Source:
+    name: str
+    label: str | None
+    weight: Number
+    value: Expr | None = None
+    span: Span = _span()
+
+
+@_node
+class Assess:
+    sources: tuple[Source, ...]
+    span: Span = _span()
+
+
+@_node
+class GradeRule:
+    name: str
+    label: str | None
+    when: Expr | None  # None means `otherwise`
+    span: Span = _span()
+
+
+@_node
+class Grades:
+    rules: tuple[GradeRule, ...]
+    span: Span = _span()
+
+
+@_node
+class Quota:
+    grade: str
+    direction: str  # "at most" | "at least"
+    share: Number
+    within: str | None = None
+    where: Expr | None = None
+    ties: str | None = None  # "demote" | "admit"; None is a check error
+    span: Span = _span()
+
+
+@_node
+class Outcome:
+    name: str
+    label: str | None
+    expr: Expr
+    span: Span = _span()
+
+
+@_node
+class RecordDecl:
+    type_name: str
+    span: Span = _span()
+
+
+@_node
+class PeriodDecl:
+    start: datetime.date
+    end: datetime.date
+    span: Span = _span()
+
+
+@_node
+class TotalDecl:
+    value: Number
+    span: Span = _span()
+
+
+@_node
+class PrecisionDecl:
+    places: int
+    span: Span = _span()
+
+
+@_node
+class RescaleDecl:
+    to: Number
+    span: Span = _span()
+
+
+@_node
+class ExtendDimension:
+    name: str
+    max: Number | None
+    indicators: tuple[Indicator, ...]
+    span: Span = _span()
+
+
+@_node
+class OverrideIndicator:
+    indicator: Indicator
+    span: Span = _span()
+
+
+@_node
+class RemoveIndicator:
+    name: str
+    reason: str | None
+    span: Span = _span()
+
+
+RulesetItem = (
+    RecordDecl | PeriodDecl | TotalDecl | PrecisionDecl | RescaleDecl | Let | Dimension | Bonus
+    | Veto | Exempt | Assign | Assess | Grades | Quota | Outcome | ExtendDimension
+    | OverrideIndicator | RemoveIndicator
+)
+
+
+@_node
+class Ruleset:
+    name: str
+    label: str | None
+    version: str | None
+    extends: str | None
+    imports: tuple[Import, ...]
+    items: tuple[RulesetItem, ...]
+    span: Span = _span()
+
+
+# ---------------------------------------------------------------- catalog
+
+
+@_node
+class RouteEntry:
+    value: str
+    target: str
+    span: Span = _span()
+
+
+@_node
+class RouteTable:
+    field: str
+    entries: tuple[RouteEntry, ...]
+    span: Span = _span()
+
+
+@_node
+class RouteWhen:
+    cond: Expr
+    target: str
+    span: Span = _span()
+
+
+@_node
+class Catalog:
+    name: str
+    label: str | None
+    imports: tuple[Import, ...]
+    items: tuple[RouteTable | RouteWhen | Quota, ...]
+    span: Span = _span()
+
+
+Module = Schema | Ruleset | Catalog
