@@ -1,0 +1,332 @@
+"""Diagnostics as text, JSON, SARIF 2.1.0 and GitHub Actions annotations.
+
+Pure functions: each takes `Diagnostic` values and returns a string; nothing here
+prints or reads files. Output keeps the order it is given (stages already report root
+causes first); `diagnostics.sort_key` is there for callers that want file order.
+Every non-empty result ends with a newline, so write it with `sys.stdout.write`.
+
+Text snippets are laid out in *display cells*, not characters: a CJK or full-width
+character takes two cells (`unicodedata.east_asian_width` 'W'/'F'), a combining mark
+none, and a tab advances to the next multiple of `TAB_WIDTH` cells. The tab is expanded
+in the shown line and the carets are computed from the same layout, so they always sit
+under the span.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
+
+from .diagnostics import CODES, Diagnostic, Severity
+from .source import SourceFile, Span
+
+TAB_WIDTH = 4
+TOOL_NAME = "indicator_dsl"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_BLUE = "\x1b[1;34m"
+_SEVERITY_COLOR = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m"}
+_REPLACEMENT = "\ufffd"
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def char_width(ch: str) -> int:
+    """Display cells of one character (not a tab): 2 for wide/full-width, 0 for combining marks."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Display cells of `text` laid out from column 0 (tabs expanded to stops of `TAB_WIDTH`)."""
+    return _layout(text)[1][-1]
+
+
+def _is_control(ch: str) -> bool:
+    # Control characters in a source line would move the cursor or start a terminal escape
+    # sequence; they are shown as U+FFFD, one cell wide.
+    return ch != "\t" and unicodedata.category(ch) == "Cc"
+
+
+def _layout(text: str) -> tuple[str, list[int]]:
+    """The line as displayed, and the display cell where each character starts.
+
+    The list has `len(text) + 1` entries; the last is the width of the whole line, so a
+    character range [i, j) covers cells [starts[i], starts[j]).
+    """
+    shown: list[str] = []
+    starts: list[int] = []
+    cell = 0
+    for ch in text:
+        starts.append(cell)
+        if ch == "\t":
+            width = TAB_WIDTH - cell % TAB_WIDTH
+            shown.append(" " * width)
+        elif _is_control(ch):
+            width = 1
+            shown.append(_REPLACEMENT)
+        else:
+            width = char_width(ch)
+            shown.append(ch)
+        cell += width
+    starts.append(cell)
+    return "".join(shown), starts
+
+
+def _underline(starts: list[int], span: Span) -> tuple[int, int]:
+    """(offset, caret count) in cells for `span` on its first line; at least one caret.
+
+    Columns are 1-based characters, `end_column` exclusive. A span that runs onto later
+    lines is underlined to the end of its first line; a column past the end of the line
+    (the end-of-file position) points just after the last character.
+    """
+    length = len(starts) - 1
+    first = min(max(span.column - 1, 0), length)
+    last = length if span.end_line > span.line else min(max(span.end_column - 1, first), length)
+    return starts[first], max(starts[last] - starts[first], 1)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    return f"{style}{text}{_RESET}" if color and text else text
+
+
+def _where(span: Span) -> str:
+    return str(span) if span.line >= 1 else span.path
+
+
+def _snippet(span: Span, source: SourceFile | None, style: str, color: bool) -> list[str]:
+    if source is None or span.line < 1 or span.line > source.line_count:
+        return []
+    shown, starts = _layout(source.line_text(span.line))
+    offset, carets = _underline(starts, span)
+    number = str(span.line)
+    gutter = _paint(f"  {number} |", _BLUE, color)
+    blank = _paint(" " * (len(number) + 2) + " |", _BLUE, color)
+    return [
+        f"{gutter} {shown}" if shown else gutter,
+        f"{blank} {' ' * offset}{_paint('^' * carets, style, color)}",
+    ]
+
+
+def _summary(diagnostics: Sequence[Diagnostic]) -> str:
+    errors = sum(1 for d in diagnostics if d.is_error)
+    warnings = len(diagnostics) - errors
+    parts = []
+    if errors:
+        parts.append(f"{errors} error" + ("s" if errors != 1 else ""))
+    if warnings:
+        parts.append(f"{warnings} warning" + ("s" if warnings != 1 else ""))
+    return ", ".join(parts)
+
+
+def render_text(diagnostics: Sequence[Diagnostic], sources: Mapping[str, SourceFile], *, color: bool = False) -> str:
+    """Compiler-style report: header, source line with carets, hint, docs pointer, notes; then a summary.
+
+    ```
+    rules/a.ind:3:18: error[E200]: unknown name `membrs`
+      3 |   deduct 10 when membrs > 3
+        |                  ^^^^^^
+      = hint: did you mean `members`?
+      = see docs/errors/E200.md
+      note: schema/branch.ind:14:3: `members` is declared here
+
+    1 error
+    ```
+
+    The snippet is left out when the file is not in `sources` or the line is not in it.
+    Returns "" for no diagnostics.
+    """
+    if not diagnostics:
+        return ""
+    blocks: list[str] = []
+    for diagnostic in diagnostics:
+        severity = diagnostic.severity
+        style = _SEVERITY_COLOR[severity]
+        span = diagnostic.span
+        label = _paint(f"{severity.value}[{diagnostic.code}]", style, color)
+        lines = [f"{_paint(_where(span) + ':', _BOLD, color)} {label}{_paint(': ' + diagnostic.message, _BOLD, color)}"]
+        lines.extend(_snippet(span, sources.get(span.path), style, color))
+        equals = _paint("=", _BLUE, color)
+        if diagnostic.hint:
+            lines.append(f"  {equals} hint: {diagnostic.hint}")
+        if diagnostic.code in CODES:
+            lines.append(f"  {equals} see {_docs_path(diagnostic.code)}")
+        lines.extend(f"  {_paint('note', _BOLD, color)}: {_where(r.span)}: {r.message}" for r in diagnostic.related)
+        blocks.append("\n".join(lines) + "\n")
+    blocks.append(_paint(_summary(diagnostics), _BOLD, color) + "\n")
+    return "\n".join(blocks)
+
+
+def _docs_path(code: str) -> str:
+    return f"docs/errors/{code}.md"
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _as_dict(diagnostic: Diagnostic) -> dict[str, object]:
+    span = diagnostic.span
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity.value,
+        "title": CODES.get(diagnostic.code, ""),
+        "message": diagnostic.message,
+        "file": span.path,
+        "line": span.line,
+        "column": span.column,
+        "end_line": span.end_line,
+        "end_column": span.end_column,
+        "hint": diagnostic.hint,
+        "related": [
+            {"file": r.span.path, "line": r.span.line, "column": r.span.column, "message": r.message}
+            for r in diagnostic.related
+        ],
+    }
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    """A JSON array, one object per diagnostic; non-ASCII text (Chinese names) stays readable."""
+    return json.dumps([_as_dict(d) for d in diagnostics], ensure_ascii=False, indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------- SARIF
+
+
+def artifact_uri(path: str) -> str:
+    """A SARIF `artifactLocation.uri` for a path: forward slashes, percent-encoded (RFC 3986).
+
+    Relative paths stay relative (code scanning resolves them against the repository root);
+    absolute paths become `file:` URIs.
+    """
+    posix = path.replace("\\", "/")
+    if _WINDOWS_DRIVE.match(posix):
+        return "file:///" + quote(posix, safe="/:")
+    if posix.startswith("/"):
+        return "file://" + quote(posix, safe="/")
+    return quote(posix, safe="/")
+
+
+def _physical(span: Span) -> dict[str, object]:
+    return {
+        "artifactLocation": {"uri": artifact_uri(span.path)},
+        "region": {
+            "startLine": span.line,
+            "startColumn": max(span.column, 1),
+            "endLine": max(span.end_line, span.line),
+            "endColumn": max(span.end_column, 1),
+        },
+    }
+
+
+def _full_message(diagnostic: Diagnostic) -> str:
+    return diagnostic.message + (f"\nhint: {diagnostic.hint}" if diagnostic.hint else "")
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic], *, tool_version: str) -> str:
+    """A SARIF 2.1.0 log with one run: one rule per code used, one result per diagnostic.
+
+    Columns are Unicode code points (`columnKind`), `endColumn` exclusive, as in `Span`.
+    Diagnostics without a position (line 0, e.g. `<builtin>`) get no location.
+    """
+    codes = sorted({d.code for d in diagnostics})
+    index = {code: i for i, code in enumerate(codes)}
+    rules = [
+        {
+            "id": code,
+            "shortDescription": {"text": CODES.get(code, code)},
+            "helpUri": _docs_path(code),
+        }
+        for code in codes
+    ]
+    results: list[dict[str, object]] = []
+    for diagnostic in diagnostics:
+        result: dict[str, object] = {
+            "ruleId": diagnostic.code,
+            "ruleIndex": index[diagnostic.code],
+            "level": diagnostic.severity.value,
+            "message": {"text": _full_message(diagnostic)},
+            "locations": [{"physicalLocation": _physical(diagnostic.span)}] if diagnostic.span.line >= 1 else [],
+        }
+        related = [
+            {"id": i, "physicalLocation": _physical(r.span), "message": {"text": r.message}}
+            for i, r in enumerate(diagnostic.related)
+            if r.span.line >= 1
+        ]
+        if related:
+            result["relatedLocations"] = related
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": TOOL_NAME, "version": tool_version, "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands (`::error file=…,line=…::message`), one per line.
+
+    GitHub takes columns only for single-line annotations, and its `endColumn` is the last
+    column *inside* the annotation (it defaults to `col`), so it is `Span.end_column - 1`.
+    Hint and related notes follow the message on their own lines (`%0A`).
+    """
+    out: list[str] = []
+    for diagnostic in diagnostics:
+        span = diagnostic.span
+        props: list[tuple[str, str]] = []
+        if span.line >= 1:
+            end_line = max(span.end_line, span.line)
+            props += [("file", span.path.replace("\\", "/")), ("line", str(span.line))]
+            if end_line == span.line:
+                column = max(span.column, 1)
+                props += [("col", str(column)), ("endLine", str(end_line))]
+                props.append(("endColumn", str(max(span.end_column - 1, column))))
+            else:
+                props.append(("endLine", str(end_line)))
+        title = f"{diagnostic.code} {CODES[diagnostic.code]}" if diagnostic.code in CODES else diagnostic.code
+        props.append(("title", title))
+        message = _full_message(diagnostic)
+        message += "".join(f"\nnote: {_where(r.span)}: {r.message}" for r in diagnostic.related)
+        rendered = ",".join(f"{key}={_escape_property(value)}" for key, value in props)
+        out.append(f"::{diagnostic.severity.value} {rendered}::{_escape_data(message)}\n")
+    return "".join(out)
+
+
+__all__ = [
+    "TAB_WIDTH",
+    "artifact_uri",
+    "char_width",
+    "display_width",
+    "render_github",
+    "render_json",
+    "render_sarif",
+    "render_text",
+]
