@@ -218,14 +218,13 @@ def artifact_uri(path: str) -> str:
 
 
 def _physical(span: Span) -> dict[str, object]:
+    # SARIF forbids a region that ends before it starts; a malformed span becomes empty instead.
+    column = max(span.column, 1)
+    end_line = max(span.end_line, span.line)
+    end_column = max(span.end_column, column if end_line == span.line else 1)
     return {
         "artifactLocation": {"uri": artifact_uri(span.path)},
-        "region": {
-            "startLine": span.line,
-            "startColumn": max(span.column, 1),
-            "endLine": max(span.end_line, span.line),
-            "endColumn": max(span.end_column, 1),
-        },
+        "region": {"startLine": span.line, "startColumn": column, "endLine": end_line, "endColumn": end_column},
     }
 
 

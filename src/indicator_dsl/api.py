@@ -1,0 +1,143 @@
+"""The Python API: `load()` a ruleset or catalog, then evaluate records.
+
+    rs = indicator_dsl.load("rulesets/party_gov.ind")
+    result = rs.evaluate(record_dict)            # one record, no quotas
+    batch = rs.evaluate_many(records)             # quotas, in input order
+
+Loading parses, resolves and checks; any error raises `RulesetError` with every
+diagnostic. Plans are compiled once per content hash and shared by later loads.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from .batch import Batch, run_batch
+from .catalog_runtime import Router
+from .compiler import compile_ruleset
+from .diagnostics import RulesetError
+from .engine import Engine, Pending
+from .interpreter import InterpretedBackend
+from .plan import Backend
+from .planner import build_plan, content_hash, namespace_for
+from .project import check_resolved, unique_sorted
+from .records import build_models
+from .resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .results import Result
+from .runtime import EXACT
+
+_ENGINES: dict[tuple[str, str], Engine] = {}
+
+
+def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
+    sha = content_hash(resolved)
+    key = (sha, backend)
+    if key not in _ENGINES:
+        assert resolved.record is not None
+        models = build_models(resolved.types, resolved.record.type_name)
+        names = namespace_for(resolved, models.fields)
+        fast: Backend
+        traced: Backend
+        if backend == "interpreted":
+            fast = traced = InterpretedBackend(resolved, names)
+        else:
+            fast = compile_ruleset(resolved, names, traced=False)
+            traced = compile_ruleset(resolved, names, traced=True)
+        plan = build_plan(resolved, names, sha)
+        _ENGINES[key] = Engine(plan, fast, traced, models)
+    return _ENGINES[key]
+
+
+def _resolve(source: str | Path) -> tuple[Resolver, Resolved | None]:
+    resolver = Resolver()
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(".ind")):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such ruleset file: {path}")
+        return resolver, resolver.resolve_path(path, str(path))
+    return resolver, resolver.resolve_text(str(source))
+
+
+def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
+    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter."""
+    resolver, resolved = _resolve(source)
+    try:
+        check_resolved(resolver, [resolved])
+    except RecursionError:
+        pass
+    errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
+    if errors or resolved is None:
+        raise RulesetError(errors or unique_sorted(resolver.diagnostics))
+    if isinstance(resolved, ResolvedRuleset):
+        return Ruleset(_engine(resolved, backend))
+    if isinstance(resolved, ResolvedCatalog):
+        engines = {name: _engine(r, backend) for name, r in resolved.rulesets.items()}
+        return Catalog(resolved, engines)
+    raise RulesetError([])  # a schema file: nothing to evaluate
+
+
+@dataclass(frozen=True, slots=True)
+class Ruleset:
+    engine: Engine
+
+    @property
+    def name(self) -> str:
+        return self.engine.plan.name
+
+    @property
+    def version(self) -> str | None:
+        return self.engine.plan.version
+
+    @property
+    def sha256(self) -> str:
+        return self.engine.plan.sha256
+
+    @property
+    def record_model(self) -> type[BaseModel]:
+        return self.engine.models.root
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.record_model.model_json_schema()
+
+    def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
+        """Score one record alone: grades without quotas (quotas need a batch)."""
+        with decimal.localcontext(EXACT):
+            return self.engine.finish(self.engine.score(record, sheets, trace=trace))
+
+    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False) -> Batch:
+        """Score a batch: quotas apply; results come back in input order."""
+        return run_batch(records, lambda data, sh: (self.engine, self.engine.score(data, sh, trace=trace)),
+                         sheets=sheets, catalog_quotas=())
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    resolved: ResolvedCatalog
+    engines: dict[str, Engine]
+
+    @property
+    def name(self) -> str:
+        return self.resolved.name
+
+    @property
+    def router(self) -> Router:
+        return Router.for_catalog(self.resolved, self.engines)
+
+    def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
+        with decimal.localcontext(EXACT):
+            engine, pending = self.router.score(record, sheets, trace=trace)
+            return engine.finish(pending)
+
+    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False) -> Batch:
+        router = self.router
+        return run_batch(records, lambda data, sh: router.score(data, sh, trace=trace), sheets=sheets,
+                         catalog_quotas=router.quotas)
+
+
+__all__ = ["Batch", "Catalog", "Iterator", "Pending", "Ruleset", "load"]

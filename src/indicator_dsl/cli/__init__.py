@@ -1,0 +1,1 @@
+"""The `ind` command line: one module per sub-command, each with `main(argv) -> int`."""

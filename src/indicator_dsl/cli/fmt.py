@@ -1,0 +1,121 @@
+"""`ind fmt [--check] [--diff] PATHS...`: rewrite .ind files in the canonical layout.
+
+Without options, changed files are rewritten in place. `--check` and `--diff` only
+report (CI must not touch the tree): `--check` lists the files that would change and
+exits 1 if any would; `--diff` prints what would change. Exit 2 is for usage errors
+(bad options, paths that do not exist); exit 1 also when a file cannot be read or
+does not parse, and such a file is left as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from ..formatter import format_source
+from ..loader import decode
+from ..project import expand_paths
+from ..render import render_text
+from .common import ArgumentParser
+
+
+def main(argv: list[str]) -> int:
+    parser = ArgumentParser(prog="ind fmt", description="Format .ind files (folders: every *.ind below them).")
+    parser.add_argument("paths", nargs="+", help="files or folders")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; list the files that would change (exit 1 if any)"
+    )
+    parser.add_argument("--diff", action="store_true", help="write nothing; print a unified diff of the changes")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    files, missing = expand_paths(args.paths)
+    for name in missing:
+        sys.stderr.write(f"ind fmt: {name}: no such file or folder\n")
+    if missing:
+        return 2
+    if not files:
+        sys.stderr.write("ind fmt: no .ind files found\n")
+        return 2
+    write = not (args.check or args.diff)
+    failed = changed = False
+    for path in _unique(files):
+        outcome = _format_file(path, write=write, check=args.check, diff=args.diff)
+        failed |= outcome is None
+        changed |= bool(outcome)
+    return 1 if failed or (args.check and changed) else 0
+
+
+def _unique(files: list[Path]) -> list[Path]:
+    """A file named twice (itself and through its folder) is formatted once."""
+    seen: set[Path] = set()
+    out = []
+    for path in files:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+def _format_file(path: Path, *, write: bool, check: bool, diff: bool) -> bool | None:
+    """Whether the file changes (or would); None when it cannot be read, parsed or written."""
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        sys.stderr.write(f"ind fmt: {shown}: cannot read file: {error.strerror or error}\n")
+        return None
+    source, problem = decode(shown, data)
+    if source is None:
+        assert problem is not None  # decode returns exactly one of the two
+        sys.stderr.write(f"ind fmt: {shown}: {problem.message}\n")
+        return None
+    result = format_source(source)
+    if result.text is None:
+        sys.stderr.write(render_text(result.diagnostics, {shown: source}, color=sys.stderr.isatty()))
+        return None
+    new = result.text.encode("utf-8")
+    if new == data:
+        return False
+    if diff:
+        old_lines = data.decode("utf-8-sig").splitlines(keepends=True)
+        new_lines = result.text.splitlines(keepends=True)
+        sys.stdout.writelines(difflib.unified_diff(old_lines, new_lines, f"{shown} (original)", f"{shown} (formatted)"))
+    if check:
+        sys.stdout.write(f"would reformat {shown}\n")
+    if write:
+        try:
+            _replace(path, new)
+        except OSError as error:
+            sys.stderr.write(f"ind fmt: {shown}: cannot write file: {error.strerror or error}\n")
+            return None
+        sys.stdout.write(f"reformatted {shown}\n")
+    return True
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, so a crash never leaves half a file.
+
+    The link is followed (a symlinked ruleset stays a symlink) and the mode is kept.
+    """
+    target = path.resolve()
+    mode = stat.S_IMODE(target.stat().st_mode)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise

@@ -1,0 +1,60 @@
+"""`ind`: dispatch to a sub-command, imported only when used so start-up stays fast.
+
+Exit codes everywhere: 0 success, 1 problems found (ruleset errors, failed records,
+failed tests), 2 usage errors. A Python traceback never reaches the user: an
+unexpected failure prints one line and asks for a bug report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from .. import __version__
+
+COMMANDS = {
+    "check": "Parse, resolve and type-check rulesets",
+    "fmt": "Format .ind files in the canonical layout",
+    "eval": "Score records with a ruleset or catalog",
+    "test": "Run YAML test cases beside rulesets",
+    "schema": "Print the JSON Schema of a ruleset's record",
+    "report": "Write an HTML report of a scored batch",
+    "province": "Generate, score and summarise the synthetic province (the main job)",
+}
+
+USAGE = "usage: ind COMMAND [ARGS...]\n\ncommands:\n" + "\n".join(
+    f"  {name:<9} {text}" for name, text in COMMANDS.items()
+) + "\n\nind COMMAND --help shows a command's options; ind --version shows the version.\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] in ("-h", "--help"):
+        sys.stdout.write(USAGE)
+        return 0 if args else 2
+    if args[0] == "--version":
+        sys.stdout.write(f"ind {__version__}\n")
+        return 0
+    name = args[0]
+    if name not in COMMANDS:
+        sys.stderr.write(f"ind: unknown command '{name}'\n\n{USAGE}")
+        return 2
+    module = importlib.import_module(f".{name}", __package__)
+    code: int = module.main(args[1:])
+    return code
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        sys.stderr.write("ind: interrupted\n")
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as error:  # noqa: BLE001 - last line of defence: no traceback for users
+        sys.stderr.write(f"ind: internal error: {type(error).__name__}: {error}\n"
+                         "This is a bug in indicator_dsl; please report it with the input that caused it.\n")
+        code = 3
+    sys.exit(code)

@@ -1,0 +1,295 @@
+"""Compiling a checked ruleset to Python source, once, cached by content hash.
+
+Each ruleset becomes a small Python module: one function computes every indicator
+of the table in straight-line code (no AST walking per record), and one small function
+per grading expression. Only names the compiler made appear in the generated code;
+user text enters only as `repr()` literals or as constants, never as code. The
+generated source is kept (`Plan.source_code`) so `ind eval --explain` can show it, and
+a plan pickles as that source plus its constants, so worker processes rebuild it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import nodes as n
+from . import runtime
+from .expr_compiler import ExprCompiler, NameSpace
+from .plan import JUDGED, GradingValues, Trace
+from .resolver import ResolvedRuleset
+from .trace import ClauseTrace
+
+
+@dataclass(slots=True)
+class Emitter:
+    lines: list[str] = field(default_factory=list)
+    depth: int = 0
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+
+class RulesetCompiler:
+    """Writes the module for one ruleset; `traced` adds clause-by-clause recording."""
+
+    def __init__(self, ruleset: ResolvedRuleset, names: NameSpace, *, traced: bool) -> None:
+        self.r = ruleset
+        self.names = names
+        self.traced = traced
+        self.out = Emitter()
+
+    # ---------------------------------------------------------------- indicators
+
+    def indicators_function(self) -> None:
+        out = self.out
+        out.line("def indicators(r, T):")
+        out.depth += 1
+        lets = list(self.r.lets.values()) + [x for d in self.r.dimensions for x in d.lets]
+        lets += [x for i in self.r.indicators() for x in i.node.lets]
+        for let in lets:
+            out.line(f"{self.names.let_var(let)} = _U")
+        slots: list[str] = []
+        for index, table_ind in enumerate(self.r.indicators()):
+            dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
+            scope = self.names.scope_for(dim.lets, table_ind.node.lets)
+            slots.append(self.indicator(index, table_ind.node, scope))
+        out.line("return [" + ", ".join(slots) + "]")
+        out.depth -= 1
+
+    def indicator(self, index: int, ind: n.Indicator, scope: dict[str, n.Let]) -> str:
+        out = self.out
+        var = f"s{index}"
+        ec = ExprCompiler(self.names, scope, traced=self.traced)
+        judged = any(isinstance(c, n.Judged) for c in ind.clauses)
+        if ind.applies is not None:
+            out.line(f"if {ec.compile(ind.applies, reads='A')}:" if self.traced else f"if {ec.compile(ind.applies)}:")
+            out.depth += 1
+        if judged:
+            out.line(f"{var} = _JUDGED")
+        else:
+            self.score_clauses(index, ind, var, ec)
+        if ind.applies is not None:
+            out.depth -= 1
+            out.line("else:")
+            out.depth += 1
+            out.line(f"{var} = None")
+            if self.traced:
+                out.line(f"T.append(_CT({index}, -1, 'applies', False, A, None, 'not applicable'))")
+            out.depth -= 1
+        return var
+
+    def score_clauses(self, index: int, ind: n.Indicator, var: str, ec: ExprCompiler) -> None:
+        out = self.out
+        maximum = self.names.const(ind.max.value)
+        kinds = {c.kind for c in ind.clauses if isinstance(c, n.Points)}
+        if kinds == {"deduct"}:
+            out.line(f"{var} = {maximum}")
+        elif kinds:
+            out.line(f"{var} = 0")
+        for number, clause in enumerate(ind.clauses):
+            reads = f"R{number}" if self.traced else None
+            if reads:
+                out.line(f"{reads} = []")
+            if isinstance(clause, n.Points):
+                self.points(index, number, clause, var, ec, reads)
+            elif isinstance(clause, n.ScoreFormula):
+                out.line(f"{var} = {ec.compile(clause.expr, reads=reads)}")
+                if reads:
+                    out.line(f"T.append(_CT({index}, {number}, 'score', True, {reads}, {var}, None))")
+            elif isinstance(clause, n.Bands):
+                self.bands(index, number, clause, var, ec, reads)
+        low = "0"
+        if ind.uncapped:
+            out.line(f"if {var} < {low}: {var} = {low}" + (f"; T.append(_CT({index}, -1, 'clamp', True, [], {var}, 'raised to 0'))" if self.traced else ""))
+        else:
+            clamp_note = f"; T.append(_CT({index}, -1, 'clamp', True, [], {{v}}, {{why}}))" if self.traced else ""
+            out.line(f"if {var} < 0: {var} = 0" + clamp_note.format(v=var, why="'raised to 0 (扣完为止)'"))
+            out.line(f"elif {var} > {maximum}: {var} = {maximum}" + clamp_note.format(v=var, why="'lowered to max'"))
+
+    def points(self, index: int, number: int, clause: n.Points, var: str, ec: ExprCompiler, reads: str | None) -> None:
+        out = self.out
+        sign = "-" if clause.kind == "deduct" else "+"
+        amount = ec.compile(clause.amount, reads=reads)
+        if clause.per is not None:
+            per = ec.compile(clause.per, reads=reads)
+            points = f"{amount} * _max0({per})"
+            if clause.up_to is not None:
+                points = f"min({points}, {ec.compile(clause.up_to, reads=reads)})"
+        else:
+            points = amount
+        if clause.when is not None:
+            out.line(f"if {ec.compile(clause.when, reads=reads)}:")
+            out.depth += 1
+        out.line(f"p = {points}")
+        out.line(f"{var} = {var} {sign} p")
+        if reads:
+            out.line(f"T.append(_CT({index}, {number}, {clause.kind!r}, True, {reads}, {sign}p, None))")
+        if clause.when is not None:
+            out.depth -= 1
+            if reads:
+                out.line("else:")
+                out.line(f"    T.append(_CT({index}, {number}, {clause.kind!r}, False, {reads}, 0, None))")
+
+    def bands(self, index: int, number: int, bands: n.Bands, var: str, ec: ExprCompiler, reads: str | None) -> None:
+        out = self.out
+        subject = None
+        if bands.subject is not None:
+            subject = f"b{index}"
+            out.line(f"{subject} = {ec.compile(bands.subject, reads=reads)}")
+        first = True
+        for position, entry in enumerate(bands.entries):
+            score = self.names.const(entry.score.value)
+            if entry.kind == "else":
+                test = "True"
+            elif entry.kind == "when":
+                assert entry.test is not None
+                test = ec.compile(entry.test, reads=reads)
+            else:
+                assert entry.test is not None
+                op = "==" if entry.kind == "equal" else entry.op
+                test = f"{subject} {op} {ec.compile(entry.test)}"
+            out.line(f"{'if' if first else 'elif'} {test}:")
+            out.line(f"    {var} = {score}")
+            if reads:
+                out.line(f"    T.append(_CT({index}, {number}, 'bands', True, {reads}, {var}, {f'band {position + 1}'!r}))")
+            first = False
+        out.line("else:")
+        out.line(f"    raise _EvalError('missing_value', 'no band matches', {self.names.span(bands.span)})")
+
+    # ---------------------------------------------------------------- grading functions
+
+    def simple_function(self, name: str, params: str, expr: n.Expr, scope: dict[str, n.Let], grading: bool) -> None:
+        ec = ExprCompiler(self.names, scope, traced=False, grading=grading)
+        body = ec.compile(expr)
+        self.out.line(f"def {name}({params}):")
+        self.out.line(f"    return {body}")
+
+    def module(self) -> str:
+        r = self.r
+        lets = dict(r.lets)
+        self.indicators_function()
+        sources = r.assess.sources if r.assess else ()
+        for i, src in enumerate(sources):
+            if src.value is not None:
+                self.simple_function(f"source_{i}", "r", src.value, lets, grading=False)
+        for i, item in enumerate(r.bonus.items if r.bonus else ()):
+            self.bonus_function(i, item, lets)
+        for kind, exprs in (
+            ("exempt", [e.when for e in r.exempts]),
+            ("grade", [g.when for g in (r.grades.rules if r.grades else ()) if g.when is not None]),
+            ("assign", [a.when for a in r.assigns]),
+            ("veto", [v.when for v in r.vetoes]),
+            ("quota", [q.where for q in r.quotas if q.where is not None]),
+        ):
+            for i, expr in enumerate(exprs):
+                self.simple_function(f"cond_{kind}_{i}", "r, g", expr, lets, grading=True)
+        for i, outcome in enumerate(r.outcomes):
+            self.simple_function(f"outcome_{i}", "r, g", outcome.expr, lets, grading=True)
+        return "\n".join(self.out.lines) + "\n"
+
+    def bonus_function(self, index: int, item: n.BonusItem, lets: dict[str, n.Let]) -> None:
+        out = self.out
+        ec = ExprCompiler(self.names, lets, traced=False)
+        clause = item.clause
+        amount = ec.compile(clause.amount)
+        if clause.per is not None:
+            amount = f"{amount} * _max0({ec.compile(clause.per)})"
+            if clause.up_to is not None:
+                amount = f"min({amount}, {ec.compile(clause.up_to)})"
+        out.line(f"def bonus_{index}(r, T):")
+        if clause.when is not None:
+            out.line(f"    return {amount} if {ec.compile(clause.when)} else 0")
+        else:
+            out.line(f"    return {amount}")
+
+
+def _max0(value: Decimal | int) -> Decimal | int:
+    return value if value > 0 else 0
+
+
+RUNTIME_GLOBALS: dict[str, Any] = {
+    "_U": object(),
+    "_JUDGED": JUDGED,
+    "_CT": ClauseTrace,
+    "_EvalError": runtime.EvalError,
+    "_max0": _max0,
+    "_div": runtime.div,
+    "_floor": runtime.floor,
+    "_ceil": runtime.ceil,
+    "_round": runtime.round_fn,
+    "_clamp": runtime.clamp,
+    "_min": runtime.minimum,
+    "_max": runtime.maximum,
+    "_avg": runtime.average,
+    "_months_with": runtime.months_with,
+    "_quarters_with": runtime.quarters_with,
+    "_days": runtime.days_between,
+    "_months": runtime.months_between,
+    "_quarter": runtime.quarter,
+    "_rd": None,  # set below: records a value read by a traced clause
+}
+
+
+def _record_read(reads: list[tuple[str, Any]], label: str, value: Any) -> Any:
+    reads.append((label, value))
+    return value
+
+
+RUNTIME_GLOBALS["_rd"] = _record_read
+
+
+def generated_functions(code: str, constants: tuple[Any, ...]) -> dict[str, Any]:
+    """Run generated module text with the runtime helpers and constants it names."""
+    namespace: dict[str, Any] = dict(RUNTIME_GLOBALS)
+    namespace.update({f"K{i}": value for i, value in enumerate(constants)})
+    exec(compile(code, "<indicator plan>", "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace
+
+
+def _rebuild(code: str, constants: tuple[Any, ...]) -> CompiledBackend:
+    return CompiledBackend(code, constants)
+
+
+class CompiledBackend:
+    """The functions of one generated module, indexed the way `scoring` asks for them."""
+
+    def __init__(self, code: str, constants: tuple[Any, ...]) -> None:
+        self.code = code
+        self.constants = constants
+        namespace = generated_functions(code, constants)
+        self._indicators: Callable[[Any, Trace | None], list[Any]] = namespace["indicators"]
+        self._ns = namespace
+
+    def __reduce__(self) -> tuple[Callable[..., CompiledBackend], tuple[str, tuple[Any, ...]]]:
+        return _rebuild, (self.code, self.constants)
+
+    def indicators(self, record: Any, trace: Trace | None) -> list[Any]:
+        return self._indicators(record, trace)
+
+    def source_value(self, index: int, record: Any) -> Decimal | int:
+        result: Decimal | int = self._ns[f"source_{index}"](record)
+        return result
+
+    def bonus_item(self, index: int, record: Any, trace: Trace | None) -> Decimal | int:
+        result: Decimal | int = self._ns[f"bonus_{index}"](record, trace)
+        return result
+
+    def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool:
+        return bool(self._ns[f"cond_{kind}_{index}"](record, grading))
+
+    def outcome(self, index: int, record: Any, grading: GradingValues) -> Any:
+        return self._ns[f"outcome_{index}"](record, grading)
+
+    def function(self, name: str) -> Callable[..., Any]:
+        fn: Callable[..., Any] = self._ns[name]
+        return fn
+
+
+def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, *, traced: bool) -> CompiledBackend:
+    code = RulesetCompiler(ruleset, names, traced=traced).module()
+    return CompiledBackend(code, tuple(names.constants))
+
+

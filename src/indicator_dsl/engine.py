@@ -1,0 +1,159 @@
+"""A compiled ruleset ready to score: validation, scoring, and turning scores into Results.
+
+`Engine` holds what is built once per ruleset (plan, backends, record model). Its
+methods are the per-record path used by the API, the CLI and the worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from .plan import Backend, GradingValues, TablePlan
+from .records import FieldProblem, RecordModels, validate
+from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry
+from .runtime import EvalError
+from .scoring import Scored, quantizer, rounded, score_record
+from .trace import ClauseTrace
+
+SHEETS_KEY = "sheets"
+
+
+@dataclass(slots=True)
+class Pending:
+    """A record between scoring and finishing: quotas may still move its grade."""
+
+    record_id: str | None
+    record: BaseModel | None
+    scored: Scored | None
+    problems: list[FieldProblem]
+    warnings: list[str]
+    ref: RulesetRef | None = None  # who reports a record no ruleset took (a catalog)
+
+
+class Engine:
+    def __init__(self, plan: TablePlan, backend: Backend, traced: Backend, models: RecordModels) -> None:
+        self.plan = plan
+        self.backend = backend
+        self.traced = traced
+        self.models = models
+        self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
+        self._q = quantizer(plan.precision)
+        root_fields = models.root.model_fields
+        self._known_keys = {info.alias or name for name, info in root_fields.items()} | {SHEETS_KEY}
+
+    # ---------------------------------------------------------------- scoring
+
+    def prepare(self, data: Any, sheets: Any = None) -> tuple[BaseModel | None, Any, list[FieldProblem], list[str], str | None]:
+        """Validate a record; sheets come from the argument or from the record's `sheets` key."""
+        warnings: list[str] = []
+        record_id = _raw_id(data)
+        if isinstance(data, Mapping):
+            if sheets is None:
+                sheets = data.get(SHEETS_KEY)
+            unknown = [str(k) for k in data if k not in self._known_keys]
+            if unknown:
+                warnings.append("unknown field(s) ignored: " + ", ".join(sorted(unknown)))
+            if SHEETS_KEY in data:
+                data = {k: v for k, v in data.items() if k != SHEETS_KEY}
+        record, problems = validate(self.models.root, data)
+        if record is not None:
+            record_id = str(getattr(record, self.plan.id_attr, record_id))
+        return record, sheets, problems, warnings, record_id
+
+    def score(self, data: Any, sheets: Any = None, *, trace: bool = False) -> Pending:
+        record, sheets, problems, warnings, record_id = self.prepare(data, sheets)
+        if record is None:
+            return Pending(record_id, None, None, problems, warnings)
+        return self.score_valid(record, sheets, record_id, warnings, trace=trace)
+
+    def score_valid(self, record: BaseModel, sheets: Any, record_id: str | None, warnings: list[str], *,
+                    trace: bool = False) -> Pending:
+        outcome = score_record(self.plan, self.traced if trace else self.backend, record, sheets, trace=trace)
+        if isinstance(outcome, list):
+            return Pending(record_id, record, None, outcome, warnings)
+        return Pending(record_id, record, outcome, [], warnings)
+
+    # ---------------------------------------------------------------- finishing
+
+    def outcomes(self, record: BaseModel, scored: Scored) -> dict[str, Any]:
+        g: GradingValues = scored.grading
+        g["grade"] = scored.grade
+        return {info.name: _plain(self.backend.outcome(i, record, g)) for i, info in enumerate(self.plan.outcomes)}
+
+    def finish(self, pending: Pending) -> Result:
+        scored = pending.scored
+        if scored is None or pending.record is None:
+            return self.failed(pending.record_id, pending.problems, pending.warnings, pending.ref)
+        try:
+            outcomes = self.outcomes(pending.record, scored)
+        except EvalError as error:
+            return self.failed(pending.record_id, [FieldProblem(error.path, error.message + error.where())], pending.warnings)
+        return self.result(pending.record_id, scored, outcomes, pending.warnings)
+
+    def failed(self, record_id: str | None, problems: list[FieldProblem], warnings: list[str],
+               ref: RulesetRef | None = None) -> Result:
+        return Result(
+            id=record_id, ruleset=ref or self.ref, errors=[RecordError(path=p.path, message=p.message) for p in problems],
+            warnings=warnings,
+        )
+
+    def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
+        plan, q = self.plan, self._q
+        sources: dict[str, dict[str, Any]] = {}
+        for source in plan.sources:
+            if source.is_table:
+                table = scored.tables[source.name]
+                entry: dict[str, Any] = {
+                    "table": rounded(table.table, q),
+                    "dimensions": {d.name: rounded(v, q) for d, v in zip(plan.dimensions, table.dimensions, strict=True)},
+                    "indicators": {
+                        i.name: (None if v is None else rounded(v, q)) for i, v in zip(plan.indicators, table.indicators, strict=True)
+                    },
+                }
+                reasons = {plan.indicators[i].name: r for i, (_, r) in scored.judged.get(source.name, {}).items() if r}
+                if reasons:
+                    entry["reasons"] = reasons
+                sources[source.name] = entry
+            else:
+                sources[source.name] = {"value": rounded(scored.values[source.name], q)}
+        label = next((g.label for g in plan.grades if g.name == scored.grade), None)
+        return Result.model_construct(
+            id=record_id, ruleset=self.ref, sources=sources, bonus=rounded(scored.bonus, q), vetoes=scored.vetoes,
+            total=rounded(scored.total, q), grade=scored.grade, grade_label=label, grade_by_rules=scored.grade_by_rules,
+            grade_after_veto=scored.grade_after_veto, exempt=scored.exempt,
+            steps=[GradeChange(step=s.step, before=s.before, after=s.after, reason=s.reason) for s in scored.steps],
+            outcomes=outcomes, errors=[], warnings=warnings,
+            trace=None if scored.trace is None else [self.trace_entry(t) for t in scored.trace],
+        )
+
+    def trace_entry(self, t: ClauseTrace) -> TraceEntry:
+        info = self.plan.indicators[t.indicator]
+        effect = None if t.effect is None else Decimal(t.effect)
+        return TraceEntry(
+            source=t.note if t.kind == "judged" else None, indicator=info.name, label=info.label,
+            dimension=self.plan.dimensions[info.dimension].name, clause=t.clause, kind=t.kind, fired=t.fired,
+            reads={k: _plain(v) for k, v in t.reads}, effect=effect, note=None if t.kind == "judged" else t.note,
+            at=f"{info.origin.path}:{info.origin.line}",
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Trace and outcome values as JSON-friendly data (models become their field dicts)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _raw_id(data: Any) -> str | None:
+    if isinstance(data, Mapping):
+        raw = data.get("id")
+        return None if raw is None else str(raw)
+    raw = getattr(data, "id", None)
+    return None if raw is None else str(raw)

@@ -1,0 +1,81 @@
+"""From a resolved, checked ruleset to its `TablePlan` and the names generated code uses."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from . import nodes as n
+from .checker import grade_names, table_sources
+from .expr_compiler import NameSpace
+from .plan import DimensionInfo, GradeInfo, IndicatorInfo, OutcomeInfo, QuotaInfo, RuleInfo, SourceInfo, TablePlan
+from .records import FieldMap
+from .resolver import ResolvedRuleset
+
+
+def content_hash(ruleset: ResolvedRuleset) -> str:
+    """sha256 over every file that defines the ruleset (its own, bases, schemas), in order."""
+    digest = hashlib.sha256()
+    for source in ruleset.sources:
+        digest.update(source.path.encode("utf-8") + b"\0" + source.text.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
+    assert ruleset.record is not None
+    sources = ruleset.assess.sources if ruleset.assess else ()
+    parts = {d.name for d in ruleset.dimensions} | {i.node.name for i in ruleset.indicators()}
+    period = (ruleset.period.start, ruleset.period.end) if ruleset.period else None
+    return NameSpace(
+        types=ruleset.types, fields=fields, root=ruleset.record.type_name, period=period, lets=dict(ruleset.lets),
+        table_sources=table_sources(ruleset), value_sources=[s.name for s in sources if s.value is not None],
+        parts=parts, grades=grade_names(ruleset),
+    )
+
+
+def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> TablePlan:
+    assert ruleset.record is not None and ruleset.total is not None
+    indicators: list[IndicatorInfo] = []
+    dimensions: list[DimensionInfo] = []
+    for d_index, dim in enumerate(ruleset.dimensions):
+        members: list[int] = []
+        for table_ind in dim.indicators:
+            ind = table_ind.node
+            judged = next((c for c in ind.clauses if isinstance(c, n.Judged)), None)
+            members.append(len(indicators))
+            indicators.append(IndicatorInfo(
+                name=ind.name, label=ind.label, dimension=d_index, max=ind.max.value, uncapped=ind.uncapped,
+                judged=judged is not None, judged_by=judged.by if judged else None,
+                reason_required=bool(judged and judged.reason_required), origin=table_ind.origin, how=table_ind.how,
+            ))
+        dimensions.append(DimensionInfo(dim.name, dim.label, dim.max, dim.weight.value if dim.weight else None,
+                                        tuple(members)))
+    if ruleset.assess is None:
+        sources = (SourceInfo("table", None, Decimal(1), True),)
+    else:
+        sources = tuple(SourceInfo(s.name, s.label, s.weight.value, s.value is None) for s in ruleset.assess.sources)
+    total = ruleset.total.value.value
+    root_attrs = names.fields.attributes[names.root]
+    return TablePlan(
+        name=ruleset.name, label=ruleset.label, version=ruleset.version, sha256=sha256,
+        record_type=ruleset.record.type_name,
+        period=(ruleset.period.start, ruleset.period.end) if ruleset.period else None,
+        total=total, scale=ruleset.rescale.to.value if ruleset.rescale else total,
+        precision=ruleset.precision_places, weighted=any(d.weight is not None for d in ruleset.dimensions),
+        indicators=tuple(indicators), dimensions=tuple(dimensions), sources=sources,
+        has_assess=ruleset.assess is not None,
+        bonus_max=ruleset.bonus.max.value if ruleset.bonus else None,
+        bonus_items=tuple((i.name, i.label) for i in ruleset.bonus.items) if ruleset.bonus else (),
+        grades=tuple(GradeInfo(g.name, g.label, g.when is None) for g in ruleset.grades.rules) if ruleset.grades else (),
+        exempts=tuple(RuleInfo(e.name, e.label, "exempt", None, e.span) for e in ruleset.exempts),
+        assigns=tuple(RuleInfo(a.name, a.label, "assign", a.grade, a.span) for a in ruleset.assigns),
+        vetoes=tuple(RuleInfo(v.name, v.label, v.action, v.grade, v.span) for v in ruleset.vetoes),
+        quotas=tuple(
+            QuotaInfo(q.grade, q.direction, q.share.value, q.within, root_attrs.get(q.within) if q.within else None,
+                      q.ties or "demote", q.where is not None, q.span)
+            for q in ruleset.quotas
+        ),
+        outcomes=tuple(OutcomeInfo(o.name, o.label) for o in ruleset.outcomes),
+        grading_keys=frozenset(names.grading_keys),
+        id_attr=root_attrs.get("id", "id"),
+    )

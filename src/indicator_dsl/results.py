@@ -1,0 +1,76 @@
+"""Results as pydantic models: what hosts read and what `--format json` prints.
+
+Decimals are quantized to the ruleset's precision before they are stored, so the JSON
+form (`model_dump(mode="json")`) shows them as strings with exactly that many places,
+and no reader turns them into floats. The displayed total is the total that was graded.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RulesetRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    version: str | None = None
+    sha256: str
+
+
+class RecordError(BaseModel):
+    path: str
+    message: str
+
+
+class GradeChange(BaseModel):
+    step: str = Field(description="exempt, rules, assign, veto or quota")
+    before: str | None = None
+    after: str | None = None
+    reason: str = ""
+
+
+class TraceEntry(BaseModel):
+    source: str | None = Field(default=None, description="the table source, for judged scores")
+    indicator: str
+    label: str | None = None
+    dimension: str
+    clause: int
+    kind: str
+    fired: bool
+    reads: dict[str, Any] = Field(default_factory=dict)
+    effect: Decimal | None = None
+    note: str | None = None
+    at: str = Field(description="file:line of the clause's indicator (base or extension)")
+
+
+class Result(BaseModel):
+    """The score of one record. Scores are null when `errors` is not empty."""
+
+    model_config = ConfigDict(ser_json_inf_nan="strings")
+
+    id: str | None
+    ruleset: RulesetRef
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    bonus: Decimal | None = None
+    vetoes: list[str] = Field(default_factory=list)
+    total: Decimal | None = None
+    grade: str | None = None
+    grade_label: str | None = None
+    grade_by_rules: str | None = None
+    grade_after_veto: str | None = None
+    exempt: str | None = None
+    steps: list[GradeChange] = Field(default_factory=list)
+    outcomes: dict[str, Any] = Field(default_factory=dict)
+    errors: list[RecordError] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    trace: list[TraceEntry] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def json_line(self) -> str:
+        return self.model_dump_json(exclude_none=False)

@@ -1,0 +1,91 @@
+"""Assessors' sheets: judged scores per source, checked before anything is scored.
+
+Every problem in a record's sheets is reported at once (missing scores, unknown names,
+scores out of range, a value in a sheet that may not carry it, a missing reason), each
+with its path (`sheets.superior.venue`), so an office fixes a sheet in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from .plan import TablePlan
+from .records import FieldProblem
+
+JudgedScores = dict[str, dict[int, tuple[Decimal, str | None]]]  # source -> indicator index -> (score, reason)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    return None
+
+
+def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[JudgedScores, list[FieldProblem]]:
+    """Judged scores by source, or the problems. `applicable[i]` says if indicator i applies."""
+    problems: list[FieldProblem] = []
+    table_sources = [s.name for s in plan.sources if s.is_table]
+    all_sources = [s.name for s in plan.sources]
+    judged = {ind.name: i for i, ind in enumerate(plan.indicators) if ind.judged}
+    scores: JudgedScores = {name: {} for name in all_sources}
+    if sheets is None:
+        sheets = {}
+    if not isinstance(sheets, Mapping):
+        return scores, [FieldProblem("sheets", "sheets must be an object keyed by source name")]
+    for source, sheet in sheets.items():
+        where = f"sheets.{source}"
+        if source not in all_sources:
+            problems.append(FieldProblem(where, f"unknown source `{source}`; the sources are " + ", ".join(all_sources)))
+            continue
+        if not isinstance(sheet, Mapping):
+            problems.append(FieldProblem(where, "a sheet must be an object of indicator: score"))
+            continue
+        for name, entry in sheet.items():
+            path = f"{where}.{name}"
+            if name not in judged:
+                known = "is not a judged indicator" if any(i.name == name for i in plan.indicators) else "is not an indicator"
+                problems.append(FieldProblem(path, f"`{name}` {known} of {plan.name}"))
+                continue
+            index = judged[name]
+            info = plan.indicators[index]
+            if info.judged_by is not None and info.judged_by != source:
+                problems.append(FieldProblem(path, f"`{name}` is judged by `{info.judged_by}` only; leave it out of this sheet"))
+                continue
+            if info.judged_by is None and source not in table_sources:
+                problems.append(FieldProblem(path, f"`{source}` is a computed source; it has no judged scores"))
+                continue
+            raw, reason = (entry.get("score"), entry.get("reason")) if isinstance(entry, Mapping) else (entry, None)
+            score = _number(raw)
+            if score is None:
+                problems.append(FieldProblem(path, f"{raw!r} is not a number"))
+                continue
+            if not 0 <= score <= info.max:
+                problems.append(FieldProblem(path, f"{score} is outside 0..{info.max}"))
+                continue
+            if info.reason_required and not (isinstance(reason, str) and reason.strip()):
+                problems.append(FieldProblem(path, "this score needs a reason: {\"score\": ..., \"reason\": \"...\"}"))
+                continue
+            scores[source][index] = (score, reason if isinstance(reason, str) else None)
+    for name, index in judged.items():
+        if not applicable[index]:
+            continue
+        info = plan.indicators[index]
+        needed_from = [info.judged_by] if info.judged_by else table_sources
+        for source in needed_from:
+            if index not in scores.get(source, {}) and not any(p.path == f"sheets.{source}.{name}" for p in problems):
+                problems.append(FieldProblem(f"sheets.{source}.{name}", f"no judged score for `{name}` ({info.label or name})"))
+    return scores, problems
