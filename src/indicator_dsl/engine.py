@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .inputs import InputError
 from .plan import Backend, GradingValues, TablePlan
 from .records import FieldProblem, RecordModels, validate
 from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry
@@ -51,6 +52,8 @@ class Engine:
     def prepare(self, data: Any, sheets: Any = None) -> tuple[BaseModel | None, Any, list[FieldProblem], list[str], str | None]:
         """Validate a record; sheets come from the argument or from the record's `sheets` key."""
         warnings: list[str] = []
+        if isinstance(data, InputError):
+            return None, None, [FieldProblem("", f"{data.where}: {data.message}")], warnings, None
         record_id = _raw_id(data)
         if isinstance(data, Mapping):
             if sheets is None:

@@ -43,7 +43,6 @@ class NameSpace:
     _const_index: dict[tuple[type, Any], int] = field(default_factory=dict)
     _let_vars: dict[int, str] = field(default_factory=dict)
     variables: int = 0
-    grading_keys: set[str] = field(default_factory=set)
 
     def const(self, value: Any) -> str:
         if isinstance(value, bool) or value is None:
@@ -151,7 +150,6 @@ class ExprCompiler:
         return None
 
     def _grading_value(self, key: str) -> str:
-        self.names.grading_keys.add(key)
         return f"g[{key!r}]"
 
     def _Name(self, e: n.Name) -> str:

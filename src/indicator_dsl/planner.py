@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from collections.abc import Iterator
 from decimal import Decimal
 
 from . import nodes as n
@@ -31,6 +33,37 @@ def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
         table_sources=table_sources(ruleset), value_sources=[s.name for s in sources if s.value is not None],
         parts=parts, grades=grade_names(ruleset),
     )
+
+
+def _walk(node: object) -> Iterator[object]:
+    yield node
+    if dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            value = getattr(node, f.name)
+            for item in value if isinstance(value, tuple) else (value,):
+                if dataclasses.is_dataclass(item):
+                    yield from _walk(item)
+
+
+def grading_keys(ruleset: ResolvedRuleset, names: NameSpace) -> frozenset[str]:
+    """The scores grading expressions read (`total`, `superior.activities`, ...), so only
+    those are rounded and handed over per record."""
+    exprs: list[object] = [e.when for e in ruleset.exempts] + [a.when for a in ruleset.assigns]
+    exprs += [v.when for v in ruleset.vetoes] + [q.where for q in ruleset.quotas if q.where is not None]
+    exprs += [o.expr for o in ruleset.outcomes] + [r.when for r in (ruleset.grades.rules if ruleset.grades else ())]
+    exprs += [let.expr for let in ruleset.lets.values()]
+    keys: set[str] = set()
+    sources = set(names.table_sources) | set(names.value_sources)
+    for expr in exprs:
+        for node in _walk(expr):
+            if isinstance(node, n.Attribute) and isinstance(node.obj, n.Name) and node.obj.name in names.table_sources:
+                keys.add(f"{node.obj.name}.{node.name}")
+            elif isinstance(node, n.Name):
+                if node.name in ("total", "bonus", "grade") or node.name in sources:
+                    keys.add(node.name)
+                elif node.name in names.parts and len(names.table_sources) == 1:
+                    keys.add(f"{names.table_sources[0]}.{node.name}")
+    return frozenset(keys)
 
 
 def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> TablePlan:
@@ -76,6 +109,6 @@ def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> Table
             for q in ruleset.quotas
         ),
         outcomes=tuple(OutcomeInfo(o.name, o.label) for o in ruleset.outcomes),
-        grading_keys=frozenset(names.grading_keys),
+        grading_keys=grading_keys(ruleset, names),
         id_attr=root_attrs.get("id", "id"),
     )

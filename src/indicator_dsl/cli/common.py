@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
 from ..diagnostics import Diagnostic
 from ..source import SourceFile
+
+T = TypeVar("T")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -31,3 +35,37 @@ def render_diagnostics(
     if fmt == "github":
         return render.render_github(diagnostics)
     return render.render_text(diagnostics, sources, color=sys.stdout.isatty())
+
+
+def load_or_report(path: str, prog: str) -> Any:
+    """Load a ruleset or catalog, or print its diagnostics and return None."""
+    from .. import api
+    from ..diagnostics import RulesetError
+    from ..render import render_text
+    from ..resolver import Resolver
+
+    if not Path(path).is_file():
+        sys.stderr.write(f"{prog}: {path}: no such file\n")
+        return None
+    try:
+        return api.load(Path(path))
+    except RulesetError as error:
+        resolver = Resolver()
+        resolver.resolve_path(Path(path), path)
+        sys.stderr.write(render_text(error.diagnostics, resolver.cache.sources()))
+        return None
+
+
+def progress(items: Iterable[T], what: str, every: int = 500) -> Iterator[T]:
+    """Pass items through, showing a count on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    count = 0
+    for item in items:
+        count += 1
+        if count % every == 0:
+            sys.stderr.write(f"\r{what}: {count:,} records")
+            sys.stderr.flush()
+        yield item
+    sys.stderr.write(f"\r{what}: {count:,} records\n")

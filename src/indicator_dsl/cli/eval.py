@@ -1,0 +1,73 @@
+"""`ind eval RULESET|CATALOG RECORDS...`: score records; one result per input record, in order."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .common import ArgumentParser, load_or_report, progress
+
+
+def main(argv: list[str]) -> int:
+    parser = ArgumentParser(prog="ind eval", description="Score records with a ruleset or catalog.")
+    parser.add_argument("ruleset", help="a ruleset or catalog .ind file")
+    parser.add_argument("records", nargs="+", help="record files: .json, .jsonl, .yaml, .csv")
+    parser.add_argument("--format", choices=["table", "json", "jsonl", "csv"], default="table")
+    parser.add_argument("--input-format", choices=["json", "jsonl", "yaml", "csv"], help="override the file suffix")
+    parser.add_argument("--out", type=Path, help="write results to this file (atomically) instead of stdout")
+    parser.add_argument("--explain", metavar="ID", help="print a readable trace of the record with this id")
+    parser.add_argument("--sheets", type=Path, help="a JSON file of sheets keyed by record id")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return int(stop.code or 0)
+
+    from ..inputs import loads, read_records
+    from ..outputs import RENDERERS, write_atomic
+
+    model = load_or_report(args.ruleset, "ind eval")
+    if model is None:
+        return 2
+    sheets = None
+    if args.sheets is not None:
+        try:
+            sheets = loads(args.sheets.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            sys.stderr.write(f"ind eval: cannot read sheets {args.sheets}: {error}\n")
+            return 2
+    paths = [Path(p) for p in args.records]
+    for path in paths:
+        if not path.is_file():
+            sys.stderr.write(f"ind eval: {path}: no such file\n")
+            return 2
+
+    def records() -> Iterator[Any]:
+        for path in paths:
+            yield from read_records(path, args.input_format)
+
+    try:
+        batch = model.evaluate_many(progress(records(), "scoring"), sheets=sheets, trace=bool(args.explain))
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"ind eval: {error}\n")
+        return 2
+    if args.explain:
+        from ..explain import explain
+
+        chosen = [r for r in batch.results if r.id == args.explain]
+        if not chosen:
+            sys.stderr.write(f"ind eval: no record with id {args.explain!r}\n")
+            return 2
+        sys.stdout.write(explain(chosen[0]))
+        return 1 if chosen[0].errors else 0
+    text = RENDERERS[args.format](batch.results)
+    if args.out is not None:
+        write_atomic(args.out, text)
+        sys.stderr.write(f"ind eval: {len(batch.results)} result(s) written to {args.out}\n")
+    else:
+        sys.stdout.write(text)
+    failed = len(batch.failed)
+    if failed:
+        sys.stderr.write(f"ind eval: {failed} of {len(batch.results)} record(s) could not be scored\n")
+    return 1 if failed else 0
