@@ -31,6 +31,7 @@ class IndicatorInfo:
     reason_required: bool
     origin: Span
     how: str
+    units: tuple[str, ...] = ()  # coverage units: "deduct#1", "bands#1/band 2", ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,19 @@ def grading_keys(ruleset: ResolvedRuleset, names: NameSpace) -> frozenset[str]:
     return frozenset(keys)
 
 
+def coverage_units(ind: n.Indicator) -> tuple[str, ...]:
+    """What `ind test --coverage` expects some case to exercise: each clause, each band."""
+    units: list[str] = []
+    for number, clause in enumerate(ind.clauses, start=1):
+        if isinstance(clause, n.Points):
+            units.append(f"{clause.kind}#{number}")
+        elif isinstance(clause, n.Bands):
+            units.extend(f"bands#{number}/band {k}" for k in range(1, len(clause.entries) + 1))
+        elif isinstance(clause, n.ScoreFormula):
+            units.append(f"score#{number}")
+    return tuple(units)
+
+
 def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> TablePlan:
     assert ruleset.record is not None and ruleset.total is not None
     indicators: list[IndicatorInfo] = []
@@ -80,6 +93,7 @@ def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> Table
                 name=ind.name, label=ind.label, dimension=d_index, max=ind.max.value, uncapped=ind.uncapped,
                 judged=judged is not None, judged_by=judged.by if judged else None,
                 reason_required=bool(judged and judged.reason_required), origin=table_ind.origin, how=table_ind.how,
+                units=coverage_units(ind),
             ))
         dimensions.append(DimensionInfo(dim.name, dim.label, dim.max, dim.weight.value if dim.weight else None,
                                         tuple(members)))
