@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from .source import NO_SPAN, Span
 
-_node = dataclass(frozen=True, slots=True, kw_only=True)
 
 
 def _span() -> Span:
@@ -23,69 +22,69 @@ def _span() -> Span:
 # ---------------------------------------------------------------- expressions
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Number:
     value: Decimal
     text: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class String:
     value: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DateLit:
     value: datetime.date
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Bool:
     value: bool
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NoneLit:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListLit:
     items: tuple[Expr, ...]
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Name:
     name: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Attribute:
     obj: Expr
     name: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodRef:
     part: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Unary:
     op: str  # "-" or "not"
     operand: Expr
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Binary:
     op: str  # + - * / == != < <= > >= and or in "not in" ??
     left: Expr
@@ -93,14 +92,14 @@ class Binary:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IsNone:
     operand: Expr
     negated: bool
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IfExpr:
     cond: Expr
     then: Expr
@@ -108,14 +107,14 @@ class IfExpr:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Call:
     func: str
     args: tuple[Expr, ...]
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Aggregate:
     """`func(var in source where filter, value, by key)`; `value`/`by` as the function allows."""
 
@@ -136,25 +135,25 @@ Expr = (
 # ---------------------------------------------------------------- schema
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NamedType:
     name: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EnumType:
     members: tuple[str, ...]
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ListType:
     item: TypeRef
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OptionalType:
     inner: TypeRef
     span: Span = _span()
@@ -163,7 +162,7 @@ class OptionalType:
 TypeRef = NamedType | EnumType | ListType | OptionalType
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FieldDecl:
     name: str
     type: TypeRef
@@ -172,7 +171,7 @@ class FieldDecl:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TypeDecl:
     name: str
     label: str | None
@@ -180,13 +179,13 @@ class TypeDecl:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Import:
     path: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Schema:
     name: str
     label: str | None
@@ -198,14 +197,14 @@ class Schema:
 # ---------------------------------------------------------------- ruleset pieces
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Let:
     name: str
     expr: Expr
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Points:
     """`deduct|award AMOUNT [per E [up to C]] [when COND]`."""
 
@@ -217,7 +216,7 @@ class Points:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BandEntry:
     kind: str  # "compare" | "equal" | "when" | "else"
     score: Number
@@ -226,20 +225,20 @@ class BandEntry:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Bands:
     subject: Expr | None
     entries: tuple[BandEntry, ...]
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScoreFormula:
     expr: Expr
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Judged:
     by: str | None = None
     reason_required: bool = False
@@ -249,7 +248,7 @@ class Judged:
 Clause = Points | Bands | ScoreFormula | Judged
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Indicator:
     name: str
     label: str | None
@@ -261,7 +260,7 @@ class Indicator:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Dimension:
     name: str
     label: str | None
@@ -271,7 +270,7 @@ class Dimension:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BonusItem:
     name: str
     label: str | None
@@ -279,7 +278,7 @@ class BonusItem:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Bonus:
     name: str | None
     label: str | None
@@ -288,7 +287,7 @@ class Bonus:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Veto:
     name: str
     label: str | None
@@ -298,7 +297,7 @@ class Veto:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Exempt:
     name: str | None
     label: str | None
@@ -306,7 +305,7 @@ class Exempt:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Assign:
     name: str
     label: str | None
@@ -315,7 +314,7 @@ class Assign:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
     name: str
     label: str | None
@@ -324,13 +323,13 @@ class Source:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Assess:
     sources: tuple[Source, ...]
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GradeRule:
     name: str
     label: str | None
@@ -338,13 +337,13 @@ class GradeRule:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Grades:
     rules: tuple[GradeRule, ...]
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Quota:
     grade: str
     direction: str  # "at most" | "at least"
@@ -355,7 +354,7 @@ class Quota:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Outcome:
     name: str
     label: str | None
@@ -363,38 +362,38 @@ class Outcome:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RecordDecl:
     type_name: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodDecl:
     start: datetime.date
     end: datetime.date
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TotalDecl:
     value: Number
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PrecisionDecl:
     places: int
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RescaleDecl:
     to: Number
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExtendDimension:
     name: str
     max: Number | None
@@ -402,13 +401,13 @@ class ExtendDimension:
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OverrideIndicator:
     indicator: Indicator
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RemoveIndicator:
     name: str
     reason: str | None
@@ -422,7 +421,7 @@ RulesetItem = (
 )
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ruleset:
     name: str
     label: str | None
@@ -436,28 +435,28 @@ class Ruleset:
 # ---------------------------------------------------------------- catalog
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteEntry:
     value: str
     target: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteTable:
     field: str
     entries: tuple[RouteEntry, ...]
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RouteWhen:
     cond: Expr
     target: str
     span: Span = _span()
 
 
-@_node
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Catalog:
     name: str
     label: str | None

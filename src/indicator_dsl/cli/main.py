@@ -18,8 +18,7 @@ COMMANDS = {
     "eval": "Score records with a ruleset or catalog",
     "test": "Run YAML test cases beside rulesets",
     "schema": "Print the JSON Schema of a ruleset's record",
-    "report": "Write an HTML report of a scored batch",
-    "province": "Generate, score and summarise the synthetic province (the main job)",
+    "report": "Score records and write an HTML report of the batch",
 }
 
 USAGE = "usage: ind COMMAND [ARGS...]\n\ncommands:\n" + "\n".join(
