@@ -42,14 +42,14 @@ def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
         assert resolved.record is not None
         models = build_models(resolved.types, resolved.record.type_name)
         names = namespace_for(resolved, models.fields)
+        plan = build_plan(resolved, names, sha)
         fast: Backend
         traced: Backend
         if backend == "interpreted":
             fast = traced = InterpretedBackend(resolved, names)
         else:
-            fast = compile_ruleset(resolved, names, traced=False)
-            traced = compile_ruleset(resolved, names, traced=True)
-        plan = build_plan(resolved, names, sha)
+            fast = compile_ruleset(resolved, names, plan, traced=False)
+            traced = compile_ruleset(resolved, names, plan, traced=True)
         _ENGINES[key] = Engine(plan, fast, traced, models)
     return _ENGINES[key]
 

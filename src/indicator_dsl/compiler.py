@@ -18,8 +18,13 @@ from typing import Any
 from . import nodes as n
 from . import runtime
 from .expr_compiler import ExprCompiler, NameSpace
-from .plan import JUDGED, GradingValues, Trace
+from .plan import JUDGED, GradingValues, TablePlan, Trace
+from .record_codegen import RecordFunction
+from .scoring import Scored, SourceScores, apply_vetoes, quantizer
+from .sheets import SheetProblems, SheetReader
+from .trace import GradeStep
 from .resolver import ResolvedRuleset
+from .records import FieldProblem
 from .trace import ClauseTrace
 
 
@@ -35,18 +40,18 @@ class Emitter:
 class RulesetCompiler:
     """Writes the module for one ruleset; `traced` adds clause-by-clause recording."""
 
-    def __init__(self, ruleset: ResolvedRuleset, names: NameSpace, *, traced: bool) -> None:
+    def __init__(self, ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> None:
         self.r = ruleset
+        self.plan = plan
         self.names = names
         self.traced = traced
         self.out = Emitter()
 
     # ---------------------------------------------------------------- indicators
 
-    def indicators_function(self) -> None:
+    def indicator_body(self) -> list[str]:
+        """Straight-line code computing every indicator into `s0`, `s1`, ...; their names."""
         out = self.out
-        out.line("def indicators(r, T):")
-        out.depth += 1
         lets = list(self.r.lets.values()) + [x for d in self.r.dimensions for x in d.lets]
         lets += [x for i in self.r.indicators() for x in i.node.lets]
         for let in lets:
@@ -56,8 +61,14 @@ class RulesetCompiler:
             dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
             scope = self.names.scope_for(dim.lets, table_ind.node.lets)
             slots.append(self.indicator(index, table_ind.node, scope))
-        out.line("return [" + ", ".join(slots) + "]")
-        out.depth -= 1
+        return slots
+
+    def indicators_function(self) -> None:
+        self.out.line("def indicators(r, T):")
+        self.out.depth += 1
+        slots = self.indicator_body()
+        self.out.line("return [" + ", ".join(slots) + "]")
+        self.out.depth -= 1
 
     def indicator(self, index: int, ind: n.Indicator, scope: dict[str, n.Let]) -> str:
         out = self.out
@@ -88,7 +99,7 @@ class RulesetCompiler:
         if kinds == {"deduct"}:
             out.line(f"{var} = {maximum}")
         elif kinds:
-            out.line(f"{var} = 0")
+            out.line(f"{var} = _Z")
         for number, clause in enumerate(ind.clauses):
             reads = f"R{number}" if self.traced else None
             if reads:
@@ -96,17 +107,17 @@ class RulesetCompiler:
             if isinstance(clause, n.Points):
                 self.points(index, number, clause, var, ec, reads)
             elif isinstance(clause, n.ScoreFormula):
-                out.line(f"{var} = {ec.compile(clause.expr, reads=reads)}")
+                out.line(f"{var} = _D({ec.compile(clause.expr, reads=reads)})")
                 if reads:
                     out.line(f"T.append(_CT({index}, {number}, 'score', True, {reads}, {var}, None))")
             elif isinstance(clause, n.Bands):
                 self.bands(index, number, clause, var, ec, reads)
-        low = "0"
+        low = "_Z"
         if ind.uncapped:
             out.line(f"if {var} < {low}: {var} = {low}" + (f"; T.append(_CT({index}, -1, 'clamp', True, [], {var}, 'raised to 0'))" if self.traced else ""))
         else:
             clamp_note = f"; T.append(_CT({index}, -1, 'clamp', True, [], {{v}}, {{why}}))" if self.traced else ""
-            out.line(f"if {var} < 0: {var} = 0" + clamp_note.format(v=var, why="'raised to 0 (扣完为止)'"))
+            out.line(f"if {var} < 0: {var} = _Z" + clamp_note.format(v=var, why="'raised to 0 (扣完为止)'"))
             out.line(f"elif {var} > {maximum}: {var} = {maximum}" + clamp_note.format(v=var, why="'lowered to max'"))
 
     def points(self, index: int, number: int, clause: n.Points, var: str, ec: ExprCompiler, reads: str | None) -> None:
@@ -171,6 +182,7 @@ class RulesetCompiler:
         r = self.r
         lets = dict(r.lets)
         self.indicators_function()
+        RecordFunction(self).emit()
         sources = r.assess.sources if r.assess else ()
         for i, src in enumerate(sources):
             if src.value is not None:
@@ -210,11 +222,34 @@ def _max0(value: Decimal | int) -> Decimal | int:
     return value if value > 0 else 0
 
 
+def _decimal(value: Decimal | int) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+def _prorate(table: Decimal, scale: Decimal, applicable: Decimal) -> Decimal:
+    if applicable == 0:
+        raise runtime.EvalError("arithmetic", "no indicator applies to this record")
+    return runtime.EXACT.divide(table * scale, applicable)
+
+
+def _share(weight: Decimal, points: Decimal, applicable: Decimal, dimension: str) -> Decimal:
+    if applicable == 0:
+        raise runtime.EvalError("arithmetic", f"no indicator of dimension `{dimension}` applies; its weight cannot be shared")
+    return runtime.EXACT.divide(weight * points, applicable)
+
+
 RUNTIME_GLOBALS: dict[str, Any] = {
     "_U": object(),
     "_JUDGED": JUDGED,
     "_CT": ClauseTrace,
     "_EvalError": runtime.EvalError,
+    "_Z": runtime.ZERO,
+    "_D": _decimal,
+    "_prorate": _prorate,
+    "_share": _share,
+    "_SS": SourceScores,
+    "_Scored": Scored,
+    "_Step": GradeStep,
     "_max0": _max0,
     "_div": runtime.div,
     "_floor": runtime.floor,
@@ -241,30 +276,47 @@ def _record_read(reads: list[tuple[str, Any]], label: str, value: Any) -> Any:
 RUNTIME_GLOBALS["_rd"] = _record_read
 
 
-def generated_functions(code: str, constants: tuple[Any, ...]) -> dict[str, Any]:
+def generated_functions(code: str, constants: tuple[Any, ...], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run generated module text with the runtime helpers and constants it names."""
     namespace: dict[str, Any] = dict(RUNTIME_GLOBALS)
     namespace.update({f"K{i}": value for i, value in enumerate(constants)})
+    namespace.update(extra or {})
     exec(compile(code, "<indicator plan>", "exec"), namespace)  # noqa: S102 - our own generated code
     return namespace
 
 
-def _rebuild(code: str, constants: tuple[Any, ...]) -> CompiledBackend:
-    return CompiledBackend(code, constants)
+def _rebuild(code: str, constants: tuple[Any, ...], plan: TablePlan) -> CompiledBackend:
+    return CompiledBackend(code, constants, plan)
 
 
 class CompiledBackend:
-    """The functions of one generated module, indexed the way `scoring` asks for them."""
+    """The functions of one generated module; `score` is the whole per-record path."""
 
-    def __init__(self, code: str, constants: tuple[Any, ...]) -> None:
+    def __init__(self, code: str, constants: tuple[Any, ...], plan: TablePlan) -> None:
         self.code = code
         self.constants = constants
-        namespace = generated_functions(code, constants)
+        self.plan = plan
+        namespace = generated_functions(code, constants, {
+            "Q": quantizer(plan.precision),
+            "_sheets": SheetReader(plan),
+            "_vetoes": lambda fired, grade, pinned, steps: apply_vetoes(plan, fired, grade, pinned, steps),
+        })
         self._indicators: Callable[[Any, Trace | None], list[Any]] = namespace["indicators"]
+        self._score: Callable[[Any, Any, Trace | None], Scored] = namespace["score"]
         self._ns = namespace
 
-    def __reduce__(self) -> tuple[Callable[..., CompiledBackend], tuple[str, tuple[Any, ...]]]:
-        return _rebuild, (self.code, self.constants)
+    def __reduce__(self) -> tuple[Callable[..., CompiledBackend], tuple[str, tuple[Any, ...], TablePlan]]:
+        return _rebuild, (self.code, self.constants, self.plan)
+
+    def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Scored | list[FieldProblem]:
+        try:
+            return self._score(record, sheets, [] if trace else None)
+        except SheetProblems as problems:
+            return problems.problems
+        except runtime.EvalError as error:
+            return [FieldProblem(error.path, error.message + error.where())]
+        except (ArithmeticError, TypeError, AttributeError) as error:
+            return [FieldProblem("", f"evaluation failed: {error}")]
 
     def indicators(self, record: Any, trace: Trace | None) -> list[Any]:
         return self._indicators(record, trace)
@@ -283,13 +335,9 @@ class CompiledBackend:
     def outcome(self, index: int, record: Any, grading: GradingValues) -> Any:
         return self._ns[f"outcome_{index}"](record, grading)
 
-    def function(self, name: str) -> Callable[..., Any]:
-        fn: Callable[..., Any] = self._ns[name]
-        return fn
 
-
-def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, *, traced: bool) -> CompiledBackend:
-    code = RulesetCompiler(ruleset, names, traced=traced).module()
-    return CompiledBackend(code, tuple(names.constants))
+def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> CompiledBackend:
+    code = RulesetCompiler(ruleset, names, plan, traced=traced).module()
+    return CompiledBackend(code, tuple(names.constants), plan)
 
 

@@ -18,7 +18,7 @@ from .plan import Backend, GradingValues, TablePlan
 from .records import FieldProblem, RecordModels, validate
 from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry
 from .runtime import EvalError
-from .scoring import Scored, quantizer, rounded, score_record
+from .scoring import Scored, quantizer, rounded
 from .trace import ClauseTrace
 
 SHEETS_KEY = "sheets"
@@ -76,7 +76,8 @@ class Engine:
 
     def score_valid(self, record: BaseModel, sheets: Any, record_id: str | None, warnings: list[str], *,
                     trace: bool = False) -> Pending:
-        outcome = score_record(self.plan, self.traced if trace else self.backend, record, sheets, trace=trace)
+        backend = self.traced if trace else self.backend
+        outcome = backend.score(self.plan, record, sheets, trace=trace)
         if isinstance(outcome, list):
             return Pending(record_id, record, None, outcome, warnings)
         return Pending(record_id, record, outcome, [], warnings)

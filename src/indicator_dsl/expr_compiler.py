@@ -49,8 +49,6 @@ class NameSpace:
             return repr(value)
         if isinstance(value, int):
             return repr(value)
-        if isinstance(value, Decimal) and value == value.to_integral_value() and value.as_tuple().exponent == 0:
-            return repr(int(value))
         key = (type(value), value if not isinstance(value, Span) else id(value))
         if key not in self._const_index:
             self._const_index[key] = len(self.constants)

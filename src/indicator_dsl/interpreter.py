@@ -14,8 +14,9 @@ from typing import Any
 from . import nodes as n
 from . import runtime as rt
 from .expr_compiler import NameSpace
-from .plan import JUDGED, GradingValues, Trace
+from .plan import JUDGED, GradingValues, TablePlan, Trace
 from .resolver import ResolvedRuleset
+from .scoring import score_record
 from .trace import ClauseTrace
 
 Env = dict[str, Any]
@@ -165,6 +166,9 @@ class InterpretedBackend:
             "quota": [q.where for q in ruleset.quotas if q.where is not None],
         }
         self.value_sources = [s.value for s in (ruleset.assess.sources if ruleset.assess else ())]
+
+    def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Any:
+        return score_record(plan, self, record, sheets, trace=trace)
 
     def indicators(self, record: Any, trace: Trace | None) -> list[Any]:
         out: list[Any] = []

@@ -14,9 +14,10 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .source import Span
 
-# Exact enough that no score a person could write loses a digit before rounding.
+# Exact enough that no score a person could write loses a digit before rounding; half-up
+# so that quantizing a reported value under this context rounds as the spec says.
 EXACT = decimal.Context(
-    prec=60, rounding=decimal.ROUND_HALF_EVEN,
+    prec=60, rounding=decimal.ROUND_HALF_UP,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 ZERO = Decimal(0)

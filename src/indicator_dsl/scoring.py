@@ -189,26 +189,31 @@ def _grade(plan: TablePlan, backend: Backend, record: Any, scored: Scored) -> No
             scored.steps.append(GradeStep("assign", grade, rule.grade, rule.label or rule.name or ""))
             grade, scored.pinned = rule.grade, True
             break
-    forced: list[str] = []
-    caps: list[str] = []
-    for i, rule in enumerate(plan.vetoes):
-        if backend.condition("veto", i, record, g):
-            scored.vetoes.append(rule.name or "")
-            assert rule.grade is not None
-            (forced if rule.action == "force" else caps).append(rule.grade)
-            reason = rule.label or rule.name or ""
-            if rule.action == "force":
-                scored.steps.append(GradeStep("veto", grade, rule.grade, reason))
-    if forced:
-        grade = max(forced, key=lambda name: rank(plan, name))
-        scored.pinned = True
-    if caps and grade is not None:
-        cap = max(caps, key=lambda name: rank(plan, name))
-        if rank(plan, grade) < rank(plan, cap):
-            reasons = [plan.vetoes[i].label or "" for i, v in enumerate(plan.vetoes) if v.name in scored.vetoes and v.grade == cap]
-            scored.steps.append(GradeStep("veto", grade, cap, "; ".join(reasons)))
-            grade = cap
+    fired = [i for i in range(len(plan.vetoes)) if backend.condition("veto", i, record, g)]
+    if fired:
+        grade, pinned, scored.vetoes = apply_vetoes(plan, fired, grade, scored.pinned, scored.steps)
+        scored.pinned = pinned
     scored.grade_after_veto = scored.grade = grade
+
+
+def apply_vetoes(plan: TablePlan, fired: list[int], grade: str | None, pinned: bool, steps: list[GradeStep]
+                 ) -> tuple[str | None, bool, list[str]]:
+    """All vetoes that fired apply: forces first (the lowest forced grade wins), then caps
+    (the lowest cap wins), so a cap always has the last word. Returns grade, pinned, names."""
+    rules = [plan.vetoes[i] for i in fired]
+    forced = [rule for rule in rules if rule.action == "force"]
+    caps = [rule for rule in rules if rule.action == "cap"]
+    if forced:
+        lowest = max(forced, key=lambda rule: rank(plan, rule.grade or ""))
+        steps.append(GradeStep("veto", grade, lowest.grade, lowest.label or lowest.name or ""))
+        grade, pinned = lowest.grade, True
+    if caps and grade is not None:
+        cap = max(caps, key=lambda rule: rank(plan, rule.grade or ""))
+        if rank(plan, grade) < rank(plan, cap.grade or ""):
+            reasons = "; ".join(rule.label or rule.name or "" for rule in caps if rule.grade == cap.grade)
+            steps.append(GradeStep("veto", grade, cap.grade, reasons))
+            grade = cap.grade
+    return grade, pinned, [rule.name or "" for rule in rules]
 
 
 def _label(plan: TablePlan, grade: str | None) -> str:

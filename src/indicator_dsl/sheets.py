@@ -89,3 +89,65 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
             if index not in scores.get(source, {}) and not any(p.path == f"sheets.{source}.{name}" for p in problems):
                 problems.append(FieldProblem(f"sheets.{source}.{name}", f"no judged score for `{name}` ({info.label or name})"))
     return scores, problems
+
+
+class SheetProblems(Exception):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(problems[0].message if problems else "sheet problems")
+        self.problems = problems
+
+
+class SheetReader:
+    """Judged scores for a compiled plan, in the order its generated code reads them:
+    for each table source, each judged indicator. The common case (every sheet present,
+    exactly the judged names, plain numbers in range) takes a fast path; anything else is
+    read by `read_sheets`, which reports every problem."""
+
+    def __init__(self, plan: TablePlan) -> None:
+        self.plan = plan
+        self.judged = [i for i, ind in enumerate(plan.indicators) if ind.judged]
+        table_sources = [s.name for s in plan.sources if s.is_table]
+        expected: dict[str, list[tuple[str, Decimal]]] = {}
+        for i in self.judged:
+            info = plan.indicators[i]
+            for source in [info.judged_by] if info.judged_by else table_sources:
+                expected.setdefault(source, []).append((info.name, info.max))
+        self.expected = expected
+        self.order = [(info.judged_by or source, info.name)
+                      for source in table_sources for info in (plan.indicators[i] for i in self.judged)]
+
+    def __call__(self, sheets: Any, applicable: tuple[bool, ...]) -> tuple[tuple[Any, ...], JudgedScores]:
+        if not self.judged:
+            if sheets:
+                self._slow(sheets, applicable)
+            return (), {}
+        if all(applicable) and isinstance(sheets, dict) and len(sheets) == len(self.expected):
+            try:
+                for source, names in self.expected.items():
+                    sheet = sheets[source]
+                    if len(sheet) != len(names):
+                        raise LookupError
+                    for name, top in names:
+                        value = sheet[name]
+                        if type(value) not in (Decimal, int) or not 0 <= value <= top:
+                            raise LookupError
+                return tuple(Decimal(sheets[s][name]) for s, name in self.order), {}
+            except (LookupError, TypeError):
+                pass
+        return self._slow(sheets, applicable)
+
+    def _slow(self, sheets: Any, applicable: tuple[bool, ...]) -> tuple[tuple[Any, ...], JudgedScores]:
+        flags = [True] * len(self.plan.indicators)
+        for i, flag in zip(self.judged, applicable, strict=False):
+            flags[i] = flag
+        scores, problems = read_sheets(self.plan, sheets, flags)
+        if problems:
+            raise SheetProblems(problems)
+        table_sources = [s.name for s in self.plan.sources if s.is_table]
+        values: list[Any] = []
+        for source in table_sources:
+            for i in self.judged:
+                by = self.plan.indicators[i].judged_by or source
+                entry = scores.get(by, {}).get(i)
+                values.append(None if entry is None else entry[0])
+        return tuple(values), scores
