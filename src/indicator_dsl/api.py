@@ -11,19 +11,20 @@ diagnostic. Plans are compiled once per content hash and shared by later loads.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from .batch import Batch, run_batch
+from .batch import Batch, CatalogQuota, run_batch
 from .catalog_runtime import Router
 from .compiler import compile_ruleset
 from .diagnostics import RulesetError
 from .engine import Engine, Pending
 from .interpreter import InterpretedBackend
+from .parallel import evaluate_parallel
 from .plan import Backend
 from .planner import build_plan, content_hash, namespace_for
 from .project import check_resolved, unique_sorted
@@ -54,9 +55,13 @@ def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
     return _ENGINES[key]
 
 
+def _is_path(source: str | Path) -> bool:
+    return isinstance(source, Path) or ("\n" not in source and source.endswith(".ind"))
+
+
 def _resolve(source: str | Path) -> tuple[Resolver, Resolved | None]:
     resolver = Resolver()
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and source.endswith(".ind")):
+    if _is_path(source):
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f"no such ruleset file: {path}")
@@ -74,17 +79,34 @@ def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
     errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
     if errors or resolved is None:
         raise RulesetError(errors or unique_sorted(resolver.diagnostics))
+    origin = Origin(str(source) if isinstance(source, Path) or _is_path(source) else None,
+                    None if isinstance(source, Path) or _is_path(source) else str(source), backend)
     if isinstance(resolved, ResolvedRuleset):
-        return Ruleset(_engine(resolved, backend))
+        return Ruleset(_engine(resolved, backend), origin)
     if isinstance(resolved, ResolvedCatalog):
         engines = {name: _engine(r, backend) for name, r in resolved.rulesets.items()}
-        return Catalog(resolved, engines)
+        return Catalog(resolved, engines, origin)
     raise RulesetError([])  # a schema file: nothing to evaluate
 
 
 @dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a model was loaded from, so worker processes can load the same one."""
+
+    path: str | None
+    text: str | None
+    backend: str
+
+    def load(self) -> Ruleset | Catalog:
+        return load(Path(self.path) if self.path else str(self.text), backend=self.backend)
+
+
 class Ruleset:
-    engine: Engine
+    """A checked, compiled ruleset."""
+
+    def __init__(self, engine: Engine, origin: Origin) -> None:
+        self.engine = engine
+        self.origin = origin
 
     @property
     def name(self) -> str:
@@ -102,42 +124,60 @@ class Ruleset:
     def record_model(self) -> type[BaseModel]:
         return self.engine.models.root
 
+    @property
+    def engines(self) -> dict[str, Engine]:
+        return {self.engine.plan.name: self.engine}
+
+    @property
+    def catalog_quotas(self) -> list[CatalogQuota]:
+        return []
+
     def json_schema(self) -> dict[str, Any]:
         return self.record_model.model_json_schema()
+
+    def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
+        return self.engine, self.engine.score(data, sheets, trace=trace)
 
     def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
         """Score one record alone: grades without quotas (quotas need a batch)."""
         with decimal.localcontext(EXACT):
             return self.engine.finish(self.engine.score(record, sheets, trace=trace))
 
-    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False) -> Batch:
+    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False,
+                      workers: int = 1) -> Batch:
         """Score a batch: quotas apply; results come back in input order."""
-        return run_batch(records, lambda data, sh: (self.engine, self.engine.score(data, sh, trace=trace)),
-                         sheets=sheets, catalog_quotas=())
+        if workers > 1:
+            return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
+        return run_batch(self, self.engines, records, sheets=sheets, trace=trace)
 
 
-@dataclass(frozen=True, slots=True)
 class Catalog:
-    resolved: ResolvedCatalog
-    engines: dict[str, Engine]
+    """A checked catalog: routes each record to one of its compiled rulesets."""
+
+    def __init__(self, resolved: ResolvedCatalog, engines: dict[str, Engine], origin: Origin) -> None:
+        self.resolved = resolved
+        self.engines = engines
+        self.origin = origin
+        self.router = Router.for_catalog(resolved, engines)
 
     @property
     def name(self) -> str:
         return self.resolved.name
 
     @property
-    def router(self) -> Router:
-        return Router.for_catalog(self.resolved, self.engines)
+    def catalog_quotas(self) -> list[CatalogQuota]:
+        return self.router.quotas
+
+    def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
+        return self.router.score(data, sheets, trace=trace)
 
     def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
         with decimal.localcontext(EXACT):
             engine, pending = self.router.score(record, sheets, trace=trace)
             return engine.finish(pending)
 
-    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False) -> Batch:
-        router = self.router
-        return run_batch(records, lambda data, sh: router.score(data, sh, trace=trace), sheets=sheets,
-                         catalog_quotas=router.quotas)
-
-
-__all__ = ["Batch", "Catalog", "Iterator", "Pending", "Ruleset", "load"]
+    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False,
+                      workers: int = 1) -> Batch:
+        if workers > 1:
+            return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
+        return run_batch(self, self.engines, records, sheets=sheets, trace=trace)

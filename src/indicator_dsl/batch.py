@@ -12,16 +12,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from .engine import Engine, Pending
 from .plan import QuotaInfo
 from .population import Standing, apply_quota
 from .results import Result
 from .runtime import EXACT
-from .scoring import rounded
+from .scoring import quantizer, rounded
 
-Scorer = Callable[[Any, Any], tuple[Engine, Pending]]
 CatalogQuota = tuple[QuotaInfo, Callable[[Any, dict[str, Any]], bool] | None]
 
 
@@ -67,89 +66,106 @@ class Batch:
         return out
 
 
-def _standing(engine: Engine, pending: Pending, quotas: Sequence[QuotaInfo],
-              where: Callable[[int, Any, dict[str, Any]], bool]) -> Standing | None:
-    scored = pending.scored
-    if scored is None or pending.record is None:
+class Model(Protocol):
+    """What a batch needs of a Ruleset or a Catalog."""
+
+    def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]: ...
+
+    @property
+    def catalog_quotas(self) -> Sequence[CatalogQuota]: ...
+
+
+@dataclass(slots=True)
+class Scorecard:
+    """A record after the first pass: its result as if no quota moved it, and its standing."""
+
+    result: Result
+    standing: Standing | None
+    attributes: dict[str, Any]
+
+
+def _where(engine: Engine, index: int) -> int:
+    return sum(1 for q in engine.plan.quotas[:index] if q.has_where)
+
+
+def standing_of(engine: Engine, pending: Pending, catalog_quotas: Sequence[CatalogQuota]) -> Standing | None:
+    """What quotas need of a scored record: its rounded total, grade and group per quota.
+    Ruleset quotas are keyed (ruleset, index), the catalog's ("", index)."""
+    scored, record = pending.scored, pending.record
+    if scored is None or record is None or scored.grade is None:
         return None
-    standing = Standing(rounded(scored.total, Decimal(1).scaleb(-engine.plan.precision)), scored.grade, scored.pinned)
-    for index, quota in enumerate(quotas):
-        if quota.has_where and not where(index, pending.record, scored.grading):
+    standing = Standing(rounded(scored.total, quantizer(engine.plan.precision)), scored.grade, scored.pinned)
+    for index, quota in enumerate(engine.plan.quotas):
+        if quota.has_where and not engine.backend.condition("quota", _where(engine, index), record, scored.grading):
             continue
-        standing.groups[index] = getattr(pending.record, quota.within_attr) if quota.within_attr else ""
+        standing.groups[(engine.plan.name, index)] = getattr(record, quota.within_attr) if quota.within_attr else ""
+    for index, (quota, condition) in enumerate(catalog_quotas):
+        if condition is not None and not condition(record, scored.grading):
+            continue
+        standing.groups[("", index)] = getattr(record, quota.within_attr) if quota.within_attr else ""
+    standing.ruleset = engine.plan.name
     return standing
 
 
-def _ruleset_quotas(engine: Engine, pendings: list[Pending]) -> None:
-    plan = engine.plan
-    if not plan.quotas:
-        return
-    where_index = {i: n for n, i in enumerate(i for i, q in enumerate(plan.quotas) if q.has_where)}
-
-    def where(index: int, record: Any, g: dict[str, Any]) -> bool:
-        return engine.backend.condition("quota", where_index[index], record, g)
-
-    pairs = [(p, _standing(engine, p, plan.quotas, where)) for p in pendings]
-    standings = [s for _, s in pairs if s is not None]
-    grades = [g.name for g in plan.grades]
-    for index, quota in enumerate(plan.quotas):
-        apply_quota(index, quota, grades, standings)
-    _write_back(pairs)
+def first_pass(model: Model, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
+    engine, pending = model.route(data, sheets, trace=trace)
+    standing = standing_of(engine, pending, model.catalog_quotas)
+    return Scorecard(engine.finish(pending), standing, kept_attributes(pending))
 
 
-def _write_back(pairs: Iterable[tuple[Pending, Standing | None]]) -> None:
-    for pending, standing in pairs:
-        if standing is not None and pending.scored is not None and standing.steps:
-            pending.scored.grade = standing.grade
-            pending.scored.steps.extend(standing.steps)
-
-
-def _catalog_quotas(items: list[tuple[Engine, Pending]], quotas: Sequence[CatalogQuota]) -> None:
-    if not quotas:
-        return
-    infos = [q for q, _ in quotas]
-
-    def where(index: int, record: Any, g: dict[str, Any]) -> bool:
-        condition = quotas[index][1]
-        return condition is None or condition(record, g)
-
-    pairs = [(p, _standing(e, p, infos, where)) for e, p in items]
-    standings = [s for _, s in pairs if s is not None]
-    for index, quota in enumerate(infos):
-        grades = next(([g.name for g in e.plan.grades] for e, _ in items if any(g.name == quota.grade for g in e.plan.grades)), [])
+def settle(model: Model, engines: Mapping[str, Engine], standings: Sequence[Standing | None]) -> dict[int, Standing]:
+    """Apply every quota; return the standings whose grade a quota changed, by position."""
+    present = [s for s in standings if s is not None]
+    for name, engine in engines.items():
+        mine = [s for s in present if s.ruleset == name]
+        grades = [g.name for g in engine.plan.grades]
+        for index, quota in enumerate(engine.plan.quotas):
+            apply_quota((name, index), quota, grades, mine)
+    for index, (quota, _) in enumerate(model.catalog_quotas):
+        grades = next(([g.name for g in e.plan.grades] for e in engines.values()
+                       if any(g.name == quota.grade for g in e.plan.grades)), [])
         if grades:
-            apply_quota(index, quota, grades, standings)
-    _write_back(pairs)
+            apply_quota(("", index), quota, grades, present)
+    return {i: s for i, s in enumerate(standings) if s is not None and s.steps}
 
 
-def kept_attributes(engine: Engine, pending: Pending) -> dict[str, Any]:
+def refinish(model: Model, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result:
+    """Score a record again and finish it with the grade its quotas gave it."""
+    engine, pending = model.route(data, sheets, trace=trace)
+    if pending.scored is not None:
+        pending.scored.grade = standing.grade
+        pending.scored.steps.extend(standing.steps)
+    return engine.finish(pending)
+
+
+def kept_attributes(pending: Pending) -> dict[str, Any]:
     """Top-level text and enum fields of a record, kept for summaries by category or department."""
     record = pending.record
     if record is None:
         return {}
+    fields = type(record).model_fields
     out: dict[str, Any] = {}
     for name, value in record.__dict__.items():
         if isinstance(value, str):
-            info = type(record).model_fields.get(name)
+            info = fields.get(name)
             out[(info.alias if info and info.alias else name)] = value
     return out
 
 
-def run_batch(records: Iterable[Any], scorer: Scorer, *, sheets: Mapping[str, Any] | None,
-              catalog_quotas: Sequence[CatalogQuota]) -> Batch:
+def sheets_for(sheets: Mapping[str, Any] | None, data: Any) -> Any:
+    if sheets is not None and isinstance(data, Mapping):
+        return sheets.get(str(data.get("id")))
+    return None
+
+
+def run_batch(model: Model, engines: Mapping[str, Engine], records: Iterable[Any], *,
+              sheets: Mapping[str, Any] | None, trace: bool) -> Batch:
+    """Sequential batch: first pass over every record, quotas, then re-finish the moved."""
     with decimal.localcontext(EXACT):
-        items: list[tuple[Engine, Pending]] = []
-        for data in records:
-            record_sheets = None
-            if sheets is not None and isinstance(data, Mapping):
-                record_sheets = sheets.get(str(data.get("id")))
-            items.append(scorer(data, record_sheets))
-        by_engine: dict[int, tuple[Engine, list[Pending]]] = {}
-        for engine, pending in items:
-            by_engine.setdefault(id(engine), (engine, []))[1].append(pending)
-        for engine, pendings in by_engine.values():
-            _ruleset_quotas(engine, pendings)
-        _catalog_quotas(items, catalog_quotas)
-        results = [engine.finish(pending) for engine, pending in items]
-        attributes = [kept_attributes(engine, pending) for engine, pending in items]
-    return Batch(results, attributes)
+        items = list(records)
+        cards = [first_pass(model, data, sheets_for(sheets, data), trace=trace) for data in items]
+        moved = settle(model, engines, [c.standing for c in cards])
+        for index, standing in moved.items():
+            data = items[index]
+            cards[index].result = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
+    return Batch([c.result for c in cards], [c.attributes for c in cards])

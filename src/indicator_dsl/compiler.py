@@ -76,6 +76,8 @@ class RulesetCompiler:
         ec = ExprCompiler(self.names, scope, traced=self.traced)
         judged = any(isinstance(c, n.Judged) for c in ind.clauses)
         if ind.applies is not None:
+            if self.traced:
+                out.line("A = []")  # the values the `applies when` condition reads, for the trace
             out.line(f"if {ec.compile(ind.applies, reads='A')}:" if self.traced else f"if {ec.compile(ind.applies)}:")
             out.depth += 1
         if judged:

@@ -25,16 +25,18 @@ class Standing:
     total: Decimal  # rounded, as shown
     grade: str | None
     pinned: bool
-    groups: dict[int, Hashable] = field(default_factory=dict)  # quota index -> group key (absent: not in scope)
+    groups: dict[Hashable, Hashable] = field(default_factory=dict)  # quota key -> group (absent: out of scope)
     steps: list[GradeStep] = field(default_factory=list)
+    ruleset: str = ""
 
 
-def apply_quota(index: int, quota: QuotaInfo, grades: Sequence[str], standings: Sequence[Standing]) -> None:
+def apply_quota(index: Hashable, quota: QuotaInfo, grades: Sequence[str], standings: Sequence[Standing]) -> None:
     groups: dict[Hashable, list[Standing]] = defaultdict(list)
     for s in standings:
         if s.grade is not None and index in s.groups:
             groups[s.groups[index]].append(s)
-    reason = f"quota: {quota.grade} {quota.direction} {quota.share * 100:f}%".rstrip("0").rstrip(".")
+    share = format((quota.share * 100).normalize(), "f")
+    reason = f"quota: {quota.grade} {quota.direction} {share}%"
     for key, members in groups.items():
         where = f"{reason} within {quota.within} = {key}" if quota.within else reason
         if quota.direction == "at most":

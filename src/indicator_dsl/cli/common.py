@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,3 +69,16 @@ def progress(items: Iterable[T], what: str, every: int = 500) -> Iterator[T]:
             sys.stderr.flush()
         yield item
     sys.stderr.write(f"\r{what}: {count:,} records\n")
+
+
+def progress_callback(what: str, every: int = 1000) -> Callable[[int], None] | None:
+    """A `count -> None` reporter for long batches, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(count: int) -> None:
+        if count % every == 0:
+            sys.stderr.write(f"\r{what}: {count:,} records")
+            sys.stderr.flush()
+
+    return report

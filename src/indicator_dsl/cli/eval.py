@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import ArgumentParser, load_or_report, progress
+from .common import ArgumentParser, load_or_report, progress, progress_callback
 
 
 def main(argv: list[str]) -> int:
@@ -19,6 +19,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, help="write results to this file (atomically) instead of stdout")
     parser.add_argument("--explain", metavar="ID", help="print a readable trace of the record with this id")
     parser.add_argument("--sheets", type=Path, help="a JSON file of sheets keyed by record id")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:
@@ -43,12 +44,28 @@ def main(argv: list[str]) -> int:
             sys.stderr.write(f"ind eval: {path}: no such file\n")
             return 2
 
+    if args.workers < 1:
+        sys.stderr.write("ind eval: --workers must be at least 1\n")
+        return 2
+    streaming = (args.format == "jsonl" and args.out is not None and not args.explain and args.input_format in (None, "jsonl")
+                 and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths))
+    if streaming:
+        from ..parallel import stream_jsonl
+
+        count, failed = stream_jsonl(model, paths, args.out, workers=args.workers, sheets=sheets,
+                                     on_progress=progress_callback("scoring"))
+        sys.stderr.write(f"ind eval: {count} result(s) written to {args.out}\n")
+        if failed:
+            sys.stderr.write(f"ind eval: {failed} of {count} record(s) could not be scored\n")
+        return 1 if failed else 0
+
     def records() -> Iterator[Any]:
         for path in paths:
             yield from read_records(path, args.input_format)
 
     try:
-        batch = model.evaluate_many(progress(records(), "scoring"), sheets=sheets, trace=bool(args.explain))
+        batch = model.evaluate_many(progress(records(), "scoring"), sheets=sheets, trace=bool(args.explain),
+                                    workers=args.workers)
     except (OSError, ValueError) as error:
         sys.stderr.write(f"ind eval: {error}\n")
         return 2
