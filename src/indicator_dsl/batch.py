@@ -98,11 +98,11 @@ def standing_of(engine: Engine, pending: Pending, catalog_quotas: Sequence[Catal
     for index, quota in enumerate(engine.plan.quotas):
         if quota.has_where and not engine.backend.condition("quota", _where(engine, index), record, scored.grading):
             continue
-        standing.groups[(engine.plan.name, index)] = getattr(record, quota.within_attr) if quota.within_attr else ""
+        standing.groups[(engine.plan.name, index)] = record.get(quota.within) if quota.within else ""
     for index, (quota, condition) in enumerate(catalog_quotas):
         if condition is not None and not condition(record, scored.grading):
             continue
-        standing.groups[("", index)] = getattr(record, quota.within_attr) if quota.within_attr else ""
+        standing.groups[("", index)] = record.get(quota.within) if quota.within else ""
     standing.ruleset = engine.plan.name
     return standing
 
@@ -143,13 +143,7 @@ def kept_attributes(pending: Pending) -> dict[str, Any]:
     record = pending.record
     if record is None:
         return {}
-    fields = type(record).model_fields
-    out: dict[str, Any] = {}
-    for name, value in record.__dict__.items():
-        if isinstance(value, str):
-            info = fields.get(name)
-            out[(info.alias if info and info.alias else name)] = value
-    return out
+    return {name: value for name, value in record.items() if isinstance(value, str)}
 
 
 def sheets_for(sheets: Mapping[str, Any] | None, data: Any) -> Any:

@@ -33,7 +33,6 @@ class Router:
     engines: dict[str, Engine]
     first: Engine
     conditions: list[tuple[RouteFn, str, str]]  # (test, target, shown condition)
-    table_attr: str | None
     table: dict[str, str]
     table_field: str | None
     quotas: list[tuple[QuotaInfo, QuotaWhere | None]]
@@ -54,10 +53,8 @@ class Router:
                 lines.append(f"def quota_{i}(r, g):\n    return {body}")
         functions = generated_functions("\n".join(lines) + "\n", tuple(names.constants))
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
-        root_attrs = first.models.fields.attributes[first.plan.record_type]
         quotas = [
-            (QuotaInfo(q.grade, q.direction, q.share.value, q.within, root_attrs.get(q.within) if q.within else None,
-                       q.ties or "demote", q.where is not None, q.span),
+            (QuotaInfo(q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span),
              functions[f"quota_{i}"] if q.where is not None else None)
             for i, q in enumerate(quota_nodes)
         ]
@@ -67,7 +64,6 @@ class Router:
             ref=RulesetRef(name=resolved.name, version=None, sha256=sha.hexdigest()),
             engines=engines, first=first,
             conditions=[(functions[f"route_{i}"], w.target, f"{w.span.path}:{w.span.line}") for i, w in enumerate(whens)],
-            table_attr=root_attrs.get(table.field) if table else None,
             table={e.value: e.target for e in table.entries} if table else {},
             table_field=table.field if table else None,
             quotas=quotas,
@@ -90,8 +86,8 @@ class Router:
             return None, FieldProblem("", f"the record matches several routes: {names}")
         if matched:
             return matched[0][0], None
-        if self.table_attr is not None:
-            value = getattr(record, self.table_attr)
+        if self.table_field is not None:
+            value = record.get(self.table_field)
             if value in self.table:
                 return self.table[value], None
             return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {value!r}")

@@ -29,7 +29,7 @@ class Pending:
     """A record between scoring and finishing: quotas may still move its grade."""
 
     record_id: str | None
-    record: BaseModel | None
+    record: dict[str, Any] | None
     scored: Scored | None
     problems: list[FieldProblem]
     warnings: list[str]
@@ -44,12 +44,12 @@ class Engine:
         self.models = models
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
         self._q = quantizer(plan.precision)
-        root_fields = models.root.model_fields
-        self._known_keys = {info.alias or name for name, info in root_fields.items()} | {SHEETS_KEY}
+        self._known_keys = frozenset(models.fields.fields[plan.record_type]) | {SHEETS_KEY}
 
     # ---------------------------------------------------------------- scoring
 
-    def prepare(self, data: Any, sheets: Any = None) -> tuple[BaseModel | None, Any, list[FieldProblem], list[str], str | None]:
+    def prepare(self, data: Any, sheets: Any = None
+                ) -> tuple[dict[str, Any] | None, Any, list[FieldProblem], list[str], str | None]:
         """Validate a record; sheets come from the argument or from the record's `sheets` key."""
         warnings: list[str] = []
         if isinstance(data, InputError):
@@ -58,14 +58,12 @@ class Engine:
         if isinstance(data, Mapping):
             if sheets is None:
                 sheets = data.get(SHEETS_KEY)
-            unknown = [str(k) for k in data if k not in self._known_keys]
-            if unknown:
-                warnings.append("unknown field(s) ignored: " + ", ".join(sorted(unknown)))
-            if SHEETS_KEY in data:
-                data = {k: v for k, v in data.items() if k != SHEETS_KEY}
-        record, problems = validate(self.models.root, data)
-        if record is not None:
-            record_id = str(getattr(record, self.plan.id_attr, record_id))
+            if len(data) > len(self._known_keys) or not self._known_keys.issuperset(data):
+                unknown = sorted(str(k) for k in data if k not in self._known_keys)
+                warnings.append("unknown field(s) ignored: " + ", ".join(unknown))
+        record, problems = validate(self.models, data)
+        if record is not None and "id" in record:
+            record_id = str(record["id"])
         return record, sheets, problems, warnings, record_id
 
     def score(self, data: Any, sheets: Any = None, *, trace: bool = False) -> Pending:
@@ -74,7 +72,7 @@ class Engine:
             return Pending(record_id, None, None, problems, warnings)
         return self.score_valid(record, sheets, record_id, warnings, trace=trace)
 
-    def score_valid(self, record: BaseModel, sheets: Any, record_id: str | None, warnings: list[str], *,
+    def score_valid(self, record: dict[str, Any], sheets: Any, record_id: str | None, warnings: list[str], *,
                     trace: bool = False) -> Pending:
         backend = self.traced if trace else self.backend
         outcome = backend.score(self.plan, record, sheets, trace=trace)
@@ -84,7 +82,7 @@ class Engine:
 
     # ---------------------------------------------------------------- finishing
 
-    def outcomes(self, record: BaseModel, scored: Scored) -> dict[str, Any]:
+    def outcomes(self, record: dict[str, Any], scored: Scored) -> dict[str, Any]:
         g: GradingValues = scored.grading
         g["grade"] = scored.grade
         return {info.name: _plain(self.backend.outcome(i, record, g)) for i, info in enumerate(self.plan.outcomes)}
@@ -130,7 +128,7 @@ class Engine:
             id=record_id, ruleset=self.ref, sources=sources, bonus=rounded(scored.bonus, q), vetoes=scored.vetoes,
             total=rounded(scored.total, q), grade=scored.grade, grade_label=label, grade_by_rules=scored.grade_by_rules,
             grade_after_veto=scored.grade_after_veto, exempt=scored.exempt,
-            steps=[GradeChange(step=s.step, before=s.before, after=s.after, reason=s.reason) for s in scored.steps],
+            steps=[GradeChange.model_construct(step=s.step, before=s.before, after=s.after, reason=s.reason) for s in scored.steps],
             outcomes=outcomes, errors=[], warnings=warnings,
             trace=None if scored.trace is None else [self.trace_entry(t) for t in scored.trace],
         )

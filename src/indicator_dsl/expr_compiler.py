@@ -10,6 +10,7 @@ recorded with its value.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -69,6 +70,24 @@ class NameSpace:
         for group in groups:
             scope.update({let.name: let for let in group})
         return scope
+
+    def static_type(self, e: n.Expr, variables: Mapping[str, Type | None]) -> Type | None:
+        """The type of a name or field path: which record type a field is read from."""
+        if isinstance(e, n.Name):
+            if e.name in variables:
+                return variables[e.name]
+            return self.field_type(self.root, e.name)
+        if isinstance(e, n.Attribute):
+            obj = self.static_type(e.obj, variables)
+            if obj is not None and obj.kind == "record" and obj.record:
+                return self.field_type(obj.record, e.name)
+        return None
+
+    def read_code(self, obj: str, record_type: str, field_name: str) -> str:
+        access = self.fields.access(record_type, field_name)
+        if access.required:
+            return f"{obj}[{access.key!r}]"
+        return f"{obj}.get({access.key!r}, {self.const(access.default)})"
 
     def field_type(self, record: str, name: str) -> Type | None:
         decl = self.types.get(record)
@@ -136,16 +155,7 @@ class ExprCompiler:
 
     # ---------------------------------------------------------------- names
     def static_type(self, e: n.Expr) -> Type | None:
-        """The record type of a name or field path, needed to map fields to attributes."""
-        if isinstance(e, n.Name):
-            if e.name in self.vars:
-                return self.vars[e.name][1]
-            return self.names.field_type(self.names.root, e.name)
-        if isinstance(e, n.Attribute):
-            obj = self.static_type(e.obj)
-            if obj is not None and obj.kind == "record" and obj.record:
-                return self.names.field_type(obj.record, e.name)
-        return None
+        return self.names.static_type(e, {name: t for name, (_, t) in self.vars.items()})
 
     def _grading_value(self, key: str) -> str:
         return f"g[{key!r}]"
@@ -162,8 +172,7 @@ class ExprCompiler:
             if name in self.names.grades:
                 return repr(name)
         if self.names.field_type(self.names.root, name) is not None:
-            attr = self.names.fields.attr(self.names.root, name)
-            return self._recorded(name, f"r.{attr}")
+            return self._recorded(name, self.names.read_code("r", self.names.root, name))
         if self.grading and name in self.names.parts:
             return self._grading_value(f"{self.names.table_sources[0]}.{name}")
         raise NameError(name)  # the checker has rejected unknown names before compilation
@@ -182,13 +191,12 @@ class ExprCompiler:
             return self._grading_value(f"{e.obj.name}.{e.name}")
         obj_type = self.static_type(e.obj)
         assert obj_type is not None and obj_type.record is not None
-        attr = self.names.fields.attr(obj_type.record, e.name)
         saved = self.reads
         self.reads = None
         obj = self.expr(e.obj)
         self.reads = saved
         label = _path(e) or e.name
-        return self._recorded(label, f"{obj}.{attr}")
+        return self._recorded(label, self.names.read_code(obj, obj_type.record, e.name))
 
     # ---------------------------------------------------------------- operators
     def _Unary(self, e: n.Unary) -> str:

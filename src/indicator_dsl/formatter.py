@@ -5,10 +5,16 @@ the printer produces, by source position:
 
 - a comment after code belongs to the last declaration, clause or entry that starts
   at or before its line (or to a `}` on that line) and stays at the end of its line;
+  when several land on one printed line, the last stays and the others go above it;
 - a comment on a line of its own belongs to the next declaration, clause or entry and
-  is printed above it; inside a one-line item that the source broke over several lines,
-  it goes above that item; before a `}` with nothing after it in the block, it stays
-  before the `}`; after everything, it stays at the end of the file.
+  is printed above it; inside an item without a block that the source spread over
+  several lines (a long `let`, a condition), it goes above that item; before a `}`
+  with nothing after it in the block, it stays before the `}`; after everything, it
+  stays at the end of the file.
+
+Comments keep their text and their order, except that a comment on an own line inside
+a multi-line declaration header (between `indicator ... max 5` and its `{`) moves into
+the block, after any comment at the end of the header.
 
 Everything else about the layout comes from the printer, so a file formats the same
 way however it was spaced, and formatting twice changes nothing.

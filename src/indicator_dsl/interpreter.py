@@ -20,6 +20,7 @@ from .scoring import score_record
 from .trace import ClauseTrace
 
 Env = dict[str, Any]
+_TYPES = " types"  # the env entry holding aggregate variables' static types; no name has a space
 
 
 class Interpreter:
@@ -64,7 +65,7 @@ class Interpreter:
             if name in self.names.grades:
                 return name
         if self.names.field_type(self.names.root, name) is not None:
-            return record.__dict__[self.names.fields.attr(self.names.root, name)]
+            return self.names.fields.read(record, self.names.root, name)
         assert g is not None
         return g[f"{self.names.table_sources[0]}.{name}"]
 
@@ -72,8 +73,9 @@ class Interpreter:
         if g is not None and isinstance(e.obj, n.Name) and e.obj.name in self.names.table_sources and e.obj.name not in env:
             return g[f"{e.obj.name}.{e.name}"]
         obj = self.eval(e.obj, record, env, lets, g)
-        type_name = type(obj).__name__.split("_", 2)[-1]
-        return obj.__dict__[self.names.fields.attr(type_name, e.name)]
+        obj_type = self.names.static_type(e.obj, env.get(_TYPES, {}))
+        assert obj_type is not None and obj_type.record is not None
+        return self.names.fields.read(obj, obj_type.record, e.name)
 
     def _Unary(self, e: n.Unary, record: Any, env: Env, lets: dict[str, n.Let], g: GradingValues | None) -> Any:
         value = self.eval(e.operand, record, env, lets, g)
@@ -122,9 +124,11 @@ class Interpreter:
 
     def _Aggregate(self, e: n.Aggregate, record: Any, env: Env, lets: dict[str, n.Let], g: GradingValues | None) -> Any:
         items = self.eval(e.source, record, env, lets, g)
+        source_type = self.names.static_type(e.source, env.get(_TYPES, {}))
+        types = {**env.get(_TYPES, {}), e.var: source_type.item if source_type and source_type.kind == "list" else None}
         selected = []
         for item in items:
-            inner = {**env, e.var: item}
+            inner = {**env, e.var: item, _TYPES: types}
             if e.func == "all" or e.where is None or self.eval(e.where, record, inner, lets, g):
                 selected.append(inner)
         func = e.func

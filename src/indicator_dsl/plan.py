@@ -75,7 +75,6 @@ class QuotaInfo:
     direction: str
     share: Decimal
     within: str | None
-    within_attr: str | None
     ties: str
     has_where: bool
     span: Span
@@ -112,7 +111,6 @@ class TablePlan:
     quotas: tuple[QuotaInfo, ...]
     outcomes: tuple[OutcomeInfo, ...]
     grading_keys: frozenset[str]  # which `g[...]` values grading expressions read
-    id_attr: str
 
 
 Trace = list[Any]

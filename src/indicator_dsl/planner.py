@@ -102,7 +102,6 @@ def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> Table
     else:
         sources = tuple(SourceInfo(s.name, s.label, s.weight.value, s.value is None) for s in ruleset.assess.sources)
     total = ruleset.total.value.value
-    root_attrs = names.fields.attributes[names.root]
     return TablePlan(
         name=ruleset.name, label=ruleset.label, version=ruleset.version, sha256=sha256,
         record_type=ruleset.record.type_name,
@@ -118,11 +117,9 @@ def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> Table
         assigns=tuple(RuleInfo(a.name, a.label, "assign", a.grade, a.span) for a in ruleset.assigns),
         vetoes=tuple(RuleInfo(v.name, v.label, v.action, v.grade, v.span) for v in ruleset.vetoes),
         quotas=tuple(
-            QuotaInfo(q.grade, q.direction, q.share.value, q.within, root_attrs.get(q.within) if q.within else None,
-                      q.ties or "demote", q.where is not None, q.span)
+            QuotaInfo(q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span)
             for q in ruleset.quotas
         ),
         outcomes=tuple(OutcomeInfo(o.name, o.label) for o in ruleset.outcomes),
         grading_keys=grading_keys(ruleset, names),
-        id_attr=root_attrs.get("id", "id"),
     )

@@ -7,23 +7,26 @@ one-line or block forms and placing whatever comments it is given. `print_module
 the two steps with no comments.
 
 Expressions get the fewest parentheses that parse back to the same tree. They are
-printed with an explicit stack rather than recursion: the parser folds `a or b or ...`
-and `a + b + ...` into left-leaning trees as deep as the chain is long, and a
+printed with an explicit stack rather than recursion: the parser folds a flat
+`a or b or ...` into a left-leaning tree as deep as the chain is long, and a
 thousand-term chain must not overflow Python's stack.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import nodes as n
 from .render import display_width
 from .source import Span
 
-WIDTH = 80
-"""Lines are not wrapped in general; the width only decides the optional one-line and
-two-line forms (`{ judged }`, `let x =` + indented expression)."""
+WIDTH = 100
+"""Lines wider than this break where the layout allows: after the `=` of a `let` or
+`outcome`, and before each `and`/`or` of a condition. Other lines may stay wider."""
+
+COMPACT_WIDTH = 80
+"""A one-clause indicator folds onto one line (`{ judged }`) only when it stays this narrow."""
 
 INDENT = "  "
 
@@ -131,8 +134,12 @@ def _aggregate_parts(expr: n.Aggregate) -> list[_Part]:
 
 def print_expr(expr: n.Expr) -> str:
     """Canonical text of one expression, bracketed only where the grammar needs it."""
+    return _text(expr, _IF)
+
+
+def _text(expr: n.Expr, needed: int) -> str:
     out: list[str] = []
-    stack: list[_Part] = [(expr, _IF)]
+    stack: list[_Part] = [(expr, needed)]
     while stack:
         part = stack.pop()
         if isinstance(part, str):
@@ -158,7 +165,7 @@ class Line:
 
     text: str
     span: Span
-    tail: str | None = None  # an `= EXPR` expression that moves to its own line when too long
+    wrapped: tuple[str, ...] | None = None  # the lines to print instead of `text` when it is too wide
     body: tuple[Line, ...] | None = None  # None: a leaf; otherwise the lines inside `{ }`
     compact: bool = False  # may print as `text { only_line }` when that fits
     blank_before: bool = False
@@ -203,46 +210,57 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
 
-def _aligned(rows: Sequence[tuple[str, str | None, str]]) -> list[str]:
-    """`name "label" rest` rows with names and labels in columns, as `assess` and `grades` read best."""
-    name_width = max(display_width(name) for name, _, _ in rows)
-    labels = [quote(label) if label is not None else "" for _, label, _ in rows]
-    label_width = max(display_width(label) for label in labels)
-    out = []
-    for (name, _, rest), label in zip(rows, labels, strict=True):
-        label_column = _pad(label, label_width) + " " if label_width else ""
-        out.append(f"{_pad(name, name_width)} {label_column}{rest}")
-    return out
+def _columns(rows: Sequence[tuple[str, str | None]]) -> list[str]:
+    """`name "label" ` prefixes padded into columns, as `assess` and `grades` read best."""
+    name_width = max((display_width(name) for name, _ in rows), default=0)
+    labels = [quote(label) if label is not None else "" for _, label in rows]
+    label_width = max((display_width(label) for label in labels), default=0)
+    return [
+        f"{_pad(name, name_width)} " + (f"{_pad(label, label_width)} " if label_width else "")
+        for (name, _), label in zip(rows, labels, strict=True)
+    ]
 
 
-def _points_text(points: n.Points) -> str:
-    text = f"{points.kind} {print_expr(points.amount)}"
+def _conditional(head: str, cond: n.Expr, tail: str, span: Span) -> Line:
+    """`head COND tail`; when COND is an `and`/`or` chain, the line can break before each link."""
+    line = Line(head + print_expr(cond) + tail, span)
+    if not (isinstance(cond, n.Binary) and cond.op in ("and", "or")):
+        return line
+    level = _BINARY_LEVEL[cond.op]
+    links: list[n.Expr] = []
+    first: n.Expr = cond
+    while isinstance(first, n.Binary) and first.op == cond.op:
+        links.append(first.right)
+        first = first.left
+    lines = [head + _text(first, level), *(f"{cond.op} {_text(link, level + 1)}" for link in reversed(links))]
+    lines[-1] += tail
+    return Line(line.text, span, wrapped=tuple(lines))
+
+
+def _points_line(points: n.Points, prefix: str, span: Span) -> Line:
+    text = f"{prefix}{points.kind} {print_expr(points.amount)}"
     if points.per is not None:
         text += f" per {print_expr(points.per)}"
     if points.up_to is not None:
         text += f" up to {print_expr(points.up_to)}"
-    if points.when is not None:
-        text += f" when {print_expr(points.when)}"
-    return text
+    if points.when is None:
+        return Line(text, span)
+    return _conditional(f"{text} when ", points.when, "", span)
 
 
 def _band_line(entry: n.BandEntry) -> Line:
     score = entry.score.text
-    test = print_expr(entry.test) if entry.test is not None else ""
-    if entry.kind == "compare":
-        text = f"{entry.op} {test}: {score}"
-    elif entry.kind == "when":
-        text = f"when {test}: {score}"
-    elif entry.kind == "equal":
-        text = f"{test}: {score}"
-    else:
-        text = f"else: {score}"
-    return Line(text, entry.span)
+    if entry.kind == "else" or entry.test is None:
+        return Line(f"else: {score}", entry.span)
+    if entry.kind == "when":
+        return _conditional("when ", entry.test, f": {score}", entry.span)
+    op = f"{entry.op} " if entry.kind == "compare" else ""
+    return Line(f"{op}{print_expr(entry.test)}: {score}", entry.span)
 
 
 def _clause_line(clause: n.Clause) -> Line:
     if isinstance(clause, n.Points):
-        return Line(_points_text(clause), clause.span)
+        return _points_line(clause, "", clause.span)
     if isinstance(clause, n.Bands):
         head = "bands" if clause.subject is None else f"bands {print_expr(clause.subject)}"
         return Line(head, clause.span, body=tuple(_band_line(e) for e in clause.entries))
@@ -256,8 +274,10 @@ def _clause_line(clause: n.Clause) -> Line:
     return Line(text, clause.span)
 
 
-def _let_line(let: n.Let) -> Line:
-    return Line(f"let {let.name} =", let.span, tail=print_expr(let.expr))
+def _binding(head: str, expr: n.Expr, span: Span) -> Line:
+    """`head = EXPR`, which can break after the `=`."""
+    text = print_expr(expr)
+    return Line(f"{head} = {text}", span, wrapped=(f"{head} =", text))
 
 
 def _indicator_line(ind: n.Indicator, keyword: str, span: Span) -> Line:
@@ -266,7 +286,8 @@ def _indicator_line(ind: n.Indicator, keyword: str, span: Span) -> Line:
         text += " uncapped"
     if ind.applies is not None:
         text += f" applies when {print_expr(ind.applies)}"
-    body = tuple(_let_line(x) for x in ind.lets) + tuple(_clause_line(c) for c in ind.clauses)
+    lets = tuple(_binding(f"let {x.name}", x.expr, x.span) for x in ind.lets)
+    body = lets + tuple(_clause_line(c) for c in ind.clauses)
     compact = not ind.lets and len(ind.clauses) == 1 and not isinstance(ind.clauses[0], n.Bands)
     return Line(text, span, body=body, compact=compact)
 
@@ -276,7 +297,9 @@ def _dimension_line(dim: n.Dimension) -> Line:
     if dim.weight is not None:
         text += f" weight {dim.weight.text}"
     body = tuple(
-        _let_line(item) if isinstance(item, n.Let) else _indicator_line(item, "indicator", item.span)
+        _binding(f"let {item.name}", item.expr, item.span)
+        if isinstance(item, n.Let)
+        else _indicator_line(item, "indicator", item.span)
         for item in dim.items
     )
     return Line(text, dim.span, body=body)
@@ -284,31 +307,26 @@ def _dimension_line(dim: n.Dimension) -> Line:
 
 def _bonus_line(bonus: n.Bonus) -> Line:
     name = f" {bonus.name}" if bonus.name is not None else ""
-    body = tuple(
-        Line(f"item {item.name}{_label(item.label)} {_points_text(item.clause)}", item.span) for item in bonus.items
-    )
+    body = tuple(_points_line(i.clause, f"item {i.name}{_label(i.label)} ", i.span) for i in bonus.items)
     return Line(f"bonus{name}{_label(bonus.label)} max {bonus.max.text}", bonus.span, body=body)
 
 
 def _assess_line(assess: n.Assess) -> Line:
-    rows = []
-    for source in assess.sources:
-        rest = f"weight {source.weight.text}"
-        if source.value is not None:
-            rest += f" = {print_expr(source.value)}"
-        rows.append((source.name, source.label, rest))
-    texts = _aligned(rows) if rows else []
-    body = tuple(Line(text, source.span) for text, source in zip(texts, assess.sources, strict=True))
-    return Line("assess", assess.span, body=body)
+    prefixes = _columns([(source.name, source.label) for source in assess.sources])
+    body = []
+    for prefix, source in zip(prefixes, assess.sources, strict=True):
+        value = f" = {print_expr(source.value)}" if source.value is not None else ""
+        body.append(Line(f"{prefix}weight {source.weight.text}{value}", source.span))
+    return Line("assess", assess.span, body=tuple(body))
 
 
 def _grades_line(grades: n.Grades) -> Line:
-    rows = [
-        (rule.name, rule.label, "otherwise" if rule.when is None else f"when {print_expr(rule.when)}")
-        for rule in grades.rules
-    ]
-    texts = _aligned(rows) if rows else []
-    body = tuple(Line(text, rule.span) for text, rule in zip(texts, grades.rules, strict=True))
+    prefixes = _columns([(rule.name, rule.label) for rule in grades.rules])
+    body = tuple(
+        Line(f"{prefix}otherwise", rule.span) if rule.when is None
+        else _conditional(f"{prefix}when ", rule.when, "", rule.span)
+        for prefix, rule in zip(prefixes, grades.rules, strict=True)
+    )
     return Line("grades", grades.span, body=body)
 
 
@@ -316,11 +334,10 @@ def _quota_line(quota: n.Quota) -> Line:
     text = f"quota {quota.grade} {quota.direction} {quota.share.text}"
     if quota.within is not None:
         text += f" within {quota.within}"
-    if quota.where is not None:
-        text += f" where {print_expr(quota.where)}"
-    if quota.ties is not None:
-        text += f" ties {quota.ties}"
-    return Line(text, quota.span)
+    ties = f" ties {quota.ties}" if quota.ties is not None else ""
+    if quota.where is None:
+        return Line(text + ties, quota.span)
+    return _conditional(f"{text} where ", quota.where, ties, quota.span)
 
 
 def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
@@ -335,20 +352,20 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
     if isinstance(item, n.RescaleDecl):
         return Line(f"rescale to {item.to.text}", item.span)
     if isinstance(item, n.Let):
-        return _let_line(item)
+        return _binding(f"let {item.name}", item.expr, item.span)
     if isinstance(item, n.Dimension):
         return _dimension_line(item)
     if isinstance(item, n.Bonus):
         return _bonus_line(item)
     if isinstance(item, n.Veto):
-        text = f"veto {item.name}{_label(item.label)} when {print_expr(item.when)} {item.action} {item.grade}"
-        return Line(text, item.span)
+        head = f"veto {item.name}{_label(item.label)} when "
+        return _conditional(head, item.when, f" {item.action} {item.grade}", item.span)
     if isinstance(item, n.Exempt):
         name = f" {item.name}" if item.name is not None else ""
-        return Line(f"exempt{name}{_label(item.label)} when {print_expr(item.when)}", item.span)
+        return _conditional(f"exempt{name}{_label(item.label)} when ", item.when, "", item.span)
     if isinstance(item, n.Assign):
-        text = f"assign {item.name}{_label(item.label)} when {print_expr(item.when)} grade {item.grade}"
-        return Line(text, item.span)
+        head = f"assign {item.name}{_label(item.label)} when "
+        return _conditional(head, item.when, f" grade {item.grade}", item.span)
     if isinstance(item, n.Assess):
         return _assess_line(item)
     if isinstance(item, n.Grades):
@@ -356,7 +373,7 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
     if isinstance(item, n.Quota):
         return _quota_line(item)
     if isinstance(item, n.Outcome):
-        return Line(f"outcome {item.name}{_label(item.label)} =", item.span, tail=print_expr(item.expr))
+        return _binding(f"outcome {item.name}{_label(item.label)}", item.expr, item.span)
     if isinstance(item, n.ExtendDimension):
         text = f"extend dimension {item.name}" + (f" max {item.max.text}" if item.max is not None else "")
         body = tuple(_indicator_line(ind, "add indicator", ind.span) for ind in item.indicators)
@@ -369,7 +386,7 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
     if isinstance(item, n.RouteTable):
         body = tuple(Line(f"{quote(e.value)} => {e.target}", e.span) for e in item.entries)
         return Line(f"route by {item.field}", item.span, body=body)
-    return Line(f"route {print_expr(item.cond)} => {item.target}", item.span)
+    return _conditional("route ", item.cond, f" => {item.target}", item.span)
 
 
 # Runs of these stay together without blank lines; everything else is set apart.
@@ -377,8 +394,6 @@ _RUNS: tuple[tuple[type, ...], ...] = (
     (n.RecordDecl, n.PeriodDecl, n.TotalDecl, n.PrecisionDecl, n.RescaleDecl),
     (n.Let,), (n.Exempt, n.Assign, n.Veto), (n.Quota,), (n.Outcome,), (n.RemoveIndicator,), (n.RouteWhen,),
 )
-
-
 _SETTINGS_RUN = 0
 
 
@@ -430,7 +445,7 @@ def layout_module(imports: Sequence[n.Import], module: n.Module) -> list[Line]:
         line = _item_line(item)
         run = _run_of(item)
         blank = run is None or run != previous_run
-        lines.append(Line(line.text, line.span, line.tail, line.body, line.compact, blank_before=blank))
+        lines.append(replace(line, blank_before=blank))
         previous_run = run
     return lines
 
@@ -470,15 +485,13 @@ class _Writer:
             self.block(line, depth, suffix, notes)
 
     def leaf(self, line: Line, indent: str, suffix: str) -> None:
-        if line.tail is None:
+        if line.wrapped is None or display_width(indent + line.text) <= WIDTH:
             self.out.append(indent + line.text + suffix)
             return
-        one = f"{indent}{line.text} {line.tail}"
-        if display_width(one) <= WIDTH:
-            self.out.append(one + suffix)
-        else:
-            self.out.append(indent + line.text)
-            self.out.append(indent + INDENT + line.tail + suffix)
+        first, *rest = line.wrapped
+        self.out.append(indent + first)
+        self.out.extend(indent + INDENT + text for text in rest)
+        self.out[-1] += suffix
 
     def block(self, line: Line, depth: int, suffix: str, notes: Notes) -> None:
         indent = INDENT * depth
@@ -491,8 +504,7 @@ class _Writer:
         if line.compact and not suffix and not before_end and len(body) == 1:
             only = body[0]
             one = f"{indent}{line.text} {{ {only.text} }}"
-            plain = only.body is None and only.tail is None and only not in self.notes
-            if plain and display_width(one) <= WIDTH:
+            if only.body is None and only not in self.notes and display_width(one) <= COMPACT_WIDTH:
                 self.out.append(one + end_suffix)
                 return
         self.out.append(f"{indent}{line.text} {{{suffix}")

@@ -129,10 +129,15 @@ class SheetReader:
                         raise LookupError
                     for name, top in names:
                         value = sheet[name]
-                        if type(value) not in (Decimal, int) or not 0 <= value <= top:
+                        kind = type(value)
+                        if kind is str:
+                            value = Decimal(value)
+                        elif kind is not Decimal and kind is not int:
+                            raise LookupError
+                        if not 0 <= value <= top:
                             raise LookupError
                 return tuple(Decimal(sheets[s][name]) for s, name in self.order), {}
-            except (LookupError, TypeError):
+            except (LookupError, TypeError, ArithmeticError):
                 pass
         return self._slow(sheets, applicable)
 
