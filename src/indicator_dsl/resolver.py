@@ -37,6 +37,7 @@ class TableDimension:
     indicators: list[TableIndicator]
     lets: list[n.Let]
     span: Span
+    max_stated_here: bool = False  # `extend dimension D max N` in this file: N is checked against the final sum
 
     @property
     def max(self) -> Decimal:
@@ -464,6 +465,7 @@ class _Assembler:
             if self._check_new_part("indicator", ind.name, ind.span):
                 dim.indicators.append(TableIndicator(ind, dim.name, ind.span, "added"))
         dim.declared_max = item.max
+        dim.max_stated_here = item.max is not None
 
     def _find_indicator(self, name: str, span: Span, verb: str) -> tuple[TableDimension, int] | None:
         for dim in self.r.dimensions:
@@ -489,7 +491,7 @@ class _Assembler:
                 lets=node.lets, clauses=node.clauses, span=node.span,
             )
         dim.indicators[index] = TableIndicator(node, dim.name, item.span, "override")
-        if dim.declared_max is not None and old.node.max.value != node.max.value:
+        if not dim.max_stated_here and old.node.max.value != node.max.value:
             dim.declared_max = None
 
     def _on_RemoveIndicator(self, item: n.RemoveIndicator) -> None:
@@ -503,5 +505,6 @@ class _Assembler:
             return
         dim, index = found
         del dim.indicators[index]
-        dim.declared_max = None
+        if not dim.max_stated_here:
+            dim.declared_max = None
         self.r.removed.append(item)
