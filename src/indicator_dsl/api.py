@@ -21,7 +21,8 @@ from pydantic import BaseModel
 from .batch import Batch, CatalogQuota, run_batch
 from .catalog_runtime import Router
 from .compiler import compile_ruleset
-from .diagnostics import RulesetError
+from .diagnostics import Diagnostic, RulesetError
+from .source import Span
 from .engine import Engine, Pending
 from .interpreter import InterpretedBackend
 from .parallel import evaluate_parallel
@@ -74,11 +75,17 @@ def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
     resolver, resolved = _resolve(source)
     try:
         check_resolved(resolver, [resolved])
-    except RecursionError:
-        pass
-    errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
-    if errors or resolved is None:
-        raise RulesetError(errors or unique_sorted(resolver.diagnostics))
+        errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
+        if errors or resolved is None:
+            raise RulesetError(errors or unique_sorted(resolver.diagnostics))
+        return _build(resolved, source, backend)
+    except (RecursionError, SyntaxError, MemoryError):  # a pathologically deep expression, past the checker
+        where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
+        raise RulesetError([Diagnostic("E013", "an expression is too deeply nested to compile", where,
+                                       hint="split it with `let` names")]) from None
+
+
+def _build(resolved: Resolved | None, source: str | Path, backend: str) -> Ruleset | Catalog:
     origin = Origin(str(source) if isinstance(source, Path) or _is_path(source) else None,
                     None if isinstance(source, Path) or _is_path(source) else str(source), backend)
     if isinstance(resolved, ResolvedRuleset):

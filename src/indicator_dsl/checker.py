@@ -67,18 +67,24 @@ class RulesetChecker:
         self.unused_lets(self.r.lets.values())
 
     def header(self) -> dict[str, Type]:
+        # When an import or the base failed (`r.incomplete`, already reported), a missing record type
+        # or total is a consequence, not a second problem; and with no known record type every field
+        # name would be "unknown", so the expression checker stays quiet about unknown names.
         r = self.r
+        fields: dict[str, Type] = {}
         if r.record is None:
-            self.error("E214", f"ruleset `{r.name}` does not say which record it scores", r.node,
-                       hint="add `record TYPE` after the ruleset line")
-            fields: dict[str, Type] = {}
+            if not r.incomplete:
+                self.error("E214", f"ruleset `{r.name}` does not say which record it scores", r.node,
+                           hint="add `record TYPE` after the ruleset line")
+            self.exprs.fields_unknown = True
         elif r.record.type_name not in r.types:
-            self.error("E214", f"unknown record type `{r.record.type_name}`", r.record,
-                       hint=did_you_mean(r.record.type_name, r.types) or "import the schema that declares it")
-            fields = {}
+            if not r.incomplete:
+                self.error("E214", f"unknown record type `{r.record.type_name}`", r.record,
+                           hint=did_you_mean(r.record.type_name, r.types) or "import the schema that declares it")
+            self.exprs.fields_unknown = True
         else:
             fields = self.exprs.fields_of(r.record.type_name)
-        if r.total is None:
+        if r.total is None and not r.incomplete:
             self.error("E309", f"ruleset `{r.name}` has no `total`", r.node, hint="add `total 100` (the full score)")
         if r.precision is not None and not 0 <= r.precision.places <= 6:
             self.error("E309", f"precision must be between 0 and 6 places, not {r.precision.places}", r.precision)
@@ -112,10 +118,26 @@ class RulesetChecker:
         if weighted:
             self.dimension_weights(weighted)
         elif self.r.total is not None and self.r.rescale is None and self.r.total.value.value != dimension_sum:
-            listing = " + ".join(_fmt(d.max) for d in self.r.dimensions) or "nothing"
-            self.error("E301", f"total is {_fmt(self.r.total.value.value)}, but the dimensions add up to "
-                       f"{_fmt(dimension_sum)} ({listing})", self.r.total,
-                       hint=f"write `total {_fmt(dimension_sum)}`, or `rescale to {_fmt(self.r.total.value.value)}`")
+            self.total_mismatch(dimension_sum)
+
+    def total_mismatch(self, dimension_sum: Decimal) -> None:
+        r = self.r
+        assert r.total is not None
+        total = _fmt(r.total.value.value)
+        listing = " + ".join(_fmt(d.max) for d in r.dimensions) or "nothing"
+        if r.total.span.path == r.source.path:
+            self.error("E301", f"total is {total}, but the dimensions add up to {_fmt(dimension_sum)} ({listing})",
+                       r.total, hint=f"write `total {_fmt(dimension_sum)}`, or `rescale to {total}`")
+            return
+        # The total comes from the base: the extension's changes broke the sum, so say it in the
+        # extension (not on the base's `total` line, which is right for the base), once.
+        base = r.base
+        if base is not None and base.rescale is None and base.total is r.total and not base.dimensions_weighted():
+            if sum((d.max for d in base.dimensions), Decimal(0)) != r.total.value.value:
+                return  # the base has the same problem and reports it itself
+        self.error("E301", f"`{r.name}` keeps the base's total {total}, but after its changes the dimensions "
+                   f"add up to {_fmt(dimension_sum)} ({listing})", r.node,
+                   hint=f"add `rescale to {total}` to the extension")
 
     def dimension_weights(self, weighted: list[TableDimension]) -> None:
         missing = [d for d in self.r.dimensions if d.weight is None]

@@ -93,9 +93,12 @@ class Engine:
             return self.failed(pending.record_id, pending.problems, pending.warnings, pending.ref)
         try:
             outcomes = self.outcomes(pending.record, scored)
+            return self.result(pending.record_id, scored, outcomes, pending.warnings)
         except EvalError as error:
             return self.failed(pending.record_id, [FieldProblem(error.path, error.message + error.where())], pending.warnings)
-        return self.result(pending.record_id, scored, outcomes, pending.warnings)
+        except (ArithmeticError, TypeError, AttributeError) as error:
+            # e.g. round(x, 1) of a 1e308 in an outcome: a per-record error, as in scoring, never a traceback
+            return self.failed(pending.record_id, [FieldProblem("", f"evaluation failed: {error}")], pending.warnings)
 
     def failed(self, record_id: str | None, problems: list[FieldProblem], warnings: list[str],
                ref: RulesetRef | None = None) -> Result:

@@ -7,12 +7,13 @@ syntax errors become `Diagnostic`s with a message a ruleset author can act on.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from lark import Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
 from . import nodes as n
 from .diagnostics import Diagnostic
@@ -224,6 +225,12 @@ class _Builder(Transformer[Token, Any]):
 
     def indicator(self, meta: Any, c: list[Any]) -> n.Indicator:
         lets, clauses = c[-1]
+        modifiers = [x.tag for x in c if isinstance(x, _Tagged) and x.tag in ("applies", "uncapped")]
+        for tag in ("applies", "uncapped"):
+            if modifiers.count(tag) > 1:
+                word = "applies when" if tag == "applies" else tag
+                raise _Problem(Diagnostic("E104", f"indicator `{c[0]}` says `{word}` twice", self._s(meta),
+                                          hint="combine the conditions with `and`" if tag == "applies" else None))
         return n.Indicator(
             name=str(c[0]),
             label=_pick(c, "label"),
@@ -419,6 +426,7 @@ class _Builder(Transformer[Token, Any]):
         return n.IfExpr(cond=c[0], then=c[1], else_=c[2], span=self._s(meta))
 
     def _chain(self, op: str, meta: Any, c: list[Any]) -> n.Expr:
+        """`a or b or c` as left-nested binaries, built in a loop: long chains never recurse here."""
         result: n.Expr = c[0]
         for right in c[1:]:
             result = n.Binary(op=op, left=result, right=right, span=self._s(meta))
@@ -585,13 +593,26 @@ def _nesting_problem(source: SourceFile) -> Diagnostic | None:
     return None
 
 
+_NAME = re.compile(r"[^\W\d]\w*")
+
+
+def _keyword_as_name(error: UnexpectedInput) -> bool:
+    """A keyword where only a name fits is a name (`total otherwise` in grades, a field called
+    `record`): LALR state merging makes the lexer see a keyword there; re-read it as NAME."""
+    if isinstance(error, UnexpectedToken) and "NAME" in error.accepts and error.token.type != "NAME" \
+            and _NAME.fullmatch(str(error.token)):
+        error.interactive_parser.feed_token(Token.new_borrow_pos("NAME", str(error.token), error.token))
+        return True
+    return False
+
+
 def parse_source(source: SourceFile) -> ParseResult:
     """Parse one file. Never raises for bad text: problems come back as diagnostics."""
     too_deep = _nesting_problem(source)
     if too_deep:
         return ParseResult(None, (), [too_deep])
     try:
-        tree = lark_parser().parse(source.text)
+        tree = lark_parser().parse(source.text, on_error=_keyword_as_name)
     except UnexpectedInput as error:
         return ParseResult(None, (), [describe_unexpected(source, error)])
     try:

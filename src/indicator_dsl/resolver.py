@@ -18,6 +18,7 @@ from . import nodes as n
 from .diagnostics import Diagnostic, Related
 from .loader import FileCache, LoadedFile
 from .source import SourceFile, Span
+from .types import PRIMITIVES
 
 
 @dataclass(slots=True)
@@ -80,6 +81,9 @@ class ResolvedRuleset:
     quotas: list[n.Quota] = field(default_factory=list)
     outcomes: list[n.Outcome] = field(default_factory=list)
     removed: list[n.RemoveIndicator] = field(default_factory=list)
+    # An import or the base ruleset could not be read (already reported): the checker then skips
+    # the errors that would only repeat it (unknown record type, unknown fields, missing total).
+    incomplete: bool = False
 
     def indicators(self) -> list[TableIndicator]:
         return [i for d in self.dimensions for i in d.indicators]
@@ -216,7 +220,21 @@ class Resolver:
                     self._duplicate("field", fld.name, fld.span, seen[fld.name].span)
                 seen[fld.name] = fld
             types[decl.name] = decl
+        for decl in schema.types:
+            for fld in decl.fields:
+                self._unknown_types(fld.type, types)
         return ResolvedSchema(schema.name, loaded.source, types)
+
+    def _unknown_types(self, ref: n.TypeRef, types: dict[str, n.TypeDecl]) -> None:
+        """E202 for a field type naming neither a built-in nor a declared type (else it would silently
+        type-check as an error value and hide every use of the field)."""
+        if isinstance(ref, n.OptionalType):
+            self._unknown_types(ref.inner, types)
+        elif isinstance(ref, n.ListType):
+            self._unknown_types(ref.item, types)
+        elif isinstance(ref, n.NamedType) and ref.name not in PRIMITIVES and ref.name not in types:
+            hint = _did_you_mean(ref.name, [*PRIMITIVES, *types]) or "declare it with `type NAME { ... }`"
+            self.diagnostics.append(Diagnostic("E202", f"unknown type `{ref.name}`", ref.span, hint=hint))
 
     # ---------------------------------------------------------------- ruleset
 
@@ -235,6 +253,11 @@ class Resolver:
                 )
         if base is not None:
             _inherit(result, base)
+        result.incomplete = (
+            len(imported) < len(loaded.imports)
+            or (node.extends is not None and base is None)
+            or (base is not None and base.incomplete)
+        )
         _Assembler(self, result, extension=base is not None).apply(node.items)
         return result
 
@@ -322,6 +345,7 @@ class _Assembler:
         self.extension = extension
         self.inherited = {d.name for d in target.dimensions} | {i.node.name for i in target.indicators()}
         self.seen_blocks: dict[str, Span] = {}
+        self._parts: dict[str, Span] | None = None  # dimension and indicator names; None = rebuild
 
     def error(self, code: str, message: str, span: Span, hint: str | None = None, related: tuple[Related, ...] = ()) -> None:
         self.resolver.diagnostics.append(Diagnostic(code, message, span, hint=hint, related=related))
@@ -412,13 +436,18 @@ class _Assembler:
 
     # the table
     def _all_parts(self) -> dict[str, Span]:
-        parts = {d.name: d.span for d in self.r.dimensions}
-        parts.update({i.node.name: i.origin for i in self.r.indicators()})
-        return parts
+        # Kept between calls (rebuilding it for every indicator was quadratic in the table's size);
+        # override and remove reset it.
+        if self._parts is None:
+            self._parts = {d.name: d.span for d in self.r.dimensions}
+            self._parts.update({i.node.name: i.origin for i in self.r.indicators()})
+        return self._parts
 
     def _check_new_part(self, kind: str, name: str, span: Span) -> bool:
+        """True when `name` is free; the caller then adds the part, so it is recorded as taken."""
         parts = self._all_parts()
         if name not in parts:
+            parts[name] = span
             return True
         if name in self.inherited and self.extension:
             verb = "extend dimension" if kind == "dimension" else "override indicator"
@@ -461,10 +490,15 @@ class _Assembler:
         dim = self._dimension(item.name, item.span)
         if dim is None:
             return
+        rejected = False
         for ind in item.indicators:
             if self._check_new_part("indicator", ind.name, ind.span):
                 dim.indicators.append(TableIndicator(ind, dim.name, ind.span, "added"))
-        dim.declared_max = item.max
+            else:
+                rejected = True
+        # A stated max counts the indicators as written; with one of them refused (E104/E105) the
+        # sum cannot match, and a second error about it would only repeat the first.
+        dim.declared_max = None if rejected else item.max
         dim.max_stated_here = item.max is not None
 
     def _find_indicator(self, name: str, span: Span, verb: str) -> tuple[TableDimension, int] | None:
@@ -491,6 +525,7 @@ class _Assembler:
                 lets=node.lets, clauses=node.clauses, span=node.span,
             )
         dim.indicators[index] = TableIndicator(node, dim.name, item.span, "override")
+        self._parts = None
         if not dim.max_stated_here and old.node.max.value != node.max.value:
             dim.declared_max = None
 
@@ -505,6 +540,7 @@ class _Assembler:
             return
         dim, index = found
         del dim.indicators[index]
+        self._parts = None
         if not dim.max_stated_here:
             dim.declared_max = None
         self.r.removed.append(item)
