@@ -15,10 +15,6 @@ from .source import NO_SPAN, Span
 
 
 
-def _span() -> Span:
-    return field(default=NO_SPAN, compare=False, repr=False)
-
-
 # ---------------------------------------------------------------- expressions
 
 
@@ -26,62 +22,62 @@ def _span() -> Span:
 class Number:
     value: Decimal
     text: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class String:
     value: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DateLit:
     value: datetime.date
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bool:
     value: bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoneLit:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListLit:
     items: tuple[Expr, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Name:
     name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Attribute:
     obj: Expr
     name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodRef:
     part: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unary:
     op: str  # "-" or "not"
     operand: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,14 +85,14 @@ class Binary:
     op: str  # + - * / == != < <= > >= and or in "not in" ??
     left: Expr
     right: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IsNone:
     operand: Expr
     negated: bool
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,14 +100,14 @@ class IfExpr:
     cond: Expr
     then: Expr
     else_: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Call:
     func: str
     args: tuple[Expr, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,7 +120,7 @@ class Aggregate:
     where: Expr | None = None
     value: Expr | None = None
     by: Expr | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Expr = (
@@ -138,25 +134,25 @@ Expr = (
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NamedType:
     name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EnumType:
     members: tuple[str, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListType:
     item: TypeRef
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OptionalType:
     inner: TypeRef
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 TypeRef = NamedType | EnumType | ListType | OptionalType
@@ -168,7 +164,7 @@ class FieldDecl:
     type: TypeRef
     default: Expr | None = None
     label: str | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,13 +172,13 @@ class TypeDecl:
     name: str
     label: str | None
     fields: tuple[FieldDecl, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Import:
     path: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,7 +187,7 @@ class Schema:
     label: str | None
     imports: tuple[Import, ...]
     types: tuple[TypeDecl, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- ruleset pieces
@@ -201,7 +197,7 @@ class Schema:
 class Let:
     name: str
     expr: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -213,7 +209,7 @@ class Points:
     per: Expr | None = None
     up_to: Expr | None = None
     when: Expr | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -222,27 +218,27 @@ class BandEntry:
     score: Number
     op: str | None = None
     test: Expr | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bands:
     subject: Expr | None
     entries: tuple[BandEntry, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScoreFormula:
     expr: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Judged:
     by: str | None = None
     reason_required: bool = False
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Clause = Points | Bands | ScoreFormula | Judged
@@ -257,7 +253,7 @@ class Indicator:
     applies: Expr | None = None
     lets: tuple[Let, ...] = ()
     clauses: tuple[Clause, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -267,7 +263,7 @@ class Dimension:
     max: Number
     weight: Number | None = None
     items: tuple[Indicator | Let, ...] = ()
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -275,7 +271,7 @@ class BonusItem:
     name: str
     label: str | None
     clause: Points
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -284,7 +280,7 @@ class Bonus:
     label: str | None
     max: Number
     items: tuple[BonusItem, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -294,7 +290,7 @@ class Veto:
     when: Expr
     action: str  # "cap" | "force"
     grade: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -302,7 +298,7 @@ class Exempt:
     name: str | None
     label: str | None
     when: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -311,7 +307,7 @@ class Assign:
     label: str | None
     when: Expr
     grade: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -320,13 +316,13 @@ class Source:
     label: str | None
     weight: Number
     value: Expr | None = None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assess:
     sources: tuple[Source, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -334,13 +330,13 @@ class GradeRule:
     name: str
     label: str | None
     when: Expr | None  # None means `otherwise`
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grades:
     rules: tuple[GradeRule, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -351,7 +347,7 @@ class Quota:
     within: str | None = None
     where: Expr | None = None
     ties: str | None = None  # "demote" | "admit"; None is a check error
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -359,38 +355,38 @@ class Outcome:
     name: str
     label: str | None
     expr: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordDecl:
     type_name: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodDecl:
     start: datetime.date
     end: datetime.date
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TotalDecl:
     value: Number
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrecisionDecl:
     places: int
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RescaleDecl:
     to: Number
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -398,20 +394,20 @@ class ExtendDimension:
     name: str
     max: Number | None
     indicators: tuple[Indicator, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OverrideIndicator:
     indicator: Indicator
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemoveIndicator:
     name: str
     reason: str | None
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 RulesetItem = (
@@ -429,7 +425,7 @@ class Ruleset:
     extends: str | None
     imports: tuple[Import, ...]
     items: tuple[RulesetItem, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- catalog
@@ -439,21 +435,21 @@ class Ruleset:
 class RouteEntry:
     value: str
     target: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouteTable:
     field: str
     entries: tuple[RouteEntry, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouteWhen:
     cond: Expr
     target: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -462,7 +458,7 @@ class Catalog:
     label: str | None
     imports: tuple[Import, ...]
     items: tuple[RouteTable | RouteWhen | Quota, ...]
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, compare=False, repr=False)
 
 
 Module = Schema | Ruleset | Catalog
