@@ -13,8 +13,6 @@ from decimal import Decimal
 
 from .source import NO_SPAN, Span
 
-
-
 # ---------------------------------------------------------------- expressions
 
 
