@@ -21,9 +21,8 @@ places, and grades compare the rounded values.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import (
     MAX_EMAX,
     MAX_PREC,
@@ -32,6 +31,7 @@ from decimal import (
     ROUND_HALF_UP,
     Context,
     Decimal,
+    InvalidOperation,
     localcontext,
 )
 from typing import Any
@@ -41,6 +41,7 @@ __all__ = [
     "INDICATOR_MAX",
     "RecordError",
     "apply_quota",
+    "error_json",
     "grade_for",
     "months_between",
     "outcomes_for",
@@ -60,10 +61,10 @@ RULESET_VERSION = "2023.1"
 PERIOD_START = date(2023, 1, 1)
 PERIOD_END = date(2023, 12, 31)
 
-MEETING_KINDS = frozenset({"支部党员大会", "支委会", "党小组会", "党课", "主题党日", "组织生活会"})
-CATEGORIES = frozenset(
-    {"党政机关", "国有企业", "事业单位", "高等学校", "公立医院", "科研院所", "社会组织", "离退休干部"}
-)
+_KIND_ORDER = ("支部党员大会", "支委会", "党小组会", "党课", "主题党日", "组织生活会")
+_CATEGORY_ORDER = ("党政机关", "国有企业", "事业单位", "高等学校", "公立医院", "科研院所", "社会组织", "离退休干部")
+CATEGORIES = frozenset(_CATEGORY_ORDER)
+MEETING_KINDS = frozenset(_KIND_ORDER)
 
 # Dimensions in declaration order, each with its indicators in declaration order.
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -108,6 +109,7 @@ _D4 = Decimal(4)
 _D6 = Decimal(6)
 _D10 = Decimal(10)
 _D12 = Decimal(12)
+_D15 = Decimal(15)
 _D32 = Decimal(32)
 _D70 = Decimal(70)
 _D90 = Decimal(90)
@@ -215,44 +217,72 @@ def rule_indicator_scores(record: Mapping[str, Any]) -> dict[str, Decimal]:
     }
 
 
-def _judged_scores(record_id: str | None, sheets: Mapping[str, Any] | None) -> dict[str, dict[str, Decimal]]:
-    """Validate the sheets: every judged score present, known and inside ``[0, max]``."""
+def _sheet_errors(sheets: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every problem with the sheets, named (the slow path, only taken when one exists)."""
     errors: list[tuple[str, str]] = []
-    out: dict[str, dict[str, Decimal]] = {}
-    sheets = sheets or {}
-    for source in sheets:
-        if source not in TABLE_SOURCES:
-            errors.append((f"sheets.{source}", f"unknown source (table sources: {', '.join(TABLE_SOURCES)})"))
+    errors.extend(
+        (f"sheets.{source}", f"unknown source (table sources: {', '.join(TABLE_SOURCES)})")
+        for source in sheets
+        if source not in TABLE_SOURCES
+    )
     for source in TABLE_SOURCES:
         sheet = sheets.get(source)
         if sheet is None:
             errors.extend((f"sheets.{source}.{name}", "missing judged score") for name in JUDGED)
             continue
-        scores: dict[str, Decimal] = {}
-        for name in sheet:
-            if name not in JUDGED:
-                errors.append((f"sheets.{source}.{name}", "unknown judged indicator"))
+        if not isinstance(sheet, Mapping):
+            errors.append((f"sheets.{source}", f"{sheet!r} is not an object"))
+            continue
+        errors.extend((f"sheets.{source}.{name}", "unknown judged indicator") for name in sheet if name not in JUDGED)
         for name in JUDGED:
-            path = f"sheets.{source}.{name}"
             value = sheet.get(name)
-            if value is None:
-                errors.append((path, "missing judged score"))
-                continue
-            if isinstance(value, Mapping):  # {"score": 4, "reason": "…"}
+            if isinstance(value, Mapping):
                 value = value.get("score")
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = Decimal(value)
-            if not isinstance(value, Decimal) or not value.is_finite():
-                errors.append((path, f"{value!r} is not a number"))
-                continue
-            if not _D0 <= value <= INDICATOR_MAX[name]:
-                errors.append((path, f"{value} is outside [0, {INDICATOR_MAX[name]}]"))
-                continue
-            scores[name] = value
-        out[source] = scores
-    if errors:
-        raise RecordError(record_id, errors)
-    return out
+            if value is None:
+                errors.append((f"sheets.{source}.{name}", "missing judged score"))
+            elif _judged_value(value, INDICATOR_MAX[name]) is None:
+                shown = value if isinstance(value, Decimal | int) and not isinstance(value, bool) else repr(value)
+                errors.append((f"sheets.{source}.{name}", f"{shown} is not a number in [0, {INDICATOR_MAX[name]}]"))
+    return errors
+
+
+def _judged_value(value: Any, hi: Decimal) -> Decimal | None:
+    if not isinstance(value, Decimal):
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = Decimal(value)
+        elif isinstance(value, Mapping):  # {"score": 4, "reason": "…"}
+            return _judged_value(value.get("score"), hi)
+        else:
+            return None
+    elif not value.is_finite():
+        return None
+    return value if _D0 <= value <= hi else None
+
+
+def _judged_scores(
+    record_id: str | None, sheets: Mapping[str, Any] | None
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """Self records, self venue, superior records, superior venue, validated.
+
+    A missing judged score, an unknown source or indicator name, or a score outside
+    ``[0, max]`` raises :class:`RecordError` naming all of them.
+    """
+    if isinstance(sheets, dict | Mapping) and len(sheets) == 2:
+        mine, theirs = sheets.get("self"), sheets.get("superior")
+        if isinstance(mine, dict | Mapping) and isinstance(theirs, dict | Mapping) and len(mine) == len(theirs) == 2:
+            self_records = _judged_value(mine.get("records"), _D15)
+            self_venue = _judged_value(mine.get("venue"), _D15)
+            superior_records = _judged_value(theirs.get("records"), _D15)
+            superior_venue = _judged_value(theirs.get("venue"), _D15)
+            if (
+                self_records is not None
+                and self_venue is not None
+                and superior_records is not None
+                and superior_venue is not None
+            ):
+                return self_records, self_venue, superior_records, superior_venue
+    errors = _sheet_errors(sheets if isinstance(sheets, Mapping) else {})
+    raise RecordError(record_id, errors or [("sheets", "invalid sheets")])
 
 
 def grade_for(total: Decimal, superior_activities: Decimal) -> str:
@@ -271,28 +301,27 @@ def outcomes_for(grade: str) -> dict[str, Any]:
 def score_record(record: Mapping[str, Any], sheets: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Score one typed record under ``party_gov`` (no quota; see :func:`apply_quota`).
 
-    ``sheets`` defaults to ``record["sheets"]``. Per-source indicator, dimension and table
-    scores and the survey value are exact; ``total`` is rounded half-up to 2 places and
-    ``total_exact`` is the exact value. Raises :class:`RecordError` for bad sheets.
+    ``sheets`` defaults to ``record["sheets"]``: ``{"self": {"records": Decimal, "venue":
+    Decimal}, "superior": {...}}``. Per-source indicator, dimension and table scores and
+    the survey value are exact; ``total`` is rounded half-up to 2 places (``total_exact``
+    is the exact value). Raises :class:`RecordError` for bad sheets.
     """
     record_id = record.get("id")
     if sheets is None:
         sheets = record.get("sheets")
-    judged = _judged_scores(record_id, sheets)
+    self_records, self_venue, superior_records, superior_venue = _judged_scores(record_id, sheets)
     rules = rule_indicator_scores(record)
 
     with localcontext(_EXACT):
-        sources: dict[str, dict[str, Any]] = {}
-        tables: dict[str, Decimal] = {}
-        for source in TABLE_SOURCES:
-            indicators = {**rules, **judged[source]}
-            dimensions = {dim: sum((indicators[i] for i in names), _D0) for dim, names in DIMENSIONS.items()}
-            table = sum(dimensions.values(), _D0)
-            tables[source] = table
-            sources[source] = {"table": table, "dimensions": dimensions, "indicators": indicators}
+        organisation = rules["election"] + rules["committee"]
+        activities = rules["member_meeting"] + rules["committee_meeting"] + rules["lesson"] + rules["dues"]
+        team = rules["training"]
+        base = organisation + activities + team
+        self_table = base + self_records + self_venue
+        superior_table = base + superior_records + superior_venue
+
         satisfaction = record["survey_satisfaction"]
         survey = (_D0 if satisfaction is None else satisfaction) * _D100
-        sources = {"self": sources["self"], "survey": {"value": survey}, "superior": sources["superior"]}
 
         honors = record["honors"]
         bonus = _D0
@@ -302,10 +331,35 @@ def score_record(record: Mapping[str, Any], sheets: Mapping[str, Any] | None = N
             bonus += _D2
         bonus = min(bonus, BONUS_MAX)
 
-        total_exact = W_SELF * tables["self"] + W_SURVEY * survey + W_SUPERIOR * tables["superior"] + bonus
-        total = _round(total_exact)
-        superior_activities = _round(sources["superior"]["dimensions"]["activities"])
+        total_exact = W_SELF * self_table + W_SURVEY * survey + W_SUPERIOR * superior_table + bonus
+        total = _EXACT.quantize(total_exact, _CENT)
+        superior_activities = _EXACT.quantize(activities, _CENT)
 
+    sources = {
+        "self": {
+            "table": self_table,
+            "dimensions": {
+                "organisation": organisation,
+                "activities": activities,
+                "team": team,
+                "institutions": self_records,
+                "support": self_venue,
+            },
+            "indicators": {**rules, "records": self_records, "venue": self_venue},
+        },
+        "survey": {"value": survey},
+        "superior": {
+            "table": superior_table,
+            "dimensions": {
+                "organisation": organisation,
+                "activities": activities,
+                "team": team,
+                "institutions": superior_records,
+                "support": superior_venue,
+            },
+            "indicators": {**rules, "records": superior_records, "venue": superior_venue},
+        },
+    }
     grade_by_rules = grade_for(total, superior_activities)
     vetoes = ["discipline"] if record["serious_violations"] > 0 else []
     grade_after_veto = "lagging" if vetoes else grade_by_rules  # cap lagging: at most lagging
@@ -353,105 +407,126 @@ def apply_quota(results: Sequence[Mapping[str, Any]], records: Sequence[Mapping[
             result = out[i]
             if result["total"] <= line:  # ties demote: keep only totals strictly above t_k
                 result["grade"] = "standard"
-                result["quota"] = [*result.get("quota", []), {"quota": "advanced at most 20%", "from": "advanced",
-                                                               "to": "standard"}]
+                result["quota"] = [
+                    *result.get("quota", []),
+                    {"quota": "advanced at most 20%", "from": "advanced", "to": "standard"},
+                ]
                 result["outcomes"] = outcomes_for("standard")
     return out
 
 
-def score_population(
-    records: Iterable[Mapping[str, Any]],
-) -> list[dict[str, Any]]:
+def score_population(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Score typed records (each with its ``sheets``) and apply the quota."""
-    records = list(records)
-    return apply_quota([score_record(r) for r in records], records)
+    batch = list(records)
+    return apply_quota([score_record(r) for r in batch], batch)
 
 
 # --------------------------------------------------------------------------- parsing
 
-_MISSING: Any = object()
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_Errors = list[tuple[str, str]]
 
 
-def _text(value: Any, path: str, errors: list[tuple[str, str]]) -> Any:
-    if value is _MISSING or isinstance(value, str):
-        return value
-    errors.append((path, f"{value!r} is not text"))
-    return _MISSING
+def _as_decimal(value: Any) -> Decimal | None:
+    """An exact decimal from a JSON number (parsed as Decimal), an int or a numeric string."""
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, str):
+        # Decimal() alone would also take "1_000", " 1", "nan" and non-ASCII digits.
+        if not value.isascii() or "_" in value or value.strip() != value:
+            return None
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return None
+        return number if number.is_finite() else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return None
 
 
-def _int(value: Any, path: str, errors: list[tuple[str, str]]) -> Any:
-    if value is _MISSING or (isinstance(value, int) and not isinstance(value, bool)):
+def _decimal_error(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value!r} is a binary float; pass a Decimal or a numeric string"
+    return f"{value!r} is not a decimal number"
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, str):
+        # exactly YYYY-MM-DD (fromisoformat alone also takes "20230105" and "2023-W01-4")
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return None
+        return None
+    return value if isinstance(value, date) and not isinstance(value, datetime) else None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return int(value)
-    errors.append((path, f"{value!r} is not an integer"))
-    return _MISSING
+    return None
 
 
-def _bool(value: Any, path: str, errors: list[tuple[str, str]]) -> Any:
-    if value is _MISSING or isinstance(value, bool):
-        return value
-    errors.append((path, f"{value!r} is not a boolean"))
-    return _MISSING
-
-
-def _decimal(value: Any, path: str, errors: list[tuple[str, str]]) -> Any:
-    """Exact decimals only: JSON numbers (parsed as Decimal), ints and numeric strings."""
-    if value is _MISSING:
-        return value
-    if isinstance(value, Decimal):
-        if value.is_finite():
-            return value
-    elif isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    elif isinstance(value, str) and _NUMBER.fullmatch(value):
-        return Decimal(value)
-    elif isinstance(value, float):
-        errors.append((path, f"{value!r} is a binary float; pass a Decimal or a numeric string"))
-        return _MISSING
-    errors.append((path, f"{value!r} is not a decimal number"))
-    return _MISSING
-
-
-def _date(value: Any, path: str, errors: list[tuple[str, str]]) -> Any:
-    if value is _MISSING:
-        return value
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    errors.append((path, f"{value!r} is not a date"))
-    return _MISSING
-
-
-def _required(obj: Mapping[str, Any], key: str, errors: list[tuple[str, str]], path: str | None = None) -> Any:
-    value = obj.get(key, _MISSING)
-    if value is _MISSING or value is None:
-        errors.append((path or key, "field required" if value is _MISSING else "must not be null"))
-        return _MISSING
+def _required(obj: Mapping[str, Any], key: str, errors: _Errors) -> Any:
+    value = obj.get(key)
+    if value is None:
+        errors.append((key, "field required" if key not in obj else "must not be null"))
     return value
 
 
-def _parse_meeting(obj: Any, path: str, errors: list[tuple[str, str]]) -> dict[str, Any]:
+def _text_field(obj: Mapping[str, Any], key: str, errors: _Errors) -> Any:
+    value = _required(obj, key, errors)
+    if value is not None and not isinstance(value, str):
+        errors.append((key, f"{value!r} is not text"))
+    return value
+
+
+def _int_field(obj: Mapping[str, Any], key: str, errors: _Errors, default: int | None = None) -> Any:
+    value = obj.get(key) if default is not None else _required(obj, key, errors)
+    if value is None:
+        return default
+    out = _as_int(value)
+    if out is None:
+        errors.append((key, f"{value!r} is not an integer"))
+    return out
+
+
+def _decimal_field(obj: Mapping[str, Any], key: str, errors: _Errors, *, optional: bool = False) -> Any:
+    value = obj.get(key) if optional else _required(obj, key, errors)
+    if value is None:
+        return None
+    out = _as_decimal(value)
+    if out is None:
+        errors.append((key, _decimal_error(value)))
+    return out
+
+
+def _parse_meeting(obj: Any, index: int, errors: _Errors) -> dict[str, Any]:
     if not isinstance(obj, Mapping):
-        errors.append((path, f"{obj!r} is not an object"))
+        errors.append((f"meetings[{index}]", f"{obj!r} is not an object"))
         return {}
-    kind = _text(_required(obj, "kind", errors, f"{path}.kind"), f"{path}.kind", errors)
-    if isinstance(kind, str) and kind not in MEETING_KINDS:
-        errors.append((f"{path}.kind", f"{kind!r} is not one of {', '.join(sorted(MEETING_KINDS))}"))
+    kind = obj.get("kind")
+    if not (isinstance(kind, str) and kind in MEETING_KINDS):
+        message = "field required" if kind is None else f"{kind!r} is not one of {', '.join(_KIND_ORDER)}"
+        errors.append((f"meetings[{index}].kind", message))
+    raw = obj.get("held_on")
+    held_on = _as_date(raw)
+    if held_on is None:
+        errors.append((f"meetings[{index}].held_on", "field required" if raw is None else f"{raw!r} is not a date"))
     attendance = obj.get("attendance")
-    by_secretary = obj.get("by_secretary", False)
-    return {
-        "kind": kind,
-        "held_on": _date(_required(obj, "held_on", errors, f"{path}.held_on"), f"{path}.held_on", errors),
-        "attendance": None if attendance is None else _decimal(attendance, f"{path}.attendance", errors),
-        "by_secretary": _bool(False if by_secretary is None else by_secretary, f"{path}.by_secretary", errors),
-    }
+    if attendance is not None:
+        raw, attendance = attendance, _as_decimal(attendance)
+        if attendance is None:
+            errors.append((f"meetings[{index}].attendance", _decimal_error(raw)))
+    by_secretary = obj.get("by_secretary")
+    if by_secretary is None:
+        by_secretary = False
+    elif not isinstance(by_secretary, bool):
+        errors.append((f"meetings[{index}].by_secretary", f"{by_secretary!r} is not a boolean"))
+    return {"kind": kind, "held_on": held_on, "attendance": attendance, "by_secretary": by_secretary}
 
 
 def parse_sheets(obj: Any, record_id: str | None = None) -> dict[str, dict[str, Any]]:
@@ -461,7 +536,7 @@ def parse_sheets(obj: Any, record_id: str | None = None) -> dict[str, dict[str, 
     """
     if not isinstance(obj, Mapping):
         raise RecordError(record_id, [("sheets", f"{obj!r} is not an object")])
-    errors: list[tuple[str, str]] = []
+    errors: _Errors = []
     out: dict[str, dict[str, Any]] = {}
     for source, sheet in obj.items():
         if not isinstance(sheet, Mapping):
@@ -469,12 +544,14 @@ def parse_sheets(obj: Any, record_id: str | None = None) -> dict[str, dict[str, 
             continue
         scores: dict[str, Any] = {}
         for name, value in sheet.items():
-            if isinstance(value, Mapping):
-                value = value.get("score", _MISSING)
-            if value is _MISSING or value is None:
-                errors.append((f"sheets.{source}.{name}", "missing judged score"))
+            if isinstance(value, Mapping):  # {"score": 4, "reason": "…"}
+                value = value.get("score")
+            score = _as_decimal(value)
+            if score is None:
+                message = "missing judged score" if value is None else _decimal_error(value)
+                errors.append((f"sheets.{source}.{name}", message))
                 continue
-            scores[name] = _decimal(value, f"sheets.{source}.{name}", errors)
+            scores[name] = score
         out[source] = scores
     if errors:
         raise RecordError(record_id, errors)
@@ -484,51 +561,63 @@ def parse_sheets(obj: Any, record_id: str | None = None) -> dict[str, dict[str, 
 def parse_record(obj: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a JSON-decoded ``Branch`` record and convert it to typed Python values.
 
-    Use ``json.loads(text, parse_float=Decimal)``; decimals may also be numeric strings.
-    Dates are ISO ``YYYY-MM-DD`` strings. Defaults are filled in. A ``sheets`` key is
-    parsed too (see :func:`parse_sheets`). Raises :class:`RecordError` listing every
-    problem with its field path.
+    Use ``json.loads(text, parse_float=Decimal)``; decimals may also be numeric strings
+    (never binary floats; ``NaN``/``Infinity`` are errors). Dates are ISO ``YYYY-MM-DD``
+    strings (or ``date`` objects). Defaults are filled in and extra keys ignored. A
+    ``sheets`` key is parsed too (see :func:`parse_sheets`). Raises :class:`RecordError`
+    listing every problem with its field path.
     """
     if not isinstance(obj, Mapping):
         raise RecordError(None, [("", f"record is {type(obj).__name__}, not an object")])
-    errors: list[tuple[str, str]] = []
-    raw_id = obj.get("id")
-    record_id = raw_id if isinstance(raw_id, str) else None
-
-    category = _text(_required(obj, "category", errors), "category", errors)
+    errors: _Errors = []
+    record_id = _text_field(obj, "id", errors)
+    department = _text_field(obj, "department", errors)
+    category = _text_field(obj, "category", errors)
     if isinstance(category, str) and category not in CATEGORIES:
-        errors.append(("category", f"{category!r} is not one of {', '.join(sorted(CATEGORIES))}"))
+        errors.append(("category", f"{category!r} is not one of {', '.join(_CATEGORY_ORDER)}"))
+    members = _int_field(obj, "members", errors)
+    committee_size = _int_field(obj, "committee_size", errors)
+
+    last_election = obj.get("last_election")
+    if last_election is not None:
+        raw, last_election = last_election, _as_date(last_election)
+        if last_election is None:
+            errors.append(("last_election", f"{raw!r} is not a date"))
 
     meetings_raw = _required(obj, "meetings", errors)
     meetings: list[dict[str, Any]] = []
     if isinstance(meetings_raw, list):
-        meetings = [_parse_meeting(m, f"meetings[{i}]", errors) for i, m in enumerate(meetings_raw)]
-    elif meetings_raw is not _MISSING:
+        meetings = [_parse_meeting(m, i, errors) for i, m in enumerate(meetings_raw)]
+    elif meetings_raw is not None:
         errors.append(("meetings", f"{meetings_raw!r} is not a list"))
 
-    honors_raw = obj.get("honors")
-    honors: list[str] = []
-    if isinstance(honors_raw, list):
-        honors = [_text(h, f"honors[{i}]", errors) for i, h in enumerate(honors_raw)]
-    elif honors_raw is not None:
-        errors.append(("honors", f"{honors_raw!r} is not a list"))
+    dues_on_time = _decimal_field(obj, "dues_on_time", errors)
+    secretary_trained = _required(obj, "secretary_trained", errors)
+    if secretary_trained is not None and not isinstance(secretary_trained, bool):
+        errors.append(("secretary_trained", f"{secretary_trained!r} is not a boolean"))
+    serious_violations = _int_field(obj, "serious_violations", errors, default=0)
 
-    last_election = obj.get("last_election")
-    survey = obj.get("survey_satisfaction")
-    violations = obj.get("serious_violations")
+    honors = obj.get("honors")
+    if honors is None:
+        honors = []
+    elif not isinstance(honors, list):
+        errors.append(("honors", f"{honors!r} is not a list"))
+    else:
+        errors.extend((f"honors[{i}]", f"{h!r} is not text") for i, h in enumerate(honors) if not isinstance(h, str))
+
     record = {
-        "id": _text(_required(obj, "id", errors), "id", errors),
-        "department": _text(_required(obj, "department", errors), "department", errors),
+        "id": record_id,
+        "department": department,
         "category": category,
-        "members": _int(_required(obj, "members", errors), "members", errors),
-        "committee_size": _int(_required(obj, "committee_size", errors), "committee_size", errors),
-        "last_election": None if last_election is None else _date(last_election, "last_election", errors),
+        "members": members,
+        "committee_size": committee_size,
+        "last_election": last_election,
         "meetings": meetings,
-        "dues_on_time": _decimal(_required(obj, "dues_on_time", errors), "dues_on_time", errors),
-        "secretary_trained": _bool(_required(obj, "secretary_trained", errors), "secretary_trained", errors),
-        "serious_violations": 0 if violations is None else _int(violations, "serious_violations", errors),
+        "dues_on_time": dues_on_time,
+        "secretary_trained": secretary_trained,
+        "serious_violations": serious_violations,
         "honors": honors,
-        "survey_satisfaction": None if survey is None else _decimal(survey, "survey_satisfaction", errors),
+        "survey_satisfaction": _decimal_field(obj, "survey_satisfaction", errors, optional=True),
     }
     sheets = obj.get("sheets")
     if sheets is not None:
@@ -537,7 +626,7 @@ def parse_record(obj: Mapping[str, Any]) -> dict[str, Any]:
         except RecordError as exc:
             errors.extend(exc.errors)
     if errors:
-        raise RecordError(record_id, errors)
+        raise RecordError(record_id if isinstance(record_id, str) else None, errors)
     return record
 
 
@@ -573,6 +662,7 @@ def result_to_json(result: Mapping[str, Any]) -> dict[str, Any]:
         "grade": result["grade"],
         "grade_by_rules": result["grade_by_rules"],
         "grade_after_veto": result["grade_after_veto"],
+        "quota": list(result.get("quota", [])),
         "outcomes": dict(result["outcomes"]),
         "errors": [],
     }
@@ -590,6 +680,7 @@ def error_json(record_id: str | None, errors: Sequence[tuple[str, str]]) -> dict
         "grade": None,
         "grade_by_rules": None,
         "grade_after_veto": None,
+        "quota": [],
         "outcomes": None,
         "errors": [{"path": path, "message": message} for path, message in errors],
     }

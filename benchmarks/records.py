@@ -19,29 +19,107 @@ __all__ = ["DEPARTMENTS", "generate_party_gov_records", "write_jsonl"]
 
 # Jiangsu-style provincial organs (省级机关部门单位), 90 of them.
 DEPARTMENTS: tuple[str, ...] = (
-    "省委办公厅", "省人大常委会办公厅", "省政府办公厅", "省政协办公厅", "省纪委监委机关",
-    "省委组织部", "省委宣传部", "省委统战部", "省委政法委", "省委政策研究室",
-    "省委网信办", "省委编办", "省委台办", "省委外办", "省委老干部局",
-    "省直机关工委", "省委党校", "省委党史工办", "省档案馆", "省委机要局",
-    "省发展改革委", "省教育厅", "省科技厅", "省工业和信息化厅", "省民族宗教委",
-    "省公安厅", "省民政厅", "省司法厅", "省财政厅", "省人力资源社会保障厅",
-    "省自然资源厅", "省生态环境厅", "省住房城乡建设厅", "省交通运输厅", "省水利厅",
-    "省农业农村厅", "省商务厅", "省文化和旅游厅", "省卫生健康委", "省退役军人事务厅",
-    "省应急管理厅", "省审计厅", "省国资委", "省市场监管局", "省广电局",
-    "省体育局", "省统计局", "省医保局", "省地方金融管理局", "省机关事务管理局",
-    "省信访局", "省粮食和物资储备局", "省能源局", "省监狱管理局", "省戒毒管理局",
-    "省药监局", "省知识产权局", "省林业局", "省数据局", "省人防办",
-    "省乡村振兴局", "省政府研究室", "省政府参事室", "省地方志办", "省政府金融办",
-    "省总工会", "团省委", "省妇联", "省科协", "省文联",
-    "省作协", "省侨联", "省社科联", "省残联", "省红十字会",
-    "省贸促会", "省供销合作总社", "省法学会", "省工商联", "省高级人民法院",
-    "省人民检察院", "省社科院", "省农科院", "省税务局", "省气象局",
-    "省通信管理局", "省邮政管理局", "省地震局", "省消防救援总队", "省口岸办",
+    "省委办公厅",
+    "省人大常委会办公厅",
+    "省政府办公厅",
+    "省政协办公厅",
+    "省纪委监委机关",
+    "省委组织部",
+    "省委宣传部",
+    "省委统战部",
+    "省委政法委",
+    "省委政策研究室",
+    "省委网信办",
+    "省委编办",
+    "省委台办",
+    "省委外办",
+    "省委老干部局",
+    "省直机关工委",
+    "省委党校",
+    "省委党史工办",
+    "省档案馆",
+    "省委机要局",
+    "省发展改革委",
+    "省教育厅",
+    "省科技厅",
+    "省工业和信息化厅",
+    "省民族宗教委",
+    "省公安厅",
+    "省民政厅",
+    "省司法厅",
+    "省财政厅",
+    "省人力资源社会保障厅",
+    "省自然资源厅",
+    "省生态环境厅",
+    "省住房城乡建设厅",
+    "省交通运输厅",
+    "省水利厅",
+    "省农业农村厅",
+    "省商务厅",
+    "省文化和旅游厅",
+    "省卫生健康委",
+    "省退役军人事务厅",
+    "省应急管理厅",
+    "省审计厅",
+    "省国资委",
+    "省市场监管局",
+    "省广电局",
+    "省体育局",
+    "省统计局",
+    "省医保局",
+    "省地方金融管理局",
+    "省机关事务管理局",
+    "省信访局",
+    "省粮食和物资储备局",
+    "省能源局",
+    "省监狱管理局",
+    "省戒毒管理局",
+    "省药监局",
+    "省知识产权局",
+    "省林业局",
+    "省数据局",
+    "省人防办",
+    "省乡村振兴局",
+    "省政府研究室",
+    "省政府参事室",
+    "省地方志办",
+    "省政府金融办",
+    "省总工会",
+    "团省委",
+    "省妇联",
+    "省科协",
+    "省文联",
+    "省作协",
+    "省侨联",
+    "省社科联",
+    "省残联",
+    "省红十字会",
+    "省贸促会",
+    "省供销合作总社",
+    "省法学会",
+    "省工商联",
+    "省高级人民法院",
+    "省人民检察院",
+    "省社科院",
+    "省农科院",
+    "省税务局",
+    "省气象局",
+    "省通信管理局",
+    "省邮政管理局",
+    "省地震局",
+    "省消防救援总队",
+    "省口岸办",
 )
 
 OTHER_HONORS = (
-    "省级机关先进基层党组织", "五好党支部", "青年文明号", "巾帼文明岗",
-    "工人先锋号", "四强党支部", "省级文明单位", "党建品牌示范点",
+    "省级机关先进基层党组织",
+    "五好党支部",
+    "青年文明号",
+    "巾帼文明岗",
+    "工人先锋号",
+    "四强党支部",
+    "省级文明单位",
+    "党建品牌示范点",
 )
 HONOR_MODEL_UNIT = "模范机关建设先进单位"
 HONOR_BEST_CASE = "模范机关建设优秀案例"
@@ -121,7 +199,7 @@ def _meetings(rng: random.Random, quality: float, committee_size: int) -> list[d
 
 
 def _record(rng: random.Random, number: int, department: str) -> dict[str, Any]:
-    quality = rng.betavariate(3.0, 2.0)
+    quality = rng.betavariate(7.0, 4.8)
     members = max(3, min(80, round(rng.lognormvariate(2.5, 0.55))))
     if members < 7:
         committee_size = rng.choice((0, 0, 1, 3))
@@ -137,10 +215,8 @@ def _record(rng: random.Random, number: int, department: str) -> dict[str, Any]:
     else:
         last_election = date(2023, 12, 31) - timedelta(days=rng.randint(30, 36 * 30))
 
-    if rng.random() < 0.5 + 0.45 * quality:
-        dues = rng.choice(_DUES[:2])
-    else:
-        dues = rng.choice(_DUES[2:])
+    full_dues = rng.random() < 0.5 + 0.45 * quality
+    dues = rng.choice(_DUES[:2]) if full_dues else rng.choice(_DUES[2:])
 
     honors: list[str] = []
     if rng.random() < 0.12 * quality:
@@ -163,12 +239,13 @@ def _record(rng: random.Random, number: int, department: str) -> dict[str, Any]:
         "serious_violations": (1 if rng.random() < 0.8 else 2) if rng.random() < 0.006 else 0,
         "honors": honors,
     }
-    if rng.random() < 0.035:  # no survey was run: the key is absent or null
+    if rng.random() < 0.025:  # no survey was run: the key is absent or null
         if rng.random() < 0.5:
             record["survey_satisfaction"] = None
     else:
-        record["survey_satisfaction"] = _dec(rng, max(0.6, 0.8 + 0.17 * quality - 0.05), min(1.0, 0.85 + 0.15 * quality),
-                                             rng.choice((2, 2, 3, 4)))
+        record["survey_satisfaction"] = _dec(
+            rng, max(0.6, 0.8 + 0.17 * quality - 0.05), min(1.0, 0.85 + 0.15 * quality), rng.choice((2, 2, 3, 4))
+        )
     record["sheets"] = {
         "self": {"records": _judged(rng, quality, 1.5), "venue": _judged(rng, quality, 1.5)},
         "superior": {"records": _judged(rng, quality, 0.0), "venue": _judged(rng, quality, 0.0)},
