@@ -132,7 +132,8 @@ class RulesetChecker:
         # The total comes from the base: the extension's changes broke the sum, so say it in the
         # extension (not on the base's `total` line, which is right for the base), once.
         base = r.base
-        if base is not None and base.rescale is None and base.total is r.total and not base.dimensions_weighted():
+        if base is not None and base.rescale is None and base.total is r.total \
+                and all(d.weight is None for d in base.dimensions):
             if sum((d.max for d in base.dimensions), Decimal(0)) != r.total.value.value:
                 return  # the base has the same problem and reports it itself
         self.error("E301", f"`{r.name}` keeps the base's total {total}, but after its changes the dimensions "
@@ -169,7 +170,31 @@ class RulesetChecker:
                        hint="one indicator uses one style: deduct, award, bands, score or judged")
         for clause in ind.clauses:
             self.clause(clause, scope, ind)
+        if len(styles) == 1:
+            self.suspicious_points(ind)
         self.unused_lets(ind.lets)
+
+    def suspicious_points(self, ind: n.Indicator) -> None:
+        """W503: fixed points the clamp always cuts, or awards that can never reach the max."""
+        points = [c for c in ind.clauses if isinstance(c, n.Points)]
+        fixed = [c for c in points if c.per is None and isinstance(c.amount, n.Number)]
+        top = ind.max.value
+        for clause in fixed:
+            assert isinstance(clause.amount, n.Number)
+            uncapped_award = ind.uncapped and clause.kind == "award"
+            if clause.amount.value > top and not uncapped_award:
+                self.report(Diagnostic(
+                    "W503", f"`{clause.kind} {clause.amount.text}` is more than the max {_fmt(top)} of `{ind.name}`; "
+                    "the score is clamped, so the extra points never count", clause.amount.span,
+                    hint=f"write `{clause.kind} {_fmt(top)}`"))
+        awards = [c for c in points if c.kind == "award"]
+        negative = any(isinstance(c.amount, n.Number) and c.amount.value < 0 for c in points)  # E311 already
+        if awards and len(fixed) == len(points) == len(awards) and not negative:
+            reachable = sum((c.amount.value for c in awards if isinstance(c.amount, n.Number)), Decimal(0))
+            if reachable < top:
+                self.report(Diagnostic(
+                    "W503", f"the awards of `{ind.name}` add up to {_fmt(reachable)}, so it can never reach its "
+                    f"max {_fmt(top)}", ind.max.span, hint=f"write `max {_fmt(reachable)}` or award more"))
 
     def clause(self, clause: n.Clause, scope: Scope, ind: n.Indicator) -> None:
         if isinstance(clause, n.Points):

@@ -18,6 +18,7 @@ from typing import Any
 from . import nodes as n
 from . import runtime
 from .expr_compiler import ExprCompiler, NameSpace
+from .fusion import emit_fused, fusable, indicator_exprs
 from .plan import JUDGED, GradingValues, TablePlan, Trace
 from .record_codegen import RecordFunction
 from .scoring import Scored, SourceScores, apply_vetoes, quantizer
@@ -43,6 +44,7 @@ class RulesetCompiler:
     def __init__(self, ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> None:
         self.r = ruleset
         self.plan = plan
+        self.fused: dict[int, str] = {}
         self.names = names
         self.traced = traced
         self.out = Emitter()
@@ -54,6 +56,7 @@ class RulesetCompiler:
         out = self.out
         lets = list(self.r.lets.values()) + [x for d in self.r.dimensions for x in d.lets]
         lets += [x for i in self.r.indicators() for x in i.node.lets]
+        self.fused = emit_fused(out, self.names, self.fusable_aggregates(lets))
         for let in lets:
             out.line(f"{self.names.let_var(let)} = _U")
         slots: list[str] = []
@@ -62,6 +65,25 @@ class RulesetCompiler:
             scope = self.names.scope_for(dim.lets, table_ind.node.lets)
             slots.append(self.indicator(index, table_ind.node, scope))
         return slots
+
+    def fusable_aggregates(self, lets: list[n.Let]) -> list[tuple[n.Aggregate, dict[str, n.Let]]]:
+        found: list[tuple[n.Aggregate, dict[str, n.Let]]] = []
+        for table_ind in self.r.indicators():
+            dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
+            scope = self.names.scope_for(dim.lets, table_ind.node.lets)
+            for expr in indicator_exprs(table_ind.node):
+                found += [(aggregate, scope) for aggregate in fusable(expr, scope)]
+        for let in lets:
+            scope = self.names.scope_of(let, dict(self.r.lets))
+            found += [(aggregate, scope) for aggregate in fusable(let.expr, scope)]
+        ruleset_lets = dict(self.r.lets)
+        extra: list[n.Expr | None] = [s.value for s in (self.r.assess.sources if self.r.assess else ())]
+        for item in self.r.bonus.items if self.r.bonus else ():
+            extra += [item.clause.amount, item.clause.per, item.clause.up_to, item.clause.when]
+        for expr in extra:
+            if expr is not None:
+                found += [(aggregate, ruleset_lets) for aggregate in fusable(expr, ruleset_lets)]
+        return found
 
     def indicators_function(self) -> None:
         self.out.line("def indicators(r, T):")
@@ -73,7 +95,7 @@ class RulesetCompiler:
     def indicator(self, index: int, ind: n.Indicator, scope: dict[str, n.Let]) -> str:
         out = self.out
         var = f"s{index}"
-        ec = ExprCompiler(self.names, scope, traced=self.traced)
+        ec = ExprCompiler(self.names, scope, traced=self.traced, fused=self.fused)
         judged = any(isinstance(c, n.Judged) for c in ind.clauses)
         if ind.applies is not None:
             if self.traced:
@@ -298,6 +320,7 @@ class CompiledBackend:
         self.code = code
         self.constants = constants
         self.plan = plan
+        self.fused: dict[int, str] = {}
         namespace = generated_functions(code, constants, {
             "Q": quantizer(plan.precision),
             "_sheets": SheetReader(plan),

@@ -44,6 +44,7 @@ class NameSpace:
     _const_index: dict[tuple[type, Any], int] = field(default_factory=dict)
     _let_vars: dict[int, str] = field(default_factory=dict)
     variables: int = 0
+    let_scopes: dict[int, dict[str, n.Let]] = field(default_factory=dict)  # id(let) -> names its body sees
 
     def const(self, value: Any) -> str:
         if isinstance(value, bool) or value is None:
@@ -64,6 +65,11 @@ class NameSpace:
         if key not in self._let_vars:
             self._let_vars[key] = f"L{len(self._let_vars)}"
         return self._let_vars[key]
+
+    def scope_of(self, let: n.Let, fallback: dict[str, n.Let]) -> dict[str, n.Let]:
+        """The lets a let's body sees: those visible where it is declared (lexical scope, as the
+        checker reads it), never an indicator's let of the same name at the place of use."""
+        return self.let_scopes.get(id(let), fallback)
 
     def scope_for(self, *groups: list[n.Let] | tuple[n.Let, ...]) -> dict[str, n.Let]:
         scope = dict(self.lets)
@@ -98,11 +104,13 @@ class NameSpace:
 
 
 class ExprCompiler:
-    def __init__(self, names: NameSpace, lets: dict[str, n.Let], *, traced: bool, grading: bool = False) -> None:
+    def __init__(self, names: NameSpace, lets: dict[str, n.Let], *, traced: bool, grading: bool = False,
+                 fused: Mapping[int, str] | None = None) -> None:
         self.names = names
         self.lets = lets
         self.traced = traced
         self.grading = grading
+        self.fused = fused or {}
         self.vars: dict[str, tuple[str, Type | None]] = {}
         self.in_aggregate = 0
         self.reads: str | None = None
@@ -178,7 +186,8 @@ class ExprCompiler:
         raise NameError(name)  # the checker has rejected unknown names before compilation
 
     def _let(self, let: n.Let) -> str:
-        inner = ExprCompiler(self.names, self.lets, traced=False, grading=self.grading)
+        inner = ExprCompiler(self.names, self.names.scope_of(let, self.lets), traced=False, grading=self.grading,
+                             fused=self.fused if not self.in_aggregate else None)
         body = inner.expr(let.expr)
         if self.in_aggregate or self.grading:
             return f"({body})"
@@ -227,6 +236,8 @@ class ExprCompiler:
         return f"{SIMPLE_CALLS[e.func]}({', '.join(args)})"
 
     def _Aggregate(self, e: n.Aggregate) -> str:
+        if id(e) in self.fused:
+            return self._recorded(f"{e.func}(...)", self.fused[id(e)])
         self.in_aggregate += 1  # the list itself is not worth a trace entry; the aggregate's value is
         try:
             source = self.expr(e.source)

@@ -58,7 +58,8 @@ class Interpreter:
         if name in env:
             return env[name]
         if name in lets:
-            return self.eval(lets[name].expr, record, {}, lets, g)
+            let = lets[name]
+            return self.eval(let.expr, record, {}, self.names.scope_of(let, lets), g)
         if g is not None:
             if name in ("total", "bonus", "grade") or name in self.names.table_sources or name in self.names.value_sources:
                 return g[name]

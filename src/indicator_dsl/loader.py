@@ -53,6 +53,8 @@ class FileCache:
             return None
         shown = display or str(path)
         try:
+            if not key.is_file():  # a FIFO or device would block or never end
+                raise OSError("not a regular file")
             size = key.stat().st_size
             if size > MAX_FILE_BYTES:
                 raise OSError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")

@@ -28,11 +28,23 @@ def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
     sources = ruleset.assess.sources if ruleset.assess else ()
     parts = {d.name for d in ruleset.dimensions} | {i.node.name for i in ruleset.indicators()}
     period = (ruleset.period.start, ruleset.period.end) if ruleset.period else None
-    return NameSpace(
+    names = NameSpace(
         types=ruleset.types, fields=fields, root=ruleset.record.type_name, period=period, lets=dict(ruleset.lets),
         table_sources=table_sources(ruleset), value_sources=[s.name for s in sources if s.value is not None],
         parts=parts, grades=grade_names(ruleset),
     )
+    # each let's body is evaluated in the scope where it is declared (ruleset, dimension, indicator)
+    for let in ruleset.lets.values():
+        names.let_scopes[id(let)] = dict(ruleset.lets)
+    for dim in ruleset.dimensions:
+        dim_scope = names.scope_for(dim.lets)
+        for let in dim.lets:
+            names.let_scopes[id(let)] = dim_scope
+        for table_ind in dim.indicators:
+            ind_scope = names.scope_for(dim.lets, table_ind.node.lets)
+            for let in table_ind.node.lets:
+                names.let_scopes[id(let)] = ind_scope
+    return names
 
 
 def _walk(node: object) -> Iterator[object]:

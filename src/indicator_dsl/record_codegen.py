@@ -28,6 +28,8 @@ class RecordFunction:
         self.out = compiler.out
         self.traced = compiler.traced
         self.dims: list[list[str]] = []
+        self.shared: dict[int, tuple[str, str, Decimal, bool]] = {}
+        self.c_slots: list[str] = []
         self.values: list[tuple[str, str]] = []
 
     def const(self, value: object) -> str:
@@ -38,6 +40,7 @@ class RecordFunction:
         out.line("def score(r, S, T):")
         out.depth += 1
         slots = self.c.indicator_body()
+        self.c_slots = slots
         indicators = r.indicators()
         judged = [i for i, t in enumerate(indicators) if any(isinstance(c, n.Judged) for c in t.node.clauses)]
         sources = table_sources(r)
@@ -83,6 +86,15 @@ class RecordFunction:
         static_total = Decimal(0)
         all_static = True
         for d, dim in enumerate(self.r.dimensions):
+            first, count = position, len(dim.indicators)
+            if d in self.shared:  # no judged indicator: every source has the same dimension score
+                dvar, mexpr, static_max, dynamic = self.shared[d]
+                dims.append(dvar)
+                maxima.append(mexpr)
+                static_total += static_max
+                all_static = all_static and not dynamic
+                position += count
+                continue
             terms: list[str] = []
             dynamic_max: list[str] = []
             static_max = Decimal(0)
@@ -106,6 +118,8 @@ class RecordFunction:
             else:
                 maxima.append(self.const(static_max))
             static_total += static_max
+            if all(names[i] == self.c_slots[i] for i in range(first, first + count)):
+                self.shared[d] = (dvar, maxima[-1], static_max, bool(dynamic_max))
         self.dims.append(dims)
         tvar = f"TB{k}"
         total = self.const(self.r.total.value.value) if self.r.total else "_Z"
@@ -126,7 +140,7 @@ class RecordFunction:
 
     def combine(self, sources: list[str], tables: list[str]) -> str:
         out, r = self.out, self.r
-        ec = ExprCompiler(self.names, dict(r.lets), traced=False)
+        ec = ExprCompiler(self.names, dict(r.lets), traced=False, fused=self.c.fused)
         if r.assess is None:
             combined = tables[0]
         else:

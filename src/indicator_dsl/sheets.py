@@ -154,5 +154,6 @@ class SheetReader:
             for i in self.judged:
                 by = self.plan.indicators[i].judged_by or source
                 entry = scores.get(by, {}).get(i)
-                values.append(None if entry is None else entry[0])
+                # a score given for an indicator that does not apply is not used: the indicator is null
+                values.append(None if entry is None or not flags[i] else entry[0])
         return tuple(values), scores

@@ -27,6 +27,11 @@ _WORDS = {
     "$END": "end of file",
 }
 _MAX_LISTED = 10
+_MAX_SHOWN = 40  # a token longer than this (a 10 MB run of letters) is cut in the message
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
 
 
 def _terminal_word(name: str) -> str:
@@ -100,7 +105,7 @@ def describe_unexpected(source: SourceFile, error: UnexpectedInput) -> Diagnosti
     span = Span.at(source, start, token.end_pos if token.end_pos is not None else start + len(str(token)))
     return Diagnostic(
         "E010",
-        f"unexpected `{token}`; expected {_expected(expected)}",
+        f"unexpected `{_shown(str(token))}`; expected {_expected(expected)}",
         span,
         hint=_hint_for(str(token), expected),
     )

@@ -88,6 +88,9 @@ class ExprChecker:
         self.used_lets: set[int] = set()
         self.let_deps: dict[int, set[int]] = {}
         self._field_cache: dict[str, dict[str, Type]] = {}
+        # Set when the record type itself is unknown (reported once): any unknown name may be one of
+        # its fields, so it is not reported again.
+        self.fields_unknown = False
 
     # ---------------------------------------------------------------- helpers
 
@@ -188,10 +191,16 @@ class ExprChecker:
             sources = ", ".join(f"`{s}.{name}`" for s in sorted(scope.table_sources))
             return self.error("E212", f"`{name}` is scored by several sources; say which", expr,
                               hint=f"write one of {sources}")
+        elif self.fields_unknown:
+            return ERROR
         else:
             options = [*scope.variables, *scope.lets, *scope.values, *scope.fields]
             return self.error("E200", f"unknown name `{name}`", expr, hint=did_you_mean(name, options))
         return t.required() if name in scope.narrowed else t
+
+    @staticmethod
+    def _known_name(name: str, scope: Scope) -> bool:
+        return any(name in names for names in (scope.variables, scope.lets, scope.values, scope.fields))
 
     def mark_used(self, key: int) -> None:
         if key in self.used_lets:
@@ -229,6 +238,13 @@ class ExprChecker:
                 return DECIMAL
             return self.error("E210", f"`{expr.obj.name}` has no dimension or indicator `{expr.name}`", expr,
                               hint=did_you_mean(expr.name, scope.parts))
+        if isinstance(expr.obj, n.Name) and expr.name in scope.parts and scope.table_sources \
+                and not self._known_name(expr.obj.name, scope):
+            # `superiour.activities`: a part of the table qualified by a name that is no source (E209)
+            sources = sorted(scope.table_sources)
+            return self.error("E209", f"unknown assessment source `{expr.obj.name}`", expr.obj,
+                              hint=did_you_mean(expr.obj.name, sources)
+                              or "sources: " + ", ".join(f"`{s}`" for s in sources))
         obj = self.check(expr.obj, scope)
         if obj.kind == "error":
             return ERROR
