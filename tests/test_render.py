@@ -500,3 +500,9 @@ def test_every_code_has_a_docs_page_and_no_page_is_stale() -> None:
         assert page.startswith(f"# {code}: {title}\n"), code
         assert "```ind" in page, code
     assert (DOCS / "diagnostics.md").is_file()
+
+
+def test_sarif_region_never_ends_before_it_starts() -> None:
+    backwards = Diagnostic("E010", "m", Span("a.ind", 3, 9, 2, 4))
+    region = json.loads(render_sarif([backwards], tool_version="1"))["runs"][0]["results"][0]["locations"][0]
+    assert region["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 9, "endLine": 3, "endColumn": 9}
