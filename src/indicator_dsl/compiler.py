@@ -85,13 +85,6 @@ class RulesetCompiler:
                 found += [(aggregate, ruleset_lets) for aggregate in fusable(expr, ruleset_lets)]
         return found
 
-    def indicators_function(self) -> None:
-        self.out.line("def indicators(r, T):")
-        self.out.depth += 1
-        slots = self.indicator_body()
-        self.out.line("return [" + ", ".join(slots) + "]")
-        self.out.depth -= 1
-
     def indicator(self, index: int, ind: n.Indicator, scope: dict[str, n.Let]) -> str:
         out = self.out
         var = f"s{index}"
@@ -203,43 +196,17 @@ class RulesetCompiler:
         self.out.line(f"    return {body}")
 
     def module(self) -> str:
+        """`score` (the whole per-record path), then what quotas and outcomes need later:
+        quota `where` conditions and outcomes, which read the final grade."""
         r = self.r
         lets = dict(r.lets)
-        self.indicators_function()
         RecordFunction(self).emit()
-        sources = r.assess.sources if r.assess else ()
-        for i, src in enumerate(sources):
-            if src.value is not None:
-                self.simple_function(f"source_{i}", "r", src.value, lets, grading=False)
-        for i, item in enumerate(r.bonus.items if r.bonus else ()):
-            self.bonus_function(i, item, lets)
-        for kind, exprs in (
-            ("exempt", [e.when for e in r.exempts]),
-            ("grade", [g.when for g in (r.grades.rules if r.grades else ()) if g.when is not None]),
-            ("assign", [a.when for a in r.assigns]),
-            ("veto", [v.when for v in r.vetoes]),
-            ("quota", [q.where for q in r.quotas if q.where is not None]),
-        ):
-            for i, expr in enumerate(exprs):
-                self.simple_function(f"cond_{kind}_{i}", "r, g", expr, lets, grading=True)
+        for i, quota in enumerate(q for q in r.quotas if q.where is not None):
+            assert quota.where is not None
+            self.simple_function(f"cond_quota_{i}", "r, g", quota.where, lets, grading=True)
         for i, outcome in enumerate(r.outcomes):
             self.simple_function(f"outcome_{i}", "r, g", outcome.expr, lets, grading=True)
         return "\n".join(self.out.lines) + "\n"
-
-    def bonus_function(self, index: int, item: n.BonusItem, lets: dict[str, n.Let]) -> None:
-        out = self.out
-        ec = ExprCompiler(self.names, lets, traced=False)
-        clause = item.clause
-        amount = ec.compile(clause.amount)
-        if clause.per is not None:
-            amount = f"{amount} * _max0({ec.compile(clause.per)})"
-            if clause.up_to is not None:
-                amount = f"min({amount}, {ec.compile(clause.up_to)})"
-        out.line(f"def bonus_{index}(r, T):")
-        if clause.when is not None:
-            out.line(f"    return {amount} if {ec.compile(clause.when)} else 0")
-        else:
-            out.line(f"    return {amount}")
 
 
 def _max0(value: Decimal | int) -> Decimal | int:
@@ -326,9 +293,9 @@ class CompiledBackend:
             "_sheets": SheetReader(plan),
             "_vetoes": lambda fired, grade, pinned, steps: apply_vetoes(plan, fired, grade, pinned, steps),
         })
-        self._indicators: Callable[[Any, Trace | None], list[Any]] = namespace["indicators"]
         self._score: Callable[[Any, Any, Trace | None], Scored] = namespace["score"]
-        self._ns = namespace
+        self._quota_where = [namespace[f"cond_quota_{i}"] for i in range(sum(q.has_where for q in plan.quotas))]
+        self._outcomes = [namespace[f"outcome_{i}"] for i in range(len(plan.outcomes))]
 
     def __reduce__(self) -> tuple[Callable[..., CompiledBackend], tuple[str, tuple[Any, ...], TablePlan]]:
         return _rebuild, (self.code, self.constants, self.plan)
@@ -343,22 +310,12 @@ class CompiledBackend:
         except (ArithmeticError, TypeError, AttributeError) as error:
             return [FieldProblem("", f"evaluation failed: {error}")]
 
-    def indicators(self, record: Any, trace: Trace | None) -> list[Any]:
-        return self._indicators(record, trace)
-
-    def source_value(self, index: int, record: Any) -> Decimal | int:
-        result: Decimal | int = self._ns[f"source_{index}"](record)
-        return result
-
-    def bonus_item(self, index: int, record: Any, trace: Trace | None) -> Decimal | int:
-        result: Decimal | int = self._ns[f"bonus_{index}"](record, trace)
-        return result
-
     def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool:
-        return bool(self._ns[f"cond_{kind}_{index}"](record, grading))
+        """Only quota `where` conditions are asked for later; the rest are inside `score`."""
+        return bool(self._quota_where[index](record, grading))
 
     def outcome(self, index: int, record: Any, grading: GradingValues) -> Any:
-        return self._ns[f"outcome_{index}"](record, grading)
+        return self._outcomes[index](record, grading)
 
 
 def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> CompiledBackend:

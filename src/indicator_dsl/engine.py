@@ -137,6 +137,12 @@ class Engine:
         )
 
     def trace_entry(self, t: ClauseTrace) -> TraceEntry:
+        if t.indicator < 0:  # a table-level step: proration or rescale of one source's table
+            raw, applicable, scale = (v for _, v in t.reads)
+            note = f"table {raw} × {scale} / {applicable} (applicable maximum)"
+            return TraceEntry(source=t.note, indicator="", label="总分折算 proration", dimension="", clause=-1,
+                              kind=t.kind, fired=True, reads={k: _plain(v) for k, v in t.reads},
+                              effect=Decimal(t.effect), note=note, at=self.plan.scale_at)
         info = self.plan.indicators[t.indicator]
         effect = None if t.effect is None else Decimal(t.effect)
         return TraceEntry(

@@ -52,6 +52,9 @@ def explain(result: Result) -> str:
             lines.append(f"\n[{source}] {parts['value']}")
             continue
         lines.append(f"\n[{source}] 总分 table {parts['table']}")
+        for entry in result.trace or []:
+            if entry.kind == "prorate" and entry.source == source:
+                lines.append(f"  折算 prorated: {entry.note} = {parts['table']}   [{entry.at}]")
         for dim, score in parts["dimensions"].items():
             lines.append(f"  {dim}: {score}")
             for name, value in parts["indicators"].items():

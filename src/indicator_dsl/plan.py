@@ -9,7 +9,6 @@ clauses are evaluated, which is what the compiled == interpreted tests compare.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -96,6 +95,7 @@ class TablePlan:
     period: tuple[datetime.date, datetime.date] | None
     total: Decimal
     scale: Decimal  # rescale target, else total
+    scale_at: str  # file:line of `rescale to` (else of `total`): where a proration comes from
     precision: int
     weighted: bool
     indicators: tuple[IndicatorInfo, ...]
@@ -118,9 +118,17 @@ GradingValues = dict[str, Any]
 
 
 class Backend(Protocol):
-    """Evaluates a ruleset's expressions; `trace` (a list) is appended to when given."""
+    """What an `Engine` asks of a compiled or interpreted ruleset."""
 
     def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Any: ...
+
+    def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool: ...
+
+    def outcome(self, index: int, record: Any, grading: GradingValues) -> Any: ...
+
+
+class ExpressionBackend(Backend, Protocol):
+    """The finer-grained questions `scoring.score_record` asks of the reference interpreter."""
 
     def indicators(self, record: Any, trace: Trace | None) -> list[Any]: ...
 
@@ -128,9 +136,4 @@ class Backend(Protocol):
 
     def bonus_item(self, index: int, record: Any, trace: Trace | None) -> Decimal | int: ...
 
-    def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool: ...
 
-    def outcome(self, index: int, record: Any, grading: GradingValues) -> Any: ...
-
-
-ConditionFn = Callable[[Any, GradingValues], bool]

@@ -13,6 +13,7 @@ from .expr_compiler import NameSpace
 from .plan import DimensionInfo, GradeInfo, IndicatorInfo, OutcomeInfo, QuotaInfo, RuleInfo, SourceInfo, TablePlan
 from .records import FieldMap
 from .resolver import ResolvedRuleset
+from .source import Span
 
 
 def content_hash(ruleset: ResolvedRuleset) -> str:
@@ -91,6 +92,10 @@ def coverage_units(ind: n.Indicator) -> tuple[str, ...]:
     return tuple(units)
 
 
+def _at(span: Span) -> str:
+    return f"{span.path}:{span.line}"
+
+
 def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> TablePlan:
     assert ruleset.record is not None and ruleset.total is not None
     indicators: list[IndicatorInfo] = []
@@ -119,6 +124,7 @@ def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> Table
         record_type=ruleset.record.type_name,
         period=(ruleset.period.start, ruleset.period.end) if ruleset.period else None,
         total=total, scale=ruleset.rescale.to.value if ruleset.rescale else total,
+        scale_at=_at(ruleset.rescale.span if ruleset.rescale else ruleset.total.span),
         precision=ruleset.precision_places, weighted=any(d.weight is not None for d in ruleset.dimensions),
         indicators=tuple(indicators), dimensions=tuple(dimensions), sources=sources,
         has_assess=ruleset.assess is not None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,11 +54,21 @@ def check_resolved(resolver: Resolver, modules: Sequence[Resolved | None]) -> No
         if isinstance(module, ResolvedRuleset):
             if module.base is not None:
                 visit(module.base)
-            RulesetChecker(module, resolver.diagnostics.append).run()
+            guarded(module, lambda: RulesetChecker(module, resolver.diagnostics.append).run())
         elif isinstance(module, ResolvedCatalog):
             for ruleset in module.rulesets.values():
                 visit(ruleset)
-            check_catalog(module, resolver.diagnostics.append)
+            guarded(module, lambda: check_catalog(module, resolver.diagnostics.append))
+
+    def guarded(module: ResolvedRuleset | ResolvedCatalog, check: Callable[[], None]) -> None:
+        # A recursion too deep for Python (a chain of hundreds of `or`) stops this module only: it is
+        # reported on the module's first line and every other module is still checked.
+        try:
+            check()
+        except RecursionError:
+            resolver.diagnostics.append(Diagnostic(
+                "E013", f"an expression in `{module.name}` is too deeply nested to check", module.node.span,
+                hint="split long `and`/`or` chains with `let` names, or use `x in [...]`"))
 
     for module in modules:
         visit(module)

@@ -131,11 +131,18 @@ class RecordFunction:
             scale_value = self.r.rescale.to.value if self.r.rescale else self.r.total.value.value if self.r.total else Decimal(0)
             scale = self.const(scale_value)
             out.line(f"{tvar} = " + (" + ".join(dims) if dims else "_Z"))
+            note = f"T.append(_CT(-1, -1, 'prorate', True, [('raw', R{k}), ('applicable max', A{k}), ('scale', {scale})], " \
+                   f"{tvar}, {source!r}))"
             if not all_static:
                 out.line(f"A{k} = " + " + ".join(maxima))
-                out.line(f"if A{k} != {scale}: {tvar} = _prorate({tvar}, {scale}, A{k})")
+                out.line(f"if A{k} != {scale}:")
+                out.line(f"    R{k} = {tvar}; {tvar} = _prorate({tvar}, {scale}, A{k})")
+                if self.traced:
+                    out.line(f"    {note}")
             elif static_total != scale_value:
-                out.line(f"{tvar} = _prorate({tvar}, {scale}, {self.const(static_total)})")
+                out.line(f"R{k} = {tvar}; A{k} = {self.const(static_total)}; {tvar} = _prorate({tvar}, {scale}, A{k})")
+                if self.traced:
+                    out.line(note)
         return tvar
 
     def combine(self, sources: list[str], tables: list[str]) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .plan import JUDGED, Backend, GradingValues, TablePlan, Trace
+from .plan import JUDGED, ExpressionBackend, GradingValues, TablePlan, Trace
 from .records import FieldProblem
 from .runtime import EXACT, ZERO, EvalError
 from .sheets import JudgedScores, read_sheets
@@ -54,7 +54,7 @@ def rounded(value: Decimal | int, q: Decimal) -> Decimal:
     return Decimal(value).quantize(q, rounding=ROUND_HALF_UP, context=EXACT)
 
 
-def score_record(plan: TablePlan, backend: Backend, record: Any, sheets: Any, *, trace: bool = False
+def score_record(plan: TablePlan, backend: ExpressionBackend, record: Any, sheets: Any, *, trace: bool = False
                  ) -> Scored | list[FieldProblem]:
     """Score one validated record; problems come back as a list instead of a score."""
     steps: Trace | None = [] if trace else None
@@ -111,11 +111,14 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
         elif applicable_total != plan.scale:
             if applicable_total == 0:
                 raise EvalError("arithmetic", "no indicator applies to this record")
-            table = EXACT.divide(table * plan.scale, applicable_total)
+            raw, table = table, EXACT.divide(table * plan.scale, applicable_total)
+            if scored.trace is not None:
+                reads = [("raw", raw), ("applicable max", applicable_total), ("scale", plan.scale)]
+                scored.trace.append(ClauseTrace(-1, -1, "prorate", True, reads, table, source.name))
         scored.tables[source.name] = SourceScores(scores, dims, table)
 
 
-def _combine(plan: TablePlan, backend: Backend, record: Any, scored: Scored) -> None:
+def _combine(plan: TablePlan, backend: ExpressionBackend, record: Any, scored: Scored) -> None:
     combined = ZERO
     for index, source in enumerate(plan.sources):
         if source.is_table:
@@ -166,7 +169,7 @@ def rank(plan: TablePlan, grade: str) -> int:
     return next(i for i, g in enumerate(plan.grades) if g.name == grade)
 
 
-def _grade(plan: TablePlan, backend: Backend, record: Any, scored: Scored) -> None:
+def _grade(plan: TablePlan, backend: ExpressionBackend, record: Any, scored: Scored) -> None:
     g = scored.grading = grading_values(plan, scored)
     for i, rule in enumerate(plan.exempts):
         if backend.condition("exempt", i, record, g):
