@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import BaseModel
@@ -44,6 +44,9 @@ class Engine:
         self.models = models
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
         self._q = quantizer(plan.precision)
+        self._dimension_names = [d.name for d in plan.dimensions]
+        self._indicator_names = [i.name for i in plan.indicators]
+        self._grade_labels = {g.name: g.label for g in plan.grades}
         self._known_keys = frozenset(models.fields.fields[plan.record_type]) | {SHEETS_KEY}
 
     # ---------------------------------------------------------------- scoring
@@ -108,17 +111,18 @@ class Engine:
         )
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
-        plan, q = self.plan, self._q
+        plan, q, up = self.plan, self._q, ROUND_HALF_UP
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
             if source.is_table:
                 table = scored.tables[source.name]
                 entry: dict[str, Any] = {
-                    "table": rounded(table.table, q),
-                    "dimensions": {d.name: rounded(v, q) for d, v in zip(plan.dimensions, table.dimensions, strict=True)},
-                    "indicators": {
-                        i.name: (None if v is None else rounded(v, q)) for i, v in zip(plan.indicators, table.indicators, strict=True)
-                    },
+                    "table": table.table.quantize(q, up),
+                    "dimensions": dict(zip(self._dimension_names, [v.quantize(q, up) for v in table.dimensions],
+                                           strict=True)),
+                    "indicators": dict(zip(self._indicator_names,
+                                           [None if v is None else v.quantize(q, up) for v in table.indicators],
+                                           strict=True)),
                 }
                 reasons = {plan.indicators[i].name: r for i, (_, r) in scored.judged.get(source.name, {}).items() if r}
                 if reasons:
@@ -126,7 +130,7 @@ class Engine:
                 sources[source.name] = entry
             else:
                 sources[source.name] = {"value": rounded(scored.values[source.name], q)}
-        label = next((g.label for g in plan.grades if g.name == scored.grade), None)
+        label = self._grade_labels.get(scored.grade) if scored.grade else None
         return Result.model_construct(
             id=record_id, ruleset=self.ref, sources=sources, bonus=rounded(scored.bonus, q), vetoes=scored.vetoes,
             total=rounded(scored.total, q), grade=scored.grade, grade_label=label, grade_by_rules=scored.grade_by_rules,

@@ -121,22 +121,24 @@ class SheetReader:
             if sheets:
                 self._slow(sheets, applicable)
             return (), {}
-        if all(applicable) and isinstance(sheets, dict) and len(sheets) == len(self.expected):
+        if False not in applicable and type(sheets) is dict and len(sheets) == len(self.expected):
             try:
+                read: dict[tuple[str, str], Decimal] = {}
                 for source, names in self.expected.items():
                     sheet = sheets[source]
                     if len(sheet) != len(names):
                         raise LookupError
                     for name, top in names:
                         value = sheet[name]
-                        kind = type(value)
-                        if kind is str:
+                        kind = value.__class__
+                        if kind is not Decimal:
+                            if kind is not int and kind is not str:
+                                raise LookupError
                             value = Decimal(value)
-                        elif kind is not Decimal and kind is not int:
-                            raise LookupError
                         if not 0 <= value <= top:
                             raise LookupError
-                return tuple(Decimal(sheets[s][name]) for s, name in self.order), {}
+                        read[source, name] = value
+                return tuple([read[key] for key in self.order]), {}
             except (LookupError, TypeError, ArithmeticError):
                 pass
         return self._slow(sheets, applicable)
