@@ -205,10 +205,10 @@ class InterpretedBackend:
             if trace is not None:
                 trace.append(ClauseTrace(index, number, type(clause).__name__.lower(), True, [], score, None))
         if score < 0:
-            return 0
+            return Decimal(0)
         if not ind.uncapped and score > ind.max.value:
             return ind.max.value
-        return score
+        return Decimal(score)
 
     def points(self, clause: n.Points, record: Any, lets: dict[str, n.Let]) -> Any:
         amount = self.i.eval(clause.amount, record, {}, lets, None)
