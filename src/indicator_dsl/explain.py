@@ -7,12 +7,15 @@ values it read and the points it added or took, then the grading steps with reas
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from .results import Result, TraceEntry
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, Decimal) and value.is_finite() and -value.as_tuple().exponent > 6:  # type: ignore[operator]
+        return f"{value.quantize(Decimal('0.000001'))}…"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
@@ -31,9 +34,9 @@ def _clause_line(entry: TraceEntry) -> str:
     mark = "✓" if entry.fired else "·"
     effect = ""
     if entry.effect is not None and entry.kind in ("deduct", "award"):
-        effect = f"  {'+' if entry.effect > 0 else ''}{entry.effect}" if entry.effect else "  0"
+        effect = f"  {'+' if entry.effect > 0 else ''}{_value(entry.effect)}" if entry.effect else "  0"
     elif entry.effect is not None:
-        effect = f"  = {entry.effect}"
+        effect = f"  = {_value(entry.effect)}"
     note = f" ({entry.note})" if entry.note else ""
     return f"      {mark} {entry.kind} #{entry.clause + 1}{note}{': ' + reads if reads else ''}{effect}"
 
