@@ -22,7 +22,6 @@ from .batch import Batch, CatalogQuota, run_batch
 from .catalog_runtime import Router
 from .compiler import compile_ruleset
 from .diagnostics import Diagnostic, RulesetError
-from .source import Span
 from .engine import Engine, Pending
 from .interpreter import InterpretedBackend
 from .parallel import evaluate_parallel
@@ -33,6 +32,7 @@ from .records import build_models
 from .resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
 from .results import Result
 from .runtime import EXACT
+from .source import Span
 
 _ENGINES: dict[tuple[str, str], Engine] = {}
 
@@ -81,13 +81,21 @@ def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
         return _build(resolved, source, backend)
     except (RecursionError, SyntaxError, MemoryError):  # a pathologically deep expression, past the checker
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
-        raise RulesetError([Diagnostic("E013", "an expression is too deeply nested to compile", where,
-                                       hint="split it with `let` names")]) from None
+        raise RulesetError(
+            [
+                Diagnostic(
+                    "E013", "an expression is too deeply nested to compile", where, hint="split it with `let` names"
+                )
+            ]
+        ) from None
 
 
 def _build(resolved: Resolved | None, source: str | Path, backend: str) -> Ruleset | Catalog:
-    origin = Origin(str(source) if isinstance(source, Path) or _is_path(source) else None,
-                    None if isinstance(source, Path) or _is_path(source) else str(source), backend)
+    origin = Origin(
+        str(source) if isinstance(source, Path) or _is_path(source) else None,
+        None if isinstance(source, Path) or _is_path(source) else str(source),
+        backend,
+    )
     if isinstance(resolved, ResolvedRuleset):
         return Ruleset(_engine(resolved, backend), origin)
     if isinstance(resolved, ResolvedCatalog):
@@ -150,8 +158,9 @@ class Ruleset:
         with decimal.localcontext(EXACT):
             return self.engine.finish(self.engine.score(record, sheets, trace=trace))
 
-    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False,
-                      workers: int = 1) -> Batch:
+    def evaluate_many(
+        self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False, workers: int = 1
+    ) -> Batch:
         """Score a batch: quotas apply; results come back in input order."""
         if workers > 1:
             return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
@@ -183,8 +192,9 @@ class Catalog:
             engine, pending = self.router.score(record, sheets, trace=trace)
             return engine.finish(pending)
 
-    def evaluate_many(self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False,
-                      workers: int = 1) -> Batch:
+    def evaluate_many(
+        self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False, workers: int = 1
+    ) -> Batch:
         if workers > 1:
             return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
         return run_batch(self, self.engines, records, sheets=sheets, trace=trace)

@@ -122,8 +122,14 @@ def settle(model: Model, engines: Mapping[str, Engine], standings: Sequence[Stan
         for index, quota in enumerate(engine.plan.quotas):
             apply_quota((name, index), quota, grades, mine)
     for index, (quota, _) in enumerate(model.catalog_quotas):
-        grades = next(([g.name for g in e.plan.grades] for e in engines.values()
-                       if any(g.name == quota.grade for g in e.plan.grades)), [])
+        grades = next(
+            (
+                [g.name for g in e.plan.grades]
+                for e in engines.values()
+                if any(g.name == quota.grade for g in e.plan.grades)
+            ),
+            [],
+        )
         if grades:
             apply_quota(("", index), quota, grades, present)
     return {i: s for i, s in enumerate(standings) if s is not None and s.steps}
@@ -152,8 +158,14 @@ def sheets_for(sheets: Mapping[str, Any] | None, data: Any) -> Any:
     return None
 
 
-def run_batch(model: Model, engines: Mapping[str, Engine], records: Iterable[Any], *,
-              sheets: Mapping[str, Any] | None, trace: bool) -> Batch:
+def run_batch(
+    model: Model,
+    engines: Mapping[str, Engine],
+    records: Iterable[Any],
+    *,
+    sheets: Mapping[str, Any] | None,
+    trace: bool,
+) -> Batch:
     """Sequential batch: first pass over every record, quotas, then re-finish the moved."""
     with decimal.localcontext(EXACT):
         items = list(records)

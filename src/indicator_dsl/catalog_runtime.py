@@ -54,16 +54,23 @@ class Router:
         functions = generated_functions("\n".join(lines) + "\n", tuple(names.constants))
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
         quotas = [
-            (QuotaInfo(q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span),
-             functions[f"quota_{i}"] if q.where is not None else None)
+            (
+                QuotaInfo(
+                    q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span
+                ),
+                functions[f"quota_{i}"] if q.where is not None else None,
+            )
             for i, q in enumerate(quota_nodes)
         ]
         sha = hashlib.sha256("".join(e.plan.sha256 for e in engines.values()).encode() + resolved.source.text.encode())
         return Router(
             catalog=resolved.name,
             ref=RulesetRef(name=resolved.name, version=None, sha256=sha.hexdigest()),
-            engines=engines, first=first,
-            conditions=[(functions[f"route_{i}"], w.target, f"{w.span.path}:{w.span.line}") for i, w in enumerate(whens)],
+            engines=engines,
+            first=first,
+            conditions=[
+                (functions[f"route_{i}"], w.target, f"{w.span.path}:{w.span.line}") for i, w in enumerate(whens)
+            ],
             table={e.value: e.target for e in table.entries} if table else {},
             table_field=table.field if table else None,
             quotas=quotas,
@@ -92,6 +99,3 @@ class Router:
                 return self.table[value], None
             return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {value!r}")
         return None, FieldProblem("", f"no route of catalog `{self.catalog}` matches the record")
-
-
-

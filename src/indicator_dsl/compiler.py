@@ -21,12 +21,11 @@ from .expr_compiler import ExprCompiler, NameSpace
 from .fusion import emit_fused, fusable, indicator_exprs
 from .plan import JUDGED, GradingValues, TablePlan, Trace
 from .record_codegen import RecordFunction
+from .records import FieldProblem
+from .resolver import ResolvedRuleset
 from .scoring import Scored, SourceScores, apply_vetoes, quantizer
 from .sheets import SheetProblems, SheetReader
-from .trace import GradeStep
-from .resolver import ResolvedRuleset
-from .records import FieldProblem
-from .trace import ClauseTrace
+from .trace import ClauseTrace, GradeStep
 
 
 @dataclass(slots=True)
@@ -77,12 +76,13 @@ class RulesetCompiler:
             scope = self.names.scope_of(let, dict(self.r.lets))
             found += [(aggregate, scope) for aggregate in fusable(let.expr, scope)]
         ruleset_lets = dict(self.r.lets)
-        extra: list[n.Expr | None] = [s.value for s in (self.r.assess.sources if self.r.assess else ())]
+        extra: list[n.Expr | None] = []
+        extra += [s.value for s in (self.r.assess.sources if self.r.assess else ())]
         for item in self.r.bonus.items if self.r.bonus else ():
             extra += [item.clause.amount, item.clause.per, item.clause.up_to, item.clause.when]
-        for expr in extra:
-            if expr is not None:
-                found += [(aggregate, ruleset_lets) for aggregate in fusable(expr, ruleset_lets)]
+        for candidate in extra:
+            if candidate is not None:
+                found += [(aggregate, ruleset_lets) for aggregate in fusable(candidate, ruleset_lets)]
         return found
 
     def indicator(self, index: int, ind: n.Indicator, scope: dict[str, n.Let]) -> str:
@@ -131,7 +131,10 @@ class RulesetCompiler:
                 self.bands(index, number, clause, var, ec, reads)
         low = "_Z"
         if ind.uncapped:
-            out.line(f"if {var} < {low}: {var} = {low}" + (f"; T.append(_CT({index}, -1, 'clamp', True, [], {var}, 'raised to 0'))" if self.traced else ""))
+            out.line(
+                f"if {var} < {low}: {var} = {low}"
+                + (f"; T.append(_CT({index}, -1, 'clamp', True, [], {var}, 'raised to 0'))" if self.traced else "")
+            )
         else:
             clamp_note = f"; T.append(_CT({index}, -1, 'clamp', True, [], {{v}}, {{why}}))" if self.traced else ""
             out.line(f"if {var} < 0: {var} = _Z" + clamp_note.format(v=var, why="'raised to 0 (扣完为止)'"))
@@ -182,7 +185,9 @@ class RulesetCompiler:
             out.line(f"{'if' if first else 'elif'} {test}:")
             out.line(f"    {var} = {score}")
             if reads:
-                out.line(f"    T.append(_CT({index}, {number}, 'bands', True, {reads}, {var}, {f'band {position + 1}'!r}))")
+                out.line(
+                    f"    T.append(_CT({index}, {number}, 'bands', True, {reads}, {var}, {f'band {position + 1}'!r}))"
+                )
             first = False
         out.line("else:")
         out.line(f"    raise _EvalError('missing_value', 'no band matches', {self.names.span(bands.span)})")
@@ -225,7 +230,9 @@ def _prorate(table: Decimal, scale: Decimal, applicable: Decimal) -> Decimal:
 
 def _share(weight: Decimal, points: Decimal, applicable: Decimal, dimension: str) -> Decimal:
     if applicable == 0:
-        raise runtime.EvalError("arithmetic", f"no indicator of dimension `{dimension}` applies; its weight cannot be shared")
+        raise runtime.EvalError(
+            "arithmetic", f"no indicator of dimension `{dimension}` applies; its weight cannot be shared"
+        )
     return runtime.EXACT.divide(weight * points, applicable)
 
 
@@ -272,7 +279,7 @@ def generated_functions(code: str, constants: tuple[Any, ...], extra: dict[str, 
     namespace: dict[str, Any] = dict(RUNTIME_GLOBALS)
     namespace.update({f"K{i}": value for i, value in enumerate(constants)})
     namespace.update(extra or {})
-    exec(compile(code, "<indicator plan>", "exec"), namespace)  # noqa: S102 - our own generated code
+    exec(compile(code, "<indicator plan>", "exec"), namespace)
     return namespace
 
 
@@ -288,11 +295,15 @@ class CompiledBackend:
         self.constants = constants
         self.plan = plan
         self.fused: dict[int, str] = {}
-        namespace = generated_functions(code, constants, {
-            "Q": quantizer(plan.precision),
-            "_sheets": SheetReader(plan),
-            "_vetoes": lambda fired, grade, pinned, steps: apply_vetoes(plan, fired, grade, pinned, steps),
-        })
+        namespace = generated_functions(
+            code,
+            constants,
+            {
+                "Q": quantizer(plan.precision),
+                "_sheets": SheetReader(plan),
+                "_vetoes": lambda fired, grade, pinned, steps: apply_vetoes(plan, fired, grade, pinned, steps),
+            },
+        )
         self._score: Callable[[Any, Any, Trace | None], Scored] = namespace["score"]
         self._quota_where = [namespace[f"cond_quota_{i}"] for i in range(sum(q.has_where for q in plan.quotas))]
         self._outcomes = [namespace[f"outcome_{i}"] for i in range(len(plan.outcomes))]
@@ -321,5 +332,3 @@ class CompiledBackend:
 def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> CompiledBackend:
     code = RulesetCompiler(ruleset, names, plan, traced=traced).module()
     return CompiledBackend(code, tuple(names.constants), plan)
-
-

@@ -51,8 +51,9 @@ class Engine:
 
     # ---------------------------------------------------------------- scoring
 
-    def prepare(self, data: Any, sheets: Any = None
-                ) -> tuple[dict[str, Any] | None, Any, list[FieldProblem], list[str], str | None]:
+    def prepare(
+        self, data: Any, sheets: Any = None
+    ) -> tuple[dict[str, Any] | None, Any, list[FieldProblem], list[str], str | None]:
         """Validate a record; sheets come from the argument or from the record's `sheets` key."""
         warnings: list[str] = []
         if isinstance(data, InputError):
@@ -75,8 +76,9 @@ class Engine:
             return Pending(record_id, None, None, problems, warnings)
         return self.score_valid(record, sheets, record_id, warnings, trace=trace)
 
-    def score_valid(self, record: dict[str, Any], sheets: Any, record_id: str | None, warnings: list[str], *,
-                    trace: bool = False) -> Pending:
+    def score_valid(
+        self, record: dict[str, Any], sheets: Any, record_id: str | None, warnings: list[str], *, trace: bool = False
+    ) -> Pending:
         backend = self.traced if trace else self.backend
         outcome = backend.score(self.plan, record, sheets, trace=trace)
         if isinstance(outcome, list):
@@ -98,15 +100,20 @@ class Engine:
             outcomes = self.outcomes(pending.record, scored)
             return self.result(pending.record_id, scored, outcomes, pending.warnings)
         except EvalError as error:
-            return self.failed(pending.record_id, [FieldProblem(error.path, error.message + error.where())], pending.warnings)
+            return self.failed(
+                pending.record_id, [FieldProblem(error.path, error.message + error.where())], pending.warnings
+            )
         except (ArithmeticError, TypeError, AttributeError) as error:
             # e.g. round(x, 1) of a 1e308 in an outcome: a per-record error, as in scoring, never a traceback
             return self.failed(pending.record_id, [FieldProblem("", f"evaluation failed: {error}")], pending.warnings)
 
-    def failed(self, record_id: str | None, problems: list[FieldProblem], warnings: list[str],
-               ref: RulesetRef | None = None) -> Result:
+    def failed(
+        self, record_id: str | None, problems: list[FieldProblem], warnings: list[str], ref: RulesetRef | None = None
+    ) -> Result:
         return Result(
-            id=record_id, ruleset=ref or self.ref, errors=[RecordError(path=p.path, message=p.message) for p in problems],
+            id=record_id,
+            ruleset=ref or self.ref,
+            errors=[RecordError(path=p.path, message=p.message) for p in problems],
             warnings=warnings,
         )
 
@@ -118,11 +125,16 @@ class Engine:
                 table = scored.tables[source.name]
                 entry: dict[str, Any] = {
                     "table": table.table.quantize(q, up),
-                    "dimensions": dict(zip(self._dimension_names, [v.quantize(q, up) for v in table.dimensions],
-                                           strict=True)),
-                    "indicators": dict(zip(self._indicator_names,
-                                           [None if v is None else v.quantize(q, up) for v in table.indicators],
-                                           strict=True)),
+                    "dimensions": dict(
+                        zip(self._dimension_names, [v.quantize(q, up) for v in table.dimensions], strict=True)
+                    ),
+                    "indicators": dict(
+                        zip(
+                            self._indicator_names,
+                            [None if v is None else v.quantize(q, up) for v in table.indicators],
+                            strict=True,
+                        )
+                    ),
                 }
                 reasons = {plan.indicators[i].name: r for i, (_, r) in scored.judged.get(source.name, {}).items() if r}
                 if reasons:
@@ -132,11 +144,24 @@ class Engine:
                 sources[source.name] = {"value": rounded(scored.values[source.name], q)}
         label = self._grade_labels.get(scored.grade) if scored.grade else None
         return Result.model_construct(
-            id=record_id, ruleset=self.ref, sources=sources, bonus=rounded(scored.bonus, q), vetoes=scored.vetoes,
-            total=rounded(scored.total, q), grade=scored.grade, grade_label=label, grade_by_rules=scored.grade_by_rules,
-            grade_after_veto=scored.grade_after_veto, exempt=scored.exempt,
-            steps=[GradeChange.model_construct(step=s.step, before=s.before, after=s.after, reason=s.reason) for s in scored.steps],
-            outcomes=outcomes, errors=[], warnings=warnings,
+            id=record_id,
+            ruleset=self.ref,
+            sources=sources,
+            bonus=rounded(scored.bonus, q),
+            vetoes=scored.vetoes,
+            total=rounded(scored.total, q),
+            grade=scored.grade,
+            grade_label=label,
+            grade_by_rules=scored.grade_by_rules,
+            grade_after_veto=scored.grade_after_veto,
+            exempt=scored.exempt,
+            steps=[
+                GradeChange.model_construct(step=s.step, before=s.before, after=s.after, reason=s.reason)
+                for s in scored.steps
+            ],
+            outcomes=outcomes,
+            errors=[],
+            warnings=warnings,
             trace=None if scored.trace is None else [self.trace_entry(t) for t in scored.trace],
         )
 
@@ -144,15 +169,32 @@ class Engine:
         if t.indicator < 0:  # a table-level step: proration or rescale of one source's table
             raw, applicable, scale = (v for _, v in t.reads)
             note = f"table {raw} × {scale} / {applicable} (applicable maximum)"
-            return TraceEntry(source=t.note, indicator="", label="总分折算 proration", dimension="", clause=-1,
-                              kind=t.kind, fired=True, reads={k: _plain(v) for k, v in t.reads},
-                              effect=Decimal(t.effect), note=note, at=self.plan.scale_at)
+            return TraceEntry(
+                source=t.note,
+                indicator="",
+                label="总分折算 proration",
+                dimension="",
+                clause=-1,
+                kind=t.kind,
+                fired=True,
+                reads={k: _plain(v) for k, v in t.reads},
+                effect=Decimal(t.effect),
+                note=note,
+                at=self.plan.scale_at,
+            )
         info = self.plan.indicators[t.indicator]
         effect = None if t.effect is None else Decimal(t.effect)
         return TraceEntry(
-            source=t.note if t.kind == "judged" else None, indicator=info.name, label=info.label,
-            dimension=self.plan.dimensions[info.dimension].name, clause=t.clause, kind=t.kind, fired=t.fired,
-            reads={k: _plain(v) for k, v in t.reads}, effect=effect, note=None if t.kind == "judged" else t.note,
+            source=t.note if t.kind == "judged" else None,
+            indicator=info.name,
+            label=info.label,
+            dimension=self.plan.dimensions[info.dimension].name,
+            clause=t.clause,
+            kind=t.kind,
+            fired=t.fired,
+            reads={k: _plain(v) for k, v in t.reads},
+            effect=effect,
+            note=None if t.kind == "judged" else t.note,
             at=f"{info.origin.path}:{info.origin.line}",
         )
 

@@ -75,4 +75,3 @@ def explain(result: Result) -> str:
     for name, value in result.outcomes.items():
         lines.append(f"  {name}: {_value(value)}")
     return "\n".join(lines) + "\n"
-

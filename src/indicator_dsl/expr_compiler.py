@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from . import nodes as n
@@ -20,11 +19,34 @@ from .records import FieldMap
 from .source import Span
 from .types import Type, type_of_ref
 
-BINARY_PY = {"and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
-             "+": "+", "-": "-", "*": "*", "in": "in", "not in": "not in"}
-SIMPLE_CALLS = {"floor": "_floor", "ceil": "_ceil", "abs": "abs", "round": "_round", "min": "min", "max": "max",
-                "clamp": "_clamp", "len": "len", "days_between": "_days", "months_between": "_months",
-                "quarter": "_quarter"}
+BINARY_PY = {
+    "and": "and",
+    "or": "or",
+    "==": "==",
+    "!=": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
+    "+": "+",
+    "-": "-",
+    "*": "*",
+    "in": "in",
+    "not in": "not in",
+}
+SIMPLE_CALLS = {
+    "floor": "_floor",
+    "ceil": "_ceil",
+    "abs": "abs",
+    "round": "_round",
+    "min": "min",
+    "max": "max",
+    "clamp": "_clamp",
+    "len": "len",
+    "days_between": "_days",
+    "months_between": "_months",
+    "quarter": "_quarter",
+}
 
 
 @dataclass(slots=True)
@@ -104,8 +126,15 @@ class NameSpace:
 
 
 class ExprCompiler:
-    def __init__(self, names: NameSpace, lets: dict[str, n.Let], *, traced: bool, grading: bool = False,
-                 fused: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        names: NameSpace,
+        lets: dict[str, n.Let],
+        *,
+        traced: bool,
+        grading: bool = False,
+        fused: Mapping[int, str] | None = None,
+    ) -> None:
         self.names = names
         self.lets = lets
         self.traced = traced
@@ -175,7 +204,11 @@ class ExprCompiler:
         if name in self.lets:
             return self._let(self.lets[name])
         if self.grading:
-            if name in ("total", "bonus", "grade") or name in self.names.table_sources or name in self.names.value_sources:
+            if (
+                name in ("total", "bonus", "grade")
+                or name in self.names.table_sources
+                or name in self.names.value_sources
+            ):
                 return self._grading_value(name)
             if name in self.names.grades:
                 return repr(name)
@@ -186,8 +219,13 @@ class ExprCompiler:
         raise NameError(name)  # the checker has rejected unknown names before compilation
 
     def _let(self, let: n.Let) -> str:
-        inner = ExprCompiler(self.names, self.names.scope_of(let, self.lets), traced=False, grading=self.grading,
-                             fused=self.fused if not self.in_aggregate else None)
+        inner = ExprCompiler(
+            self.names,
+            self.names.scope_of(let, self.lets),
+            traced=False,
+            grading=self.grading,
+            fused=self.fused if not self.in_aggregate else None,
+        )
         body = inner.expr(let.expr)
         if self.in_aggregate or self.grading:
             return f"({body})"
@@ -195,8 +233,12 @@ class ExprCompiler:
         return self._recorded(let.name, f"({var} if {var} is not _U else ({var} := {body}))")
 
     def _Attribute(self, e: n.Attribute) -> str:
-        if isinstance(e.obj, n.Name) and e.obj.name in self.names.table_sources and e.obj.name not in self.vars \
-                and self.grading:
+        if (
+            isinstance(e.obj, n.Name)
+            and e.obj.name in self.names.table_sources
+            and e.obj.name not in self.vars
+            and self.grading
+        ):
             return self._grading_value(f"{e.obj.name}.{e.name}")
         obj_type = self.static_type(e.obj)
         assert obj_type is not None and obj_type.record is not None

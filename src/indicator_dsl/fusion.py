@@ -34,14 +34,6 @@ def _children(node: object) -> Iterator[object]:
                 yield item
 
 
-def _walk(node: object) -> Iterator[object]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(_children(current))
-
-
 def _is_field_path(expr: n.Expr, lets: Mapping[str, n.Let]) -> bool:
     if isinstance(expr, n.Name):
         return expr.name not in lets
@@ -51,7 +43,7 @@ def _is_field_path(expr: n.Expr, lets: Mapping[str, n.Let]) -> bool:
 def _safe(expr: n.Expr | None, lets: Mapping[str, n.Let]) -> bool:
     if expr is None:
         return True
-    for node in _walk(expr):
+    for node in n.walk(expr):
         if isinstance(node, n.Aggregate) or (isinstance(node, n.Binary) and node.op == "/"):
             return False
         if isinstance(node, n.Name) and node.name in lets:
@@ -66,8 +58,11 @@ def fusable(expr: n.Expr, lets: Mapping[str, n.Let]) -> list[n.Aggregate]:
     while stack:
         node = stack.pop()
         if isinstance(node, n.Aggregate):
-            if node.func in FUSABLE and _is_field_path(node.source, lets) \
-                    and all(_safe(part, lets) for part in (node.where, node.value, node.by)):
+            if (
+                node.func in FUSABLE
+                and _is_field_path(node.source, lets)
+                and all(_safe(part, lets) for part in (node.where, node.value, node.by))
+            ):
                 found.append(node)
             continue  # nested aggregates are evaluated by their enclosing one
         stack.extend(_children(node))

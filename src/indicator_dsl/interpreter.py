@@ -61,7 +61,11 @@ class Interpreter:
             let = lets[name]
             return self.eval(let.expr, record, {}, self.names.scope_of(let, lets), g)
         if g is not None:
-            if name in ("total", "bonus", "grade") or name in self.names.table_sources or name in self.names.value_sources:
+            if (
+                name in ("total", "bonus", "grade")
+                or name in self.names.table_sources
+                or name in self.names.value_sources
+            ):
                 return g[name]
             if name in self.names.grades:
                 return name
@@ -71,7 +75,12 @@ class Interpreter:
         return g[f"{self.names.table_sources[0]}.{name}"]
 
     def _Attribute(self, e: n.Attribute, record: Any, env: Env, lets: dict[str, n.Let], g: GradingValues | None) -> Any:
-        if g is not None and isinstance(e.obj, n.Name) and e.obj.name in self.names.table_sources and e.obj.name not in env:
+        if (
+            g is not None
+            and isinstance(e.obj, n.Name)
+            and e.obj.name in self.names.table_sources
+            and e.obj.name not in env
+        ):
             return g[f"{e.obj.name}.{e.name}"]
         obj = self.eval(e.obj, record, env, lets, g)
         obj_type = self.names.static_type(e.obj, env.get(_TYPES, {}))
@@ -103,10 +112,17 @@ class Interpreter:
         if op == "/":
             return rt.div(left, right, e.span)
         operations: dict[str, Callable[[Any, Any], Any]] = {
-            "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-            "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-            "in": lambda a, b: a in b, "not in": lambda a, b: a not in b,
+            "+": lambda a, b: a + b,
+            "-": lambda a, b: a - b,
+            "*": lambda a, b: a * b,
+            "==": lambda a, b: a == b,
+            "!=": lambda a, b: a != b,
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+            "in": lambda a, b: a in b,
+            "not in": lambda a, b: a not in b,
         }
         return operations[op](left, right)
 
@@ -117,9 +133,19 @@ class Interpreter:
             assert self.names.period is not None
             return self.names.period[0] <= args[0] <= self.names.period[1]
         table: dict[str, Callable[..., Any]] = {
-            "floor": rt.floor, "ceil": rt.ceil, "abs": abs, "round": rt.round_fn, "min": min, "max": max,
-            "clamp": rt.clamp, "len": len, "days_between": rt.days_between, "months_between": rt.months_between,
-            "quarter": rt.quarter, "year": lambda d: d.year, "month": lambda d: d.month,
+            "floor": rt.floor,
+            "ceil": rt.ceil,
+            "abs": abs,
+            "round": rt.round_fn,
+            "min": min,
+            "max": max,
+            "clamp": rt.clamp,
+            "len": len,
+            "days_between": rt.days_between,
+            "months_between": rt.months_between,
+            "quarter": rt.quarter,
+            "year": lambda d: d.year,
+            "month": lambda d: d.month,
         }
         return table[func](*args)
 
@@ -228,8 +254,12 @@ class InterpretedBackend:
             assert entry.test is not None
             test = self.i.eval(entry.test, record, {}, lets, None)
             compare: dict[str, Callable[[Any, Any], bool]] = {
-                ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-                "<": lambda a, b: a < b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+                ">=": lambda a, b: a >= b,
+                ">": lambda a, b: a > b,
+                "<=": lambda a, b: a <= b,
+                "<": lambda a, b: a < b,
+                "==": lambda a, b: a == b,
+                "!=": lambda a, b: a != b,
             }
             if entry.kind == "when":
                 matched = bool(test)

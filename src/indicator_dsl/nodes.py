@@ -7,8 +7,10 @@ same thing. Numbers keep their literal text so the printer can reproduce `95%`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .source import NO_SPAN, Span
@@ -20,62 +22,62 @@ from .source import NO_SPAN, Span
 class Number:
     value: Decimal
     text: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class String:
     value: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DateLit:
     value: datetime.date
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bool:
     value: bool
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoneLit:
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListLit:
     items: tuple[Expr, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Name:
     name: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Attribute:
     obj: Expr
     name: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodRef:
     part: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Unary:
     op: str  # "-" or "not"
     operand: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,14 +85,14 @@ class Binary:
     op: str  # + - * / == != < <= > >= and or in "not in" ??
     left: Expr
     right: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IsNone:
     operand: Expr
     negated: bool
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,14 +100,14 @@ class IfExpr:
     cond: Expr
     then: Expr
     else_: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Call:
     func: str
     args: tuple[Expr, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,12 +120,25 @@ class Aggregate:
     where: Expr | None = None
     value: Expr | None = None
     by: Expr | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 Expr = (
-    Number | String | DateLit | Bool | NoneLit | ListLit | Name | Attribute | PeriodRef
-    | Unary | Binary | IsNone | IfExpr | Call | Aggregate
+    Number
+    | String
+    | DateLit
+    | Bool
+    | NoneLit
+    | ListLit
+    | Name
+    | Attribute
+    | PeriodRef
+    | Unary
+    | Binary
+    | IsNone
+    | IfExpr
+    | Call
+    | Aggregate
 )
 
 # ---------------------------------------------------------------- schema
@@ -132,25 +147,25 @@ Expr = (
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NamedType:
     name: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EnumType:
     members: tuple[str, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListType:
     item: TypeRef
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OptionalType:
     inner: TypeRef
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 TypeRef = NamedType | EnumType | ListType | OptionalType
@@ -162,7 +177,7 @@ class FieldDecl:
     type: TypeRef
     default: Expr | None = None
     label: str | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,13 +185,13 @@ class TypeDecl:
     name: str
     label: str | None
     fields: tuple[FieldDecl, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Import:
     path: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -185,7 +200,7 @@ class Schema:
     label: str | None
     imports: tuple[Import, ...]
     types: tuple[TypeDecl, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- ruleset pieces
@@ -195,7 +210,7 @@ class Schema:
 class Let:
     name: str
     expr: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,7 +222,7 @@ class Points:
     per: Expr | None = None
     up_to: Expr | None = None
     when: Expr | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,27 +231,27 @@ class BandEntry:
     score: Number
     op: str | None = None
     test: Expr | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bands:
     subject: Expr | None
     entries: tuple[BandEntry, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScoreFormula:
     expr: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Judged:
     by: str | None = None
     reason_required: bool = False
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 Clause = Points | Bands | ScoreFormula | Judged
@@ -251,7 +266,7 @@ class Indicator:
     applies: Expr | None = None
     lets: tuple[Let, ...] = ()
     clauses: tuple[Clause, ...] = ()
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -261,7 +276,7 @@ class Dimension:
     max: Number
     weight: Number | None = None
     items: tuple[Indicator | Let, ...] = ()
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,7 +284,7 @@ class BonusItem:
     name: str
     label: str | None
     clause: Points
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -278,7 +293,7 @@ class Bonus:
     label: str | None
     max: Number
     items: tuple[BonusItem, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -288,7 +303,7 @@ class Veto:
     when: Expr
     action: str  # "cap" | "force"
     grade: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -296,7 +311,7 @@ class Exempt:
     name: str | None
     label: str | None
     when: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -305,7 +320,7 @@ class Assign:
     label: str | None
     when: Expr
     grade: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -314,13 +329,13 @@ class Source:
     label: str | None
     weight: Number
     value: Expr | None = None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assess:
     sources: tuple[Source, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -328,13 +343,13 @@ class GradeRule:
     name: str
     label: str | None
     when: Expr | None  # None means `otherwise`
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grades:
     rules: tuple[GradeRule, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -345,7 +360,7 @@ class Quota:
     within: str | None = None
     where: Expr | None = None
     ties: str | None = None  # "demote" | "admit"; None is a check error
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -353,38 +368,38 @@ class Outcome:
     name: str
     label: str | None
     expr: Expr
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordDecl:
     type_name: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PeriodDecl:
     start: datetime.date
     end: datetime.date
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TotalDecl:
     value: Number
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PrecisionDecl:
     places: int
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RescaleDecl:
     to: Number
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -392,26 +407,41 @@ class ExtendDimension:
     name: str
     max: Number | None
     indicators: tuple[Indicator, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OverrideIndicator:
     indicator: Indicator
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemoveIndicator:
     name: str
     reason: str | None
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 RulesetItem = (
-    RecordDecl | PeriodDecl | TotalDecl | PrecisionDecl | RescaleDecl | Let | Dimension | Bonus
-    | Veto | Exempt | Assign | Assess | Grades | Quota | Outcome | ExtendDimension
-    | OverrideIndicator | RemoveIndicator
+    RecordDecl
+    | PeriodDecl
+    | TotalDecl
+    | PrecisionDecl
+    | RescaleDecl
+    | Let
+    | Dimension
+    | Bonus
+    | Veto
+    | Exempt
+    | Assign
+    | Assess
+    | Grades
+    | Quota
+    | Outcome
+    | ExtendDimension
+    | OverrideIndicator
+    | RemoveIndicator
 )
 
 
@@ -423,7 +453,7 @@ class Ruleset:
     extends: str | None
     imports: tuple[Import, ...]
     items: tuple[RulesetItem, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- catalog
@@ -433,21 +463,21 @@ class Ruleset:
 class RouteEntry:
     value: str
     target: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouteTable:
     field: str
     entries: tuple[RouteEntry, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RouteWhen:
     cond: Expr
     target: str
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -456,7 +486,22 @@ class Catalog:
     label: str | None
     imports: tuple[Import, ...]
     items: tuple[RouteTable | RouteWhen | Quota, ...]
-    span: Span = field(default=NO_SPAN, compare=False, repr=False)
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
 Module = Schema | Ruleset | Catalog
+
+
+def walk(node: object) -> Iterator[object]:
+    """Every node below `node` (itself included), iteratively: deep trees never recurse here."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if not dataclasses.is_dataclass(current):
+            continue
+        for f in dataclasses.fields(current):
+            value = getattr(current, f.name)
+            for item in value if isinstance(value, tuple) else (value,):
+                if dataclasses.is_dataclass(item):
+                    stack.append(item)

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .results import Result
 from .render import display_width
+from .results import Result
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -41,8 +41,13 @@ def as_jsonl(results: Iterable[Result]) -> str:
 
 def _flat(result: Result) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "id": result.id, "ruleset": result.ruleset.name, "total": result.total, "grade": result.grade,
-        "grade_label": result.grade_label, "bonus": result.bonus, "vetoes": ";".join(result.vetoes),
+        "id": result.id,
+        "ruleset": result.ruleset.name,
+        "total": result.total,
+        "grade": result.grade,
+        "grade_label": result.grade_label,
+        "bonus": result.bonus,
+        "vetoes": ";".join(result.vetoes),
         "exempt": result.exempt,
     }
     for source, parts in result.sources.items():
@@ -75,10 +80,16 @@ def as_csv(results: Sequence[Result]) -> str:
 
 def as_table(results: Sequence[Result]) -> str:
     header = ["id", "ruleset", "total", "grade", "problems"]
-    rows = [[r.id or "?", r.ruleset.name, "" if r.total is None else str(r.total),
-             "" if r.grade is None else f"{r.grade_label or r.grade} ({r.grade})" if r.grade else "",
-             "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in r.errors) or (r.exempt or "")]
-            for r in results]
+    rows = [
+        [
+            r.id or "?",
+            r.ruleset.name,
+            "" if r.total is None else str(r.total),
+            "" if r.grade is None else f"{r.grade_label or r.grade} ({r.grade})" if r.grade else "",
+            "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in r.errors) or (r.exempt or ""),
+        ]
+        for r in results
+    ]
     widths = [max([len(header[i])] + [display_width(row[i]) for row in rows]) for i in range(len(header))]
     lines = ["  ".join(pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()]
     lines += ["  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]

@@ -70,8 +70,9 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _ordered(executor: Executor | None, chunks: Iterator[list[tuple[int, Any]]], trace: bool, as_json: bool,
-             window: int) -> Iterator[Card]:
+def _ordered(
+    executor: Executor | None, chunks: Iterator[list[tuple[int, Any]]], trace: bool, as_json: bool, window: int
+) -> Iterator[Card]:
     """Cards in input order, with at most `window` chunks in flight."""
     if executor is None:
         for chunk in chunks:
@@ -98,8 +99,9 @@ def _init_worker_local(model: Ruleset | Catalog, sheets: Mapping[str, Any] | Non
     _MODEL, _SHEETS = model, sheets
 
 
-def evaluate_parallel(model: Ruleset | Catalog, records: Iterable[Any], *, sheets: Mapping[str, Any] | None,
-                      trace: bool, workers: int) -> Batch:
+def evaluate_parallel(
+    model: Ruleset | Catalog, records: Iterable[Any], *, sheets: Mapping[str, Any] | None, trace: bool, workers: int
+) -> Batch:
     """`evaluate_many(..., workers=N)`: the records are kept (a Batch holds every result anyway)."""
     items = list(records)
     executor = _executor(model, workers, sheets)
@@ -127,9 +129,15 @@ def _numbered_lines(paths: list[Path]) -> Iterator[tuple[int, str]]:
                     yield number, line
 
 
-def stream_jsonl(model: Ruleset | Catalog, inputs: list[Path], out: Path, *, workers: int = 1,
-                 sheets: Mapping[str, Any] | None = None, on_progress: Callable[[int], None] | None = None
-                 ) -> tuple[int, int]:
+def stream_jsonl(
+    model: Ruleset | Catalog,
+    inputs: list[Path],
+    out: Path,
+    *,
+    workers: int = 1,
+    sheets: Mapping[str, Any] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
     """Score JSON lines into a JSON-lines file, atomically. Returns (records, failed)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, spill_name = tempfile.mkstemp(prefix=f".{out.name}.pass1.", dir=out.parent)
@@ -138,8 +146,9 @@ def stream_jsonl(model: Ruleset | Catalog, inputs: list[Path], out: Path, *, wor
     executor = _executor(model, workers, sheets)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as spill:
-            for line, standing, _ in _ordered(executor, _chunks(_numbered_lines(inputs), CHUNK), False, True,
-                                              2 * max(workers, 1)):
+            for line, standing, _ in _ordered(
+                executor, _chunks(_numbered_lines(inputs), CHUNK), False, True, 2 * max(workers, 1)
+            ):
                 spill.write(line + "\n")
                 standings.append(standing)
                 failed += '"errors":[]' not in line
@@ -162,7 +171,9 @@ def stream_jsonl(model: Ruleset | Catalog, inputs: list[Path], out: Path, *, wor
         for index, (number, line) in enumerate(_numbered_lines(inputs)):
             if index in moved:
                 data = parse_line(line, number)
-                fixed[index] = refinish(model, data, sheets_for(sheets, data), moved[index], trace=False).model_dump_json()
+                fixed[index] = refinish(
+                    model, data, sheets_for(sheets, data), moved[index], trace=False
+                ).model_dump_json()
     fd, final_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as target, open(spill_name, encoding="utf-8") as spill:

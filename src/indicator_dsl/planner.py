@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-from collections.abc import Iterator
 from decimal import Decimal
 
 from . import nodes as n
@@ -30,9 +28,15 @@ def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
     parts = {d.name for d in ruleset.dimensions} | {i.node.name for i in ruleset.indicators()}
     period = (ruleset.period.start, ruleset.period.end) if ruleset.period else None
     names = NameSpace(
-        types=ruleset.types, fields=fields, root=ruleset.record.type_name, period=period, lets=dict(ruleset.lets),
-        table_sources=table_sources(ruleset), value_sources=[s.name for s in sources if s.value is not None],
-        parts=parts, grades=grade_names(ruleset),
+        types=ruleset.types,
+        fields=fields,
+        root=ruleset.record.type_name,
+        period=period,
+        lets=dict(ruleset.lets),
+        table_sources=table_sources(ruleset),
+        value_sources=[s.name for s in sources if s.value is not None],
+        parts=parts,
+        grades=grade_names(ruleset),
     )
     # each let's body is evaluated in the scope where it is declared (ruleset, dimension, indicator)
     for let in ruleset.lets.values():
@@ -48,27 +52,18 @@ def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
     return names
 
 
-def _walk(node: object) -> Iterator[object]:
-    yield node
-    if dataclasses.is_dataclass(node):
-        for f in dataclasses.fields(node):
-            value = getattr(node, f.name)
-            for item in value if isinstance(value, tuple) else (value,):
-                if dataclasses.is_dataclass(item):
-                    yield from _walk(item)
-
-
 def grading_keys(ruleset: ResolvedRuleset, names: NameSpace) -> frozenset[str]:
     """The scores grading expressions read (`total`, `superior.activities`, ...), so only
     those are rounded and handed over per record."""
-    exprs: list[object] = [e.when for e in ruleset.exempts] + [a.when for a in ruleset.assigns]
+    exprs: list[n.Expr | None] = [e.when for e in ruleset.exempts]
+    exprs += [a.when for a in ruleset.assigns]
     exprs += [v.when for v in ruleset.vetoes] + [q.where for q in ruleset.quotas if q.where is not None]
     exprs += [o.expr for o in ruleset.outcomes] + [r.when for r in (ruleset.grades.rules if ruleset.grades else ())]
     exprs += [let.expr for let in ruleset.lets.values()]
     keys: set[str] = set()
     sources = set(names.table_sources) | set(names.value_sources)
     for expr in exprs:
-        for node in _walk(expr):
+        for node in n.walk(expr):
             if isinstance(node, n.Attribute) and isinstance(node.obj, n.Name) and node.obj.name in names.table_sources:
                 keys.add(f"{node.obj.name}.{node.name}")
             elif isinstance(node, n.Name):
@@ -106,31 +101,51 @@ def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> Table
             ind = table_ind.node
             judged = next((c for c in ind.clauses if isinstance(c, n.Judged)), None)
             members.append(len(indicators))
-            indicators.append(IndicatorInfo(
-                name=ind.name, label=ind.label, dimension=d_index, max=ind.max.value, uncapped=ind.uncapped,
-                judged=judged is not None, judged_by=judged.by if judged else None,
-                reason_required=bool(judged and judged.reason_required), origin=table_ind.origin, how=table_ind.how,
-                units=coverage_units(ind),
-            ))
-        dimensions.append(DimensionInfo(dim.name, dim.label, dim.max, dim.weight.value if dim.weight else None,
-                                        tuple(members)))
+            indicators.append(
+                IndicatorInfo(
+                    name=ind.name,
+                    label=ind.label,
+                    dimension=d_index,
+                    max=ind.max.value,
+                    uncapped=ind.uncapped,
+                    judged=judged is not None,
+                    judged_by=judged.by if judged else None,
+                    reason_required=bool(judged and judged.reason_required),
+                    origin=table_ind.origin,
+                    how=table_ind.how,
+                    units=coverage_units(ind),
+                )
+            )
+        dimensions.append(
+            DimensionInfo(dim.name, dim.label, dim.max, dim.weight.value if dim.weight else None, tuple(members))
+        )
+    sources: tuple[SourceInfo, ...]
     if ruleset.assess is None:
         sources = (SourceInfo("table", None, Decimal(1), True),)
     else:
         sources = tuple(SourceInfo(s.name, s.label, s.weight.value, s.value is None) for s in ruleset.assess.sources)
     total = ruleset.total.value.value
     return TablePlan(
-        name=ruleset.name, label=ruleset.label, version=ruleset.version, sha256=sha256,
+        name=ruleset.name,
+        label=ruleset.label,
+        version=ruleset.version,
+        sha256=sha256,
         record_type=ruleset.record.type_name,
         period=(ruleset.period.start, ruleset.period.end) if ruleset.period else None,
-        total=total, scale=ruleset.rescale.to.value if ruleset.rescale else total,
+        total=total,
+        scale=ruleset.rescale.to.value if ruleset.rescale else total,
         scale_at=_at(ruleset.rescale.span if ruleset.rescale else ruleset.total.span),
-        precision=ruleset.precision_places, weighted=any(d.weight is not None for d in ruleset.dimensions),
-        indicators=tuple(indicators), dimensions=tuple(dimensions), sources=sources,
+        precision=ruleset.precision_places,
+        weighted=any(d.weight is not None for d in ruleset.dimensions),
+        indicators=tuple(indicators),
+        dimensions=tuple(dimensions),
+        sources=sources,
         has_assess=ruleset.assess is not None,
         bonus_max=ruleset.bonus.max.value if ruleset.bonus else None,
         bonus_items=tuple((i.name, i.label) for i in ruleset.bonus.items) if ruleset.bonus else (),
-        grades=tuple(GradeInfo(g.name, g.label, g.when is None) for g in ruleset.grades.rules) if ruleset.grades else (),
+        grades=tuple(GradeInfo(g.name, g.label, g.when is None) for g in ruleset.grades.rules)
+        if ruleset.grades
+        else (),
         exempts=tuple(RuleInfo(e.name, e.label, "exempt", None, e.span) for e in ruleset.exempts),
         assigns=tuple(RuleInfo(a.name, a.label, "assign", a.grade, a.span) for a in ruleset.assigns),
         vetoes=tuple(RuleInfo(v.name, v.label, v.action, v.grade, v.span) for v in ruleset.vetoes),

@@ -37,9 +37,21 @@ INDENT = "  "
 _IF, _OR, _AND, _NOT, _COMPARE, _COALESCE, _SUM, _PRODUCT, _NEGATE, _POSTFIX = range(10)
 
 _BINARY_LEVEL = {
-    "or": _OR, "and": _AND, "??": _COALESCE, "+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT,
-    "==": _COMPARE, "!=": _COMPARE, "<": _COMPARE, "<=": _COMPARE, ">": _COMPARE, ">=": _COMPARE,
-    "in": _COMPARE, "not in": _COMPARE,
+    "or": _OR,
+    "and": _AND,
+    "??": _COALESCE,
+    "+": _SUM,
+    "-": _SUM,
+    "*": _PRODUCT,
+    "/": _PRODUCT,
+    "==": _COMPARE,
+    "!=": _COMPARE,
+    "<": _COMPARE,
+    "<=": _COMPARE,
+    ">": _COMPARE,
+    ">=": _COMPARE,
+    "in": _COMPARE,
+    "not in": _COMPARE,
 }
 
 _Part = str | tuple[n.Expr, int]
@@ -323,7 +335,8 @@ def _assess_line(assess: n.Assess) -> Line:
 def _grades_line(grades: n.Grades) -> Line:
     prefixes = _columns([(rule.name, rule.label) for rule in grades.rules])
     body = tuple(
-        Line(f"{prefix}otherwise", rule.span) if rule.when is None
+        Line(f"{prefix}otherwise", rule.span)
+        if rule.when is None
         else _conditional(f"{prefix}when ", rule.when, "", rule.span)
         for prefix, rule in zip(prefixes, grades.rules, strict=True)
     )
@@ -392,7 +405,12 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
 # Runs of these stay together without blank lines; everything else is set apart.
 _RUNS: tuple[tuple[type, ...], ...] = (
     (n.RecordDecl, n.PeriodDecl, n.TotalDecl, n.PrecisionDecl, n.RescaleDecl),
-    (n.Let,), (n.Exempt, n.Assign, n.Veto), (n.Quota,), (n.Outcome,), (n.RemoveIndicator,), (n.RouteWhen,),
+    (n.Let,),
+    (n.Exempt, n.Assign, n.Veto),
+    (n.Quota,),
+    (n.Outcome,),
+    (n.RemoveIndicator,),
+    (n.RouteWhen,),
 )
 _SETTINGS_RUN = 0
 

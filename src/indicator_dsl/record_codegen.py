@@ -57,19 +57,42 @@ class RecordFunction:
                 var = f"j{i}_{k}"
                 out.line(f"{var} = J[{k * len(judged) + position}]")
                 if self.traced:
-                    out.line(f"if {var} is not None: T.append(_CT({i}, 0, 'judged', True, [('sheets', {var})], {var}, {source!r}))")
+                    entry = f"_CT({i}, 0, 'judged', True, [('sheets', {var})], {var}, {source!r})"
+                    out.line(f"if {var} is not None: T.append({entry})")
                 names[i] = var
             tables.append(self.table(k, source, names, may_be_none))
         combined = self.combine(sources, tables)
         out.line(f"TOT = {combined} + B")
         out.line("TR = TOT.quantize(Q)")
         self.grading(sources, tables)
-        out.line("return _Scored(" + ", ".join([
-            "{" + ", ".join(f"{s!r}: _SS([{', '.join(self.source_slots(k, slots, judged))}], [{', '.join(self.dims[k])}], {tables[k]})"
-                            for k, s in enumerate(sources)) + "}",
-            "{" + ", ".join(f"{name!r}: {var}" for name, var in self.values) + "}",
-            "B", "TOT", "g", "JR", "EX", "G0", "GR", "GR", "PIN", "VN", "STEPS", "T",
-        ]) + ")")
+        out.line(
+            "return _Scored("
+            + ", ".join(
+                [
+                    "{"
+                    + ", ".join(
+                        f"{s!r}: _SS([{', '.join(self.source_slots(k, slots, judged))}], "
+                        f"[{', '.join(self.dims[k])}], {tables[k]})"
+                        for k, s in enumerate(sources)
+                    )
+                    + "}",
+                    "{" + ", ".join(f"{name!r}: {var}" for name, var in self.values) + "}",
+                    "B",
+                    "TOT",
+                    "g",
+                    "JR",
+                    "EX",
+                    "G0",
+                    "GR",
+                    "GR",
+                    "PIN",
+                    "VN",
+                    "STEPS",
+                    "T",
+                ]
+            )
+            + ")"
+        )
         out.depth -= 1
 
     def source_slots(self, k: int, slots: list[str], judged: list[int]) -> list[str]:
@@ -124,15 +147,21 @@ class RecordFunction:
         tvar = f"TB{k}"
         total = self.const(self.r.total.value.value) if self.r.total else "_Z"
         if weighted:
-            shares = [f"_share({self.const(dim.weight.value if dim.weight else 0)}, {dvar}, {mvar}, {dim.name!r})"
-                      for dim, dvar, mvar in zip(self.r.dimensions, dims, maxima, strict=True)]
+            shares = [
+                f"_share({self.const(dim.weight.value if dim.weight else 0)}, {dvar}, {mvar}, {dim.name!r})"
+                for dim, dvar, mvar in zip(self.r.dimensions, dims, maxima, strict=True)
+            ]
             out.line(f"{tvar} = (" + " + ".join(shares) + f") * {total}")
         else:
-            scale_value = self.r.rescale.to.value if self.r.rescale else self.r.total.value.value if self.r.total else Decimal(0)
+            scale_value = (
+                self.r.rescale.to.value if self.r.rescale else self.r.total.value.value if self.r.total else Decimal(0)
+            )
             scale = self.const(scale_value)
             out.line(f"{tvar} = " + (" + ".join(dims) if dims else "_Z"))
-            note = f"T.append(_CT(-1, -1, 'prorate', True, [('raw', R{k}), ('applicable max', A{k}), ('scale', {scale})], " \
-                   f"{tvar}, {source!r}))"
+            note = (
+                f"T.append(_CT(-1, -1, 'prorate', True, [('raw', R{k}), ('applicable max', A{k}), ('scale', {scale})], "
+                f"{tvar}, {source!r}))"
+            )
             if not all_static:
                 out.line(f"A{k} = " + " + ".join(maxima))
                 out.line(f"if A{k} != {scale}:")
@@ -171,7 +200,9 @@ class RecordFunction:
                     amount = f"{amount} * _max0({ec.compile(clause.per)})"
                     if clause.up_to is not None:
                         amount = f"min({amount}, {ec.compile(clause.up_to)})"
-                terms.append(f"({amount} if {ec.compile(clause.when)} else 0)" if clause.when is not None else f"({amount})")
+                terms.append(
+                    f"({amount} if {ec.compile(clause.when)} else 0)" if clause.when is not None else f"({amount})"
+                )
             out.line("B = _D(" + " + ".join(terms) + ")")
             out.line(f"if B > {self.const(r.bonus.max.value)}: B = {self.const(r.bonus.max.value)}")
         else:
@@ -213,7 +244,9 @@ class RecordFunction:
         for k, assign in enumerate(r.assigns):
             out.line(f"{'if' if k == 0 else 'elif'} {ec.compile(assign.when)}:")
             label = assign.label or assign.name
-            out.line(f"    STEPS.append(_Step('assign', GR, {assign.grade!r}, {label!r})); GR = {assign.grade!r}; PIN = True")
+            out.line(
+                f"    STEPS.append(_Step('assign', GR, {assign.grade!r}, {label!r})); GR = {assign.grade!r}; PIN = True"
+            )
         for k, veto in enumerate(r.vetoes):
             out.line(f"if {ec.compile(veto.when)}: VN.append({k})")
         if r.vetoes:
@@ -238,6 +271,9 @@ class RecordFunction:
             if dim.name == part:
                 return f"{self.dims[k][d]}.quantize(Q)"
         position = next(i for i, t in enumerate(self.r.indicators()) if t.node.name == part)
-        var = f"j{position}_{k}" if any(isinstance(c, n.Judged) for c in self.r.indicators()[position].node.clauses) \
+        var = (
+            f"j{position}_{k}"
+            if any(isinstance(c, n.Judged) for c in self.r.indicators()[position].node.clauses)
             else f"s{position}"
+        )
         return f"(None if {var} is None else {var}.quantize(Q))"

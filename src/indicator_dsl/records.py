@@ -19,12 +19,12 @@ import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, TypeAdapter, ValidationError, create_model
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from . import nodes as n
 
@@ -33,8 +33,12 @@ NOT_A_DATE, NOT_A_NUMBER, NOT_AN_INT = "not_a_date", "not_a_number", "not_an_int
 
 def python_name(name: str, index: int) -> str:
     """The attribute a field has on its pydantic model; unusual names get a safe one (and the alias)."""
-    if name.isidentifier() and not keyword.iskeyword(name) and not name.startswith(("_", "model_")) \
-            and not hasattr(BaseModel, name):
+    if (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and not name.startswith(("_", "model_"))
+        and not hasattr(BaseModel, name)
+    ):
         return name
     return f"field_{index}"
 
@@ -43,36 +47,56 @@ class _DateRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         iso_text = cs.chain_schema([cs.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), cs.date_schema()])
-        return cs.union_schema([iso_text, cs.date_schema(strict=True)], mode="left_to_right",
-                               custom_error_type=NOT_A_DATE, custom_error_message="not a date")
+        return cs.union_schema(
+            [iso_text, cs.date_schema(strict=True)],
+            mode="left_to_right",
+            custom_error_type=NOT_A_DATE,
+            custom_error_message="not a date",
+        )
 
 
 class _DecimalRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         finite = cs.decimal_schema(allow_inf_nan=False)
-        return cs.union_schema([
-            cs.decimal_schema(strict=True, allow_inf_nan=False),
-            cs.chain_schema([cs.int_schema(strict=True), finite]),
-            cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True), finite]),
-            cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
-        ], mode="left_to_right", custom_error_type=NOT_A_NUMBER, custom_error_message="not a number")
+        return cs.union_schema(
+            [
+                cs.decimal_schema(strict=True, allow_inf_nan=False),
+                cs.chain_schema([cs.int_schema(strict=True), finite]),
+                cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True), finite]),
+                cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
+            ],
+            mode="left_to_right",
+            custom_error_type=NOT_A_NUMBER,
+            custom_error_message="not a number",
+        )
 
 
 class _IntRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        digits = cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=r"^[+-]?\d+$"), cs.int_schema()])
-        return cs.union_schema([cs.int_schema(strict=True), digits], mode="left_to_right",
-                               custom_error_type=NOT_AN_INT, custom_error_message="not a whole number")
+        digits = cs.chain_schema(
+            [cs.str_schema(strict=True, strip_whitespace=True, pattern=r"^[+-]?\d+$"), cs.int_schema()]
+        )
+        return cs.union_schema(
+            [cs.int_schema(strict=True), digits],
+            mode="left_to_right",
+            custom_error_type=NOT_AN_INT,
+            custom_error_message="not a whole number",
+        )
 
 
 DateField = Annotated[datetime.date, _DateRule]
 IntField = Annotated[int, _IntRule]
 DecimalField = Annotated[Decimal, _DecimalRule]
 TextField = Annotated[str, Field(strict=True)]
-PRIMITIVE_FIELDS: dict[str, Any] = {"bool": bool, "int": IntField, "decimal": DecimalField, "text": TextField,
-                                    "date": DateField}
+PRIMITIVE_FIELDS: dict[str, Any] = {
+    "bool": bool,
+    "int": IntField,
+    "decimal": DecimalField,
+    "text": TextField,
+    "date": DateField,
+}
 RECORD_CONFIG = ConfigDict(extra="ignore")
 
 
@@ -163,7 +187,7 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
                 info = Field(default=access.default, alias=fld.name, description=fld.label)
             definitions[python_name(fld.name, index)] = (annotation(fld.type, "model"), info)
         config = ConfigDict(extra="ignore", populate_by_name=True, title=decl.label or decl.name)
-        model = create_model(f"{name}", __config__=config, **definitions)
+        model: type[BaseModel] = create_model(name, __config__=config, **definitions)
         model.__doc__ = decl.label or name
         models[name] = model
         return model
@@ -176,7 +200,7 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
         for fld in types[name].fields:
             ann = annotation(fld.type, "dict")
             spec[fld.name] = ann if fields[name][fld.name].required else NotRequired[ann]
-        typed = TypedDict(f"{name}Record", spec)  # type: ignore[operator]
+        typed = TypedDict(f"{name}Record", spec)  # type: ignore[misc]  # a type built at run time
         typed.__pydantic_config__ = RECORD_CONFIG  # type: ignore[attr-defined]
         dicts[name] = typed
         return typed

@@ -17,14 +17,24 @@ from .source import Span
 # Exact enough that no score a person could write loses a digit before rounding; half-up
 # so that quantizing a reported value under this context rounds as the spec says.
 EXACT = decimal.Context(
-    prec=60, rounding=decimal.ROUND_HALF_UP,
+    prec=60,
+    rounding=decimal.ROUND_HALF_UP,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
-ERROR_KINDS = ("division_by_zero", "empty_aggregate", "missing_value", "type", "judged", "no_route", "ambiguous_route", "arithmetic")
+ERROR_KINDS = (
+    "division_by_zero",
+    "empty_aggregate",
+    "missing_value",
+    "type",
+    "judged",
+    "no_route",
+    "ambiguous_route",
+    "arithmetic",
+)
 
 
 class EvalError(Exception):

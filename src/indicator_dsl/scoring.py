@@ -54,8 +54,9 @@ def rounded(value: Decimal | int, q: Decimal) -> Decimal:
     return Decimal(value).quantize(q, rounding=ROUND_HALF_UP, context=EXACT)
 
 
-def score_record(plan: TablePlan, backend: ExpressionBackend, record: Any, sheets: Any, *, trace: bool = False
-                 ) -> Scored | list[FieldProblem]:
+def score_record(
+    plan: TablePlan, backend: ExpressionBackend, record: Any, sheets: Any, *, trace: bool = False
+) -> Scored | list[FieldProblem]:
     """Score one validated record; problems come back as a list instead of a score."""
     steps: Trace | None = [] if trace else None
     try:
@@ -85,7 +86,9 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
             by = plan.indicators[i].judged_by or source.name
             scores[i] = judged[by][i][0]
             if scored.trace is not None:
-                scored.trace.append(ClauseTrace(i, 0, "judged", True, [(f"sheets.{by}", scores[i])], scores[i], source.name))
+                scored.trace.append(
+                    ClauseTrace(i, 0, "judged", True, [(f"sheets.{by}", scores[i])], scores[i], source.name)
+                )
         dims: list[Decimal] = []
         table = ZERO
         applicable_total = ZERO
@@ -100,7 +103,9 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
             dims.append(points)
             if plan.weighted:
                 if applicable_max == 0:
-                    raise EvalError("arithmetic", f"no indicator of dimension `{dim.name}` applies; its weight cannot be shared")
+                    raise EvalError(
+                        "arithmetic", f"no indicator of dimension `{dim.name}` applies; its weight cannot be shared"
+                    )
                 assert dim.weight is not None
                 table += EXACT.divide(dim.weight * points, applicable_max)
             else:
@@ -179,12 +184,10 @@ def _grade(plan: TablePlan, backend: ExpressionBackend, record: Any, scored: Sco
     if not plan.grades:
         return
     grade = None
-    index = 0
-    for info in plan.grades:
+    for index, info in enumerate(plan.grades):  # `otherwise` is last, so `index` counts the `when` rules
         if info.otherwise or backend.condition("grade", index, record, g):
             grade = info.name
             break
-        index += 1
     scored.grade_by_rules = grade
     scored.steps.append(GradeStep("rules", None, grade, _label(plan, grade)))
     for i, rule in enumerate(plan.assigns):
@@ -199,8 +202,9 @@ def _grade(plan: TablePlan, backend: ExpressionBackend, record: Any, scored: Sco
     scored.grade_after_veto = scored.grade = grade
 
 
-def apply_vetoes(plan: TablePlan, fired: list[int], grade: str | None, pinned: bool, steps: list[GradeStep]
-                 ) -> tuple[str | None, bool, list[str]]:
+def apply_vetoes(
+    plan: TablePlan, fired: list[int], grade: str | None, pinned: bool, steps: list[GradeStep]
+) -> tuple[str | None, bool, list[str]]:
     """All vetoes that fired apply: forces first (the lowest forced grade wins), then caps
     (the lowest cap wins), so a cap always has the last word. Returns grade, pinned, names."""
     rules = [plan.vetoes[i] for i in fired]

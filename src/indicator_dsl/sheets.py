@@ -49,7 +49,9 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
     for source, sheet in sheets.items():
         where = f"sheets.{source}"
         if source not in all_sources:
-            problems.append(FieldProblem(where, f"unknown source `{source}`; the sources are " + ", ".join(all_sources)))
+            problems.append(
+                FieldProblem(where, f"unknown source `{source}`; the sources are " + ", ".join(all_sources))
+            )
             continue
         if not isinstance(sheet, Mapping):
             problems.append(FieldProblem(where, "a sheet must be an object of indicator: score"))
@@ -57,13 +59,19 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
         for name, entry in sheet.items():
             path = f"{where}.{name}"
             if name not in judged:
-                known = "is not a judged indicator" if any(i.name == name for i in plan.indicators) else "is not an indicator"
+                known = (
+                    "is not a judged indicator"
+                    if any(i.name == name for i in plan.indicators)
+                    else "is not an indicator"
+                )
                 problems.append(FieldProblem(path, f"`{name}` {known} of {plan.name}"))
                 continue
             index = judged[name]
             info = plan.indicators[index]
             if info.judged_by is not None and info.judged_by != source:
-                problems.append(FieldProblem(path, f"`{name}` is judged by `{info.judged_by}` only; leave it out of this sheet"))
+                problems.append(
+                    FieldProblem(path, f"`{name}` is judged by `{info.judged_by}` only; leave it out of this sheet")
+                )
                 continue
             if info.judged_by is None and source not in table_sources:
                 problems.append(FieldProblem(path, f"`{source}` is a computed source; it has no judged scores"))
@@ -77,7 +85,7 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
                 problems.append(FieldProblem(path, f"{score} is outside 0..{info.max}"))
                 continue
             if info.reason_required and not (isinstance(reason, str) and reason.strip()):
-                problems.append(FieldProblem(path, "this score needs a reason: {\"score\": ..., \"reason\": \"...\"}"))
+                problems.append(FieldProblem(path, 'this score needs a reason: {"score": ..., "reason": "..."}'))
                 continue
             scores[source][index] = (score, reason if isinstance(reason, str) else None)
     for name, index in judged.items():
@@ -87,7 +95,9 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
         needed_from = [info.judged_by] if info.judged_by else table_sources
         for source in needed_from:
             if index not in scores.get(source, {}) and not any(p.path == f"sheets.{source}.{name}" for p in problems):
-                problems.append(FieldProblem(f"sheets.{source}.{name}", f"no judged score for `{name}` ({info.label or name})"))
+                problems.append(
+                    FieldProblem(f"sheets.{source}.{name}", f"no judged score for `{name}` ({info.label or name})")
+                )
     return scores, problems
 
 
@@ -113,8 +123,11 @@ class SheetReader:
             for source in [info.judged_by] if info.judged_by else table_sources:
                 expected.setdefault(source, []).append((info.name, info.max))
         self.expected = expected
-        self.order = [(info.judged_by or source, info.name)
-                      for source in table_sources for info in (plan.indicators[i] for i in self.judged)]
+        self.order = [
+            (info.judged_by or source, info.name)
+            for source in table_sources
+            for info in (plan.indicators[i] for i in self.judged)
+        ]
 
     def __call__(self, sheets: Any, applicable: tuple[bool, ...]) -> tuple[tuple[Any, ...], JudgedScores]:
         if not self.judged:

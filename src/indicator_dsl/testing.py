@@ -44,7 +44,7 @@ class SuiteReport:
 
 def _same(expected: Any, actual: Any) -> bool:
     if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected == actual
+        return bool(expected == actual)
     if isinstance(expected, (int, float, Decimal, str)) and isinstance(actual, Decimal):
         try:
             return Decimal(str(expected)) == actual
@@ -56,7 +56,7 @@ def _same(expected: Any, actual: Any) -> bool:
 
 
 def _find_ruleset(test_file: Path, name: str) -> Path | None:
-    direct = (test_file.parent / name)
+    direct = test_file.parent / name
     if direct.suffix == ".ind" and direct.is_file():
         return direct
     for folder in (test_file.parent, *test_file.parents[:3]):
@@ -110,9 +110,8 @@ class _Checker:
         for entry in self.result.trace or []:
             if entry.indicator == indicator:
                 reads = ", ".join(f"{k}={v}" for k, v in entry.reads.items())
-                self.outcome.trace_lines.append(
-                    f"{indicator} [{entry.at}] {entry.kind} #{entry.clause + 1} fired={entry.fired} {reads} → {entry.effect}"
-                )
+                clause = f"{entry.kind} #{entry.clause + 1} fired={entry.fired}"
+                self.outcome.trace_lines.append(f"{indicator} [{entry.at}] {clause} {reads} → {entry.effect}")
 
     def check(self, expect: Mapping[str, Any]) -> None:
         result = self.result

@@ -23,7 +23,9 @@ class Type:
 
     def __str__(self) -> str:
         if self.kind == "enum":
-            base = "enum(" + ", ".join(f'"{m}"' for m in self.members[:4]) + (", …" if len(self.members) > 4 else "") + ")"
+            base = (
+                "enum(" + ", ".join(f'"{m}"' for m in self.members[:4]) + (", …" if len(self.members) > 4 else "") + ")"
+            )
         elif self.kind == "list":
             base = f"list[{self.item}]"
         elif self.kind == "record":

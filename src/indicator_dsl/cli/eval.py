@@ -47,13 +47,19 @@ def main(argv: list[str]) -> int:
     if args.workers < 1:
         sys.stderr.write("ind eval: --workers must be at least 1\n")
         return 2
-    streaming = (args.format == "jsonl" and args.out is not None and not args.explain and args.input_format in (None, "jsonl")
-                 and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths))
+    streaming = (
+        args.format == "jsonl"
+        and args.out is not None
+        and not args.explain
+        and args.input_format in (None, "jsonl")
+        and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths)
+    )
     if streaming:
         from ..parallel import stream_jsonl
 
-        count, failed = stream_jsonl(model, paths, args.out, workers=args.workers, sheets=sheets,
-                                     on_progress=progress_callback("scoring"))
+        count, failed = stream_jsonl(
+            model, paths, args.out, workers=args.workers, sheets=sheets, on_progress=progress_callback("scoring")
+        )
         sys.stderr.write(f"ind eval: {count} result(s) written to {args.out}\n")
         if failed:
             sys.stderr.write(f"ind eval: {failed} of {count} record(s) could not be scored\n")
@@ -64,8 +70,9 @@ def main(argv: list[str]) -> int:
             yield from read_records(path, args.input_format)
 
     try:
-        batch = model.evaluate_many(progress(records(), "scoring"), sheets=sheets, trace=bool(args.explain),
-                                    workers=args.workers)
+        batch = model.evaluate_many(
+            progress(records(), "scoring"), sheets=sheets, trace=bool(args.explain), workers=args.workers
+        )
     except (OSError, ValueError) as error:
         sys.stderr.write(f"ind eval: {error}\n")
         return 2

@@ -21,9 +21,11 @@ COMMANDS = {
     "report": "Score records and write an HTML report of the batch",
 }
 
-USAGE = "usage: ind COMMAND [ARGS...]\n\ncommands:\n" + "\n".join(
-    f"  {name:<9} {text}" for name, text in COMMANDS.items()
-) + "\n\nind COMMAND --help shows a command's options; ind --version shows the version.\n"
+USAGE = (
+    "usage: ind COMMAND [ARGS...]\n\ncommands:\n"
+    + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+    + "\n\nind COMMAND --help shows a command's options; ind --version shows the version.\n"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +54,10 @@ def run() -> None:
         code = 130
     except BrokenPipeError:
         code = 0
-    except Exception as error:  # noqa: BLE001 - last line of defence: no traceback for users
-        sys.stderr.write(f"ind: internal error: {type(error).__name__}: {error}\n"
-                         "This is a bug in indicator_dsl; please report it with the input that caused it.\n")
+    except Exception as error:
+        sys.stderr.write(
+            f"ind: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in indicator_dsl; please report it with the input that caused it.\n"
+        )
         code = 3
     sys.exit(code)

@@ -46,6 +46,8 @@ def main(argv: list[str]) -> int:
     engines = {model.name: model.engine} if hasattr(model, "engine") else model.engines
     plans = {name: engine.plan for name, engine in engines.items()}
     title = args.title or f"{model.name} 评定报告"
-    write_atomic(args.out, build_report(title, batch.results, batch.attributes, plans, args.by or ["category", "department"]))
+    write_atomic(
+        args.out, build_report(title, batch.results, batch.attributes, plans, args.by or ["category", "department"])
+    )
     sys.stdout.write(f"ind report: {len(batch.results)} record(s), report written to {args.out}\n")
     return 0
