@@ -30,9 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import baseline, records  # noqa: E402 - the repository root is put on the path first
-
 import indicator_dsl  # noqa: E402
+from benchmarks import baseline, records  # noqa: E402 - the repository root is put on the path first
 from indicator_dsl.inputs import loads  # noqa: E402
 from indicator_dsl.runtime import EXACT  # noqa: E402
 
@@ -72,7 +71,9 @@ def measure(size: int, repeat: int, interpreter_cap: int) -> dict[str, Any]:
         for record in parsed:
             baseline.score_record(record, record["sheets"])
 
-    def run(engine_: Any, items: Sequence[tuple[Any, Any]], *, trace: bool = False, finish: bool = False) -> Callable[[], None]:
+    def run(
+        engine_: Any, items: Sequence[tuple[Any, Any]], *, trace: bool = False, finish: bool = False
+    ) -> Callable[[], None]:
         def work() -> None:
             with decimal.localcontext(EXACT):
                 for record, sheets in items:
@@ -81,6 +82,7 @@ def measure(size: int, repeat: int, interpreter_cap: int) -> dict[str, Any]:
                         engine_.finish(pending)
                     elif pending.scored is not None:
                         engine_.outcomes(record, pending.scored)
+
         return work
 
     def validate_only() -> None:
@@ -110,16 +112,21 @@ def measure(size: int, repeat: int, interpreter_cap: int) -> dict[str, Any]:
     rows = {}
     for name, seconds in timings.items():
         reference = e2e_base if "end to end" in name else base
-        rows[name] = {"us_per_record": round(seconds * 1e6, 2), "records_per_s": round(1 / seconds),
-                      "ratio_to_baseline": round(seconds / reference, 3)}
+        rows[name] = {
+            "us_per_record": round(seconds * 1e6, 2),
+            "records_per_s": round(1 / seconds),
+            "ratio_to_baseline": round(seconds / reference, 3),
+        }
     rows["compiled, trace on"]["ratio_to_trace_off"] = round(timings["compiled, trace on"] / timings["compiled"], 3)
     return {"records": size, "interpreter_records": len(sample), "peak_rss_mb": round(peak_mb(), 1), "timings": rows}
 
 
 def check_times() -> dict[str, Any]:
     rulesets = sorted(str(p) for p in (ROOT / "rulesets").rglob("*.ind"))
-    code = "import time,sys; t=time.perf_counter(); from indicator_dsl.project import check_paths; " \
-           "r=check_paths(sys.argv[1:]); print(time.perf_counter()-t, len(r.errors))"
+    code = (
+        "import time,sys; t=time.perf_counter(); from indicator_dsl.project import check_paths; "
+        "r=check_paths(sys.argv[1:]); print(time.perf_counter()-t, len(r.errors))"
+    )
     cold = []
     for _ in range(3):
         started = time.perf_counter()
@@ -130,9 +137,17 @@ def check_times() -> dict[str, Any]:
     check_paths(rulesets)
     warm = best_of(3, lambda: check_paths(rulesets))
     started = time.perf_counter()
-    version = subprocess.run([sys.executable, "-c", "import sys; from indicator_dsl.cli.main import main; main(['--version']);"
-                              "print(sorted(m for m in ('pydantic', 'lark') if m in sys.modules))"],
-                             capture_output=True, text=True, check=True)
+    version = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from indicator_dsl.cli.main import main; main(['--version']);"
+            "print(sorted(m for m in ('pydantic', 'lark') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {
         "files": len(rulesets),
         "cold_process_total_s": round(min(c[0] for c in cold), 3),
@@ -154,19 +169,32 @@ def million(workers: int) -> dict[str, Any]:
                     handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         generated = time.perf_counter() - started
         out = Path(folder) / "results.jsonl"
-        script = ("import resource, sys, time; from pathlib import Path; import indicator_dsl; "
-                  "from indicator_dsl.parallel import stream_jsonl; "
-                  "m = indicator_dsl.load(sys.argv[1]); t = time.perf_counter(); "
-                  "n, failed = stream_jsonl(m, [Path(sys.argv[2])], Path(sys.argv[3]), workers=int(sys.argv[4])); "
-                  "print(time.perf_counter() - t, n, failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-                  "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-        done = subprocess.run([sys.executable, "-c", script, str(ruleset_path()), str(source), str(out), str(workers)],
-                              capture_output=True, text=True, check=True)
+        script = (
+            "import resource, sys, time; from pathlib import Path; import indicator_dsl; "
+            "from indicator_dsl.parallel import stream_jsonl; "
+            "m = indicator_dsl.load(sys.argv[1]); t = time.perf_counter(); "
+            "n, failed = stream_jsonl(m, [Path(sys.argv[2])], Path(sys.argv[3]), workers=int(sys.argv[4])); "
+            "print(time.perf_counter() - t, n, failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(ruleset_path()), str(source), str(out), str(workers)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         seconds, count, failed, parent_kb, child_kb = done.stdout.split()
-        return {"records": int(count), "failed": int(failed), "workers": workers, "input_mb": round(source.stat().st_size / 2**20),
-                "generate_s": round(generated, 1), "score_s": round(float(seconds), 1),
-                "records_per_s": round(int(count) / float(seconds)),
-                "peak_rss_mb_main": round(int(parent_kb) / 1024), "peak_rss_mb_worker": round(int(child_kb) / 1024)}
+        return {
+            "records": int(count),
+            "failed": int(failed),
+            "workers": workers,
+            "input_mb": round(source.stat().st_size / 2**20),
+            "generate_s": round(generated, 1),
+            "score_s": round(float(seconds), 1),
+            "records_per_s": round(int(count) / float(seconds)),
+            "peak_rss_mb_main": round(int(parent_kb) / 1024),
+            "peak_rss_mb_worker": round(int(child_kb) / 1024),
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,9 +207,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_average": os.getloadavg()},
-        "ruleset": str(ruleset_path().relative_to(ROOT.parent) if ruleset_path().is_relative_to(ROOT.parent) else ruleset_path()),
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(),
+        },
+        "ruleset": str(
+            ruleset_path().relative_to(ROOT.parent) if ruleset_path().is_relative_to(ROOT.parent) else ruleset_path()
+        ),
         "sizes": [],
     }
     for size in args.sizes:
@@ -190,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{size:,} records (peak RSS {result['peak_rss_mb']} MB)")
         for name, row in result["timings"].items():
             extra = f"  trace/no-trace {row['ratio_to_trace_off']}x" if "ratio_to_trace_off" in row else ""
-            print(f"  {name:<46} {row['us_per_record']:>9.1f} µs  {row['records_per_s']:>9,}/s  "
-                  f"x{row['ratio_to_baseline']:.2f}{extra}")
+            print(
+                f"  {name:<46} {row['us_per_record']:>9.1f} µs  {row['records_per_s']:>9,}/s  "
+                f"x{row['ratio_to_baseline']:.2f}{extra}"
+            )
     report["check"] = check_times()
     print("\nparse + check of the shipped rulesets:", report["check"])
     if args.million:

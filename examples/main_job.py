@@ -32,7 +32,13 @@ sys.path.insert(0, str(ROOT / "examples" / "province"))
 import generate  # noqa: E402 - the generator lives beside this script, not in the package
 
 CATALOG = ROOT / "rulesets" / "jiangsu" / "catalog.ind"
-GRADES = (("advanced", "先进"), ("standard", "达标"), ("lagging", "后进"), ("exempt", "不参加评定"), ("error", "无法评分"))
+GRADES = (
+    ("advanced", "先进"),
+    ("standard", "达标"),
+    ("lagging", "后进"),
+    ("exempt", "不参加评定"),
+    ("error", "无法评分"),
+)
 
 
 def summary_rows(batch: Batch) -> list[dict[str, Any]]:
@@ -93,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     writer.writerows(rows)
     write_atomic(out / "summary.csv", buffer.getvalue())
     plans = {name: engine.plan for name, engine in catalog.engines.items()}
-    write_atomic(out / "report.html", build_report("江苏省级机关党支部分类达标定级 (synthetic province)",
-                                                   batch.results, batch.attributes, plans))
+    write_atomic(
+        out / "report.html",
+        build_report("江苏省级机关党支部分类达标定级 (synthetic province)", batch.results, batch.attributes, plans),
+    )
     print(f"\nwritten: {out}/results.jsonl, summary.json, summary.csv, report.html")
     return 1 if batch.failed else 0
 

@@ -42,23 +42,35 @@ def check_bands(exprs: ExprChecker, bands: n.Bands, scope: Scope) -> None:
                 always_matched = True
             continue
         if subject is None:
-            exprs.error("E205", "this band compares a value, but the bands have no subject", entry,
-                        hint="write `bands FIELD { ... }`, or `when CONDITION: points`")
+            exprs.error(
+                "E205",
+                "this band compares a value, but the bands have no subject",
+                entry,
+                hint="write `bands FIELD { ... }`, or `when CONDITION: points`",
+            )
             continue
         assert entry.test is not None
         _value_band(exprs, entry, subject, scope, seen_equal, lower_bounds, upper_bounds)
-    if not always_matched and not (subject is not None and subject.kind == "enum" and set(subject.members) <= seen_equal):
+    if not always_matched and not (
+        subject is not None and subject.kind == "enum" and set(subject.members) <= seen_equal
+    ):
         hint = None
         if subject is not None and subject.kind == "enum":
             missing = [m for m in subject.members if m not in seen_equal]
             hint = "not covered: " + ", ".join(f'"{m}"' for m in missing)
-        exprs.error("E308", "these bands have no `else`, and some values match no band", bands,
-                    hint=hint or "add `else: 0`")
+        exprs.error(
+            "E308", "these bands have no `else`, and some values match no band", bands, hint=hint or "add `else: 0`"
+        )
 
 
 def _value_band(
-    exprs: ExprChecker, entry: n.BandEntry, subject: Type, scope: Scope, seen_equal: set[object],
-    lower_bounds: list[tuple[str, Decimal]], upper_bounds: list[tuple[str, Decimal]],
+    exprs: ExprChecker,
+    entry: n.BandEntry,
+    subject: Type,
+    scope: Scope,
+    seen_equal: set[object],
+    lower_bounds: list[tuple[str, Decimal]],
+    upper_bounds: list[tuple[str, Decimal]],
 ) -> None:
     assert entry.test is not None
     test = exprs.required(exprs.check(entry.test, scope), entry.test)

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from . import nodes as n
-from .diagnostics import Diagnostic, Related
 from .bands_check import check_bands
+from .diagnostics import Diagnostic, Related
 from .resolver import ResolvedRuleset, TableDimension, TableIndicator
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
@@ -47,9 +47,15 @@ class RulesetChecker:
         self.grades = grade_names(ruleset)
         self.sources = table_sources(ruleset)
 
-    def error(self, code: str, message: str, span_of: n.Expr | object, hint: str | None = None,
-              related: tuple[Related, ...] = ()) -> None:
-        span = getattr(span_of, "span")
+    def error(
+        self,
+        code: str,
+        message: str,
+        span_of: n.Expr | object,
+        hint: str | None = None,
+        related: tuple[Related, ...] = (),
+    ) -> None:
+        span = span_of.span
         self.report(Diagnostic(code, message, span, hint=hint, related=related))
 
     # ---------------------------------------------------------------- entry
@@ -74,13 +80,21 @@ class RulesetChecker:
         fields: dict[str, Type] = {}
         if r.record is None:
             if not r.incomplete:
-                self.error("E214", f"ruleset `{r.name}` does not say which record it scores", r.node,
-                           hint="add `record TYPE` after the ruleset line")
+                self.error(
+                    "E214",
+                    f"ruleset `{r.name}` does not say which record it scores",
+                    r.node,
+                    hint="add `record TYPE` after the ruleset line",
+                )
             self.exprs.fields_unknown = True
         elif r.record.type_name not in r.types:
             if not r.incomplete:
-                self.error("E214", f"unknown record type `{r.record.type_name}`", r.record,
-                           hint=did_you_mean(r.record.type_name, r.types) or "import the schema that declares it")
+                self.error(
+                    "E214",
+                    f"unknown record type `{r.record.type_name}`",
+                    r.record,
+                    hint=did_you_mean(r.record.type_name, r.types) or "import the schema that declares it",
+                )
             self.exprs.fields_unknown = True
         else:
             fields = self.exprs.fields_of(r.record.type_name)
@@ -91,8 +105,11 @@ class RulesetChecker:
         if r.period is not None and r.period.start > r.period.end:
             self.error("E309", f"the period starts ({r.period.start}) after it ends ({r.period.end})", r.period)
         if "sheets" in fields:
-            self.error("E309", "a record field may not be called `sheets`; the name is reserved for assessors' sheets",
-                       r.record or r.node)
+            self.error(
+                "E309",
+                "a record field may not be called `sheets`; the name is reserved for assessors' sheets",
+                r.record or r.node,
+            )
         return fields
 
     # ---------------------------------------------------------------- table
@@ -110,9 +127,13 @@ class RulesetChecker:
                 parts_sum += ind.node.max.value
             if dim.declared_max is not None and dim.declared_max.value != parts_sum:
                 listing = " + ".join(_fmt(i.node.max.value) for i in dim.indicators) or "nothing"
-                self.error("E300", f"dimension `{dim.name}` declares max {_fmt(dim.declared_max.value)}, "
-                           f"but its indicators add up to {_fmt(parts_sum)} ({listing})", dim.declared_max,
-                           hint=f"write `max {_fmt(parts_sum)}` or change the indicators")
+                self.error(
+                    "E300",
+                    f"dimension `{dim.name}` declares max {_fmt(dim.declared_max.value)}, "
+                    f"but its indicators add up to {_fmt(parts_sum)} ({listing})",
+                    dim.declared_max,
+                    hint=f"write `max {_fmt(parts_sum)}` or change the indicators",
+                )
             dimension_sum += dim.max
             self.unused_lets(dim.lets)
         if weighted:
@@ -126,25 +147,41 @@ class RulesetChecker:
         total = _fmt(r.total.value.value)
         listing = " + ".join(_fmt(d.max) for d in r.dimensions) or "nothing"
         if r.total.span.path == r.source.path:
-            self.error("E301", f"total is {total}, but the dimensions add up to {_fmt(dimension_sum)} ({listing})",
-                       r.total, hint=f"write `total {_fmt(dimension_sum)}`, or `rescale to {total}`")
+            self.error(
+                "E301",
+                f"total is {total}, but the dimensions add up to {_fmt(dimension_sum)} ({listing})",
+                r.total,
+                hint=f"write `total {_fmt(dimension_sum)}`, or `rescale to {total}`",
+            )
             return
         # The total comes from the base: the extension's changes broke the sum, so say it in the
         # extension (not on the base's `total` line, which is right for the base), once.
         base = r.base
-        if base is not None and base.rescale is None and base.total is r.total \
-                and all(d.weight is None for d in base.dimensions):
-            if sum((d.max for d in base.dimensions), Decimal(0)) != r.total.value.value:
-                return  # the base has the same problem and reports it itself
-        self.error("E301", f"`{r.name}` keeps the base's total {total}, but after its changes the dimensions "
-                   f"add up to {_fmt(dimension_sum)} ({listing})", r.node,
-                   hint=f"add `rescale to {total}` to the extension")
+        if (
+            base is not None
+            and base.rescale is None
+            and base.total is r.total
+            and all(d.weight is None for d in base.dimensions)
+            and sum((d.max for d in base.dimensions), Decimal(0)) != r.total.value.value
+        ):
+            return  # the base has the same problem and reports it itself
+        self.error(
+            "E301",
+            f"`{r.name}` keeps the base's total {total}, but after its changes the dimensions "
+            f"add up to {_fmt(dimension_sum)} ({listing})",
+            r.node,
+            hint=f"add `rescale to {total}` to the extension",
+        )
 
     def dimension_weights(self, weighted: list[TableDimension]) -> None:
         missing = [d for d in self.r.dimensions if d.weight is None]
         for dim in missing:
-            self.error("E303", f"dimension `{dim.name}` has no weight, but other dimensions do", dim,
-                       hint="give every dimension a `weight`, or none")
+            self.error(
+                "E303",
+                f"dimension `{dim.name}` has no weight, but other dimensions do",
+                dim,
+                hint="give every dimension a `weight`, or none",
+            )
         total = sum((d.weight.value for d in weighted if d.weight), Decimal(0))
         if not missing and total != HUNDRED_PERCENT:
             first = weighted[0].weight
@@ -160,14 +197,22 @@ class RulesetChecker:
         if ind.max.value < 0:
             self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
         if not ind.clauses:
-            self.error("E305", f"indicator `{ind.name}` has no scoring rule", ind,
-                       hint="add `deduct`, `award`, `bands`, `score` or `judged`")
+            self.error(
+                "E305",
+                f"indicator `{ind.name}` has no scoring rule",
+                ind,
+                hint="add `deduct`, `award`, `bands`, `score` or `judged`",
+            )
         styles = {_style(c) for c in ind.clauses}
         singles = [c for c in ind.clauses if isinstance(c, (n.Bands, n.ScoreFormula, n.Judged))]
         if len(styles) > 1 or len(singles) > 1:
             names = ", ".join(sorted(styles))
-            self.error("E304", f"indicator `{ind.name}` mixes scoring styles ({names})", ind.clauses[1] if len(ind.clauses) > 1 else ind,
-                       hint="one indicator uses one style: deduct, award, bands, score or judged")
+            self.error(
+                "E304",
+                f"indicator `{ind.name}` mixes scoring styles ({names})",
+                ind.clauses[1] if len(ind.clauses) > 1 else ind,
+                hint="one indicator uses one style: deduct, award, bands, score or judged",
+            )
         for clause in ind.clauses:
             self.clause(clause, scope, ind)
         if len(styles) == 1:
@@ -183,18 +228,29 @@ class RulesetChecker:
             assert isinstance(clause.amount, n.Number)
             uncapped_award = ind.uncapped and clause.kind == "award"
             if clause.amount.value > top and not uncapped_award:
-                self.report(Diagnostic(
-                    "W503", f"`{clause.kind} {clause.amount.text}` is more than the max {_fmt(top)} of `{ind.name}`; "
-                    "the score is clamped, so the extra points never count", clause.amount.span,
-                    hint=f"write `{clause.kind} {_fmt(top)}`"))
+                self.report(
+                    Diagnostic(
+                        "W503",
+                        f"`{clause.kind} {clause.amount.text}` is more than the max {_fmt(top)} of `{ind.name}`; "
+                        "the score is clamped, so the extra points never count",
+                        clause.amount.span,
+                        hint=f"write `{clause.kind} {_fmt(top)}`",
+                    )
+                )
         awards = [c for c in points if c.kind == "award"]
         negative = any(isinstance(c.amount, n.Number) and c.amount.value < 0 for c in points)  # E311 already
         if awards and len(fixed) == len(points) == len(awards) and not negative:
             reachable = sum((c.amount.value for c in awards if isinstance(c.amount, n.Number)), Decimal(0))
             if reachable < top:
-                self.report(Diagnostic(
-                    "W503", f"the awards of `{ind.name}` add up to {_fmt(reachable)}, so it can never reach its "
-                    f"max {_fmt(top)}", ind.max.span, hint=f"write `max {_fmt(reachable)}` or award more"))
+                self.report(
+                    Diagnostic(
+                        "W503",
+                        f"the awards of `{ind.name}` add up to {_fmt(reachable)}, so it can never reach its "
+                        f"max {_fmt(top)}",
+                        ind.max.span,
+                        hint=f"write `max {_fmt(reachable)}` or award more",
+                    )
+                )
 
     def clause(self, clause: n.Clause, scope: Scope, ind: n.Indicator) -> None:
         if isinstance(clause, n.Points):
@@ -205,19 +261,31 @@ class RulesetChecker:
             if clause.by is not None and clause.by not in self.sources:
                 values = [s.name for s in self.r.assess.sources] if self.r.assess else []
                 if clause.by in values:
-                    self.error("E310", f"`{clause.by}` is a computed source (`= ...`); it has no sheet to judge from",
-                               clause, hint="judge by a source without `=`")
+                    self.error(
+                        "E310",
+                        f"`{clause.by}` is a computed source (`= ...`); it has no sheet to judge from",
+                        clause,
+                        hint="judge by a source without `=`",
+                    )
                 else:
-                    self.error("E310", f"unknown assessment source `{clause.by}`", clause,
-                               hint=did_you_mean(clause.by, self.sources))
+                    self.error(
+                        "E310",
+                        f"unknown assessment source `{clause.by}`",
+                        clause,
+                        hint=did_you_mean(clause.by, self.sources),
+                    )
         else:
             check_bands(self.exprs, clause, scope)
 
     def points(self, clause: n.Points, scope: Scope) -> None:
         self.exprs.check_number(clause.amount, scope, "the points")
         if isinstance(clause.amount, n.Number) and clause.amount.value < 0:
-            self.error("E311", f"points must not be negative; `{clause.kind} {clause.amount.text}`", clause.amount,
-                       hint="use `deduct` to take points away")
+            self.error(
+                "E311",
+                f"points must not be negative; `{clause.kind} {clause.amount.text}`",
+                clause.amount,
+                hint="use `deduct` to take points away",
+            )
         if clause.per is not None:
             self.exprs.check_number(clause.per, scope, "the count after `per`")
         if clause.up_to is not None:
@@ -234,8 +302,12 @@ class RulesetChecker:
         seen: dict[str, n.Source] = {}
         for source in assess.sources:
             if source.name in seen:
-                self.error("E104", f"source `{source.name}` is declared twice", source,
-                           related=(Related(seen[source.name].span, "first declared here"),))
+                self.error(
+                    "E104",
+                    f"source `{source.name}` is declared twice",
+                    source,
+                    related=(Related(seen[source.name].span, "first declared here"),),
+                )
             seen[source.name] = source
             if source.value is not None:
                 self.exprs.check_number(source.value, base, f"source `{source.name}`")
@@ -244,7 +316,9 @@ class RulesetChecker:
             listing = " + ".join(s.weight.text for s in assess.sources)
             self.error("E302", f"assessment weights add up to {_percent(total)} ({listing}), not 100%", assess)
         if not self.sources:
-            self.error("E302", "every source is computed (`= ...`); at least one must score the indicator table", assess)
+            self.error(
+                "E302", "every source is computed (`= ...`); at least one must score the indicator table", assess
+            )
 
     def bonus(self, base: Scope) -> None:
         bonus = self.r.bonus
@@ -256,8 +330,12 @@ class RulesetChecker:
                 self.error("E104", f"bonus item `{item.name}` is declared twice", item)
             seen.add(item.name)
             if item.clause.kind != "award":
-                self.error("E312", f"bonus item `{item.name}` must `award` points", item.clause,
-                           hint="write `award N when ...`")
+                self.error(
+                    "E312",
+                    f"bonus item `{item.name}` must `award` points",
+                    item.clause,
+                    hint="write `award N when ...`",
+                )
             self.points(item.clause, base)
 
     # ---------------------------------------------------------------- grading
@@ -271,8 +349,9 @@ class RulesetChecker:
             for source in self.r.assess.sources:
                 if source.value is not None:
                     values[source.name] = DECIMAL
-        return Scope(fields=base.fields, lets=base.lets, values=values, parts=parts,
-                     table_sources=frozenset(self.sources))
+        return Scope(
+            fields=base.fields, lets=base.lets, values=values, parts=parts, table_sources=frozenset(self.sources)
+        )
 
     def grade_ref(self, name: str, where: object) -> None:
         if self.r.grades is None:
@@ -294,8 +373,13 @@ class RulesetChecker:
             self.quota(quota, scope)
         grade_type = Type("grade", members=tuple(self.grades))
         outcome_values = {**scope.values, "grade": grade_type.maybe(), **{g: grade_type for g in self.grades}}
-        outcome_scope = Scope(fields=scope.fields, lets=scope.lets, values=outcome_values, parts=scope.parts,
-                              table_sources=scope.table_sources)
+        outcome_scope = Scope(
+            fields=scope.fields,
+            lets=scope.lets,
+            values=outcome_values,
+            parts=scope.parts,
+            table_sources=scope.table_sources,
+        )
         for outcome in self.r.outcomes:
             self.exprs.check(outcome.expr, outcome_scope)
 
@@ -307,29 +391,48 @@ class RulesetChecker:
         otherwise = [rule for rule in grades.rules if rule.when is None]
         for rule in grades.rules:
             if rule.name in seen:
-                self.error("E104", f"grade `{rule.name}` is declared twice", rule,
-                           related=(Related(seen[rule.name].span, "first declared here"),))
+                self.error(
+                    "E104",
+                    f"grade `{rule.name}` is declared twice",
+                    rule,
+                    related=(Related(seen[rule.name].span, "first declared here"),),
+                )
             seen[rule.name] = rule
             if rule.when is not None:
                 self.exprs.check_condition(rule.when, scope, "grade")
         if len(otherwise) != 1:
             where = otherwise[1] if len(otherwise) > 1 else grades
-            self.error("E306", f"grades need exactly one `otherwise`, found {len(otherwise)}", where,
-                       hint="end the block with `NAME \"label\" otherwise`")
+            self.error(
+                "E306",
+                f"grades need exactly one `otherwise`, found {len(otherwise)}",
+                where,
+                hint='end the block with `NAME "label" otherwise`',
+            )
         elif grades.rules[-1].when is not None:
-            self.error("E306", f"`{otherwise[0].name} otherwise` must be the last grade; the grades after it can never apply",
-                       otherwise[0])
+            self.error(
+                "E306",
+                f"`{otherwise[0].name} otherwise` must be the last grade; the grades after it can never apply",
+                otherwise[0],
+            )
 
     def quota(self, quota: n.Quota, scope: Scope) -> None:
         self.grade_ref(quota.grade, quota)
         if quota.ties is None:
-            self.error("E307", f"quota on `{quota.grade}` must say how ties are treated", quota,
-                       hint="add `ties demote` (fewer may pass) or `ties admit` (more may pass)")
+            self.error(
+                "E307",
+                f"quota on `{quota.grade}` must say how ties are treated",
+                quota,
+                hint="add `ties demote` (fewer may pass) or `ties admit` (more may pass)",
+            )
         if not 0 <= quota.share.value <= 1:
             self.error("E311", f"a quota share must be between 0% and 100%, not {quota.share.text}", quota.share)
         if quota.within is not None and quota.within not in scope.fields:
-            self.error("E201", f"quota groups by `{quota.within}`, which is not a field of the record", quota,
-                       hint=did_you_mean(quota.within, scope.fields))
+            self.error(
+                "E201",
+                f"quota groups by `{quota.within}`, which is not a field of the record",
+                quota,
+                hint=did_you_mean(quota.within, scope.fields),
+            )
         if quota.where is not None:
             self.exprs.check_condition(quota.where, scope, "quota `where`")
         if quota.direction == "at least" and self.grades and quota.grade == self.grades[0]:

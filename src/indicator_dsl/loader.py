@@ -32,7 +32,9 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, Diagnostic | None
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         return None, Diagnostic(
-            "E002", f"the file is not valid UTF-8 (bad byte at offset {error.start})", here,
+            "E002",
+            f"the file is not valid UTF-8 (bad byte at offset {error.start})",
+            here,
             hint="save the file as UTF-8",
         )
     return SourceFile(path, text.replace("\r\n", "\n").replace("\r", "\n")), None
@@ -60,7 +62,9 @@ class FileCache:
                 raise OSError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
             data = key.read_bytes()
         except OSError as error:
-            self.failures[key] = [Diagnostic("E001", f"cannot read {shown}: {error.strerror or error}", Span(shown, 1, 1, 1, 1))]
+            self.failures[key] = [
+                Diagnostic("E001", f"cannot read {shown}: {error.strerror or error}", Span(shown, 1, 1, 1, 1))
+            ]
             return None
         return self.add_text(key, shown, data)
 

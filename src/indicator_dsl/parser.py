@@ -21,9 +21,7 @@ from .grammar import lark_parser
 from .source import SourceFile, Span
 from .syntax_messages import describe_unexpected
 
-AGGREGATES = frozenset(
-    {"count", "any", "all", "sum", "min", "max", "avg", "distinct", "months_with", "quarters_with"}
-)
+AGGREGATES = frozenset({"count", "any", "all", "sum", "min", "max", "avg", "distinct", "months_with", "quarters_with"})
 MAX_NESTING = 64
 
 
@@ -229,8 +227,14 @@ class _Builder(Transformer[Token, Any]):
         for tag in ("applies", "uncapped"):
             if modifiers.count(tag) > 1:
                 word = "applies when" if tag == "applies" else tag
-                raise _Problem(Diagnostic("E104", f"indicator `{c[0]}` says `{word}` twice", self._s(meta),
-                                          hint="combine the conditions with `and`" if tag == "applies" else None))
+                raise _Problem(
+                    Diagnostic(
+                        "E104",
+                        f"indicator `{c[0]}` says `{word}` twice",
+                        self._s(meta),
+                        hint="combine the conditions with `and`" if tag == "applies" else None,
+                    )
+                )
         return n.Indicator(
             name=str(c[0]),
             label=_pick(c, "label"),
@@ -323,7 +327,11 @@ class _Builder(Transformer[Token, Any]):
     def veto(self, meta: Any, c: list[Any]) -> n.Veto:
         rest = [x for x in c if not isinstance(x, _Tagged)]
         return n.Veto(
-            name=str(rest[0]), label=_pick(c, "label"), when=rest[1], action=rest[2], grade=str(rest[3]),
+            name=str(rest[0]),
+            label=_pick(c, "label"),
+            when=rest[1],
+            action=rest[2],
+            grade=str(rest[3]),
             span=self._s(meta),
         )
 
@@ -333,14 +341,19 @@ class _Builder(Transformer[Token, Any]):
 
     def assign(self, meta: Any, c: list[Any]) -> n.Assign:
         rest = [x for x in c if not isinstance(x, _Tagged)]
-        return n.Assign(name=str(rest[0]), label=_pick(c, "label"), when=rest[1], grade=str(rest[2]), span=self._s(meta))
+        return n.Assign(
+            name=str(rest[0]), label=_pick(c, "label"), when=rest[1], grade=str(rest[2]), span=self._s(meta)
+        )
 
     def assess(self, meta: Any, c: list[Any]) -> n.Assess:
         return n.Assess(sources=tuple(c), span=self._s(meta))
 
     def source(self, meta: Any, c: list[Any]) -> n.Source:
         return n.Source(
-            name=str(c[0]), label=_pick(c, "label"), weight=_plain(c, n.Number)[0], value=_pick(c, "value"),
+            name=str(c[0]),
+            label=_pick(c, "label"),
+            weight=_plain(c, n.Number)[0],
+            value=_pick(c, "value"),
             span=self._s(meta),
         )
 
@@ -392,7 +405,9 @@ class _Builder(Transformer[Token, Any]):
     def extend_dimension(self, meta: Any, c: list[Any]) -> n.ExtendDimension:
         numbers = _plain(c, n.Number)
         return n.ExtendDimension(
-            name=str(c[0]), max=numbers[0] if numbers else None, indicators=tuple(_plain(c, n.Indicator)),
+            name=str(c[0]),
+            max=numbers[0] if numbers else None,
+            indicators=tuple(_plain(c, n.Indicator)),
             span=self._s(meta),
         )
 
@@ -408,8 +423,11 @@ class _Builder(Transformer[Token, Any]):
     # ---- catalog
     def catalog(self, meta: Any, c: list[Any]) -> n.Catalog:
         return n.Catalog(
-            name=str(c[0]), label=_pick(c, "label"), imports=(),
-            items=tuple(x for x in c[1:] if not isinstance(x, _Tagged)), span=self._s(meta),
+            name=str(c[0]),
+            label=_pick(c, "label"),
+            imports=(),
+            items=tuple(x for x in c[1:] if not isinstance(x, _Tagged)),
+            span=self._s(meta),
         )
 
     def route_table(self, meta: Any, c: list[Any]) -> n.RouteTable:
@@ -496,7 +514,9 @@ class _Builder(Transformer[Token, Any]):
             binder_expr, where = binder.value[0], binder.value[1]
         else:
             binder_expr, where = binder, None
-        is_binder = isinstance(binder_expr, n.Binary) and binder_expr.op == "in" and isinstance(binder_expr.left, n.Name)
+        is_binder = (
+            isinstance(binder_expr, n.Binary) and binder_expr.op == "in" and isinstance(binder_expr.left, n.Name)
+        )
         if func in AGGREGATES and is_binder:
             return self._aggregate(func, binder_expr, where, args[1:], span)
         for arg in args:
@@ -525,7 +545,9 @@ class _Builder(Transformer[Token, Any]):
                 value = arg
             else:
                 raise _Problem(Diagnostic("E015", f"too many arguments to {func}(...)", span))
-        return n.Aggregate(func=func, var=binder.left.name, source=binder.right, where=where, value=value, by=by, span=span)
+        return n.Aggregate(
+            func=func, var=binder.left.name, source=binder.right, where=where, value=value, by=by, span=span
+        )
 
     def string(self, meta: Any, c: list[Any]) -> n.String:
         return n.String(value=_unquote(c[0]), span=self._s(meta))
@@ -535,7 +557,9 @@ class _Builder(Transformer[Token, Any]):
             return datetime.date.fromisoformat(str(token))
         except ValueError:
             raise _Problem(
-                Diagnostic("E014", f"{token} is not a real date", _token_span(self.path, token), hint="dates are YYYY-MM-DD")
+                Diagnostic(
+                    "E014", f"{token} is not a real date", _token_span(self.path, token), hint="dates are YYYY-MM-DD"
+                )
             ) from None
 
     def date(self, meta: Any, c: list[Any]) -> n.DateLit:
@@ -571,7 +595,7 @@ def _nesting_problem(source: SourceFile) -> Diagnostic | None:
     depth = 0
     for match in _BRACKET_RUNS.finditer(source.text):
         run = match.group()
-        if run[0] in "#\"":
+        if run[0] in '#"':
             continue
         if run[0] in ")]}":
             depth = max(0, depth - len(run))
@@ -594,8 +618,12 @@ _NAME = re.compile(r"[^\W\d]\w*")
 def _keyword_as_name(error: UnexpectedInput) -> bool:
     """A keyword where only a name fits is a name (`total otherwise` in grades, a field called
     `record`): LALR state merging makes the lexer see a keyword there; re-read it as NAME."""
-    if isinstance(error, UnexpectedToken) and "NAME" in error.accepts and error.token.type != "NAME" \
-            and _NAME.fullmatch(str(error.token)):
+    if (
+        isinstance(error, UnexpectedToken)
+        and "NAME" in error.accepts
+        and error.token.type != "NAME"
+        and _NAME.fullmatch(str(error.token))
+    ):
         error.interactive_parser.feed_token(Token.new_borrow_pos("NAME", str(error.token), error.token))
         return True
     return False
@@ -625,7 +653,9 @@ def parse_source(source: SourceFile) -> ParseResult:
 
 def _too_long(source: SourceFile) -> Diagnostic:
     return Diagnostic(
-        "E013", "an expression is too long or too deeply nested to read", Span.at(source, 0, 0),
+        "E013",
+        "an expression is too long or too deeply nested to read",
+        Span.at(source, 0, 0),
         hint="split it with `let` names",
     )
 

@@ -66,9 +66,14 @@ def check_resolved(resolver: Resolver, modules: Sequence[Resolved | None]) -> No
         try:
             check()
         except RecursionError:
-            resolver.diagnostics.append(Diagnostic(
-                "E013", f"an expression in `{module.name}` is too deeply nested to check", module.node.span,
-                hint="split long `and`/`or` chains with `let` names, or use `x in [...]`"))
+            resolver.diagnostics.append(
+                Diagnostic(
+                    "E013",
+                    f"an expression in `{module.name}` is too deeply nested to check",
+                    module.node.span,
+                    hint="split long `and`/`or` chains with `let` names, or use `x in [...]`",
+                )
+            )
 
     for module in modules:
         visit(module)
@@ -93,5 +98,7 @@ def check_paths(paths: Iterable[str | Path]) -> CheckReport:
         check_resolved(resolver, modules)
     except RecursionError:
         first = files[0] if files else Path("<input>")
-        resolver.diagnostics.append(Diagnostic("E013", "an expression is too deeply nested to check", Span(str(first), 1, 1, 1, 1)))
+        resolver.diagnostics.append(
+            Diagnostic("E013", "an expression is too deeply nested to check", Span(str(first), 1, 1, 1, 1))
+        )
     return CheckReport(unique_sorted(resolver.diagnostics), resolver.cache.sources(), [m for m in modules if m])

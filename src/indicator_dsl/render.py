@@ -18,6 +18,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from urllib.parse import quote
 
 from .diagnostics import CODES, Diagnostic, Severity
@@ -105,10 +106,34 @@ def _where(span: Span) -> str:
     return str(span) if span.line >= 1 else span.path
 
 
+_MAX_SHOWN = 240  # characters of a source line shown around a span; longer lines are clipped
+_CONTEXT = 60
+
+
+def _clip(text: str, span: Span) -> tuple[str, Span]:
+    """A window of a very long line around the span, marked with `…`, and the span moved into it."""
+    if len(text) <= _MAX_SHOWN:
+        return text, span
+    start = 0 if span.column + _CONTEXT <= _MAX_SHOWN else span.column - 1 - _CONTEXT
+    end = min(len(text), start + _MAX_SHOWN)
+    prefix = "…" if start > 0 else ""
+    window = prefix + text[start:end] + ("…" if end < len(text) else "")
+    shift = start - len(prefix)
+    last = span.end_column if span.end_line == span.line else len(text) + 1
+    moved = replace(
+        span,
+        column=span.column - shift,
+        end_line=span.line,
+        end_column=max(span.column - shift, min(last, end + 1) - shift),
+    )
+    return window, moved
+
+
 def _snippet(span: Span, source: SourceFile | None, style: str, color: bool) -> list[str]:
     if source is None or span.line < 1 or span.line > source.line_count:
         return []
-    shown, starts = _layout(source.line_text(span.line))
+    text, span = _clip(source.line_text(span.line), span)
+    shown, starts = _layout(text)
     offset, carets = _underline(starts, span)
     number = str(span.line)
     gutter = _paint(f"  {number} |", _BLUE, color)

@@ -174,7 +174,7 @@ class Resolver:
         for imp in loaded.imports:
             target = (key.parent / imp.path).resolve()
             if target in self._stack:
-                chain = self._stack[self._stack.index(target):] + [target]
+                chain = [*self._stack[self._stack.index(target) :], target]
                 names = " → ".join(display_path(p) for p in chain)
                 self.diagnostics.append(Diagnostic("E101", f"import cycle: {names}", imp.span))
                 continue
@@ -182,7 +182,12 @@ class Resolver:
                 siblings = [p.name for p in target.parent.glob("*.ind")] if target.parent.is_dir() else []
                 hint = _did_you_mean(Path(imp.path).name, siblings)
                 self.diagnostics.append(
-                    Diagnostic("E100", f'cannot find "{imp.path}" (looked in {display_path(target.parent)})', imp.span, hint=hint)
+                    Diagnostic(
+                        "E100",
+                        f'cannot find "{imp.path}" (looked in {display_path(target.parent)})',
+                        imp.span,
+                        hint=hint,
+                    )
                 )
                 continue
             resolved = self.resolve_path(target)
@@ -208,7 +213,9 @@ class Resolver:
 
     # ---------------------------------------------------------------- schema
 
-    def _schema(self, loaded: LoadedFile, schema: n.Schema, imported: list[tuple[n.Import, Resolved]]) -> ResolvedSchema:
+    def _schema(
+        self, loaded: LoadedFile, schema: n.Schema, imported: list[tuple[n.Import, Resolved]]
+    ) -> ResolvedSchema:
         types = self._types_of(imported)
         for decl in schema.types:
             if decl.name in types and types[decl.name] is not decl:
@@ -238,13 +245,21 @@ class Resolver:
 
     # ---------------------------------------------------------------- ruleset
 
-    def _ruleset(self, loaded: LoadedFile, node: n.Ruleset, imported: list[tuple[n.Import, Resolved]]) -> ResolvedRuleset:
+    def _ruleset(
+        self, loaded: LoadedFile, node: n.Ruleset, imported: list[tuple[n.Import, Resolved]]
+    ) -> ResolvedRuleset:
         base: ResolvedRuleset | None = None
         if node.extends is not None:
             base = self._find_base(node, imported)
         result = ResolvedRuleset(
-            name=node.name, label=node.label, version=node.version, node=node, source=loaded.source,
-            sources=[loaded.source, *self._sources_of(imported)], types=self._types_of(imported), base=base,
+            name=node.name,
+            label=node.label,
+            version=node.version,
+            node=node,
+            source=loaded.source,
+            sources=[loaded.source, *self._sources_of(imported)],
+            types=self._types_of(imported),
+            base=base,
         )
         for _, res in imported:
             if isinstance(res, ResolvedCatalog):
@@ -265,15 +280,19 @@ class Resolver:
         rulesets = {res.name: res for _, res in imported if isinstance(res, ResolvedRuleset)}
         if node.extends in rulesets:
             return rulesets[node.extends]
-        hint = _did_you_mean(node.extends or "", list(rulesets)) or f'import the file that declares `{node.extends}`'
+        hint = _did_you_mean(node.extends or "", list(rulesets)) or f"import the file that declares `{node.extends}`"
         self.diagnostics.append(
-            Diagnostic("E103", f"`{node.name}` extends `{node.extends}`, which no import declares", node.span, hint=hint)
+            Diagnostic(
+                "E103", f"`{node.name}` extends `{node.extends}`, which no import declares", node.span, hint=hint
+            )
         )
         return None
 
     def _duplicate(self, what: str, name: str, span: Span, first: Span) -> None:
         self.diagnostics.append(
-            Diagnostic("E104", f"{what} `{name}` is declared twice", span, related=(Related(first, "first declared here"),))
+            Diagnostic(
+                "E104", f"{what} `{name}` is declared twice", span, related=(Related(first, "first declared here"),)
+            )
         )
 
     # ---------------------------------------------------------------- catalog
@@ -290,7 +309,9 @@ class Resolver:
                 rulesets[target] = found
                 continue
             hint = _did_you_mean(target, list(rulesets)) or f'add `import "{target}.ind"`'
-            self.diagnostics.append(Diagnostic("E108", f"the catalog routes to `{target}`, which is not imported", span, hint=hint))
+            self.diagnostics.append(
+                Diagnostic("E108", f"the catalog routes to `{target}`, which is not imported", span, hint=hint)
+            )
         sources = [loaded.source, *self._sources_of(imported)]
         for res in rulesets.values():
             sources.extend(s for s in res.sources if s not in sources)
@@ -322,8 +343,13 @@ def _inherit(child: ResolvedRuleset, base: ResolvedRuleset) -> None:
     child.lets = dict(base.lets)
     child.dimensions = [
         TableDimension(
-            d.name, d.label, d.declared_max, d.weight,
-            [TableIndicator(i.node, i.dimension, i.origin, "base") for i in d.indicators], list(d.lets), d.span,
+            d.name,
+            d.label,
+            d.declared_max,
+            d.weight,
+            [TableIndicator(i.node, i.dimension, i.origin, "base") for i in d.indicators],
+            list(d.lets),
+            d.span,
         )
         for d in base.dimensions
     ]
@@ -347,7 +373,9 @@ class _Assembler:
         self.seen_blocks: dict[str, Span] = {}
         self._parts: dict[str, Span] | None = None  # dimension and indicator names; None = rebuild
 
-    def error(self, code: str, message: str, span: Span, hint: str | None = None, related: tuple[Related, ...] = ()) -> None:
+    def error(
+        self, code: str, message: str, span: Span, hint: str | None = None, related: tuple[Related, ...] = ()
+    ) -> None:
         self.resolver.diagnostics.append(Diagnostic(code, message, span, hint=hint, related=related))
 
     def apply(self, items: tuple[n.RulesetItem, ...]) -> None:
@@ -399,8 +427,13 @@ class _Assembler:
         for other, other_span in existing:
             if other == name:
                 if other_span.path != span.path and self.extension:
-                    self.error("E105", f"{kind} `{name}` is already declared by the base ruleset", span,
-                               hint="choose a new name", related=(Related(other_span, "declared here"),))
+                    self.error(
+                        "E105",
+                        f"{kind} `{name}` is already declared by the base ruleset",
+                        span,
+                        hint="choose a new name",
+                        related=(Related(other_span, "declared here"),),
+                    )
                 else:
                     self.resolver._duplicate(kind, name, span, other_span)
                 return False
@@ -451,9 +484,13 @@ class _Assembler:
             return True
         if name in self.inherited and self.extension:
             verb = "extend dimension" if kind == "dimension" else "override indicator"
-            self.error("E105", f"{kind} `{name}` is already in the base ruleset", span,
-                       hint=f"use `{verb} {name}` to change it, or choose a new name",
-                       related=(Related(parts[name], "declared here"),))
+            self.error(
+                "E105",
+                f"{kind} `{name}` is already in the base ruleset",
+                span,
+                hint=f"use `{verb} {name}` to change it, or choose a new name",
+                related=(Related(parts[name], "declared here"),),
+            )
         else:
             self.resolver._duplicate("dimension or indicator" if kind == "dimension" else kind, name, span, parts[name])
         return False
@@ -472,16 +509,24 @@ class _Assembler:
     def _require_extension(self, what: str, span: Span) -> bool:
         if self.extension:
             return True
-        self.error("E313", f"`{what}` only works in a ruleset that `extends` another", span,
-                   hint="add `extends BASE` to the ruleset line")
+        self.error(
+            "E313",
+            f"`{what}` only works in a ruleset that `extends` another",
+            span,
+            hint="add `extends BASE` to the ruleset line",
+        )
         return False
 
     def _dimension(self, name: str, span: Span) -> TableDimension | None:
         for dim in self.r.dimensions:
             if dim.name == name:
                 return dim
-        self.error("E107", f"there is no dimension `{name}` to extend", span,
-                   hint=_did_you_mean(name, [d.name for d in self.r.dimensions]))
+        self.error(
+            "E107",
+            f"there is no dimension `{name}` to extend",
+            span,
+            hint=_did_you_mean(name, [d.name for d in self.r.dimensions]),
+        )
         return None
 
     def _on_ExtendDimension(self, item: n.ExtendDimension) -> None:
@@ -521,8 +566,14 @@ class _Assembler:
         node = item.indicator
         if node.label is None:
             node = n.Indicator(
-                name=node.name, label=old.node.label, max=node.max, uncapped=node.uncapped, applies=node.applies,
-                lets=node.lets, clauses=node.clauses, span=node.span,
+                name=node.name,
+                label=old.node.label,
+                max=node.max,
+                uncapped=node.uncapped,
+                applies=node.applies,
+                lets=node.lets,
+                clauses=node.clauses,
+                span=node.span,
             )
         dim.indicators[index] = TableIndicator(node, dim.name, item.span, "override")
         self._parts = None
@@ -533,8 +584,12 @@ class _Assembler:
         if not self._require_extension("remove indicator", item.span):
             return
         if item.reason is None or not item.reason.strip():
-            self.error("E106", f"removing `{item.name}` needs a reason", item.span,
-                       hint=f'write `remove indicator {item.name} because "..."`')
+            self.error(
+                "E106",
+                f"removing `{item.name}` needs a reason",
+                item.span,
+                hint=f'write `remove indicator {item.name} because "..."`',
+            )
         found = self._find_indicator(item.name, item.span, "remove")
         if found is None:
             return

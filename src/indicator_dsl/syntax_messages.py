@@ -13,8 +13,21 @@ from .grammar import lark_parser
 from .source import SourceFile, Span
 
 _FULL_WIDTH = {
-    "，": ",", "：": ":", "（": "(", "）": ")", "“": '"', "”": '"', "；": ";", "【": "[", "】": "]",
-    "＝": "=", "＞": ">", "＜": "<", "％": "%", "｛": "{", "｝": "}",
+    "，": ",",
+    "：": ":",
+    "（": "(",
+    "）": ")",
+    "“": '"',
+    "”": '"',
+    "；": ";",
+    "【": "[",
+    "】": "]",
+    "＝": "=",
+    "＞": ">",
+    "＜": "<",
+    "％": "%",
+    "｛": "{",
+    "｝": "}",
 }
 _WORDS = {
     "NAME": "a name",
@@ -71,8 +84,9 @@ def _hint_for(found: str, expected: set[str]) -> str | None:
 
 def describe_unexpected(source: SourceFile, error: UnexpectedInput) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
-        found = source.text[error.pos_in_stream] if error.pos_in_stream < len(source.text) else ""
-        span = Span.at(source, error.pos_in_stream, error.pos_in_stream + 1)
+        position = error.pos_in_stream or 0
+        found = source.text[position] if position < len(source.text) else ""
+        span = Span.at(source, position, position + 1)
         if found == '"':
             return Diagnostic("E011", "this text is never closed", span, hint='close it with `"` on the same line')
         expected = set(error.allowed or ())

@@ -104,7 +104,9 @@ class ExprChecker:
             self._field_cache[record] = out
         return self._field_cache[record]
 
-    def error(self, code: str, message: str, expr: n.Expr | n.Let, hint: str | None = None) -> Type:
+    def error(
+        self, code: str, message: str, expr: n.Expr | n.Let | n.BandEntry | n.Bands, hint: str | None = None
+    ) -> Type:
         self.report(Diagnostic(code, message, expr.span, hint=hint))
         return ERROR
 
@@ -114,7 +116,9 @@ class ExprChecker:
             shown = path_of(expr) or "this value"
             fallback = f"`{shown} ?? 0`, or " if t.numeric else ""
             self.error(
-                "E204", f"`{shown}` may be none here", expr,
+                "E204",
+                f"`{shown}` may be none here",
+                expr,
                 hint=f"guard it: {fallback}`{shown} is not none and ...`",
             )
             return t.required()
@@ -123,8 +127,12 @@ class ExprChecker:
     def check_condition(self, expr: n.Expr, scope: Scope, what: str) -> None:
         t = self.required(self.check(expr, scope), expr)
         if t.kind not in ("bool", "error"):
-            self.error("E207", f"the {what} condition must be true or false, but it is {t}", expr,
-                       hint="compare it, for example `... > 0`")
+            self.error(
+                "E207",
+                f"the {what} condition must be true or false, but it is {t}",
+                expr,
+                hint="compare it, for example `... > 0`",
+            )
 
     def check_number(self, expr: n.Expr, scope: Scope, what: str) -> Type:
         t = self.required(self.check(expr, scope), expr)
@@ -141,7 +149,11 @@ class ExprChecker:
         return method(expr, scope)
 
     def _check_Number(self, expr: n.Number, scope: Scope) -> Type:
-        return INT if expr.value == expr.value.to_integral_value() and "." not in expr.text and "%" not in expr.text else DECIMAL
+        return (
+            INT
+            if expr.value == expr.value.to_integral_value() and "." not in expr.text and "%" not in expr.text
+            else DECIMAL
+        )
 
     def _check_String(self, expr: n.String, scope: Scope) -> Type:
         return TEXT
@@ -157,8 +169,12 @@ class ExprChecker:
 
     def _check_PeriodRef(self, expr: n.PeriodRef, scope: Scope) -> Type:
         if expr.part not in ("start", "end"):
-            return self.error("E201", f"`period` has only `start` and `end`, not `{expr.part}`", expr,
-                              hint=did_you_mean(expr.part, ["start", "end"]))
+            return self.error(
+                "E201",
+                f"`period` has only `start` and `end`, not `{expr.part}`",
+                expr,
+                hint=did_you_mean(expr.part, ["start", "end"]),
+            )
         return DATE
 
     def _check_ListLit(self, expr: n.ListLit, scope: Scope) -> Type:
@@ -189,8 +205,9 @@ class ExprChecker:
             return DECIMAL
         elif name in scope.parts:
             sources = ", ".join(f"`{s}.{name}`" for s in sorted(scope.table_sources))
-            return self.error("E212", f"`{name}` is scored by several sources; say which", expr,
-                              hint=f"write one of {sources}")
+            return self.error(
+                "E212", f"`{name}` is scored by several sources; say which", expr, hint=f"write one of {sources}"
+            )
         elif self.fields_unknown:
             return ERROR
         else:
@@ -217,8 +234,10 @@ class ExprChecker:
                 self.mark_used(key)
             return self.let_types[key]
         if let in self.in_progress:
-            chain = " → ".join(x.name for x in self.in_progress[self.in_progress.index(let):]) + f" → {let.name}"
-            return self.error("E213", f"`let {let.name}` refers to itself: {chain}", let, hint="a let cannot depend on itself")
+            chain = " → ".join(x.name for x in self.in_progress[self.in_progress.index(let) :]) + f" → {let.name}"
+            return self.error(
+                "E213", f"`let {let.name}` refers to itself: {chain}", let, hint="a let cannot depend on itself"
+            )
         self.in_progress.append(let)
         before = set(self.used_lets)
         try:
@@ -233,18 +252,33 @@ class ExprChecker:
         return t
 
     def _check_Attribute(self, expr: n.Attribute, scope: Scope) -> Type:
-        if isinstance(expr.obj, n.Name) and expr.obj.name in scope.table_sources and expr.obj.name not in scope.variables:
+        if (
+            isinstance(expr.obj, n.Name)
+            and expr.obj.name in scope.table_sources
+            and expr.obj.name not in scope.variables
+        ):
             if expr.name in scope.parts:
                 return DECIMAL
-            return self.error("E210", f"`{expr.obj.name}` has no dimension or indicator `{expr.name}`", expr,
-                              hint=did_you_mean(expr.name, scope.parts))
-        if isinstance(expr.obj, n.Name) and expr.name in scope.parts and scope.table_sources \
-                and not self._known_name(expr.obj.name, scope):
+            return self.error(
+                "E210",
+                f"`{expr.obj.name}` has no dimension or indicator `{expr.name}`",
+                expr,
+                hint=did_you_mean(expr.name, scope.parts),
+            )
+        if (
+            isinstance(expr.obj, n.Name)
+            and expr.name in scope.parts
+            and scope.table_sources
+            and not self._known_name(expr.obj.name, scope)
+        ):
             # `superiour.activities`: a part of the table qualified by a name that is no source (E209)
             sources = sorted(scope.table_sources)
-            return self.error("E209", f"unknown assessment source `{expr.obj.name}`", expr.obj,
-                              hint=did_you_mean(expr.obj.name, sources)
-                              or "sources: " + ", ".join(f"`{s}`" for s in sources))
+            return self.error(
+                "E209",
+                f"unknown assessment source `{expr.obj.name}`",
+                expr.obj,
+                hint=did_you_mean(expr.obj.name, sources) or "sources: " + ", ".join(f"`{s}`" for s in sources),
+            )
         obj = self.check(expr.obj, scope)
         if obj.kind == "error":
             return ERROR
@@ -253,8 +287,9 @@ class ExprChecker:
             return self.error("E205", f"{obj} has no fields; `.{expr.name}` cannot be read", expr)
         fields = self.fields_of(obj.record)
         if expr.name not in fields:
-            return self.error("E201", f"{obj.record} has no field `{expr.name}`", expr,
-                              hint=did_you_mean(expr.name, fields))
+            return self.error(
+                "E201", f"{obj.record} has no field `{expr.name}`", expr, hint=did_you_mean(expr.name, fields)
+            )
         t = fields[expr.name]
         return t.required() if path_of(expr) in scope.narrowed else t
 
@@ -308,8 +343,12 @@ class ExprChecker:
         if op in ARITHMETIC:
             left, right = self.required(left, expr.left), self.required(right, expr.right)
             if not (left.numeric and right.numeric):
-                return self.error("E205", f"`{op}` needs two numbers, not {left} and {right}", expr,
-                                  hint="use days_between(a, b) for dates" if "date" in (left.kind, right.kind) else None)
+                return self.error(
+                    "E205",
+                    f"`{op}` needs two numbers, not {left} and {right}",
+                    expr,
+                    hint="use days_between(a, b) for dates" if "date" in (left.kind, right.kind) else None,
+                )
             return DECIMAL if op == "/" else unify_numeric(left, right)
         if op in EQUALITY:
             if not comparable(left, right):
@@ -351,7 +390,9 @@ class ExprChecker:
     def _check_Call(self, expr: n.Call, scope: Scope) -> Type:
         if expr.func not in FUNCTIONS:
             if expr.func in VALUE_AGGREGATES | {"count", "any", "all", "distinct", "months_with", "quarters_with"}:
-                return self.error("E015", f"{expr.func}(...) needs `NAME in LIST`, for example {expr.func}(m in meetings ...)", expr)
+                return self.error(
+                    "E015", f"{expr.func}(...) needs `NAME in LIST`, for example {expr.func}(m in meetings ...)", expr
+                )
             return self.error("E208", f"unknown function `{expr.func}`", expr, hint=did_you_mean(expr.func, FUNCTIONS))
         shapes, result = FUNCTIONS[expr.func]
         shape = next((s for s in shapes if len(s) == len(expr.args)), None)
@@ -362,7 +403,9 @@ class ExprChecker:
         for arg, kind in zip(expr.args, shape, strict=True):
             t = self.required(self.check(arg, scope), arg)
             types.append(t)
-            wanted = {"num": t.numeric, "int": t.kind == "int", "date": t.kind == "date", "list": t.kind == "list"}[kind]
+            wanted = {"num": t.numeric, "int": t.kind == "int", "date": t.kind == "date", "list": t.kind == "list"}[
+                kind
+            ]
             if not wanted and t.kind != "error":
                 words = {"num": "a number", "int": "a whole number", "date": "a date", "list": "a list"}
                 self.error("E206", f"{expr.func}(...) needs {words[kind]} here, not {t}", arg)
@@ -383,7 +426,11 @@ class ExprChecker:
         if source.kind == "error":
             item = ERROR
         elif source.kind != "list" or source.item is None:
-            self.error("E205", f"{expr.func}(...) goes over a list, but `{path_of(expr.source) or 'this'}` is {source}", expr.source)
+            self.error(
+                "E205",
+                f"{expr.func}(...) goes over a list, but `{path_of(expr.source) or 'this'}` is {source}",
+                expr.source,
+            )
             item = ERROR
         else:
             item = source.item
@@ -400,7 +447,7 @@ class ExprChecker:
                 self.error("E206", f"`by` must give a date, not {by}", expr.by)
             return INT
         if expr.by is not None:
-            self.error("E206", f"`by` only belongs in months_with(...) and quarters_with(...)", expr.by)
+            self.error("E206", "`by` only belongs in months_with(...) and quarters_with(...)", expr.by)
         if func in ("count", "any", "all"):
             if expr.value is not None:
                 self.error("E206", f"{func}(...) takes no value expression", expr.value)
