@@ -116,11 +116,40 @@ class Origin:
         return load(Path(self.path) if self.path else str(self.text), backend=self.backend)
 
 
-class Ruleset:
+class Model:
+    """What a ruleset and a catalog share: scoring one record, or a batch with quotas."""
+
+    engines: dict[str, Engine]
+    origin: Origin
+
+    def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
+        raise NotImplementedError
+
+    @property
+    def catalog_quotas(self) -> list[CatalogQuota]:
+        return []
+
+    def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
+        """Score one record alone: grades without quotas (quotas need a batch)."""
+        with decimal.localcontext(EXACT):
+            engine, pending = self.route(record, sheets, trace=trace)
+            return engine.finish(pending)
+
+    def evaluate_many(
+        self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False, workers: int = 1
+    ) -> Batch:
+        """Score a batch: quotas apply; results come back in input order; `workers` processes."""
+        if workers > 1:
+            return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
+        return run_batch(self, self.engines, records, sheets=sheets, trace=trace)
+
+
+class Ruleset(Model):
     """A checked, compiled ruleset."""
 
     def __init__(self, engine: Engine, origin: Origin) -> None:
         self.engine = engine
+        self.engines = {engine.plan.name: engine}
         self.origin = origin
 
     @property
@@ -139,35 +168,14 @@ class Ruleset:
     def record_model(self) -> type[BaseModel]:
         return self.engine.models.root
 
-    @property
-    def engines(self) -> dict[str, Engine]:
-        return {self.engine.plan.name: self.engine}
-
-    @property
-    def catalog_quotas(self) -> list[CatalogQuota]:
-        return []
-
     def json_schema(self) -> dict[str, Any]:
         return self.record_model.model_json_schema()
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         return self.engine, self.engine.score(data, sheets, trace=trace)
 
-    def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
-        """Score one record alone: grades without quotas (quotas need a batch)."""
-        with decimal.localcontext(EXACT):
-            return self.engine.finish(self.engine.score(record, sheets, trace=trace))
 
-    def evaluate_many(
-        self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False, workers: int = 1
-    ) -> Batch:
-        """Score a batch: quotas apply; results come back in input order."""
-        if workers > 1:
-            return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
-        return run_batch(self, self.engines, records, sheets=sheets, trace=trace)
-
-
-class Catalog:
+class Catalog(Model):
     """A checked catalog: routes each record to one of its compiled rulesets."""
 
     def __init__(self, resolved: ResolvedCatalog, engines: dict[str, Engine], origin: Origin) -> None:
@@ -186,15 +194,3 @@ class Catalog:
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         return self.router.score(data, sheets, trace=trace)
-
-    def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
-        with decimal.localcontext(EXACT):
-            engine, pending = self.router.score(record, sheets, trace=trace)
-            return engine.finish(pending)
-
-    def evaluate_many(
-        self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False, workers: int = 1
-    ) -> Batch:
-        if workers > 1:
-            return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
-        return run_batch(self, self.engines, records, sheets=sheets, trace=trace)

@@ -14,6 +14,7 @@ from . import nodes as n
 from .bands_check import check_bands
 from .diagnostics import Diagnostic, Related
 from .resolver import ResolvedRuleset, TableDimension, TableIndicator
+from .source import Spanned
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 
@@ -51,7 +52,7 @@ class RulesetChecker:
         self,
         code: str,
         message: str,
-        span_of: n.Expr | object,
+        span_of: Spanned,
         hint: str | None = None,
         related: tuple[Related, ...] = (),
     ) -> None:
@@ -353,7 +354,7 @@ class RulesetChecker:
             fields=base.fields, lets=base.lets, values=values, parts=parts, table_sources=frozenset(self.sources)
         )
 
-    def grade_ref(self, name: str, where: object) -> None:
+    def grade_ref(self, name: str, where: Spanned) -> None:
         if self.r.grades is None:
             self.error("E211", f"unknown grade `{name}`: this ruleset has no `grades` block", where)
         elif name not in self.grades:

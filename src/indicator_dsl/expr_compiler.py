@@ -17,6 +17,7 @@ from typing import Any
 from . import nodes as n
 from .records import FieldMap
 from .source import Span
+from .typecheck import path_of
 from .types import Type, type_of_ref
 
 BINARY_PY = {
@@ -246,7 +247,7 @@ class ExprCompiler:
         self.reads = None
         obj = self.expr(e.obj)
         self.reads = saved
-        label = _path(e) or e.name
+        label = path_of(e) or e.name
         return self._recorded(label, self.names.read_code(obj, obj_type.record, e.name))
 
     # ---------------------------------------------------------------- operators
@@ -321,12 +322,3 @@ class ExprCompiler:
             start, end = (self.names.const(d) for d in self.names.period)
             code = f"_{func}([{by} {loop}], {start}, {end})"
         return self._recorded(f"{func}(...)", code)
-
-
-def _path(e: n.Expr) -> str | None:
-    if isinstance(e, n.Name):
-        return e.name
-    if isinstance(e, n.Attribute):
-        base = _path(e.obj)
-        return f"{base}.{e.name}" if base else None
-    return None

@@ -30,7 +30,7 @@ from .results import Result
 from .runtime import EXACT
 
 if TYPE_CHECKING:
-    from .api import Catalog, Origin, Ruleset
+    from .api import Model, Origin
 
 CHUNK = 500
 T = TypeVar("T")
@@ -87,20 +87,20 @@ def _ordered(
         yield from in_flight.popleft().result()
 
 
-def _executor(model: Ruleset | Catalog, workers: int, sheets: Mapping[str, Any] | None) -> Executor | None:
+def _executor(model: Model, workers: int, sheets: Mapping[str, Any] | None) -> Executor | None:
     if workers <= 1:
         _init_worker_local(model, sheets)
         return None
     return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model.origin, sheets))
 
 
-def _init_worker_local(model: Ruleset | Catalog, sheets: Mapping[str, Any] | None) -> None:
+def _init_worker_local(model: Model, sheets: Mapping[str, Any] | None) -> None:
     global _MODEL, _SHEETS
     _MODEL, _SHEETS = model, sheets
 
 
 def evaluate_parallel(
-    model: Ruleset | Catalog, records: Iterable[Any], *, sheets: Mapping[str, Any] | None, trace: bool, workers: int
+    model: Model, records: Iterable[Any], *, sheets: Mapping[str, Any] | None, trace: bool, workers: int
 ) -> Batch:
     """`evaluate_many(..., workers=N)`: the records are kept (a Batch holds every result anyway)."""
     items = list(records)
@@ -130,7 +130,7 @@ def _numbered_lines(paths: list[Path]) -> Iterator[tuple[int, str]]:
 
 
 def stream_jsonl(
-    model: Ruleset | Catalog,
+    model: Model,
     inputs: list[Path],
     out: Path,
     *,

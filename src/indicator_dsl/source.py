@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +67,10 @@ class Span:
 
 
 NO_SPAN = Span("<builtin>", 0, 0, 0, 0)
+
+
+class Spanned(Protocol):
+    """Anything a diagnostic can point at: AST nodes, resolved dimensions."""
+
+    @property
+    def span(self) -> Span: ...
