@@ -24,7 +24,7 @@ from .record_codegen import RecordFunction
 from .records import FieldProblem
 from .resolver import ResolvedRuleset
 from .scoring import Scored, SourceScores, apply_vetoes, quantizer
-from .sheets import SheetProblems, SheetReader
+from .sheets import SheetProblems, SheetReader, judged_value
 from .trace import ClauseTrace, GradeStep
 
 
@@ -301,6 +301,7 @@ class CompiledBackend:
             {
                 "Q": quantizer(plan.precision),
                 "_sheets": SheetReader(plan),
+            "_jv": judged_value,
                 "_vetoes": lambda fired, grade, pinned, steps: apply_vetoes(plan, fired, grade, pinned, steps),
             },
         )

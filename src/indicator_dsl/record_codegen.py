@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from . import nodes as n
 from .checker import table_sources
 from .expr_compiler import ExprCompiler
+from .sheets import SheetReader
 
 if TYPE_CHECKING:
     from .compiler import RulesetCompiler
@@ -44,18 +45,13 @@ class RecordFunction:
         indicators = r.indicators()
         judged = [i for i, t in enumerate(indicators) if any(isinstance(c, n.Judged) for c in t.node.clauses)]
         sources = table_sources(r)
-        flags = "".join(f"{slots[i]} is not None, " for i in judged)
-        if judged:
-            out.line(f"J, JR = _sheets(S, ({flags}))")
-        else:
-            out.line("J, JR = _sheets(S, ())")
         may_be_none = {i for i, t in enumerate(indicators) if t.node.applies is not None}
+        self.read_sheets(judged, slots, may_be_none)
         tables: list[str] = []
         for k, source in enumerate(sources):
             names = list(slots)
-            for position, i in enumerate(judged):
+            for i in judged:
                 var = f"j{i}_{k}"
-                out.line(f"{var} = J[{k * len(judged) + position}]")
                 if self.traced:
                     entry = f"_CT({i}, 0, 'judged', True, [('sheets', {var})], {var}, {source!r})"
                     out.line(f"if {var} is not None: T.append({entry})")
@@ -94,6 +90,37 @@ class RecordFunction:
             + ")"
         )
         out.depth -= 1
+
+    def read_sheets(self, judged: list[int], slots: list[str], may_be_none: set[int]) -> None:
+        """Judged scores into `j{indicator}_{source}`: inline for the common case (every sheet
+        present with exactly its judged names and plain numbers in range), else `_sheets`,
+        which reads anything and reports every problem."""
+        out = self.out
+        flags = "(" + "".join(f"{slots[i]} is not None, " for i in judged) + ")"
+        targets = [f"j{i}_{k}" for k in range(len(table_sources(self.r))) for i in judged]
+        out.line("JR = {}")
+        if not judged:
+            out.line("if S: _sheets(S, ())")
+            return
+        reader = SheetReader(self.c.plan)
+        out.line("try:")
+        out.depth += 1
+        if any(i in may_be_none for i in judged):
+            out.line(f"if False in {flags}: raise LookupError")
+        out.line(f"if len(S) != {len(reader.expected)}: raise LookupError")
+        read: dict[tuple[str, str], str] = {}
+        for source, names in reader.expected.items():
+            out.line(f"h = S[{source!r}]")
+            out.line(f"if len(h) != {len(names)}: raise LookupError")
+            for name, top in names:
+                read[source, name] = f"x{len(read)}"
+                out.line(f"{read[source, name]} = _jv(h[{name!r}], {self.const(top)})")
+        for target, key in zip(targets, reader.order, strict=True):
+            out.line(f"{target} = {read[key]}")
+        out.depth -= 1
+        out.line("except (LookupError, TypeError, ArithmeticError, AttributeError):")
+        out.line(f"    J, JR = _sheets(S, {flags})")
+        out.line(f"    {', '.join(targets)}, = J")
 
     def source_slots(self, k: int, slots: list[str], judged: list[int]) -> list[str]:
         return [f"j{i}_{k}" if i in judged else slot for i, slot in enumerate(slots)]

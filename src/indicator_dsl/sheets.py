@@ -101,6 +101,18 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
     return scores, problems
 
 
+def judged_value(value: Any, top: Decimal) -> Decimal:
+    """A plain judged score in [0, top], or LookupError: the caller then takes the slow path."""
+    kind = value.__class__
+    if kind is not Decimal:
+        if kind is not int and kind is not str:
+            raise LookupError
+        value = Decimal(value)
+    if 0 <= value <= top:
+        return value  # type: ignore[no-any-return]
+    raise LookupError
+
+
 class SheetProblems(Exception):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__(problems[0].message if problems else "sheet problems")
