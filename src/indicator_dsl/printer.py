@@ -234,10 +234,11 @@ def _columns(rows: Sequence[tuple[str, str | None]]) -> list[str]:
 
 
 def _conditional(head: str, cond: n.Expr, tail: str, span: Span) -> Line:
-    """`head COND tail`; when COND is an `and`/`or` chain, the line can break before each link."""
+    """`head COND tail`; too wide, it breaks before each link of an `and`/`or` chain, or else
+    after `when`, with the condition on the next line."""
     line = Line(head + print_expr(cond) + tail, span)
     if not (isinstance(cond, n.Binary) and cond.op in ("and", "or")):
-        return line
+        return Line(line.text, span, wrapped=(head.rstrip(), print_expr(cond) + tail))
     level = _BINARY_LEVEL[cond.op]
     links: list[n.Expr] = []
     first: n.Expr = cond
