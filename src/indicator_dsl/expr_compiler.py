@@ -141,6 +141,7 @@ class ExprCompiler:
         self.traced = traced
         self.grading = grading
         self.fused = fused or {}
+        self.hoisted: dict[str, str] | None = None  # fused loops: element field read -> local name
         self.vars: dict[str, tuple[str, Type | None]] = {}
         self.in_aggregate = 0
         self.reads: str | None = None
@@ -248,7 +249,10 @@ class ExprCompiler:
         obj = self.expr(e.obj)
         self.reads = saved
         label = path_of(e) or e.name
-        return self._recorded(label, self.names.read_code(obj, obj_type.record, e.name))
+        code = self.names.read_code(obj, obj_type.record, e.name)
+        if self.hoisted is not None and obj == "fv":  # a field of a fused loop's element: read once per element
+            code = self.hoisted.setdefault(code, f"a{len(self.hoisted)}")
+        return self._recorded(label, code)
 
     # ---------------------------------------------------------------- operators
     def _Unary(self, e: n.Unary) -> str:

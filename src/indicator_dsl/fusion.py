@@ -80,6 +80,7 @@ def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, d
     values: dict[int, str] = {}
     for source, members in by_source.items():
         body: list[str] = []
+        hoisted: dict[str, str] = {}
         for aggregate, lets in members:
             var = f"F{len(values)}"
             source_type = names.static_type(aggregate.source, {})
@@ -87,6 +88,7 @@ def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, d
             ec = ExprCompiler(names, lets, traced=False)
             ec.vars[aggregate.var] = ("fv", item_type)
             ec.in_aggregate = 1
+            ec.hoisted = hoisted
             cond = ec.expr(aggregate.where) if aggregate.where is not None else None
             value = ec.expr(aggregate.value) if aggregate.value is not None else "fv"
             guard = f"if {cond}: " if cond else ""
@@ -120,6 +122,8 @@ def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, d
                 body.append(f"{guard}{var}.add({key}) if (fd := {by}) is not None and {start} <= fd <= {end} else None")
                 values[id(aggregate)] = f"len({var})"
         out.line(f"for fv in {source}:")
+        for code, local in hoisted.items():
+            out.line(f"    {local} = {code}")
         for line in body:
             out.line(f"    {line}")
     return values
