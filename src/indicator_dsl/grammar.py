@@ -33,10 +33,12 @@ def grammar_text() -> str:
 
 @functools.cache
 def lark_parser() -> Lark:
+    """LALR with the basic lexer: the contextual lexer compiles one regex per parser state on
+    first use (about 0.1 s at every start); keywords-as-names are handled by the parser instead."""
     return Lark(
         grammar_text(),
         parser="lalr",
-        lexer="contextual",
+        lexer="basic",
         propagate_positions=True,
         maybe_placeholders=False,
         cache=True,

@@ -89,7 +89,8 @@ def describe_unexpected(source: SourceFile, error: UnexpectedInput) -> Diagnosti
         span = Span.at(source, position, position + 1)
         if found == '"':
             return Diagnostic("E011", "this text is never closed", span, hint='close it with `"` on the same line')
-        expected = set(error.allowed or ())
+        parser = getattr(error, "interactive_parser", None)
+        expected = set(parser.accepts()) if parser is not None else set(error.allowed or ())
         return Diagnostic(
             "E011",
             f"unexpected character `{found}`" + (f"; expected {_expected(expected)}" if expected else ""),
