@@ -301,7 +301,7 @@ class CompiledBackend:
             {
                 "Q": quantizer(plan.precision),
                 "_sheets": SheetReader(plan),
-            "_jv": judged_value,
+                "_jv": judged_value,
                 "_vetoes": lambda fired, grade, pinned, steps: apply_vetoes(plan, fired, grade, pinned, steps),
             },
         )

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from .inputs import InputError
 from .plan import Backend, GradingValues, TablePlan
 from .records import FieldProblem, RecordModels, validate
-from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry
+from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry, construct
 from .runtime import EvalError
 from .scoring import Scored, quantizer, rounded
 from .trace import ClauseTrace
@@ -143,7 +143,8 @@ class Engine:
             else:
                 sources[source.name] = {"value": rounded(scored.values[source.name], q)}
         label = self._grade_labels.get(scored.grade) if scored.grade else None
-        return Result.model_construct(
+        return construct(
+            Result,
             id=record_id,
             ruleset=self.ref,
             sources=sources,
@@ -156,7 +157,7 @@ class Engine:
             grade_after_veto=scored.grade_after_veto,
             exempt=scored.exempt,
             steps=[
-                GradeChange.model_construct(step=s.step, before=s.before, after=s.after, reason=s.reason)
+                construct(GradeChange, step=s.step, before=s.before, after=s.after, reason=s.reason)
                 for s in scored.steps
             ],
             outcomes=outcomes,
