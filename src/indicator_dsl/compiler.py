@@ -209,8 +209,9 @@ class RulesetCompiler:
         for i, quota in enumerate(q for q in r.quotas if q.where is not None):
             assert quota.where is not None
             self.simple_function(f"cond_quota_{i}", "r, g", quota.where, lets, grading=True)
-        for i, outcome in enumerate(r.outcomes):
-            self.simple_function(f"outcome_{i}", "r, g", outcome.expr, lets, grading=True)
+        ec = ExprCompiler(self.names, lets, traced=False, grading=True)
+        entries = ", ".join(f"{o.name!r}: {ec.compile(o.expr)}" for o in r.outcomes)
+        self.out.line(f"def outcomes(r, g):\n    return {{{entries}}}")
         return "\n".join(self.out.lines) + "\n"
 
 
@@ -307,7 +308,7 @@ class CompiledBackend:
         )
         self._score: Callable[[Any, Any, Trace | None], Scored] = namespace["score"]
         self._quota_where = [namespace[f"cond_quota_{i}"] for i in range(sum(q.has_where for q in plan.quotas))]
-        self._outcomes = [namespace[f"outcome_{i}"] for i in range(len(plan.outcomes))]
+        self._outcomes: Callable[[Any, GradingValues], dict[str, Any]] = namespace["outcomes"]
 
     def __reduce__(self) -> tuple[Callable[..., CompiledBackend], tuple[str, tuple[Any, ...], TablePlan]]:
         return _rebuild, (self.code, self.constants, self.plan)
@@ -326,8 +327,8 @@ class CompiledBackend:
         """Only quota `where` conditions are asked for later; the rest are inside `score`."""
         return bool(self._quota_where[index](record, grading))
 
-    def outcome(self, index: int, record: Any, grading: GradingValues) -> Any:
-        return self._outcomes[index](record, grading)
+    def outcomes(self, record: Any, grading: GradingValues) -> dict[str, Any]:
+        return self._outcomes(record, grading)
 
 
 def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> CompiledBackend:

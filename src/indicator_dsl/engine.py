@@ -90,7 +90,11 @@ class Engine:
     def outcomes(self, record: dict[str, Any], scored: Scored) -> dict[str, Any]:
         g: GradingValues = scored.grading
         g["grade"] = scored.grade
-        return {info.name: _plain(self.backend.outcome(i, record, g)) for i, info in enumerate(self.plan.outcomes)}
+        values = self.backend.outcomes(record, g)
+        for name, value in values.items():
+            if value.__class__ not in _SCALARS:
+                values[name] = _plain(value)
+        return values
 
     def finish(self, pending: Pending) -> Result:
         scored = pending.scored
@@ -198,6 +202,9 @@ class Engine:
             note=None if t.kind == "judged" else t.note,
             at=f"{info.origin.path}:{info.origin.line}",
         )
+
+
+_SCALARS = frozenset({str, bool, int, Decimal, type(None)})
 
 
 def _plain(value: Any) -> Any:

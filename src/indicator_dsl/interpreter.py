@@ -288,5 +288,5 @@ class InterpretedBackend:
     def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool:
         return bool(self.i.eval(self.conditions[kind][index], record, {}, self.lets, grading))
 
-    def outcome(self, index: int, record: Any, grading: GradingValues) -> Any:
-        return self.i.eval(self.r.outcomes[index].expr, record, {}, self.lets, grading)
+    def outcomes(self, record: Any, grading: GradingValues) -> dict[str, Any]:
+        return {o.name: self.i.eval(o.expr, record, {}, self.lets, grading) for o in self.r.outcomes}

@@ -16,6 +16,7 @@ from . import nodes as n
 from .checker import table_sources
 from .expr_compiler import ExprCompiler
 from .sheets import SheetReader
+from .trace import GradeStep
 
 if TYPE_CHECKING:
     from .compiler import RulesetCompiler
@@ -265,7 +266,8 @@ class RecordFunction:
                 out.line("else:" if not first else "if True:")
             else:
                 out.line(f"{'if' if first else 'elif'} {ec.compile(rule.when)}:")
-            out.line(f"    GR = {rule.name!r}; STEPS = [_Step('rules', None, {rule.name!r}, {label!r})]")
+            step = self.const(GradeStep("rules", None, rule.name, label))  # immutable: one per ruleset
+            out.line(f"    GR = {rule.name!r}; STEPS = [{step}]")
             first = False
         out.line("G0 = GR")
         for k, assign in enumerate(r.assigns):
