@@ -23,7 +23,7 @@ from typing import Any
 
 import indicator_dsl
 from indicator_dsl.batch import Batch, GroupShares
-from indicator_dsl.outputs import as_jsonl, write_atomic
+from indicator_dsl.outputs import as_jsonl, pad, write_atomic
 from indicator_dsl.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def summary_rows(batch: Batch) -> list[dict[str, Any]]:
 
 def _line(group: GroupShares, width: int = 14) -> str:
     cells = "  ".join(f"{label} {group.shares.get(grade, Decimal('0.0')):>5}%" for grade, label in GRADES[:3])
-    return f"  {group.key:<{width}} {group.count:>5}  {cells}"
+    return f"  {pad(group.key, width)} {group.count:>5}  {cells}"
 
 
 def print_summary(batch: Batch, seconds: float) -> None:
@@ -68,7 +68,7 @@ def print_summary(batch: Batch, seconds: float) -> None:
     departments = batch.summary("department")
     print(f"\n按部门 by department ({len(departments)}):")
     for group in departments:
-        print(_line(group, 18))
+        print(_line(group, 20))
     failed = len(batch.failed)
     print(f"\n{failed} branch(es) could not be scored." if failed else "\nEvery branch was scored.")
 

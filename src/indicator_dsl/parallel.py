@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .batch import Batch, first_pass, refinish, settle, sheets_for
 from .inputs import InputError, loads
+from .outputs import publish
 from .population import Standing
 from .results import Result
 from .runtime import EXACT
@@ -164,7 +165,7 @@ def stream_jsonl(
     count = len(standings)
     del standings
     if not moved:
-        os.replace(spill_name, out)
+        publish(spill_name, out)
         return count, failed
     fixed: dict[int, str] = {}
     with decimal.localcontext(EXACT):
@@ -179,7 +180,7 @@ def stream_jsonl(
         with os.fdopen(fd, "w", encoding="utf-8") as target, open(spill_name, encoding="utf-8") as spill:
             for index, line in enumerate(spill):
                 target.write(fixed[index] + "\n" if index in fixed else line)
-        os.replace(final_name, out)
+        publish(final_name, out)
     except BaseException:
         Path(final_name).unlink(missing_ok=True)
         raise
