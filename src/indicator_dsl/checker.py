@@ -7,7 +7,7 @@ ruleset can break has its own diagnostic code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from . import nodes as n
@@ -300,16 +300,8 @@ class RulesetChecker:
         assess = self.r.assess
         if assess is None:
             return
-        seen: dict[str, n.Source] = {}
+        self.declared_once("source", assess.sources)
         for source in assess.sources:
-            if source.name in seen:
-                self.error(
-                    "E104",
-                    f"source `{source.name}` is declared twice",
-                    source,
-                    related=(Related(seen[source.name].span, "first declared here"),),
-                )
-            seen[source.name] = source
             if source.value is not None:
                 self.exprs.check_number(source.value, base, f"source `{source.name}`")
         total = sum((s.weight.value for s in assess.sources), Decimal(0))
@@ -354,6 +346,18 @@ class RulesetChecker:
             fields=base.fields, lets=base.lets, values=values, parts=parts, table_sources=frozenset(self.sources)
         )
 
+    def declared_once(self, what: str, items: Sequence[n.Source] | Sequence[n.GradeRule]) -> None:
+        seen: dict[str, Spanned] = {}
+        for item in items:
+            if item.name in seen:
+                self.error(
+                    "E104",
+                    f"{what} `{item.name}` is declared twice",
+                    item,
+                    related=(Related(seen[item.name].span, "first declared here"),),
+                )
+            seen.setdefault(item.name, item)
+
     def grade_ref(self, name: str, where: Spanned) -> None:
         if self.r.grades is None:
             self.error("E211", f"unknown grade `{name}`: this ruleset has no `grades` block", where)
@@ -388,17 +392,9 @@ class RulesetChecker:
         grades = self.r.grades
         if grades is None:
             return
-        seen: dict[str, n.GradeRule] = {}
         otherwise = [rule for rule in grades.rules if rule.when is None]
+        self.declared_once("grade", grades.rules)
         for rule in grades.rules:
-            if rule.name in seen:
-                self.error(
-                    "E104",
-                    f"grade `{rule.name}` is declared twice",
-                    rule,
-                    related=(Related(seen[rule.name].span, "first declared here"),),
-                )
-            seen[rule.name] = rule
             if rule.when is not None:
                 self.exprs.check_condition(rule.when, scope, "grade")
         if len(otherwise) != 1:

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from .. import __version__
-from ..project import check_paths, expand_paths
-from .common import ArgumentParser, render_diagnostics
+from ..project import check_paths
+from .common import ArgumentParser, ind_files, render_diagnostics
 
 
 def main(argv: list[str]) -> int:
@@ -15,22 +15,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("paths", nargs="+", help="files or folders")
     parser.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
+    args = parser.parse(argv)
+    if isinstance(args, int):
+        return args
     return run_check(args)
 
 
 def run_check(args: argparse.Namespace) -> int:
-    files, missing = expand_paths(args.paths)
-    for path in missing:
-        sys.stderr.write(f"ind check: {path}: no such file or folder\n")
-    if missing:
-        return 2
-    if not files:
-        sys.stderr.write("ind check: no .ind files found\n")
-        return 2
+    files = ind_files(args.paths, "ind check")
+    if isinstance(files, int):
+        return files
     report = check_paths(files)
     out = render_diagnostics(report.diagnostics, report.sources, args.format, __version__)
     if out:

@@ -17,6 +17,13 @@ T = TypeVar("T")
 class ArgumentParser(argparse.ArgumentParser):
     """argparse that exits with code 2 and a one-line message, as every `ind` command does."""
 
+    def parse(self, argv: list[str]) -> argparse.Namespace | int:
+        """The parsed arguments, or the exit code when argparse is done (usage error, --help)."""
+        try:
+            return self.parse_args(argv)
+        except SystemExit as stop:
+            return int(stop.code or 0)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: {message}\n")
@@ -82,3 +89,18 @@ def progress_callback(what: str, every: int = 1000) -> Callable[[int], None] | N
             sys.stderr.flush()
 
     return report
+
+
+def ind_files(paths: Sequence[str], prog: str) -> list[Path] | int:
+    """The `.ind` files named (folders: every one below them), or exit code 2 with the reason."""
+    from ..project import expand_paths
+
+    files, missing = expand_paths(paths)
+    for name in missing:
+        sys.stderr.write(f"{prog}: {name}: no such file or folder\n")
+    if missing:
+        return 2
+    if not files:
+        sys.stderr.write(f"{prog}: no .ind files found\n")
+        return 2
+    return files

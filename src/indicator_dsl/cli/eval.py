@@ -20,10 +20,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--explain", metavar="ID", help="print a readable trace of the record with this id")
     parser.add_argument("--sheets", type=Path, help="a JSON file of sheets keyed by record id")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
+    args = parser.parse(argv)
+    if isinstance(args, int):
+        return args
 
     from ..inputs import loads, read_records
     from ..outputs import RENDERERS, write_atomic

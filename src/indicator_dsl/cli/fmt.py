@@ -19,9 +19,8 @@ from pathlib import Path
 
 from ..formatter import format_source
 from ..loader import decode
-from ..project import expand_paths
 from ..render import render_text
-from .common import ArgumentParser
+from .common import ArgumentParser, ind_files
 
 
 def main(argv: list[str]) -> int:
@@ -31,18 +30,12 @@ def main(argv: list[str]) -> int:
         "--check", action="store_true", help="write nothing; list the files that would change (exit 1 if any)"
     )
     parser.add_argument("--diff", action="store_true", help="write nothing; print a unified diff of the changes")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    files, missing = expand_paths(args.paths)
-    for name in missing:
-        sys.stderr.write(f"ind fmt: {name}: no such file or folder\n")
-    if missing:
-        return 2
-    if not files:
-        sys.stderr.write("ind fmt: no .ind files found\n")
-        return 2
+    args = parser.parse(argv)
+    if isinstance(args, int):
+        return args
+    files = ind_files(args.paths, "ind fmt")
+    if isinstance(files, int):
+        return files
     write = not (args.check or args.diff)
     failed = changed = False
     for path in _unique(files):

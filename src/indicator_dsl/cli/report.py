@@ -17,10 +17,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file (default report.html)")
     parser.add_argument("--title", default=None, help="the report's title")
     parser.add_argument("--by", action="append", default=None, help="a field to break shares down by (repeatable)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
+    args = parser.parse(argv)
+    if isinstance(args, int):
+        return args
     from ..inputs import read_records
     from ..outputs import write_atomic
     from ..report import build_report

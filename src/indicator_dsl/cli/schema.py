@@ -11,10 +11,9 @@ from .common import ArgumentParser, load_or_report
 def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind schema", description="Print the JSON Schema of a ruleset's record type.")
     parser.add_argument("ruleset", help="a ruleset .ind file (or a catalog: its first ruleset's record)")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
+    args = parser.parse(argv)
+    if isinstance(args, int):
+        return args
     model = load_or_report(args.ruleset, "ind schema")
     if model is None:
         return 2

@@ -12,10 +12,9 @@ def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind test", description="Run YAML test cases (folders: every *.yaml below them).")
     parser.add_argument("paths", nargs="*", default=["."], help="test files or folders (default: .)")
     parser.add_argument("--coverage", action="store_true", help="list clauses and bands that no case exercised")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as stop:
-        return int(stop.code or 0)
+    args = parser.parse(argv)
+    if isinstance(args, int):
+        return args
     from ..testing import run_paths
 
     paths = [Path(p) for p in args.paths]
