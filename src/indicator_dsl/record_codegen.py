@@ -104,6 +104,10 @@ class RecordFunction:
             out.line("if S: _sheets(S, ())")
             return
         reader = SheetReader(self.c.plan)
+        if not reader.fast:  # reasons are required: only the full reader checks them
+            out.line(f"J, JR = _sheets(S, {flags})")
+            out.line(f"{', '.join(targets)}, = J")
+            return
         out.line("try:")
         out.depth += 1
         if any(i in may_be_none for i in judged):

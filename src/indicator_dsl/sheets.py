@@ -135,6 +135,8 @@ class SheetReader:
             for source in [info.judged_by] if info.judged_by else table_sources:
                 expected.setdefault(source, []).append((info.name, info.max))
         self.expected = expected
+        # A plain number can stand for a judged score unless the indicator requires a reason.
+        self.fast = not any(plan.indicators[i].reason_required for i in self.judged)
         self.order = [
             (info.judged_by or source, info.name)
             for source in table_sources
@@ -146,7 +148,7 @@ class SheetReader:
             if sheets:
                 self._slow(sheets, applicable)
             return (), {}
-        if False not in applicable and type(sheets) is dict and len(sheets) == len(self.expected):
+        if self.fast and False not in applicable and type(sheets) is dict and len(sheets) == len(self.expected):
             try:
                 read: dict[tuple[str, str], Decimal] = {}
                 for source, names in self.expected.items():

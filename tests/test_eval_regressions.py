@@ -1,0 +1,62 @@
+"""Regressions found after the main suites were written, each pinned on both backends."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import indicator_dsl
+
+STAR = Path(__file__).parent / "eval_fixtures" / "regressions" / "star.ind"
+
+
+def branch(**changes: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": "U1",
+        "department": "D",
+        "category": "党政机关",
+        "secretary_rating": "好",
+        "activities": [{"reported": True}] * 5,
+        "systems": ["组织生活", "学习"],
+        "lesson_attendance": "0.85",
+        "activist_ratio": "0.55",
+        "founded_on": "2020-01-01",
+        "survey_satisfaction": "0.9",
+        "sheets": {"superior": {"innovation": {"score": 9, "reason": "党建品牌获省级推广"}}},
+    }
+    record.update(changes)
+    return record
+
+
+@pytest.fixture(params=["compiled", "interpreted"])
+def star(request: pytest.FixtureRequest) -> Any:
+    return indicator_dsl.load(STAR, backend=request.param)
+
+
+def test_a_plain_number_is_refused_where_a_reason_is_required(star: Any) -> None:
+    result = star.evaluate(branch(sheets={"superior": {"innovation": 9}}))
+    assert [(e.path, "reason" in e.message) for e in result.errors] == [("sheets.superior.innovation", True)]
+    assert result.total is None
+
+
+def test_weighted_dimensions_with_a_judge_serving_both_sources(star: Any) -> None:
+    # team 3 + 0 + 5 + 9 = 17 of 20; work 20 + 3 + 4 = 27 of 31;
+    # (40% × 17/20 + 60% × 27/31) × 100 = 86.258… → 86.3, in both sources, so the total too.
+    result = star.evaluate(branch())
+    assert result.sources["self"]["dimensions"] == {"team": Decimal("17.0"), "work": Decimal("27.0")}
+    assert result.sources["superior"]["table"] == Decimal("86.3")
+    assert result.total == Decimal("86.3")
+    assert result.grade == "four_star"
+    assert result.sources["superior"]["reasons"] == {"innovation": "党建品牌获省级推广"}
+
+
+def test_quota_at_least_with_ties_demote_moves_everyone_at_the_line(star: Any) -> None:
+    # 10 branches: k = ceil(10 × 10%) = 1 one-star needed; the two lowest are tied at 80.5,
+    # so `ties demote` moves both into one_star.
+    records = [branch(id=f"U{i}", lesson_attendance=str(Decimal("0.5") + Decimal("0.05") * i)) for i in range(10)]
+    grades = [(r.id, str(r.total), r.grade) for r in star.evaluate_many(records).results]
+    assert grades[:3] == [("U0", "80.5", "one_star"), ("U1", "80.5", "one_star"), ("U2", "82.4", "four_star")]
+    assert sum(1 for _, _, grade in grades if grade == "one_star") == 2
