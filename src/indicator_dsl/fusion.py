@@ -23,7 +23,18 @@ if TYPE_CHECKING:
     from .compiler import Emitter
     from .expr_compiler import NameSpace
 
-FUSABLE = frozenset({"count", "any", "all", "sum", "distinct", "months_with", "quarters_with"})
+_IN_PERIOD = "if (fd := {by}) is not None and {start} <= fd <= {end} else None"
+# aggregate -> (accumulator's initial value, its update per element, the aggregate's value)
+_ACCUMULATORS = {
+    "count": ("0", "{guard}{var} += 1", "{var}"),
+    "any": ("False", "if not {var}{and_cond}: {var} = True", "{var}"),
+    "all": ("True", "if {var} and not ({cond_or_element}): {var} = False", "{var}"),
+    "sum": ("0", "{guard}{var} += {value}", "{var}"),
+    "distinct": ("set()", "{guard}{var}.add({value})", "len({var})"),
+    "months_with": ("set()", "{guard}{var}.add((fd.year, fd.month)) " + _IN_PERIOD, "len({var})"),
+    "quarters_with": ("set()", "{guard}{var}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "len({var})"),
+}
+FUSABLE = frozenset(_ACCUMULATORS)
 
 
 def _children(node: object) -> Iterator[object]:
@@ -91,36 +102,23 @@ def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, d
             ec.hoisted = hoisted
             cond = ec.expr(aggregate.where) if aggregate.where is not None else None
             value = ec.expr(aggregate.value) if aggregate.value is not None else "fv"
-            guard = f"if {cond}: " if cond else ""
-            func = aggregate.func
-            if func == "count":
-                out.line(f"{var} = 0")
-                body.append(f"{guard}{var} += 1")
-                values[id(aggregate)] = var
-            elif func == "any":
-                out.line(f"{var} = False")
-                body.append(f"if not {var}{' and ' + cond if cond else ''}: {var} = True")
-                values[id(aggregate)] = var
-            elif func == "all":
-                out.line(f"{var} = True")
-                body.append(f"if {var} and not ({cond or 'fv'}): {var} = False")
-                values[id(aggregate)] = var
-            elif func == "sum":
-                out.line(f"{var} = 0")
-                body.append(f"{guard}{var} += {value}")
-                values[id(aggregate)] = var
-            elif func == "distinct":
-                out.line(f"{var} = set()")
-                body.append(f"{guard}{var}.add({value})")
-                values[id(aggregate)] = f"len({var})"
-            else:
-                assert aggregate.by is not None and names.period is not None
-                start, end = (names.const(d) for d in names.period)
-                key = "(fd.year, fd.month)" if func == "months_with" else "(fd.year, (fd.month - 1) // 3)"
-                out.line(f"{var} = set()")
-                by = ec.expr(aggregate.by)
-                body.append(f"{guard}{var}.add({key}) if (fd := {by}) is not None and {start} <= fd <= {end} else None")
-                values[id(aggregate)] = f"len({var})"
+            by = ec.expr(aggregate.by) if aggregate.by is not None else "None"
+            start, end = (names.const(d) for d in names.period) if names.period else ("None", "None")
+            initial, update, result = _ACCUMULATORS[aggregate.func]
+            out.line(f"{var} = {initial}")
+            body.append(
+                update.format(
+                    var=var,
+                    value=value,
+                    by=by,
+                    start=start,
+                    end=end,
+                    guard=f"if {cond}: " if cond else "",
+                    and_cond=f" and {cond}" if cond else "",
+                    cond_or_element=cond or "fv",
+                )
+            )
+            values[id(aggregate)] = result.format(var=var)
         out.line(f"for fv in {source}:")
         for code, local in hoisted.items():
             out.line(f"    {local} = {code}")
