@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import clean_ruleset
 
 from indicator_dsl.diagnostics import CODES, Diagnostic
 from indicator_dsl.project import CheckReport, check_paths
@@ -164,22 +165,8 @@ def test_folder_case_is_found_the_same_from_each_of_its_files(case: Path) -> Non
 # ---------------------------------------------------------------- odd bytes and shapes
 
 
-CLEAN_RULESET = """\
-import "{schema}"
-
-ruleset clean "干净的规则集" version "1"
-record Branch
-period 2023-01-01 to 2023-12-31
-total 10
-
-dimension team "基本队伍" max 10 {{
-  indicator training "书记轮训" max 10 {{ deduct 10 when not secretary_trained }}
-}}
-"""
-
-
 def clean_text() -> str:
-    return CLEAN_RULESET.format(schema=SPEC_SCHEMA.as_posix())
+    return clean_ruleset(SPEC_SCHEMA)
 
 
 def check_bytes(tmp_path: Path, data: bytes, name: str = "input.ind") -> CheckReport:
@@ -280,7 +267,9 @@ def test_a_chain_too_deep_to_check_stops_only_its_own_file(tmp_path: Path) -> No
     (tmp_path / "b_wrong_total.ind").write_text(clean_text().replace("total 10", "total 11"), encoding="utf-8")
     report = check_paths([tmp_path])
     assert sorted((d.code, Path(d.span.path).name) for d in report.diagnostics) == [
-        ("E013", "a_deep.ind"), ("E301", "b_wrong_total.ind")]
+        ("E013", "a_deep.ind"),
+        ("E301", "b_wrong_total.ind"),
+    ]
 
 
 def test_a_long_token_is_cut_in_the_message(tmp_path: Path) -> None:

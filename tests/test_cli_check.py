@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import clean_ruleset
 
 from indicator_dsl.cli.main import main
 from indicator_dsl.diagnostics import CODES
@@ -50,7 +51,11 @@ def run_module(*args: str | Path, timeout: float = 60) -> tuple[subprocess.Compl
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "indicator_dsl", "check", *map(str, args)],
-        capture_output=True, text=True, encoding="utf-8", timeout=timeout, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        cwd=ROOT,
     )
     return done, time.monotonic() - start
 
@@ -60,22 +65,8 @@ def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
-CLEAN_RULESET = """\
-import "{schema}"
-
-ruleset clean "干净的规则集" version "1"
-record Branch
-period 2023-01-01 to 2023-12-31
-total 10
-
-dimension team "基本队伍" max 10 {{
-  indicator training "书记轮训" max 10 {{ deduct 10 when not secretary_trained }}
-}}
-"""
-
-
 def clean_text() -> str:
-    return CLEAN_RULESET.format(schema=(CORPUS / "schema" / "branch.ind").as_posix())
+    return clean_ruleset(CORPUS / "schema" / "branch.ind")
 
 
 # ---------------------------------------------------------------- exit codes
@@ -157,7 +148,10 @@ def test_json_format_is_a_parseable_list(capsys: pytest.CaptureFixture[str]) -> 
     assert ind_check("--format", "json", BAD_SHOWN / "several_errors_in_one_file.ind") == 1
     items = json.loads(capsys.readouterr().out)
     assert [(i["code"], i["line"], i["severity"]) for i in items] == [
-        ("W501", 11, "warning"), ("E200", 15, "error"), ("E203", 18, "error"), ("E204", 21, "error"),
+        ("W501", 11, "warning"),
+        ("E200", 15, "error"),
+        ("E203", 18, "error"),
+        ("E204", 21, "error"),
         ("E306", 25, "error"),
     ]
     assert items[1]["file"] == "tests/corpus/bad/several_errors_in_one_file.ind"

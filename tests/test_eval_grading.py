@@ -9,18 +9,17 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import eval_ruleset
 
 import indicator_dsl
 
 FIXTURES = Path(__file__).resolve().parent / "eval_fixtures"
-RULESETS = FIXTURES / "rulesets"
 SCHEMA = FIXTURES / "schema" / "unit.ind"
 D = Decimal
 # hypothesis writes its failure report through a module that warns on import; keep failures readable
@@ -28,11 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict is dep
 BACKENDS = ["compiled", "interpreted"]
 
 
-@cache
-def ruleset(name: str, backend: str = "compiled") -> indicator_dsl.Ruleset:
-    rs = indicator_dsl.load(RULESETS / f"{name}.ind", backend=backend)
-    assert isinstance(rs, indicator_dsl.Ruleset)
-    return rs
+ruleset = eval_ruleset
 
 
 def grade(record: dict[str, Any], backend: str = "compiled") -> Any:
@@ -45,10 +40,20 @@ def grade(record: dict[str, Any], backend: str = "compiled") -> Any:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("points", "expected"), [
-    ("100", "five_star"), ("90", "five_star"), ("89.99", "four_star"), ("80", "four_star"), ("79", "three_star"),
-    ("70", "three_star"), ("60", "two_star"), ("59.99", "one_star"), ("0", "one_star"),
-])
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        ("100", "five_star"),
+        ("90", "five_star"),
+        ("89.99", "four_star"),
+        ("80", "four_star"),
+        ("79", "three_star"),
+        ("70", "three_star"),
+        ("60", "two_star"),
+        ("59.99", "one_star"),
+        ("0", "one_star"),
+    ],
+)
 def test_grade_rules_top_down(backend: str, points: str, expected: str) -> None:
     result = grade({"points": points}, backend)
     assert result.grade_by_rules == result.grade_after_veto == result.grade == expected
@@ -102,8 +107,10 @@ def test_assign_grades_down(backend: str) -> None:
     result = grade({"points": "95", "honors": ["通报批评"]}, backend)
     assert result.grade_by_rules == "five_star"
     assert result.grade == "two_star"
-    assert [(s.step, s.before, s.after) for s in result.steps] == [("rules", None, "five_star"),
-                                                                   ("assign", "five_star", "two_star")]
+    assert [(s.step, s.before, s.after) for s in result.steps] == [
+        ("rules", None, "five_star"),
+        ("assign", "five_star", "two_star"),
+    ]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -124,8 +131,12 @@ VETO_CASES = [
     ({"points": "50", "violations": 1}, "one_star", "one_star", ["discipline"]),
     ({"points": "85", "violations": 1}, "four_star", "four_star", ["discipline"]),
     # two caps: the lowest wins
-    ({"points": "95", "violations": 1, "survey_satisfaction": "0.5"}, "five_star", "two_star",
-     ["survey_low", "discipline"]),
+    (
+        {"points": "95", "violations": 1, "survey_satisfaction": "0.5"},
+        "five_star",
+        "two_star",
+        ["survey_low", "discipline"],
+    ),
     # 60% exactly is not below 60%
     ({"points": "95", "survey_satisfaction": "0.6"}, "five_star", "five_star", []),
     # force lowers and raises
@@ -136,10 +147,18 @@ VETO_CASES = [
     # forces first, then caps: a cap above the forced grade does nothing
     ({"points": "95", "major_accidents": 1, "violations": 1}, "five_star", "three_star", ["discipline", "accident"]),
     # ... and a cap below it has the last word
-    ({"points": "95", "major_accidents": 1, "survey_satisfaction": "0.3"}, "five_star", "two_star",
-     ["survey_low", "accident"]),
-    ({"points": "10", "major_accidents": 2, "survey_satisfaction": "0.3", "violations": 3}, "one_star", "two_star",
-     ["survey_low", "discipline", "accident", "accidents"]),
+    (
+        {"points": "95", "major_accidents": 1, "survey_satisfaction": "0.3"},
+        "five_star",
+        "two_star",
+        ["survey_low", "accident"],
+    ),
+    (
+        {"points": "10", "major_accidents": 2, "survey_satisfaction": "0.3", "violations": 3},
+        "one_star",
+        "two_star",
+        ["survey_low", "discipline", "accident", "accidents"],
+    ),
     # assign, then veto: the cap applies to an assigned grade
     ({"points": "50", "honors": ["先进基层党组织"], "violations": 1}, "one_star", "four_star", ["discipline"]),
     ({"points": "50", "honors": ["先进基层党组织"], "major_accidents": 1}, "one_star", "three_star", ["accident"]),
@@ -192,18 +211,22 @@ def test_an_exact_total_of_89_995_is_reported_and_graded_as_90(backend: str) -> 
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("assessed", "shown"), [
-    ("59.985", "89.99"),  # half-up; half-even would give 89.98
-    ("59.965", "89.97"),  # half-even would give 89.96
-    ("59.975", "89.98"),
-    ("59.9849", "89.98"),
-])
+@pytest.mark.parametrize(
+    ("assessed", "shown"),
+    [
+        ("59.985", "89.99"),  # half-up; half-even would give 89.98
+        ("59.965", "89.97"),  # half-even would give 89.96
+        ("59.975", "89.98"),
+        ("59.9849", "89.98"),
+    ],
+)
 def test_grading_reads_the_value_shown(backend: str, assessed: str, shown: str) -> None:
     result = rounding("30", assessed, backend)
     assert result.total == D(shown)
     assert result.outcomes == {"shown": D(shown), "shown_dimension": D(shown)}
-    batch = ruleset("rounding", backend).evaluate_many([{"id": "R1", "points": "30"}],
-                                                       sheets={"R1": {"table": {"assessed": assessed}}})
+    batch = ruleset("rounding", backend).evaluate_many(
+        [{"id": "R1", "points": "30"}], sheets={"R1": {"table": {"assessed": assessed}}}
+    )
     assert batch.results[0].total == D(shown) and batch.results[0].outcomes["shown"] == D(shown)
 
 
@@ -290,8 +313,9 @@ grades {{
 _QUOTA_CACHE: dict[tuple[str, str], indicator_dsl.Ruleset] = {}
 
 
-def quota_ruleset(tmp_path_factory: pytest.TempPathFactory, quotas: str, backend: str = "compiled"
-                  ) -> indicator_dsl.Ruleset:
+def quota_ruleset(
+    tmp_path_factory: pytest.TempPathFactory, quotas: str, backend: str = "compiled"
+) -> indicator_dsl.Ruleset:
     key = (quotas, backend)
     if key not in _QUOTA_CACHE:
         path = tmp_path_factory.mktemp("quota") / "quotas.ind"
@@ -322,8 +346,13 @@ def test_at_most_ties_demote(tmp_path_factory: pytest.TempPathFactory, backend: 
     records = [unit("A1", "98"), unit("A2", "95"), unit("A3", "93"), unit("A4", "93"), unit("A5", "91"), *filler(5)]
     batch = rs.evaluate_many(records)
     got = grades_of(batch)
-    assert [got[i] for i in ("A1", "A2", "A3", "A4", "A5")] == ["advanced", "advanced", "standard", "standard",
-                                                                "standard"]
+    assert [got[i] for i in ("A1", "A2", "A3", "A4", "A5")] == [
+        "advanced",
+        "advanced",
+        "standard",
+        "standard",
+        "standard",
+    ]
     assert all(got[f"S{i:02d}"] == "standard" for i in range(5))
     moved = next(r for r in batch.results if r.id == "A3")
     assert moved.grade_by_rules == moved.grade_after_veto == "advanced"
@@ -336,8 +365,9 @@ def test_at_most_ties_demote(tmp_path_factory: pytest.TempPathFactory, backend: 
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_at_most_ties_at_the_line_demote_leaves_fewer_than_the_share(tmp_path_factory: pytest.TempPathFactory,
-                                                                     backend: str) -> None:
+def test_at_most_ties_at_the_line_demote_leaves_fewer_than_the_share(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> None:
     rs = quota_ruleset(tmp_path_factory, "quota advanced at most 20% ties demote", backend)
     # k = 2; totals 98, 93, 93, 91: t_2 = 93 -> only 98 is > 93: one keeps the grade
     records = [unit("A1", "98"), unit("A2", "93"), unit("A3", "93"), unit("A4", "91"), *filler(6)]
@@ -346,8 +376,9 @@ def test_at_most_ties_at_the_line_demote_leaves_fewer_than_the_share(tmp_path_fa
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_at_most_ties_at_the_line_admit_leaves_more_than_the_share(tmp_path_factory: pytest.TempPathFactory,
-                                                                   backend: str) -> None:
+def test_at_most_ties_at_the_line_admit_leaves_more_than_the_share(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> None:
     rs = quota_ruleset(tmp_path_factory, "quota advanced at most 20% ties admit", backend)
     # k = 2; totals 98, 93, 93, 91: t_(k-1) = t_1 = 93 -> 98, 93, 93 keep the grade (three, above the share)
     records = [unit("A1", "98"), unit("A2", "93"), unit("A3", "93"), unit("A4", "91"), *filler(6)]
@@ -394,7 +425,8 @@ def test_quota_within_groups(tmp_path_factory: pytest.TempPathFactory, backend: 
         + [unit(f"J{i}", "75", department="甲") for i in range(3, 6)]
         + [unit("Y1", "91", department="乙"), unit("Y2", "90", department="乙")]
         + [unit(f"Y{i}", "60", department="乙") for i in range(3, 11)]
-        + [unit("B1", "99", department="丙")] + [unit(f"B{i}", "80", department="丙") for i in range(2, 5)]
+        + [unit("B1", "99", department="丙")]
+        + [unit(f"B{i}", "80", department="丙") for i in range(2, 5)]
     )
     got = grades_of(rs.evaluate_many(records))
     assert (got["J1"], got["J2"]) == ("standard", "advanced")
@@ -406,9 +438,12 @@ def test_quota_within_groups(tmp_path_factory: pytest.TempPathFactory, backend: 
 def test_exempt_and_failed_records_are_not_counted(tmp_path_factory: pytest.TempPathFactory) -> None:
     rs = quota_ruleset(tmp_path_factory, "quota advanced at most 20% ties demote")
     # 5 graded (n = 5, k = 1) + 4 exempt + 2 failed: only 99 keeps advanced
-    records = ([unit("A1", "99"), unit("A2", "95")] + filler(3)
-               + [unit(f"E{i}", "50", founded_on="2023-06-01") for i in range(4)]
-               + [unit("F1", "abc"), {"id": "F2", "points": "NaN"}])
+    records = (
+        [unit("A1", "99"), unit("A2", "95")]
+        + filler(3)
+        + [unit(f"E{i}", "50", founded_on="2023-06-01") for i in range(4)]
+        + [unit("F1", "abc"), {"id": "F2", "points": "NaN"}]
+    )
     batch = rs.evaluate_many(records)
     got = grades_of(batch)
     assert (got["A1"], got["A2"]) == ("advanced", "standard")
@@ -421,8 +456,9 @@ def test_exempt_and_failed_records_are_not_counted(tmp_path_factory: pytest.Temp
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_assigned_and_forced_records_count_but_are_never_moved(tmp_path_factory: pytest.TempPathFactory,
-                                                               backend: str) -> None:
+def test_assigned_and_forced_records_count_but_are_never_moved(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> None:
     rs = quota_ruleset(tmp_path_factory, "quota advanced at most 20% ties demote", backend)
     # n = 10, k = 2. M1 is assigned advanced with total 50 (the lowest holder): it stays advanced.
     # holders by total: 98, 96, 94, 50(M1) -> t_2 = 94 -> 98, 96 keep; 94 moves; M1 is pinned
@@ -433,8 +469,9 @@ def test_assigned_and_forced_records_count_but_are_never_moved(tmp_path_factory:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_at_least_moves_the_lowest_of_the_grades_above_down(tmp_path_factory: pytest.TempPathFactory,
-                                                            backend: str) -> None:
+def test_at_least_moves_the_lowest_of_the_grades_above_down(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> None:
     rs = quota_ruleset(tmp_path_factory, "quota lagging at least 15% ties demote", backend)
     # n = 10, k = ceil(1.5) = 2, nobody is lagging: the two lowest of advanced/standard move down
     records = [unit("L1", "71"), unit("L2", "72.5"), unit("L3", "73"), unit("A1", "95")]
@@ -446,14 +483,18 @@ def test_at_least_moves_the_lowest_of_the_grades_above_down(tmp_path_factory: py
     assert [(s.step, s.before, s.after) for s in moved.steps][-1] == ("quota", "standard", "lagging")
 
 
-@pytest.mark.parametrize(("ties", "expected"), [
-    # need 2; candidates 71, 74, 74, ...: the line is 74; demote moves every record <= 74 (three),
-    # admit moves only those below it (one)
-    ("demote", ("lagging", "lagging", "lagging")),
-    ("admit", ("lagging", "standard", "standard")),
-])
-def test_at_least_ties_at_the_line(tmp_path_factory: pytest.TempPathFactory, ties: str,
-                                   expected: tuple[str, str, str]) -> None:
+@pytest.mark.parametrize(
+    ("ties", "expected"),
+    [
+        # need 2; candidates 71, 74, 74, ...: the line is 74; demote moves every record <= 74 (three),
+        # admit moves only those below it (one)
+        ("demote", ("lagging", "lagging", "lagging")),
+        ("admit", ("lagging", "standard", "standard")),
+    ],
+)
+def test_at_least_ties_at_the_line(
+    tmp_path_factory: pytest.TempPathFactory, ties: str, expected: tuple[str, str, str]
+) -> None:
     rs = quota_ruleset(tmp_path_factory, f"quota lagging at least 20% ties {ties}")
     records = [unit("L1", "71"), unit("L2", "74"), unit("L3", "74")] + [unit(f"S{i}", "85") for i in range(7)]
     got = grades_of(rs.evaluate_many(records))
@@ -511,24 +552,45 @@ def test_a_single_evaluate_applies_no_quota(tmp_path_factory: pytest.TempPathFac
 # ---------------------------------------------------------------- determinism for any input order
 
 
-POPULATION = (
-    [unit(f"D{i:02d}", p, department=dep) for i, (p, dep) in enumerate([
-        ("98", "甲"), ("93", "甲"), ("93", "甲"), ("91", "甲"), ("75", "甲"), ("60", "甲"), ("72", "甲"),
-        ("95", "乙"), ("95", "乙"), ("90", "乙"), ("71", "乙"), ("71", "乙"), ("85", "乙"),
-        ("99", "丙"), ("70", "丙"), ("70.004", "丙"), ("69.996", "丙"),
-    ])]
-    + [unit("M1", "55", department="甲", honors=["先进基层党组织"]),
-       unit("F1", "99", department="乙", major_accidents=1),
-       unit("E1", "99", department="丙", founded_on="2023-09-01"), {"id": "X1", "points": "Infinity"}]
+POPULATION = [
+    unit(f"D{i:02d}", p, department=dep)
+    for i, (p, dep) in enumerate(
+        [
+            ("98", "甲"),
+            ("93", "甲"),
+            ("93", "甲"),
+            ("91", "甲"),
+            ("75", "甲"),
+            ("60", "甲"),
+            ("72", "甲"),
+            ("95", "乙"),
+            ("95", "乙"),
+            ("90", "乙"),
+            ("71", "乙"),
+            ("71", "乙"),
+            ("85", "乙"),
+            ("99", "丙"),
+            ("70", "丙"),
+            ("70.004", "丙"),
+            ("69.996", "丙"),
+        ]
+    )
+] + [
+    unit("M1", "55", department="甲", honors=["先进基层党组织"]),
+    unit("F1", "99", department="乙", major_accidents=1),
+    unit("E1", "99", department="丙", founded_on="2023-09-01"),
+    {"id": "X1", "points": "Infinity"},
+]
+QUOTA_LINES = (
+    "quota advanced at most 25% within department ties demote\nquota lagging at least 20% within department ties admit"
 )
-QUOTA_LINES = ("quota advanced at most 25% within department ties demote\n"
-               "quota lagging at least 20% within department ties admit")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.randoms(use_true_random=False))
-def test_quotas_are_deterministic_for_any_input_order(tmp_path_factory: pytest.TempPathFactory,
-                                                      rng: random.Random) -> None:
+def test_quotas_are_deterministic_for_any_input_order(
+    tmp_path_factory: pytest.TempPathFactory, rng: random.Random
+) -> None:
     rs = quota_ruleset(tmp_path_factory, QUOTA_LINES)
     reference = final_grades(rs, POPULATION)
     shuffled = list(POPULATION)
@@ -562,14 +624,18 @@ def test_the_deterministic_population_by_hand(tmp_path_factory: pytest.TempPathF
     assert got["E1"] is None and got["X1"] is None
 
 
-@pytest.mark.parametrize(("quota", "expected"), [
-    # n = 100: k = floor(100 * 29%) = 29 exactly (binary floats give 28.999999999999996 -> 28)
-    ("quota advanced at most 29% ties demote", ("advanced", 29)),
-    # k = ceil(100 * 7%) = 7 exactly (binary floats give 7.000000000000001 -> 8)
-    ("quota lagging at least 7% ties demote", ("lagging", 7)),
-])
-def test_quota_shares_are_exact(tmp_path_factory: pytest.TempPathFactory, quota: str,
-                                expected: tuple[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("quota", "expected"),
+    [
+        # n = 100: k = floor(100 * 29%) = 29 exactly (binary floats give 28.999999999999996 -> 28)
+        ("quota advanced at most 29% ties demote", ("advanced", 29)),
+        # k = ceil(100 * 7%) = 7 exactly (binary floats give 7.000000000000001 -> 8)
+        ("quota lagging at least 7% ties demote", ("lagging", 7)),
+    ],
+)
+def test_quota_shares_are_exact(
+    tmp_path_factory: pytest.TempPathFactory, quota: str, expected: tuple[str, int]
+) -> None:
     rs = quota_ruleset(tmp_path_factory, quota)
     # 40 advanced with distinct totals 90.00 .. 99.75, 60 standard with distinct totals 70.00 .. 84.75
     records = [unit(f"A{i:02d}", str(D(90) + D(i) / 4)) for i in range(40)]

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-import indicator_dsl
+from support import eval_ruleset
 
 FIXTURES = Path(__file__).resolve().parent / "eval_fixtures"
 RULESETS = FIXTURES / "rulesets"
@@ -22,11 +20,7 @@ D = Decimal
 BACKENDS = ["compiled", "interpreted"]
 
 
-@cache
-def ruleset(name: str, backend: str = "compiled") -> indicator_dsl.Ruleset:
-    rs = indicator_dsl.load(RULESETS / f"{name}.ind", backend=backend)
-    assert isinstance(rs, indicator_dsl.Ruleset)
-    return rs
+ruleset = eval_ruleset
 
 
 def evaluate(name: str, record: dict[str, Any], backend: str = "compiled", **kwargs: Any) -> Any:
@@ -94,19 +88,23 @@ def test_condition_bands_first_true_condition_wins(backend: str, items: list[dic
 
 
 def activities(reported: int, unreported: int = 0) -> list[dict[str, Any]]:
-    return ([{"name": f"r{i}", "reported": True} for i in range(reported)]
-            + [{"name": f"u{i}", "reported": False} for i in range(unreported)])
+    return [{"name": f"r{i}", "reported": True} for i in range(reported)] + [
+        {"name": f"u{i}", "reported": False} for i in range(unreported)
+    ]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("reported", "practice", "credit"), [
-    (0, "0.00", "0.00"),
-    (1, "5.00", "3.00"),   # 5 * 1; 3 * 1
-    (2, "10.00", "6.00"),  # 5 * 2; 3 * 2
-    (3, "15.00", "8.00"),  # 5 * 3; min(3 * 3, 8) = 8: `up to 8` caps below the max 10
-    (4, "20.00", "8.00"),  # min(5 * 4, 20); min(12, 8)
-    (7, "20.00", "8.00"),  # min(35, 20); min(21, 8)
-])
+@pytest.mark.parametrize(
+    ("reported", "practice", "credit"),
+    [
+        (0, "0.00", "0.00"),
+        (1, "5.00", "3.00"),  # 5 * 1; 3 * 1
+        (2, "10.00", "6.00"),  # 5 * 2; 3 * 2
+        (3, "15.00", "8.00"),  # 5 * 3; min(3 * 3, 8) = 8: `up to 8` caps below the max 10
+        (4, "20.00", "8.00"),  # min(5 * 4, 20); min(12, 8)
+        (7, "20.00", "8.00"),  # min(35, 20); min(21, 8)
+    ],
+)
 def test_award_per_event_up_to_a_cap(backend: str, reported: int, practice: str, credit: str) -> None:
     result = scored("shapes", {"activities": activities(reported, unreported=3)}, backend)
     assert indicator(result, "practice") == D(practice)
@@ -117,17 +115,20 @@ def test_award_per_event_up_to_a_cap(backend: str, reported: int, practice: str,
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("attendance", "points"), [
-    ("1", "4.00"),      # ceil((0.9 - 1) / 0.1) = ceil(-1) = -1 -> max(-1, 0) = 0 -> nothing deducted
-    ("0.95", "4.00"),   # ceil(-0.5) = 0
-    ("0.90", "4.00"),   # ceil(0) = 0
-    ("0.89", "3.00"),   # ceil(0.1) = 1
-    ("0.80", "3.00"),   # ceil(1) = 1 (exact: no 1.0000000001 from binary floats)
-    ("0.79", "2.00"),   # ceil(1.1) = 2
-    ("0.6", "1.00"),    # ceil(3) = 3
-    ("0.55", "0.00"),   # ceil(3.5) = 4 -> 0
-    ("0.2", "0.00"),    # ceil(7) = 7 -> 4 - 7 = -3 -> clamped to 0
-])
+@pytest.mark.parametrize(
+    ("attendance", "points"),
+    [
+        ("1", "4.00"),  # ceil((0.9 - 1) / 0.1) = ceil(-1) = -1 -> max(-1, 0) = 0 -> nothing deducted
+        ("0.95", "4.00"),  # ceil(-0.5) = 0
+        ("0.90", "4.00"),  # ceil(0) = 0
+        ("0.89", "3.00"),  # ceil(0.1) = 1
+        ("0.80", "3.00"),  # ceil(1) = 1 (exact: no 1.0000000001 from binary floats)
+        ("0.79", "2.00"),  # ceil(1.1) = 2
+        ("0.6", "1.00"),  # ceil(3) = 3
+        ("0.55", "0.00"),  # ceil(3.5) = 4 -> 0
+        ("0.2", "0.00"),  # ceil(7) = 7 -> 4 - 7 = -3 -> clamped to 0
+    ],
+)
 def test_stepped_shortfall_with_ceil(backend: str, attendance: str, points: str) -> None:
     assert indicator(scored("shapes", {"lesson_attendance": attendance}, backend), "attendance") == D(points)
 
@@ -136,13 +137,16 @@ def test_stepped_shortfall_with_ceil(backend: str, attendance: str, points: str)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("systems", "points"), [
-    (["组织生活", "学习", "议事规则", "谈心谈话", "党务公开"], "7.00"),  # nothing missing
-    (["党务公开", "学习", "组织生活", "其他制度"], "5.00"),  # 议事规则, 谈心谈话 missing -> 7 - 2
-    (["学习"], "3.00"),  # four missing
-    ([], "2.00"),  # five missing -> 7 - 5
-    (["学习 "], "2.00"),  # not an exact member
-])
+@pytest.mark.parametrize(
+    ("systems", "points"),
+    [
+        (["组织生活", "学习", "议事规则", "谈心谈话", "党务公开"], "7.00"),  # nothing missing
+        (["党务公开", "学习", "组织生活", "其他制度"], "5.00"),  # 议事规则, 谈心谈话 missing -> 7 - 2
+        (["学习"], "3.00"),  # four missing
+        ([], "2.00"),  # five missing -> 7 - 5
+        (["学习 "], "2.00"),  # not an exact member
+    ],
+)
 def test_checklist_deduct_per_missing_item(backend: str, systems: list[str], points: str) -> None:
     assert indicator(scored("shapes", {"systems": systems}, backend), "systems") == D(points)
 
@@ -176,14 +180,17 @@ def test_clamp_to_max_with_a_trace_note(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("e", "points"), [
-    ("-3", "5.00"),   # deduct 2 per -3: 2 * max(-3, 0) = 0, never an award
-    ("0", "5.00"),
-    ("1", "3.00"),
-    ("1.5", "2.00"),  # 5 - 3
-    ("2", "1.00"),
-    ("9", "0.00"),    # 5 - 18 -> 0
-])
+@pytest.mark.parametrize(
+    ("e", "points"),
+    [
+        ("-3", "5.00"),  # deduct 2 per -3: 2 * max(-3, 0) = 0, never an award
+        ("0", "5.00"),
+        ("1", "3.00"),
+        ("1.5", "2.00"),  # 5 - 3
+        ("2", "1.00"),
+        ("9", "0.00"),  # 5 - 18 -> 0
+    ],
+)
 def test_deduct_per_with_negative_or_fractional_count(backend: str, e: str, points: str) -> None:
     assert indicator(scored("shapes", {"e": e}, backend), "repeats") == D(points)
 
@@ -204,8 +211,9 @@ def test_deduct_per_up_to_a_cap(backend: str, count: int, points: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("department", "points"),
-                         [("机关", "2.00"), ("基层", "1.00"), ("基层单位", "0.00"), ("", "0.00")])
+@pytest.mark.parametrize(
+    ("department", "points"), [("机关", "2.00"), ("基层", "1.00"), ("基层单位", "0.00"), ("", "0.00")]
+)
 def test_bands_over_text_compare_by_equality(backend: str, department: str, points: str) -> None:
     assert indicator(scored("shapes", {"department": department}, backend), "unit_level") == D(points)
 
@@ -214,15 +222,18 @@ def test_bands_over_text_compare_by_equality(backend: str, department: str, poin
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("extra", "points", "rounded"), [
-    ("-7.5", "0.00", -8),   # round half away from zero: -8; 5 - 8 -> clamped to 0
-    ("-6.5", "0.00", -7),   # half-even would give -6
-    ("-2.5", "2.00", -3),   # 5 - 3
-    ("-2.4", "3.00", -2),
-    ("2.5", "8.00", 3),     # half-even would give 2
-    ("4.49", "9.00", 4),
-    ("4.5", "10.00", 5),
-])
+@pytest.mark.parametrize(
+    ("extra", "points", "rounded"),
+    [
+        ("-7.5", "0.00", -8),  # round half away from zero: -8; 5 - 8 -> clamped to 0
+        ("-6.5", "0.00", -7),  # half-even would give -6
+        ("-2.5", "2.00", -3),  # 5 - 3
+        ("-2.4", "3.00", -2),
+        ("2.5", "8.00", 3),  # half-even would give 2
+        ("4.49", "9.00", 4),
+        ("4.5", "10.00", 5),
+    ],
+)
 def test_round_half_away_from_zero(backend: str, extra: str, points: str, rounded: int) -> None:
     result = scored("shapes", {"extra": extra}, backend)
     assert indicator(result, "rounding") == D(points)
@@ -272,9 +283,14 @@ def test_division_by_zero_is_a_per_record_error_with_the_ruleset_position(backen
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("e", "fragment", "word"), [
-    (1, "min(a in activities", "min"), (2, "max(a in activities", "max"), (3, "avg(a in activities", "avg"),
-])
+@pytest.mark.parametrize(
+    ("e", "fragment", "word"),
+    [
+        (1, "min(a in activities", "min"),
+        (2, "max(a in activities", "max"),
+        (3, "avg(a in activities", "avg"),
+    ],
+)
 def test_min_max_avg_of_nothing_is_a_per_record_error(backend: str, e: int, fragment: str, word: str) -> None:
     path = RULESETS / "errors.ind"
     result = evaluate("errors", {"x": 5, "n": 2, "e": e}, backend)
@@ -300,14 +316,17 @@ def test_sum_of_nothing_is_zero(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("ratio", "activists", "growth"), [
-    ("0.30", "3.00", "3.00"),
-    ("0.305", "3.00", "3.00"),   # floor(0.05) = 0; floor(0.5) = 0
-    ("0.295", "2.00", "2.00"),   # floor(-0.05) = -1; floor(-0.5) = -1
-    ("0.46", "4.00", "19.00"),   # 3 + floor(1.6) = 4; 3 + floor(16) = 19: above the max 3
-    ("0.12", "1.00", "0.00"),    # 3 + floor(-1.8) = 1; 3 - 18 -> clamped below at 0
-    ("0.05", "0.00", "0.00"),    # 3 + floor(-2.5) = 0; 3 - 25 -> 0
-])
+@pytest.mark.parametrize(
+    ("ratio", "activists", "growth"),
+    [
+        ("0.30", "3.00", "3.00"),
+        ("0.305", "3.00", "3.00"),  # floor(0.05) = 0; floor(0.5) = 0
+        ("0.295", "2.00", "2.00"),  # floor(-0.05) = -1; floor(-0.5) = -1
+        ("0.46", "4.00", "19.00"),  # 3 + floor(1.6) = 4; 3 + floor(16) = 19: above the max 3
+        ("0.12", "1.00", "0.00"),  # 3 + floor(-1.8) = 1; 3 - 18 -> clamped below at 0
+        ("0.05", "0.00", "0.00"),  # 3 + floor(-2.5) = 0; 3 - 25 -> 0
+    ],
+)
 def test_uncapped_indicator_is_clamped_below_only(backend: str, ratio: str, activists: str, growth: str) -> None:
     result = scored("uncapped", {"activist_ratio": ratio, "points": 0}, backend)
     assert indicator(result, "activists") == D(activists)
@@ -387,8 +406,11 @@ def test_dimension_weights_with_a_non_applicable_indicator(backend: str) -> None
 
 SHEETS = {
     "self": {"records": 8, "venue": {"score": 9, "reason": "阵地达标"}},
-    "superior": {"records": "6.5", "innovation": {"score": 4, "reason": "有创新案例"},
-                 "venue": {"score": "7.25", "reason": "经费台账不全"}},
+    "superior": {
+        "records": "6.5",
+        "innovation": {"score": 4, "reason": "有创新案例"},
+        "venue": {"score": "7.25", "reason": "经费台账不全"},
+    },
 }
 
 
@@ -412,14 +434,17 @@ def test_judged_by_superior_serves_every_table_source(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("last", "months"), [
-    ("2021-12-31", 24),   # (2023 - 2021) * 12 + 0
-    ("2021-05-31", 31),   # 24 + 7; 31 < 31 is false
-    ("2020-12-30", 36),
-    ("2023-12-31", 0),
-    ("2024-03-01", -3),   # may be negative: 0 * 12 - 3
-    (None, 11),           # last_election ?? period.start = 2023-01-01 -> 11
-])
+@pytest.mark.parametrize(
+    ("last", "months"),
+    [
+        ("2021-12-31", 24),  # (2023 - 2021) * 12 + 0
+        ("2021-05-31", 31),  # 24 + 7; 31 < 31 is false
+        ("2020-12-30", 36),
+        ("2023-12-31", 0),
+        ("2024-03-01", -3),  # may be negative: 0 * 12 - 3
+        (None, 11),  # last_election ?? period.start = 2023-01-01 -> 11
+    ],
+)
 def test_months_between(backend: str, last: str | None, months: int) -> None:
     record = {} if last is None else {"last_election": last}
     assert scored("shapes", record, backend).outcomes["months"] == months
@@ -436,18 +461,25 @@ def test_months_between_day_rule() -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("founded", "days"), [
-    ("2023-12-31", 0), ("2023-01-01", 364), ("2022-12-31", 365), ("2020-01-01", 1460),  # 2020 is a leap year
-    ("2024-01-10", -10),
-])
+@pytest.mark.parametrize(
+    ("founded", "days"),
+    [
+        ("2023-12-31", 0),
+        ("2023-01-01", 364),
+        ("2022-12-31", 365),
+        ("2020-01-01", 1460),  # 2020 is a leap year
+        ("2024-01-10", -10),
+    ],
+)
 def test_days_between(backend: str, founded: str, days: int) -> None:
     assert scored("shapes", {"founded_on": founded}, backend).outcomes["days"] == days
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_in_period_and_calendar_counts(backend: str) -> None:
-    items = (meetings("支委会", "2022-12-31", "2023-01-01", "2023-01-31", "2023-03-15", "2023-12-31", "2024-01-01")
-             + meetings("党课", "2023-07-01"))
+    items = meetings(
+        "支委会", "2022-12-31", "2023-01-01", "2023-01-31", "2023-03-15", "2023-12-31", "2024-01-01"
+    ) + meetings("党课", "2023-07-01")
     outcomes = scored("shapes", {"meetings": items}, backend).outcomes
     assert outcomes["all_meetings"] == 7
     assert outcomes["in_period_meetings"] == 5  # both ends of the period are inside
@@ -479,8 +511,8 @@ def test_nested_aggregates(backend: str) -> None:
     students = [
         {"name": "甲", "courses": [{"mark": 90}, {"mark": 65}]},  # one below 70; all >= 60
         {"name": "乙", "courses": [{"mark": 80}, {"mark": 75}]},  # none below 70
-        {"name": "丙", "courses": [{"mark": 50}]},                # below 70 and below 60
-        {"name": "丁", "courses": []},                            # all() of nothing is true
+        {"name": "丙", "courses": [{"mark": 50}]},  # below 70 and below 60
+        {"name": "丁", "courses": []},  # all() of nothing is true
     ]
     outcomes = scored("shapes", {"students": students}, backend).outcomes
     assert outcomes["weak_students"] == 2
@@ -510,27 +542,28 @@ def test_indicator_let(backend: str) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_whole_table_of_shapes(backend: str) -> None:
     record = {
-        "secretary_rating": "较好",                                            # 2
-        "meetings": meetings("支部党员大会", "2023-02-01", "2023-03-01")         # frequency 2
-        + [{"kind": "党课", "held_on": "2023-04-01"}] * 3,                      # lessons_held 3
-        "activities": activities(2, 1),                                         # practice 10, credit 6
-        "lesson_attendance": "0.85",                                            # attendance 4 - 1 = 3
-        "systems": ["组织生活", "学习", "议事规则"],                            # systems 7 - 2 = 5
-        "violations": 1,                                                        # discipline 1
-        "honors": ["优秀"],                                                     # honours 3
-        "e": 1,                                                                 # repeats 3
-        "extra": "1.5",                                                         # rounding 5 + 2 = 7
-        "x": 3, "n": 2,                                                         # ratio 1.5
+        "secretary_rating": "较好",  # 2
+        "meetings": meetings("支部党员大会", "2023-02-01", "2023-03-01")  # frequency 2
+        + [{"kind": "党课", "held_on": "2023-04-01"}] * 3,  # lessons_held 3
+        "activities": activities(2, 1),  # practice 10, credit 6
+        "lesson_attendance": "0.85",  # attendance 4 - 1 = 3
+        "systems": ["组织生活", "学习", "议事规则"],  # systems 7 - 2 = 5
+        "violations": 1,  # discipline 1
+        "honors": ["优秀"],  # honours 3
+        "e": 1,  # repeats 3
+        "extra": "1.5",  # rounding 5 + 2 = 7
+        "x": 3,
+        "n": 2,  # ratio 1.5
     }
     result = scored("shapes", record, backend)
     table = result.sources["table"]
     # tenths: no 主题党日 -> 10
     assert table["dimensions"] == {
-        "ordinal": D("4.00"),      # 2 + 2
-        "counting": D("24.00"),    # 10 + 6 + 3 + 5
-        "clamps": D("27.00"),      # 1 + 3 + 3 + 10 + 10 (no 支委会: capped_deduct 10)
-        "formulas": D("11.50"),    # 7 + 1.5 + 3
-        "text_bands": D("2.00"),   # department defaults to "机关"
+        "ordinal": D("4.00"),  # 2 + 2
+        "counting": D("24.00"),  # 10 + 6 + 3 + 5
+        "clamps": D("27.00"),  # 1 + 3 + 3 + 10 + 10 (no 支委会: capped_deduct 10)
+        "formulas": D("11.50"),  # 7 + 1.5 + 3
+        "text_bands": D("2.00"),  # department defaults to "机关"
     }
     assert table["table"] == D("68.50")
     assert result.total == D("68.50")
@@ -543,8 +576,13 @@ def test_whole_table_of_shapes(backend: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_combination_with_a_prorated_table_and_a_bonus(backend: str) -> None:
-    record = {"category": "国有企业", "points": 90, "honors": ["优秀"], "activities": activities(2, 1),
-              "survey_satisfaction": "0.8"}
+    record = {
+        "category": "国有企业",
+        "points": 90,
+        "honors": ["优秀"],
+        "activities": activities(2, 1),
+        "survey_satisfaction": "0.8",
+    }
     result = scored("combine", record, backend)
     assert indicator(result, "cadre", "review") is None
     assert result.sources["review"]["table"] == D("92.78")  # 90 * 100 / 97 = 92.783505...
@@ -568,10 +606,13 @@ def test_the_bonus_block_max_caps_the_bonus(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("extra", "bonus", "total", "grade"), [
-    ("1", "0.50", "87.10", "standard"),  # 0.7 * 83 + 0.3 * 95 + 0.5 = 58.1 + 28.5 + 0.5
-    ("-4", "0.00", "86.60", "standard"),  # the item's `when extra > 0` is false
-])
+@pytest.mark.parametrize(
+    ("extra", "bonus", "total", "grade"),
+    [
+        ("1", "0.50", "87.10", "standard"),  # 0.7 * 83 + 0.3 * 95 + 0.5 = 58.1 + 28.5 + 0.5
+        ("-4", "0.00", "86.60", "standard"),  # the item's `when extra > 0` is false
+    ],
+)
 def test_bonus_item_reading_a_let(backend: str, extra: str, bonus: str, total: str, grade: str) -> None:
     result = scored("combine", {"points": 80, "extra": extra, "survey_satisfaction": "0.95"}, backend)
     assert result.sources["review"]["table"] == D("83.00")
@@ -632,10 +673,13 @@ def test_aggregates_over_a_list_of_numbers(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("extra", "second", "third", "first"), [
-    ("0", "2.00", "4.00", "3.00"),  # a = 1, b = 2, c = 4; first = b + a = 3
-    ("2", "4.00", "8.00", "7.00"),  # a = 3, b = 4, c = 8; first = 7
-])
+@pytest.mark.parametrize(
+    ("extra", "second", "third", "first"),
+    [
+        ("0", "2.00", "4.00", "3.00"),  # a = 1, b = 2, c = 4; first = b + a = 3
+        ("2", "4.00", "8.00", "7.00"),  # a = 3, b = 4, c = 8; first = 7
+    ],
+)
 def test_lets_are_lexically_scoped(backend: str, extra: str, second: str, third: str, first: str) -> None:
     # `second` declares its own `a` and `third` its own `b`: the ruleset's `b` and the dimension's `c`
     # still read the ruleset's `a` and `b`, whichever indicator reads them first

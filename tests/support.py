@@ -1,0 +1,36 @@
+"""Helpers more than one test module needs (kept here so each is written once)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import indicator_dsl
+
+EVAL_RULESETS = Path(__file__).resolve().parent / "eval_fixtures" / "rulesets"
+
+_CLEAN_RULESET = """\
+import "{schema}"
+
+ruleset clean "干净的规则集" version "1"
+record Branch
+period 2023-01-01 to 2023-12-31
+total 10
+
+dimension team "基本队伍" max 10 {{
+  indicator training "书记轮训" max 10 {{ deduct 10 when not secretary_trained }}
+}}
+"""
+
+
+def clean_ruleset(schema: Path) -> str:
+    """A small ruleset that checks clean against the spec's branch schema at `schema`."""
+    return _CLEAN_RULESET.format(schema=schema.as_posix())
+
+
+@cache
+def eval_ruleset(name: str, backend: str = "compiled") -> indicator_dsl.Ruleset:
+    """A fixture ruleset from tests/eval_fixtures/rulesets, loaded once per backend."""
+    rs = indicator_dsl.load(EVAL_RULESETS / f"{name}.ind", backend=backend)
+    assert isinstance(rs, indicator_dsl.Ruleset)
+    return rs
