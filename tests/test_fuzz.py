@@ -68,7 +68,8 @@ def seed_paths(workspace: Path) -> list[Path]:
     paths = [workspace / "good" / p.relative_to(GOOD) for p in SEEDS]
     spec = workspace / "spec" / "rulesets"
     if spec.is_dir():
-        paths += sorted(spec.glob("*.ind"))
+        # not the mutants written beside them (`_mutant.ind`): a seed must be a clean file
+        paths += sorted(p for p in spec.glob("*.ind") if not p.name.startswith("_"))
     return paths
 
 

@@ -33,12 +33,13 @@ def grammar_text() -> str:
 
 @functools.cache
 def lark_parser() -> Lark:
-    """LALR with the basic lexer: the contextual lexer compiles one regex per parser state on
-    first use (about 0.1 s at every start); keywords-as-names are handled by the parser instead."""
+    """LALR with the contextual lexer, so a keyword is read as a keyword only where the grammar
+    can use it. (The basic lexer starts about 0.1 s faster and passed the suite; see
+    docs/performance.md for why it is not the default yet.)"""
     return Lark(
         grammar_text(),
         parser="lalr",
-        lexer="basic",
+        lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
         cache=True,
