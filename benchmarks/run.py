@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 import indicator_dsl  # noqa: E402
 from benchmarks import baseline, records  # noqa: E402 - the repository root is put on the path first
-from indicator_dsl.inputs import loads  # noqa: E402
-from indicator_dsl.runtime import EXACT  # noqa: E402
+from indicator_dsl.evaluate.inputs import loads  # noqa: E402
+from indicator_dsl.semantics.arithmetic import EXACT  # noqa: E402
 
 SPEC = ROOT.parent / "shared" / "spec" / "examples" / "rulesets" / "party_gov.ind"
 SHIPPED = ROOT / "benchmarks" / "party_gov.ind"
@@ -129,7 +129,7 @@ def measure(size: int, repeat: int, interpreter_cap: int) -> dict[str, Any]:
 def check_times() -> dict[str, Any]:
     rulesets = sorted(str(p) for p in (ROOT / "rulesets").rglob("*.ind"))
     code = (
-        "import time,sys; t=time.perf_counter(); from indicator_dsl.project import check_paths; "
+        "import time,sys; t=time.perf_counter(); from indicator_dsl.check.paths import check_paths; "
         "r=check_paths(sys.argv[1:]); print(time.perf_counter()-t, len(r.errors))"
     )
     cold = []
@@ -137,7 +137,7 @@ def check_times() -> dict[str, Any]:
         started = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", code, *rulesets], capture_output=True, text=True, check=True)
         cold.append((time.perf_counter() - started, float(out.stdout.split()[0])))
-    from indicator_dsl.project import check_paths
+    from indicator_dsl.check.paths import check_paths
 
     check_paths(rulesets)
     warm = best_of(3, lambda: check_paths(rulesets))
@@ -201,7 +201,7 @@ def million(workers: int) -> dict[str, Any]:
         out = Path(folder) / "results.jsonl"
         script = (
             "import sys, time; from pathlib import Path; import indicator_dsl; "
-            "from indicator_dsl.parallel import stream_jsonl; "
+            "from indicator_dsl.evaluate.parallel import stream_jsonl; "
             "m = indicator_dsl.load(sys.argv[1]); t = time.perf_counter(); "
             "n, failed = stream_jsonl(m, [Path(sys.argv[2])], Path(sys.argv[3]), workers=int(sys.argv[4])); "
             f"print(time.perf_counter() - t, n, failed, {_peak_mb_script()})"

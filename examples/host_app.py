@@ -65,7 +65,7 @@ def main() -> int:
 
 def indicator_dsl_loads(line: str) -> Any:
     """JSON with exact decimals, as the engine reads it (no binary floats)."""
-    from indicator_dsl.inputs import loads
+    from indicator_dsl.evaluate.inputs import loads
 
     return loads(line)
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import indicator_dsl
-from indicator_dsl.batch import Batch, GroupShares
-from indicator_dsl.outputs import as_jsonl, pad, write_atomic
-from indicator_dsl.report import build_report
+from indicator_dsl.evaluate.batch import Batch, GroupShares
+from indicator_dsl.outputs.formats import as_jsonl, pad, write_atomic
+from indicator_dsl.outputs.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples" / "province"))

@@ -18,7 +18,7 @@ import pytest
 from support import clean_ruleset
 
 from indicator_dsl.cli.main import main
-from indicator_dsl.diagnostics import CODES
+from indicator_dsl.syntax.diagnostics import CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"

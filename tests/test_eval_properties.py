@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import indicator_dsl
 from indicator_dsl.api import Ruleset
-from indicator_dsl.engine import Engine
+from indicator_dsl.evaluate.engine import Engine
 
 HERE = Path(__file__).resolve().parent
 RULESETS = HERE / "eval_fixtures" / "rulesets"

@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_printer import CATALOGS, IMPORTS, RULESETS, SCHEMAS
 
-from indicator_dsl import printer
+from indicator_dsl.syntax import printer
 from indicator_dsl.cli.fmt import main as fmt_main
-from indicator_dsl.formatter import FormatResult, find_comments, format_source
-from indicator_dsl.parser import parse_source
-from indicator_dsl.printer import print_module
-from indicator_dsl.source import SourceFile
+from indicator_dsl.syntax.formatter import FormatResult, find_comments, format_source
+from indicator_dsl.syntax.parser import parse_source
+from indicator_dsl.syntax.printer import print_module
+from indicator_dsl.syntax.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT.parent / "shared" / "spec"

@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from indicator_dsl.diagnostics import CODES
-from indicator_dsl.grammar import grammar_text, lark_parser
-from indicator_dsl.project import CheckReport, check_paths
-from indicator_dsl.render import render_json, render_text
+from indicator_dsl.syntax.diagnostics import CODES
+from indicator_dsl.syntax.grammar import grammar_text, lark_parser
+from indicator_dsl.check.paths import CheckReport, check_paths
+from indicator_dsl.check.renderers import render_json, render_text
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "tests" / "corpus" / "good"

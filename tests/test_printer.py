@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indicator_dsl import nodes as n
-from indicator_dsl.parser import AGGREGATES, number_from_text, parse_source
-from indicator_dsl.printer import print_expr, print_module, quote
-from indicator_dsl.source import SourceFile
+from indicator_dsl.syntax import nodes as n
+from indicator_dsl.syntax.parser import AGGREGATES, number_from_text, parse_source
+from indicator_dsl.syntax.printer import print_expr, print_module, quote
+from indicator_dsl.syntax.source import SourceFile
 
 # Declaration names avoid keywords: after an expression or a number, the LALR tables
 # merge look-ahead from every context, so the lexer reads `total` (or `record`, `cap`,

@@ -10,8 +10,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicator_dsl.diagnostics import CODES, Diagnostic, Related
-from indicator_dsl.render import (
+from indicator_dsl.syntax.diagnostics import CODES, Diagnostic, Related
+from indicator_dsl.check.renderers import (
     artifact_uri,
     display_width,
     render_github,
@@ -19,7 +19,7 @@ from indicator_dsl.render import (
     render_sarif,
     render_text,
 )
-from indicator_dsl.source import NO_SPAN, SourceFile, Span
+from indicator_dsl.syntax.source import NO_SPAN, SourceFile, Span
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from indicator_dsl.project import check_paths
-from indicator_dsl.render import render_text
-from indicator_dsl.resolver import ResolvedCatalog, ResolvedRuleset, Resolver
+from indicator_dsl.check.paths import check_paths
+from indicator_dsl.check.renderers import render_text
+from indicator_dsl.check.resolver import ResolvedCatalog, ResolvedRuleset, Resolver
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"

@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .api import Catalog, Ruleset, load
-    from .diagnostics import Diagnostic, RulesetError
-    from .project import check_paths
+    from .check.paths import check_paths
+    from .syntax.diagnostics import Diagnostic, RulesetError
 
 _LAZY = {
     "load": "api",

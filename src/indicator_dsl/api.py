@@ -18,21 +18,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .batch import Batch, CatalogQuota, run_batch
-from .catalog_runtime import Router
-from .compiler import compile_ruleset
-from .diagnostics import Diagnostic, RulesetError
-from .engine import Engine, Pending
-from .interpreter import InterpretedBackend
-from .parallel import evaluate_parallel
-from .plan import Backend
-from .planner import build_plan, content_hash, namespace_for
-from .project import check_resolved, unique_sorted
-from .records import build_models
-from .resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
-from .results import Result
-from .runtime import EXACT
-from .source import Span
+from .check.paths import check_resolved, unique_sorted
+from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .codegen.module import compile_ruleset
+from .codegen.planner import build_plan, content_hash, namespace_for
+from .evaluate.batch import Batch, CatalogQuota, run_batch
+from .evaluate.engine import Engine, Pending
+from .evaluate.interpreter import InterpretedBackend
+from .evaluate.parallel import evaluate_parallel
+from .evaluate.results import Result
+from .evaluate.router import Router
+from .semantics.arithmetic import EXACT
+from .semantics.plan import Backend
+from .semantics.records import build_models
+from .syntax.diagnostics import Diagnostic, RulesetError
+from .syntax.source import Span
 
 _ENGINES: dict[tuple[str, str], Engine] = {}
 

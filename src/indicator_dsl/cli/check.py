@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from .. import __version__
-from ..project import check_paths
+from ..check.paths import check_paths
 from .common import ArgumentParser, ind_files, render_diagnostics
 
 

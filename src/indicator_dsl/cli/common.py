@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..diagnostics import Diagnostic
-from ..source import SourceFile
+from ..syntax.diagnostics import Diagnostic
+from ..syntax.source import SourceFile
 
 T = TypeVar("T")
 
@@ -33,7 +33,7 @@ class ArgumentParser(argparse.ArgumentParser):
 def render_diagnostics(
     diagnostics: Sequence[Diagnostic], sources: Mapping[str, SourceFile], fmt: str, version: str
 ) -> str:
-    from .. import render
+    from ..check import renderers as render
 
     if fmt == "json":
         return render.render_json(diagnostics)
@@ -47,9 +47,9 @@ def render_diagnostics(
 def load_or_report(path: str, prog: str) -> Any:
     """Load a ruleset or catalog, or print its diagnostics and return None."""
     from .. import api
-    from ..diagnostics import RulesetError
-    from ..render import render_text
-    from ..resolver import Resolver
+    from ..check.renderers import render_text
+    from ..check.resolver import Resolver
+    from ..syntax.diagnostics import RulesetError
 
     if not Path(path).is_file():
         sys.stderr.write(f"{prog}: {path}: no such file\n")
@@ -93,7 +93,7 @@ def progress_callback(what: str, every: int = 1000) -> Callable[[int], None] | N
 
 def ind_files(paths: Sequence[str], prog: str) -> list[Path] | int:
     """The `.ind` files named (folders: every one below them), or exit code 2 with the reason."""
-    from ..project import expand_paths
+    from ..check.paths import expand_paths
 
     files, missing = expand_paths(paths)
     for name in missing:

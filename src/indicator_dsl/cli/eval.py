@@ -24,8 +24,8 @@ def main(argv: list[str]) -> int:
     if isinstance(args, int):
         return args
 
-    from ..inputs import loads, read_records
-    from ..outputs import RENDERERS, write_atomic
+    from ..evaluate.inputs import loads, read_records
+    from ..outputs.formats import RENDERERS, write_atomic
 
     model = load_or_report(args.ruleset, "ind eval")
     if model is None:
@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
         and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths)
     )
     if streaming:
-        from ..parallel import stream_jsonl
+        from ..evaluate.parallel import stream_jsonl
 
         count, failed = stream_jsonl(
             model, paths, args.out, workers=args.workers, sheets=sheets, on_progress=progress_callback("scoring")
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"ind eval: {error}\n")
         return 2
     if args.explain:
-        from ..explain import explain
+        from ..outputs.explain import explain
 
         chosen = [r for r in batch.results if r.id == args.explain]
         if not chosen:

@@ -17,9 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..formatter import format_source
-from ..loader import decode
-from ..render import render_text
+from ..check.loader import decode
+from ..check.renderers import render_text
+from ..syntax.formatter import format_source
 from .common import ArgumentParser, ind_files
 
 

@@ -20,9 +20,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
-    from ..inputs import read_records
-    from ..outputs import write_atomic
-    from ..report import build_report
+    from ..evaluate.inputs import read_records
+    from ..outputs.formats import write_atomic
+    from ..outputs.report import build_report
 
     model = load_or_report(args.ruleset, "ind report")
     if model is None:

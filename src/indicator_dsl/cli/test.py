@@ -15,7 +15,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
-    from ..testing import run_paths
+    from ..cases import run_paths
 
     paths = [Path(p) for p in args.paths]
     missing = [p for p in paths if not p.exists()]

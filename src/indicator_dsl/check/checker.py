@@ -1,0 +1,447 @@
+"""Well-formedness of a resolved ruleset: names, types, score arithmetic, grading.
+
+The checker only rejects; it never changes what a ruleset computes (CEL's contract),
+so the evaluator keeps the same rules dynamically. Each rule of the spec that a
+ruleset can break has its own diagnostic code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+
+from ..syntax import nodes as n
+from ..syntax.diagnostics import Diagnostic, Related
+from ..syntax.source import Spanned
+from .bands import check_bands
+from .resolver import ResolvedRuleset, TableDimension, TableIndicator
+from .typecheck import ExprChecker, Scope, did_you_mean
+from .types import DECIMAL, Type
+
+HUNDRED_PERCENT = Decimal(1)
+
+
+def grade_names(ruleset: ResolvedRuleset) -> list[str]:
+    return [rule.name for rule in ruleset.grades.rules] if ruleset.grades else []
+
+
+def table_sources(ruleset: ResolvedRuleset) -> list[str]:
+    if ruleset.assess is None:
+        return ["table"]
+    return [s.name for s in ruleset.assess.sources if s.value is None]
+
+
+def _fmt(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def _percent(value: Decimal) -> str:
+    return _fmt(value * 100) + "%"
+
+
+class RulesetChecker:
+    def __init__(self, ruleset: ResolvedRuleset, report: Callable[[Diagnostic], None]) -> None:
+        self.r = ruleset
+        self.report = report
+        self.exprs = ExprChecker(ruleset.types, report)
+        self.grades = grade_names(ruleset)
+        self.sources = table_sources(ruleset)
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        span_of: Spanned,
+        hint: str | None = None,
+        related: tuple[Related, ...] = (),
+    ) -> None:
+        span = span_of.span
+        self.report(Diagnostic(code, message, span, hint=hint, related=related))
+
+    # ---------------------------------------------------------------- entry
+
+    def run(self) -> None:
+        fields = self.header()
+        base = Scope(fields=fields, lets=dict(self.r.lets))
+        for let in self.r.lets.values():
+            self.exprs.let_type(let, base, use=False)
+        self.table(base)
+        grading = self.grading_scope(base)
+        self.assessment(base)
+        self.bonus(base)
+        self.grading(grading)
+        self.unused_lets(self.r.lets.values())
+
+    def header(self) -> dict[str, Type]:
+        # When an import or the base failed (`r.incomplete`, already reported), a missing record type
+        # or total is a consequence, not a second problem; and with no known record type every field
+        # name would be "unknown", so the expression checker stays quiet about unknown names.
+        r = self.r
+        fields: dict[str, Type] = {}
+        if r.record is None:
+            if not r.incomplete:
+                self.error(
+                    "E214",
+                    f"ruleset `{r.name}` does not say which record it scores",
+                    r.node,
+                    hint="add `record TYPE` after the ruleset line",
+                )
+            self.exprs.fields_unknown = True
+        elif r.record.type_name not in r.types:
+            if not r.incomplete:
+                self.error(
+                    "E214",
+                    f"unknown record type `{r.record.type_name}`",
+                    r.record,
+                    hint=did_you_mean(r.record.type_name, r.types) or "import the schema that declares it",
+                )
+            self.exprs.fields_unknown = True
+        else:
+            fields = self.exprs.fields_of(r.record.type_name)
+        if r.total is None and not r.incomplete:
+            self.error("E309", f"ruleset `{r.name}` has no `total`", r.node, hint="add `total 100` (the full score)")
+        if r.precision is not None and not 0 <= r.precision.places <= 6:
+            self.error("E309", f"precision must be between 0 and 6 places, not {r.precision.places}", r.precision)
+        if r.period is not None and r.period.start > r.period.end:
+            self.error("E309", f"the period starts ({r.period.start}) after it ends ({r.period.end})", r.period)
+        if "sheets" in fields:
+            self.error(
+                "E309",
+                "a record field may not be called `sheets`; the name is reserved for assessors' sheets",
+                r.record or r.node,
+            )
+        return fields
+
+    # ---------------------------------------------------------------- table
+
+    def table(self, base: Scope) -> None:
+        weighted = [d for d in self.r.dimensions if d.weight is not None]
+        dimension_sum = Decimal(0)
+        for dim in self.r.dimensions:
+            scope = Scope(fields=base.fields, lets={**base.lets, **{x.name: x for x in dim.lets}})
+            for let in dim.lets:
+                self.exprs.let_type(let, scope, use=False)
+            parts_sum = Decimal(0)
+            for ind in dim.indicators:
+                self.indicator(ind, scope)
+                parts_sum += ind.node.max.value
+            if dim.declared_max is not None and dim.declared_max.value != parts_sum:
+                listing = " + ".join(_fmt(i.node.max.value) for i in dim.indicators) or "nothing"
+                self.error(
+                    "E300",
+                    f"dimension `{dim.name}` declares max {_fmt(dim.declared_max.value)}, "
+                    f"but its indicators add up to {_fmt(parts_sum)} ({listing})",
+                    dim.declared_max,
+                    hint=f"write `max {_fmt(parts_sum)}` or change the indicators",
+                )
+            dimension_sum += dim.max
+            self.unused_lets(dim.lets)
+        if weighted:
+            self.dimension_weights(weighted)
+        elif self.r.total is not None and self.r.rescale is None and self.r.total.value.value != dimension_sum:
+            self.total_mismatch(dimension_sum)
+
+    def total_mismatch(self, dimension_sum: Decimal) -> None:
+        r = self.r
+        assert r.total is not None
+        total = _fmt(r.total.value.value)
+        listing = " + ".join(_fmt(d.max) for d in r.dimensions) or "nothing"
+        if r.total.span.path == r.source.path:
+            self.error(
+                "E301",
+                f"total is {total}, but the dimensions add up to {_fmt(dimension_sum)} ({listing})",
+                r.total,
+                hint=f"write `total {_fmt(dimension_sum)}`, or `rescale to {total}`",
+            )
+            return
+        # The total comes from the base: the extension's changes broke the sum, so say it in the
+        # extension (not on the base's `total` line, which is right for the base), once.
+        base = r.base
+        if (
+            base is not None
+            and base.rescale is None
+            and base.total is r.total
+            and all(d.weight is None for d in base.dimensions)
+            and sum((d.max for d in base.dimensions), Decimal(0)) != r.total.value.value
+        ):
+            return  # the base has the same problem and reports it itself
+        self.error(
+            "E301",
+            f"`{r.name}` keeps the base's total {total}, but after its changes the dimensions "
+            f"add up to {_fmt(dimension_sum)} ({listing})",
+            r.node,
+            hint=f"add `rescale to {total}` to the extension",
+        )
+
+    def dimension_weights(self, weighted: list[TableDimension]) -> None:
+        missing = [d for d in self.r.dimensions if d.weight is None]
+        for dim in missing:
+            self.error(
+                "E303",
+                f"dimension `{dim.name}` has no weight, but other dimensions do",
+                dim,
+                hint="give every dimension a `weight`, or none",
+            )
+        total = sum((d.weight.value for d in weighted if d.weight), Decimal(0))
+        if not missing and total != HUNDRED_PERCENT:
+            first = weighted[0].weight
+            self.error("E303", f"dimension weights add up to {_percent(total)}, not 100%", first or weighted[0])
+
+    def indicator(self, table_ind: TableIndicator, dim_scope: Scope) -> None:
+        ind = table_ind.node
+        scope = Scope(fields=dim_scope.fields, lets={**dim_scope.lets, **{x.name: x for x in ind.lets}})
+        for let in ind.lets:
+            self.exprs.let_type(let, scope, use=False)
+        if ind.applies is not None:
+            self.exprs.check_condition(ind.applies, scope, "`applies when`")
+        if ind.max.value < 0:
+            self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
+        if not ind.clauses:
+            self.error(
+                "E305",
+                f"indicator `{ind.name}` has no scoring rule",
+                ind,
+                hint="add `deduct`, `award`, `bands`, `score` or `judged`",
+            )
+        styles = {_style(c) for c in ind.clauses}
+        singles = [c for c in ind.clauses if isinstance(c, (n.Bands, n.ScoreFormula, n.Judged))]
+        if len(styles) > 1 or len(singles) > 1:
+            names = ", ".join(sorted(styles))
+            self.error(
+                "E304",
+                f"indicator `{ind.name}` mixes scoring styles ({names})",
+                ind.clauses[1] if len(ind.clauses) > 1 else ind,
+                hint="one indicator uses one style: deduct, award, bands, score or judged",
+            )
+        for clause in ind.clauses:
+            self.clause(clause, scope, ind)
+        if len(styles) == 1:
+            self.suspicious_points(ind)
+        self.unused_lets(ind.lets)
+
+    def suspicious_points(self, ind: n.Indicator) -> None:
+        """W503: fixed points the clamp always cuts, or awards that can never reach the max."""
+        points = [c for c in ind.clauses if isinstance(c, n.Points)]
+        fixed = [c for c in points if c.per is None and isinstance(c.amount, n.Number)]
+        top = ind.max.value
+        for clause in fixed:
+            assert isinstance(clause.amount, n.Number)
+            uncapped_award = ind.uncapped and clause.kind == "award"
+            if clause.amount.value > top and not uncapped_award:
+                self.report(
+                    Diagnostic(
+                        "W503",
+                        f"`{clause.kind} {clause.amount.text}` is more than the max {_fmt(top)} of `{ind.name}`; "
+                        "the score is clamped, so the extra points never count",
+                        clause.amount.span,
+                        hint=f"write `{clause.kind} {_fmt(top)}`",
+                    )
+                )
+        awards = [c for c in points if c.kind == "award"]
+        negative = any(isinstance(c.amount, n.Number) and c.amount.value < 0 for c in points)  # E311 already
+        if awards and len(fixed) == len(points) == len(awards) and not negative:
+            reachable = sum((c.amount.value for c in awards if isinstance(c.amount, n.Number)), Decimal(0))
+            if reachable < top:
+                self.report(
+                    Diagnostic(
+                        "W503",
+                        f"the awards of `{ind.name}` add up to {_fmt(reachable)}, so it can never reach its "
+                        f"max {_fmt(top)}",
+                        ind.max.span,
+                        hint=f"write `max {_fmt(reachable)}` or award more",
+                    )
+                )
+
+    def clause(self, clause: n.Clause, scope: Scope, ind: n.Indicator) -> None:
+        if isinstance(clause, n.Points):
+            self.points(clause, scope)
+        elif isinstance(clause, n.ScoreFormula):
+            self.exprs.check_number(clause.expr, scope, "a score")
+        elif isinstance(clause, n.Judged):
+            if clause.by is not None and clause.by not in self.sources:
+                values = [s.name for s in self.r.assess.sources] if self.r.assess else []
+                if clause.by in values:
+                    self.error(
+                        "E310",
+                        f"`{clause.by}` is a computed source (`= ...`); it has no sheet to judge from",
+                        clause,
+                        hint="judge by a source without `=`",
+                    )
+                else:
+                    self.error(
+                        "E310",
+                        f"unknown assessment source `{clause.by}`",
+                        clause,
+                        hint=did_you_mean(clause.by, self.sources),
+                    )
+        else:
+            check_bands(self.exprs, clause, scope)
+
+    def points(self, clause: n.Points, scope: Scope) -> None:
+        self.exprs.check_number(clause.amount, scope, "the points")
+        if isinstance(clause.amount, n.Number) and clause.amount.value < 0:
+            self.error(
+                "E311",
+                f"points must not be negative; `{clause.kind} {clause.amount.text}`",
+                clause.amount,
+                hint="use `deduct` to take points away",
+            )
+        if clause.per is not None:
+            self.exprs.check_number(clause.per, scope, "the count after `per`")
+        if clause.up_to is not None:
+            self.exprs.check_number(clause.up_to, scope, "the cap after `up to`")
+        if clause.when is not None:
+            self.exprs.check_condition(clause.when, scope, "`when`")
+
+    # ---------------------------------------------------------------- assess, bonus
+
+    def assessment(self, base: Scope) -> None:
+        assess = self.r.assess
+        if assess is None:
+            return
+        self.declared_once("source", assess.sources)
+        for source in assess.sources:
+            if source.value is not None:
+                self.exprs.check_number(source.value, base, f"source `{source.name}`")
+        total = sum((s.weight.value for s in assess.sources), Decimal(0))
+        if total != HUNDRED_PERCENT:
+            listing = " + ".join(s.weight.text for s in assess.sources)
+            self.error("E302", f"assessment weights add up to {_percent(total)} ({listing}), not 100%", assess)
+        if not self.sources:
+            self.error(
+                "E302", "every source is computed (`= ...`); at least one must score the indicator table", assess
+            )
+
+    def bonus(self, base: Scope) -> None:
+        bonus = self.r.bonus
+        if bonus is None:
+            return
+        seen: set[str] = set()
+        for item in bonus.items:
+            if item.name in seen:
+                self.error("E104", f"bonus item `{item.name}` is declared twice", item)
+            seen.add(item.name)
+            if item.clause.kind != "award":
+                self.error(
+                    "E312",
+                    f"bonus item `{item.name}` must `award` points",
+                    item.clause,
+                    hint="write `award N when ...`",
+                )
+            self.points(item.clause, base)
+
+    # ---------------------------------------------------------------- grading
+
+    def grading_scope(self, base: Scope) -> Scope:
+        parts = frozenset(d.name for d in self.r.dimensions) | frozenset(i.node.name for i in self.r.indicators())
+        values: dict[str, Type] = {"total": DECIMAL, "bonus": DECIMAL}
+        for name in self.sources:
+            values[name] = Type("source", record=name)
+        if self.r.assess:
+            for source in self.r.assess.sources:
+                if source.value is not None:
+                    values[source.name] = DECIMAL
+        return Scope(
+            fields=base.fields, lets=base.lets, values=values, parts=parts, table_sources=frozenset(self.sources)
+        )
+
+    def declared_once(self, what: str, items: Sequence[n.Source] | Sequence[n.GradeRule]) -> None:
+        seen: dict[str, Spanned] = {}
+        for item in items:
+            if item.name in seen:
+                self.error(
+                    "E104",
+                    f"{what} `{item.name}` is declared twice",
+                    item,
+                    related=(Related(seen[item.name].span, "first declared here"),),
+                )
+            seen.setdefault(item.name, item)
+
+    def grade_ref(self, name: str, where: Spanned) -> None:
+        if self.r.grades is None:
+            self.error("E211", f"unknown grade `{name}`: this ruleset has no `grades` block", where)
+        elif name not in self.grades:
+            self.error("E211", f"unknown grade `{name}`", where, hint=did_you_mean(name, self.grades))
+
+    def grading(self, scope: Scope) -> None:
+        self.grade_rules(scope)
+        for veto in self.r.vetoes:
+            self.exprs.check_condition(veto.when, scope, "veto")
+            self.grade_ref(veto.grade, veto)
+        for exempt in self.r.exempts:
+            self.exprs.check_condition(exempt.when, scope, "exempt")
+        for assign in self.r.assigns:
+            self.exprs.check_condition(assign.when, scope, "assign")
+            self.grade_ref(assign.grade, assign)
+        for quota in self.r.quotas:
+            self.quota(quota, scope)
+        grade_type = Type("grade", members=tuple(self.grades))
+        outcome_values = {**scope.values, "grade": grade_type.maybe(), **{g: grade_type for g in self.grades}}
+        outcome_scope = Scope(
+            fields=scope.fields,
+            lets=scope.lets,
+            values=outcome_values,
+            parts=scope.parts,
+            table_sources=scope.table_sources,
+        )
+        for outcome in self.r.outcomes:
+            self.exprs.check(outcome.expr, outcome_scope)
+
+    def grade_rules(self, scope: Scope) -> None:
+        grades = self.r.grades
+        if grades is None:
+            return
+        otherwise = [rule for rule in grades.rules if rule.when is None]
+        self.declared_once("grade", grades.rules)
+        for rule in grades.rules:
+            if rule.when is not None:
+                self.exprs.check_condition(rule.when, scope, "grade")
+        if len(otherwise) != 1:
+            where = otherwise[1] if len(otherwise) > 1 else grades
+            self.error(
+                "E306",
+                f"grades need exactly one `otherwise`, found {len(otherwise)}",
+                where,
+                hint='end the block with `NAME "label" otherwise`',
+            )
+        elif grades.rules[-1].when is not None:
+            self.error(
+                "E306",
+                f"`{otherwise[0].name} otherwise` must be the last grade; the grades after it can never apply",
+                otherwise[0],
+            )
+
+    def quota(self, quota: n.Quota, scope: Scope) -> None:
+        self.grade_ref(quota.grade, quota)
+        if quota.ties is None:
+            self.error(
+                "E307",
+                f"quota on `{quota.grade}` must say how ties are treated",
+                quota,
+                hint="add `ties demote` (fewer may pass) or `ties admit` (more may pass)",
+            )
+        if not 0 <= quota.share.value <= 1:
+            self.error("E311", f"a quota share must be between 0% and 100%, not {quota.share.text}", quota.share)
+        if quota.within is not None and quota.within not in scope.fields:
+            self.error(
+                "E201",
+                f"quota groups by `{quota.within}`, which is not a field of the record",
+                quota,
+                hint=did_you_mean(quota.within, scope.fields),
+            )
+        if quota.where is not None:
+            self.exprs.check_condition(quota.where, scope, "quota `where`")
+        if quota.direction == "at least" and self.grades and quota.grade == self.grades[0]:
+            self.error("E311", f"`at least` on the top grade `{quota.grade}` has no grade above it to draw from", quota)
+
+    def unused_lets(self, lets: Iterable[n.Let]) -> None:
+        for let in lets:
+            if id(let) not in self.exprs.used_lets:
+                self.report(Diagnostic("W501", f"`let {let.name}` is never used", let.span, hint="remove it"))
+
+
+def _style(clause: n.Clause) -> str:
+    if isinstance(clause, n.Points):
+        return clause.kind
+    return {n.Bands: "bands", n.ScoreFormula: "score", n.Judged: "judged"}[type(clause)]

@@ -1,0 +1,140 @@
+"""Loop fusion: every simple aggregate over the same list is computed in one pass.
+
+A ruleset typically asks a dozen questions of `meetings` (how many 党课, in how many
+months a 支委会, any by the secretary...). Evaluated one by one that is a dozen passes
+over the list; a hand-written scorer makes one. Before the indicators, the compiled
+plan runs one loop per list and updates one accumulator per aggregate.
+
+Only aggregates that cannot fail and do not depend on evaluation order are fused:
+count, any, all, sum, distinct, months_with and quarters_with over a record field,
+whose conditions and values contain no division, no nested aggregate and no `let`.
+Evaluating those eagerly gives the same values as evaluating them lazily.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from ..syntax import nodes as n
+
+if TYPE_CHECKING:
+    from .expressions import NameSpace
+    from .module import Emitter
+
+_IN_PERIOD = "if (fd := {by}) is not None and {start} <= fd <= {end} else None"
+# aggregate -> (accumulator's initial value, its update per element, the aggregate's value)
+_ACCUMULATORS = {
+    "count": ("0", "{guard}{var} += 1", "{var}"),
+    "any": ("False", "if not {var}{and_cond}: {var} = True", "{var}"),
+    "all": ("True", "if {var} and not ({cond_or_element}): {var} = False", "{var}"),
+    "sum": ("0", "{guard}{var} += {value}", "{var}"),
+    "distinct": ("set()", "{guard}{var}.add({value})", "len({var})"),
+    "months_with": ("set()", "{guard}{var}.add((fd.year, fd.month)) " + _IN_PERIOD, "len({var})"),
+    "quarters_with": ("set()", "{guard}{var}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "len({var})"),
+}
+FUSABLE = frozenset(_ACCUMULATORS)
+
+
+def _children(node: object) -> Iterator[object]:
+    for f in dataclasses.fields(node):  # type: ignore[arg-type]
+        value = getattr(node, f.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if dataclasses.is_dataclass(item):
+                yield item
+
+
+def _is_field_path(expr: n.Expr, lets: Mapping[str, n.Let]) -> bool:
+    if isinstance(expr, n.Name):
+        return expr.name not in lets
+    return isinstance(expr, n.Attribute) and _is_field_path(expr.obj, lets)
+
+
+def _safe(expr: n.Expr | None, lets: Mapping[str, n.Let]) -> bool:
+    if expr is None:
+        return True
+    for node in n.walk(expr):
+        if isinstance(node, n.Aggregate) or (isinstance(node, n.Binary) and node.op == "/"):
+            return False
+        if isinstance(node, n.Name) and node.name in lets:
+            return False
+    return True
+
+
+def fusable(expr: n.Expr, lets: Mapping[str, n.Let]) -> list[n.Aggregate]:
+    """The outermost aggregates in `expr` that can be computed in a shared pass."""
+    found: list[n.Aggregate] = []
+    stack: list[object] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, n.Aggregate):
+            if (
+                node.func in FUSABLE
+                and _is_field_path(node.source, lets)
+                and all(_safe(part, lets) for part in (node.where, node.value, node.by))
+            ):
+                found.append(node)
+            continue  # nested aggregates are evaluated by their enclosing one
+        stack.extend(_children(node))
+    return found
+
+
+def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, dict[str, n.Let]]]) -> dict[int, str]:
+    """Write the fused loops; return, per aggregate node id, the code that reads its value."""
+    from .expressions import ExprCompiler
+
+    by_source: dict[str, list[tuple[n.Aggregate, dict[str, n.Let]]]] = {}
+    for aggregate, lets in groups:
+        source = ExprCompiler(names, lets, traced=False).compile(aggregate.source)
+        by_source.setdefault(source, []).append((aggregate, lets))
+    values: dict[int, str] = {}
+    for source, members in by_source.items():
+        body: list[str] = []
+        hoisted: dict[str, str] = {}
+        for aggregate, lets in members:
+            var = f"F{len(values)}"
+            source_type = names.static_type(aggregate.source, {})
+            item_type = source_type.item if source_type is not None and source_type.kind == "list" else None
+            ec = ExprCompiler(names, lets, traced=False)
+            ec.vars[aggregate.var] = ("fv", item_type)
+            ec.in_aggregate = 1
+            ec.hoisted = hoisted
+            cond = ec.expr(aggregate.where) if aggregate.where is not None else None
+            value = ec.expr(aggregate.value) if aggregate.value is not None else "fv"
+            by = ec.expr(aggregate.by) if aggregate.by is not None else "None"
+            start, end = (names.const(d) for d in names.period) if names.period else ("None", "None")
+            initial, update, result = _ACCUMULATORS[aggregate.func]
+            out.line(f"{var} = {initial}")
+            body.append(
+                update.format(
+                    var=var,
+                    value=value,
+                    by=by,
+                    start=start,
+                    end=end,
+                    guard=f"if {cond}: " if cond else "",
+                    and_cond=f" and {cond}" if cond else "",
+                    cond_or_element=cond or "fv",
+                )
+            )
+            values[id(aggregate)] = result.format(var=var)
+        out.line(f"for fv in {source}:")
+        for code, local in hoisted.items():
+            out.line(f"    {local} = {code}")
+        for line in body:
+            out.line(f"    {line}")
+    return values
+
+
+def indicator_exprs(ind: n.Indicator) -> list[n.Expr]:
+    """Every expression an indicator evaluates (applicability and clauses)."""
+    exprs: list[n.Expr | None] = [ind.applies]
+    for clause in ind.clauses:
+        if isinstance(clause, n.Points):
+            exprs += [clause.amount, clause.per, clause.up_to, clause.when]
+        elif isinstance(clause, n.Bands):
+            exprs += [clause.subject, *(entry.test for entry in clause.entries)]
+        elif isinstance(clause, n.ScoreFormula):
+            exprs.append(clause.expr)
+    return [e for e in exprs if e is not None]

@@ -1,0 +1,167 @@
+"""From a resolved, checked ruleset to its `TablePlan` and the names generated code uses."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from ..check.checker import grade_names, table_sources
+from ..check.resolver import ResolvedRuleset
+from ..semantics.plan import (
+    DimensionInfo,
+    GradeInfo,
+    IndicatorInfo,
+    OutcomeInfo,
+    QuotaInfo,
+    RuleInfo,
+    SourceInfo,
+    TablePlan,
+)
+from ..semantics.records import FieldMap
+from ..syntax import nodes as n
+from ..syntax.source import Span
+from .expressions import NameSpace
+
+
+def content_hash(ruleset: ResolvedRuleset) -> str:
+    """sha256 over every file that defines the ruleset (its own, bases, schemas), in order."""
+    digest = hashlib.sha256()
+    for source in ruleset.sources:
+        digest.update(source.path.encode("utf-8") + b"\0" + source.text.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
+    assert ruleset.record is not None
+    sources = ruleset.assess.sources if ruleset.assess else ()
+    parts = {d.name for d in ruleset.dimensions} | {i.node.name for i in ruleset.indicators()}
+    period = (ruleset.period.start, ruleset.period.end) if ruleset.period else None
+    names = NameSpace(
+        types=ruleset.types,
+        fields=fields,
+        root=ruleset.record.type_name,
+        period=period,
+        lets=dict(ruleset.lets),
+        table_sources=table_sources(ruleset),
+        value_sources=[s.name for s in sources if s.value is not None],
+        parts=parts,
+        grades=grade_names(ruleset),
+    )
+    # each let's body is evaluated in the scope where it is declared (ruleset, dimension, indicator)
+    for let in ruleset.lets.values():
+        names.let_scopes[id(let)] = dict(ruleset.lets)
+    for dim in ruleset.dimensions:
+        dim_scope = names.scope_for(dim.lets)
+        for let in dim.lets:
+            names.let_scopes[id(let)] = dim_scope
+        for table_ind in dim.indicators:
+            ind_scope = names.scope_for(dim.lets, table_ind.node.lets)
+            for let in table_ind.node.lets:
+                names.let_scopes[id(let)] = ind_scope
+    return names
+
+
+def grading_keys(ruleset: ResolvedRuleset, names: NameSpace) -> frozenset[str]:
+    """The scores grading expressions read (`total`, `superior.activities`, ...), so only
+    those are rounded and handed over per record."""
+    exprs: list[n.Expr | None] = [e.when for e in ruleset.exempts]
+    exprs += [a.when for a in ruleset.assigns]
+    exprs += [v.when for v in ruleset.vetoes] + [q.where for q in ruleset.quotas if q.where is not None]
+    exprs += [o.expr for o in ruleset.outcomes] + [r.when for r in (ruleset.grades.rules if ruleset.grades else ())]
+    exprs += [let.expr for let in ruleset.lets.values()]
+    keys: set[str] = set()
+    sources = set(names.table_sources) | set(names.value_sources)
+    for expr in exprs:
+        for node in n.walk(expr):
+            if isinstance(node, n.Attribute) and isinstance(node.obj, n.Name) and node.obj.name in names.table_sources:
+                keys.add(f"{node.obj.name}.{node.name}")
+            elif isinstance(node, n.Name):
+                if node.name in ("total", "bonus", "grade") or node.name in sources:
+                    keys.add(node.name)
+                elif node.name in names.parts and len(names.table_sources) == 1:
+                    keys.add(f"{names.table_sources[0]}.{node.name}")
+    return frozenset(keys)
+
+
+def coverage_units(ind: n.Indicator) -> tuple[str, ...]:
+    """What `ind test --coverage` expects some case to exercise: each clause, each band."""
+    units: list[str] = []
+    for number, clause in enumerate(ind.clauses, start=1):
+        if isinstance(clause, n.Points):
+            units.append(f"{clause.kind}#{number}")
+        elif isinstance(clause, n.Bands):
+            units.extend(f"bands#{number}/band {k}" for k in range(1, len(clause.entries) + 1))
+        elif isinstance(clause, n.ScoreFormula):
+            units.append(f"score#{number}")
+    return tuple(units)
+
+
+def _at(span: Span) -> str:
+    return f"{span.path}:{span.line}"
+
+
+def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> TablePlan:
+    assert ruleset.record is not None and ruleset.total is not None
+    indicators: list[IndicatorInfo] = []
+    dimensions: list[DimensionInfo] = []
+    for d_index, dim in enumerate(ruleset.dimensions):
+        members: list[int] = []
+        for table_ind in dim.indicators:
+            ind = table_ind.node
+            judged = next((c for c in ind.clauses if isinstance(c, n.Judged)), None)
+            members.append(len(indicators))
+            indicators.append(
+                IndicatorInfo(
+                    name=ind.name,
+                    label=ind.label,
+                    dimension=d_index,
+                    max=ind.max.value,
+                    uncapped=ind.uncapped,
+                    judged=judged is not None,
+                    judged_by=judged.by if judged else None,
+                    reason_required=bool(judged and judged.reason_required),
+                    origin=table_ind.origin,
+                    how=table_ind.how,
+                    units=coverage_units(ind),
+                )
+            )
+        dimensions.append(
+            DimensionInfo(dim.name, dim.label, dim.max, dim.weight.value if dim.weight else None, tuple(members))
+        )
+    sources: tuple[SourceInfo, ...]
+    if ruleset.assess is None:
+        sources = (SourceInfo("table", None, Decimal(1), True),)
+    else:
+        sources = tuple(SourceInfo(s.name, s.label, s.weight.value, s.value is None) for s in ruleset.assess.sources)
+    total = ruleset.total.value.value
+    return TablePlan(
+        name=ruleset.name,
+        label=ruleset.label,
+        version=ruleset.version,
+        sha256=sha256,
+        record_type=ruleset.record.type_name,
+        period=(ruleset.period.start, ruleset.period.end) if ruleset.period else None,
+        total=total,
+        scale=ruleset.rescale.to.value if ruleset.rescale else total,
+        scale_at=_at(ruleset.rescale.span if ruleset.rescale else ruleset.total.span),
+        precision=ruleset.precision_places,
+        weighted=any(d.weight is not None for d in ruleset.dimensions),
+        indicators=tuple(indicators),
+        dimensions=tuple(dimensions),
+        sources=sources,
+        has_assess=ruleset.assess is not None,
+        bonus_max=ruleset.bonus.max.value if ruleset.bonus else None,
+        bonus_items=tuple((i.name, i.label) for i in ruleset.bonus.items) if ruleset.bonus else (),
+        grades=tuple(GradeInfo(g.name, g.label, g.when is None) for g in ruleset.grades.rules)
+        if ruleset.grades
+        else (),
+        exempts=tuple(RuleInfo(e.name, e.label, "exempt", None, e.span) for e in ruleset.exempts),
+        assigns=tuple(RuleInfo(a.name, a.label, "assign", a.grade, a.span) for a in ruleset.assigns),
+        vetoes=tuple(RuleInfo(v.name, v.label, v.action, v.grade, v.span) for v in ruleset.vetoes),
+        quotas=tuple(
+            QuotaInfo(q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span)
+            for q in ruleset.quotas
+        ),
+        outcomes=tuple(OutcomeInfo(o.name, o.label) for o in ruleset.outcomes),
+        grading_keys=grading_keys(ruleset, names),
+    )

@@ -1,0 +1,177 @@
+"""Scoring a batch: every record in input order, then quotas, then outcomes.
+
+A record that fails validation or evaluation keeps its place with its errors; nothing
+is dropped. Quotas run per ruleset over the records routed to it, then the catalog's
+quotas over all of them. `Batch.summary()` gives the grade shares a report shows.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from ..semantics.arithmetic import EXACT
+from ..semantics.plan import QuotaInfo
+from .engine import Engine, Pending
+from .population import Standing, apply_quota
+from .results import Result
+from .scoring import quantizer, rounded
+
+CatalogQuota = tuple[QuotaInfo, Callable[[Any, dict[str, Any]], bool] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupShares:
+    key: str
+    count: int
+    grades: dict[str, int]
+    shares: dict[str, Decimal]
+
+
+@dataclass(slots=True)
+class Batch:
+    results: list[Result]
+    attributes: list[dict[str, Any]] = field(default_factory=list)
+
+    def __iter__(self) -> Any:
+        return iter(self.results)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.errors]
+
+    def grade_counts(self, rows: Iterable[int] | None = None) -> Counter[str]:
+        indices = range(len(self.results)) if rows is None else rows
+        return Counter(self.results[i].grade or ("error" if self.results[i].errors else "exempt") for i in indices)
+
+    def summary(self, by: str | None = None) -> list[GroupShares]:
+        """Grade counts and shares overall (`by=None`) or per value of a kept field."""
+        groups: dict[str, list[int]] = {}
+        for i in range(len(self.results)):
+            key = "all" if by is None else str(self.attributes[i].get(by, "")) if self.attributes else ""
+            groups.setdefault(key, []).append(i)
+        out: list[GroupShares] = []
+        for key in sorted(groups):
+            counts = self.grade_counts(groups[key])
+            total = sum(counts.values())
+            shares = {g: (Decimal(c) * 100 / total).quantize(Decimal("0.1")) for g, c in counts.items()}
+            out.append(GroupShares(key, total, dict(counts), shares))
+        return out
+
+
+class Model(Protocol):
+    """What a batch needs of a Ruleset or a Catalog."""
+
+    def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]: ...
+
+    @property
+    def catalog_quotas(self) -> Sequence[CatalogQuota]: ...
+
+
+@dataclass(slots=True)
+class Scorecard:
+    """A record after the first pass: its result as if no quota moved it, and its standing."""
+
+    result: Result
+    standing: Standing | None
+    attributes: dict[str, Any]
+
+
+def _where(engine: Engine, index: int) -> int:
+    return sum(1 for q in engine.plan.quotas[:index] if q.has_where)
+
+
+def standing_of(engine: Engine, pending: Pending, catalog_quotas: Sequence[CatalogQuota]) -> Standing | None:
+    """What quotas need of a scored record: its rounded total, grade and group per quota.
+    Ruleset quotas are keyed (ruleset, index), the catalog's ("", index)."""
+    scored, record = pending.scored, pending.record
+    if scored is None or record is None or scored.grade is None:
+        return None
+    standing = Standing(rounded(scored.total, quantizer(engine.plan.precision)), scored.grade, scored.pinned)
+    for index, quota in enumerate(engine.plan.quotas):
+        if quota.has_where and not engine.backend.condition("quota", _where(engine, index), record, scored.grading):
+            continue
+        standing.groups[(engine.plan.name, index)] = record.get(quota.within) if quota.within else ""
+    for index, (quota, condition) in enumerate(catalog_quotas):
+        if condition is not None and not condition(record, scored.grading):
+            continue
+        standing.groups[("", index)] = record.get(quota.within) if quota.within else ""
+    standing.ruleset = engine.plan.name
+    return standing
+
+
+def first_pass(model: Model, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
+    engine, pending = model.route(data, sheets, trace=trace)
+    standing = standing_of(engine, pending, model.catalog_quotas)
+    return Scorecard(engine.finish(pending), standing, kept_attributes(pending))
+
+
+def settle(model: Model, engines: Mapping[str, Engine], standings: Sequence[Standing | None]) -> dict[int, Standing]:
+    """Apply every quota; return the standings whose grade a quota changed, by position."""
+    present = [s for s in standings if s is not None]
+    for name, engine in engines.items():
+        mine = [s for s in present if s.ruleset == name]
+        grades = [g.name for g in engine.plan.grades]
+        for index, quota in enumerate(engine.plan.quotas):
+            apply_quota((name, index), quota, grades, mine)
+    for index, (quota, _) in enumerate(model.catalog_quotas):
+        grades = next(
+            (
+                [g.name for g in e.plan.grades]
+                for e in engines.values()
+                if any(g.name == quota.grade for g in e.plan.grades)
+            ),
+            [],
+        )
+        if grades:
+            apply_quota(("", index), quota, grades, present)
+    return {i: s for i, s in enumerate(standings) if s is not None and s.steps}
+
+
+def refinish(model: Model, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result:
+    """Score a record again and finish it with the grade its quotas gave it."""
+    engine, pending = model.route(data, sheets, trace=trace)
+    if pending.scored is not None:
+        pending.scored.grade = standing.grade
+        pending.scored.steps.extend(standing.steps)
+    return engine.finish(pending)
+
+
+def kept_attributes(pending: Pending) -> dict[str, Any]:
+    """Top-level text and enum fields of a record, kept for summaries by category or department."""
+    record = pending.record
+    if record is None:
+        return {}
+    return {name: value for name, value in record.items() if isinstance(value, str)}
+
+
+def sheets_for(sheets: Mapping[str, Any] | None, data: Any) -> Any:
+    if sheets is not None and isinstance(data, Mapping):
+        return sheets.get(str(data.get("id")))
+    return None
+
+
+def run_batch(
+    model: Model,
+    engines: Mapping[str, Engine],
+    records: Iterable[Any],
+    *,
+    sheets: Mapping[str, Any] | None,
+    trace: bool,
+) -> Batch:
+    """Sequential batch: first pass over every record, quotas, then re-finish the moved."""
+    with decimal.localcontext(EXACT):
+        items = list(records)
+        cards = [first_pass(model, data, sheets_for(sheets, data), trace=trace) for data in items]
+        moved = settle(model, engines, [c.standing for c in cards])
+        for index, standing in moved.items():
+            data = items[index]
+            cards[index].result = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
+    return Batch([c.result for c in cards], [c.attributes for c in cards])

@@ -1,0 +1,87 @@
+"""The population stage: quotas over a batch, deterministic for any input order.
+
+Spec 6.2: in each group, n counts records with a grade (not exempt, not failed) and k
+is floor(n × share) for `at most`, ceil(n × share) for `at least`. Only the rounded
+totals rank records, and ties are settled by the stated rule, never by input order.
+Records graded by `assign` or `force` count in n but are never moved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..semantics.plan import QuotaInfo
+from ..semantics.trace import GradeStep
+
+
+@dataclass(slots=True)
+class Standing:
+    """What a quota needs to know of one scored record."""
+
+    total: Decimal  # rounded, as shown
+    grade: str | None
+    pinned: bool
+    groups: dict[Hashable, Hashable] = field(default_factory=dict)  # quota key -> group (absent: out of scope)
+    steps: list[GradeStep] = field(default_factory=list)
+    ruleset: str = ""
+
+
+def apply_quota(index: Hashable, quota: QuotaInfo, grades: Sequence[str], standings: Sequence[Standing]) -> None:
+    groups: dict[Hashable, list[Standing]] = defaultdict(list)
+    for s in standings:
+        if s.grade is not None and index in s.groups:
+            groups[s.groups[index]].append(s)
+    share = format((quota.share * 100).normalize(), "f")
+    reason = f"quota: {quota.grade} {quota.direction} {share}%"
+    for key, members in groups.items():
+        where = f"{reason} within {quota.within} = {key}" if quota.within else reason
+        if quota.direction == "at most":
+            _at_most(quota, grades, members, where)
+        else:
+            _at_least(quota, grades, members, where)
+
+
+def _move(s: Standing, to: str, reason: str) -> None:
+    s.steps.append(GradeStep("quota", s.grade, to, reason))
+    s.grade = to
+
+
+def _at_most(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], reason: str) -> None:
+    k = math.floor(len(members) * quota.share)
+    holders = sorted((s for s in members if s.grade == quota.grade), key=lambda s: s.total, reverse=True)
+    if len(holders) <= k:
+        return
+    position = grades.index(quota.grade)
+    if position + 1 >= len(grades):
+        return
+    below = grades[position + 1]
+    if quota.ties == "demote":
+        line = holders[k].total
+        keep = [s for s in holders if s.total > line]
+    else:
+        keep = [s for s in holders if k > 0 and s.total >= holders[k - 1].total]
+    kept = {id(s) for s in keep}
+    for s in holders:
+        if id(s) not in kept and not s.pinned:
+            _move(s, below, reason)
+
+
+def _at_least(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], reason: str) -> None:
+    k = math.ceil(len(members) * quota.share)
+    holding = sum(1 for s in members if s.grade == quota.grade)
+    need = k - holding
+    if need <= 0:
+        return
+    position = grades.index(quota.grade)
+    above = set(grades[:position])
+    candidates = sorted((s for s in members if s.grade in above and not s.pinned), key=lambda s: s.total)
+    if not candidates:
+        return
+    line = candidates[min(need, len(candidates)) - 1].total
+    for s in candidates:
+        if s.total < line or (s.total == line and quota.ties == "demote"):
+            _move(s, quota.grade, reason)

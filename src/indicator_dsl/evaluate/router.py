@@ -1,0 +1,101 @@
+"""Routing records through a catalog to the ruleset that scores them.
+
+Condition routes are tried first (the more specific department routes), then the
+`route by` table. A record that two condition routes match, or none, is a per-record
+error naming the routes, never a silent pick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..check.resolver import ResolvedCatalog
+from ..codegen.expressions import ExprCompiler
+from ..codegen.module import generated_functions
+from ..codegen.planner import namespace_for
+from ..semantics.plan import QuotaInfo
+from ..semantics.records import FieldProblem
+from ..syntax import nodes as n
+from .engine import Engine, Pending
+from .results import RulesetRef
+
+RouteFn = Callable[[Any], bool]
+QuotaWhere = Callable[[Any, dict[str, Any]], bool]
+
+
+@dataclass(slots=True)
+class Router:
+    catalog: str
+    ref: RulesetRef
+    engines: dict[str, Engine]
+    first: Engine
+    conditions: list[tuple[RouteFn, str, str]]  # (test, target, shown condition)
+    table: dict[str, str]
+    table_field: str | None
+    quotas: list[tuple[QuotaInfo, QuotaWhere | None]]
+
+    @staticmethod
+    def for_catalog(resolved: ResolvedCatalog, engines: dict[str, Engine]) -> Router:
+        first_name = next(iter(engines))
+        first = engines[first_name]
+        names = namespace_for(resolved.rulesets[first_name], first.models.fields)
+        lines: list[str] = []
+        whens = [item for item in resolved.node.items if isinstance(item, n.RouteWhen)]
+        quota_nodes = [item for item in resolved.node.items if isinstance(item, n.Quota)]
+        for i, route in enumerate(whens):
+            lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
+        for i, quota in enumerate(quota_nodes):
+            if quota.where is not None:
+                body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
+                lines.append(f"def quota_{i}(r, g):\n    return {body}")
+        functions = generated_functions("\n".join(lines) + "\n", tuple(names.constants))
+        table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
+        quotas = [
+            (
+                QuotaInfo(
+                    q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span
+                ),
+                functions[f"quota_{i}"] if q.where is not None else None,
+            )
+            for i, q in enumerate(quota_nodes)
+        ]
+        sha = hashlib.sha256("".join(e.plan.sha256 for e in engines.values()).encode() + resolved.source.text.encode())
+        return Router(
+            catalog=resolved.name,
+            ref=RulesetRef(name=resolved.name, version=None, sha256=sha.hexdigest()),
+            engines=engines,
+            first=first,
+            conditions=[
+                (functions[f"route_{i}"], w.target, f"{w.span.path}:{w.span.line}") for i, w in enumerate(whens)
+            ],
+            table={e.value: e.target for e in table.entries} if table else {},
+            table_field=table.field if table else None,
+            quotas=quotas,
+        )
+
+    def score(self, data: Any, sheets: Any, *, trace: bool = False) -> tuple[Engine, Pending]:
+        record, sheets, problems, warnings, record_id = self.first.prepare(data, sheets)
+        if record is None:
+            return self.first, Pending(record_id, None, None, problems, warnings, self.ref)
+        target, problem = self.route(record)
+        if target is None:
+            return self.first, Pending(record_id, None, None, [problem] if problem else [], warnings, self.ref)
+        engine = self.engines[target]
+        return engine, engine.score_valid(record, sheets, record_id, warnings, trace=trace)
+
+    def route(self, record: Any) -> tuple[str | None, FieldProblem | None]:
+        matched = [(target, where) for test, target, where in self.conditions if test(record)]
+        if len(matched) > 1:
+            names = ", ".join(f"`{t}` ({w})" for t, w in matched)
+            return None, FieldProblem("", f"the record matches several routes: {names}")
+        if matched:
+            return matched[0][0], None
+        if self.table_field is not None:
+            value = record.get(self.table_field)
+            if value in self.table:
+                return self.table[value], None
+            return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {value!r}")
+        return None, FieldProblem("", f"no route of catalog `{self.catalog}` matches the record")

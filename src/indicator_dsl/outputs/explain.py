@@ -1,0 +1,77 @@
+"""`--explain`: one record's result as text a party-affairs officer can follow.
+
+Every indicator with its label, score and maximum, each clause that fired with the
+values it read and the points it added or took, then the grading steps with reasons.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from ..evaluate.results import Result, TraceEntry
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, Decimal) and value.is_finite() and -value.as_tuple().exponent > 6:  # type: ignore[operator]
+        return f"{value.quantize(Decimal('0.000001'))}…"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return f"[{len(value)} 项]"
+    return str(value)
+
+
+def _clause_line(entry: TraceEntry) -> str:
+    reads = ", ".join(f"{k} = {_value(v)}" for k, v in entry.reads.items())
+    if entry.kind == "applies":
+        return f"      不适用 (not applicable){': ' + reads if reads else ''}"
+    if entry.kind == "clamp":
+        return f"      → {entry.note}"
+    if entry.kind == "judged":
+        return f"      评分表 {entry.source}: {entry.effect}"
+    mark = "✓" if entry.fired else "·"
+    effect = ""
+    if entry.effect is not None and entry.kind in ("deduct", "award"):
+        effect = f"  {'+' if entry.effect > 0 else ''}{_value(entry.effect)}" if entry.effect else "  0"
+    elif entry.effect is not None:
+        effect = f"  = {_value(entry.effect)}"
+    note = f" ({entry.note})" if entry.note else ""
+    return f"      {mark} {entry.kind} #{entry.clause + 1}{note}{': ' + reads if reads else ''}{effect}"
+
+
+def explain(result: Result) -> str:
+    lines = [f"{result.id} — {result.ruleset.name} {result.ruleset.version or ''}".rstrip()]
+    if result.errors:
+        lines.append("无法评分 (could not be scored):")
+        lines.extend(f"  {e.path or '(record)'}: {e.message}" for e in result.errors)
+        return "\n".join(lines) + "\n"
+    by_indicator: dict[str, list[TraceEntry]] = defaultdict(list)
+    for entry in result.trace or []:
+        by_indicator[entry.indicator].append(entry)
+    for source, parts in result.sources.items():
+        if "value" in parts:
+            lines.append(f"\n[{source}] {parts['value']}")
+            continue
+        lines.append(f"\n[{source}] 总分 table {parts['table']}")
+        for entry in result.trace or []:
+            if entry.kind == "prorate" and entry.source == source:
+                lines.append(f"  折算 prorated: {entry.note} = {parts['table']}   [{entry.at}]")
+        for dim, score in parts["dimensions"].items():
+            lines.append(f"  {dim}: {score}")
+            for name, value in parts["indicators"].items():
+                entries = [e for e in by_indicator.get(name, []) if e.dimension == dim]
+                if not entries:
+                    continue
+                label = entries[0].label or name
+                lines.append(f"    {label} ({name}) {'—' if value is None else value}   [{entries[0].at}]")
+                lines.extend(_clause_line(e) for e in entries if e.kind != "judged" or e.source == source)
+    lines.append(f"\n加分 bonus {result.bonus}   总分 total {result.total}")
+    for step in result.steps:
+        arrow = f"{step.before or '—'} → {step.after or '—'}"
+        lines.append(f"  {step.step}: {arrow}  {step.reason}")
+    lines.append(f"等次 grade: {result.grade_label or '—'} ({result.grade or 'none'})")
+    for name, value in result.outcomes.items():
+        lines.append(f"  {name}: {_value(value)}")
+    return "\n".join(lines) + "\n"

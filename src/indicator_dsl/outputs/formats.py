@@ -1,0 +1,112 @@
+"""Writing results: JSON, JSON lines, CSV and a readable table; files replaced atomically.
+
+An output file is written to a temporary file beside it and renamed into place, so a
+reader never sees half a report and a failed run leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..evaluate.results import Result
+from ..syntax.cells import display_width
+
+
+def publish(temp: str | Path, path: Path) -> None:
+    """Move a finished temporary file into place, with the permissions a new file would get
+    (`mkstemp` makes it private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+    os.replace(temp, path)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        publish(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def as_json(results: Sequence[Result]) -> str:
+    return json.dumps([r.model_dump(mode="json") for r in results], ensure_ascii=False, indent=1) + "\n"
+
+
+def as_jsonl(results: Iterable[Result]) -> str:
+    return "".join(r.model_dump_json() + "\n" for r in results)
+
+
+def _flat(result: Result) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": result.id,
+        "ruleset": result.ruleset.name,
+        "total": result.total,
+        "grade": result.grade,
+        "grade_label": result.grade_label,
+        "bonus": result.bonus,
+        "vetoes": ";".join(result.vetoes),
+        "exempt": result.exempt,
+    }
+    for source, parts in result.sources.items():
+        if "value" in parts:
+            row[f"{source}"] = parts["value"]
+            continue
+        row[f"{source}.table"] = parts["table"]
+        for name, value in parts["dimensions"].items():
+            row[f"{source}.{name}"] = value
+        for name, value in parts["indicators"].items():
+            row[f"{source}.{name}"] = value
+    for name, value in result.outcomes.items():
+        row[f"outcome.{name}"] = value
+    row["errors"] = "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in result.errors)
+    return row
+
+
+def as_csv(results: Sequence[Result]) -> str:
+    rows = [_flat(r) for r in results]
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def as_table(results: Sequence[Result]) -> str:
+    header = ["id", "ruleset", "total", "grade", "problems"]
+    rows = [
+        [
+            r.id or "?",
+            r.ruleset.name,
+            "" if r.total is None else str(r.total),
+            "" if r.grade is None else f"{r.grade_label or r.grade} ({r.grade})" if r.grade else "",
+            "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in r.errors) or (r.exempt or ""),
+        ]
+        for r in results
+    ]
+    widths = [max([len(header[i])] + [display_width(row[i]) for row in rows]) for i in range(len(header))]
+    lines = ["  ".join(pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines += ["  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+RENDERERS = {"json": as_json, "jsonl": as_jsonl, "csv": as_csv, "table": as_table}

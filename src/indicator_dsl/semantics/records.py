@@ -1,0 +1,280 @@
+"""Records: validation with pydantic, generated from the schema, with errors a person can read.
+
+Two things are generated from each schema type with the same field annotations, so they
+apply exactly the same rules: a pydantic model (`Ruleset.record_model`, for hosts and for
+the JSON Schema) and a TypedDict validated by a pydantic `TypeAdapter`, which the engine
+uses because it yields plain dicts, without building an object per nested meeting.
+
+Coercion is refused where it would lie, inside pydantic-core (no Python callback per
+field): a date is a date object or a `YYYY-MM-DD` text, never a number; an int is an int
+or a text of digits, never a fraction or a bool; a decimal is read exactly from a
+Decimal, an int, a numeric text ("0.96", as CSV and exports carry it) or a float by its
+shortest repr, and NaN and Infinity are refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+import keyword
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Literal, NotRequired
+
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, TypeAdapter, ValidationError, create_model
+from pydantic_core import CoreSchema
+from pydantic_core import core_schema as cs
+from typing_extensions import TypedDict
+
+from ..syntax import nodes as n
+
+NOT_A_DATE, NOT_A_NUMBER, NOT_AN_INT = "not_a_date", "not_a_number", "not_an_int"
+
+
+def python_name(name: str, index: int) -> str:
+    """The attribute a field has on its pydantic model; unusual names get a safe one (and the alias)."""
+    if (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and not name.startswith(("_", "model_"))
+        and not hasattr(BaseModel, name)
+    ):
+        return name
+    return f"field_{index}"
+
+
+class _DateRule:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        iso_text = cs.chain_schema([cs.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), cs.date_schema()])
+        return cs.union_schema(
+            [iso_text, cs.date_schema(strict=True)],
+            mode="left_to_right",
+            custom_error_type=NOT_A_DATE,
+            custom_error_message="not a date",
+        )
+
+
+class _DecimalRule:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        finite = cs.decimal_schema(allow_inf_nan=False)
+        return cs.union_schema(
+            [
+                cs.decimal_schema(strict=True, allow_inf_nan=False),
+                cs.chain_schema([cs.int_schema(strict=True), finite]),
+                cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True), finite]),
+                cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
+            ],
+            mode="left_to_right",
+            custom_error_type=NOT_A_NUMBER,
+            custom_error_message="not a number",
+        )
+
+
+class _IntRule:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        digits = cs.chain_schema(
+            [cs.str_schema(strict=True, strip_whitespace=True, pattern=r"^[+-]?\d+$"), cs.int_schema()]
+        )
+        return cs.union_schema(
+            [cs.int_schema(strict=True), digits],
+            mode="left_to_right",
+            custom_error_type=NOT_AN_INT,
+            custom_error_message="not a whole number",
+        )
+
+
+DateField = Annotated[datetime.date, _DateRule]
+IntField = Annotated[int, _IntRule]
+DecimalField = Annotated[Decimal, _DecimalRule]
+TextField = Annotated[str, Field(strict=True)]
+PRIMITIVE_FIELDS: dict[str, Any] = {
+    "bool": bool,
+    "int": IntField,
+    "decimal": DecimalField,
+    "text": TextField,
+    "date": DateField,
+}
+RECORD_CONFIG = ConfigDict(extra="ignore")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAccess:
+    """How generated code reads a field: `key` in the record dict, or the default when absent."""
+
+    key: str
+    required: bool
+    default: Any
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """Schema field → how to read it, per type; the compiler and interpreter read records through it."""
+
+    fields: Mapping[str, Mapping[str, FieldAccess]]
+
+    def access(self, type_name: str, field_name: str) -> FieldAccess:
+        return self.fields[type_name][field_name]
+
+    def read(self, record: Mapping[str, Any], type_name: str, field_name: str) -> Any:
+        info = self.fields[type_name][field_name]
+        return record[info.key] if info.required else record.get(info.key, info.default)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordModels:
+    root: type[BaseModel]
+    by_type: Mapping[str, type[BaseModel]]
+    fields: FieldMap
+    validator: TypeAdapter[Any]
+
+
+def _literal_default(expr: n.Expr, ref: n.TypeRef) -> Any:
+    if isinstance(ref, n.OptionalType):
+        ref = ref.inner
+    if isinstance(expr, n.NoneLit):
+        return None
+    if isinstance(expr, n.ListLit):
+        item = ref.item if isinstance(ref, n.ListType) else ref
+        return tuple(_literal_default(x, item) for x in expr.items)
+    if isinstance(expr, n.Number) and isinstance(ref, n.NamedType) and ref.name == "int":
+        return int(expr.value)
+    if isinstance(expr, (n.Number, n.String, n.Bool, n.DateLit)):
+        return expr.value
+    raise ValueError("defaults must be literal values")
+
+
+def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
+    models: dict[str, type[BaseModel]] = {}
+    dicts: dict[str, Any] = {}
+    fields: dict[str, dict[str, FieldAccess]] = {}
+
+    def annotation(ref: n.TypeRef, kind: str) -> Any:
+        if isinstance(ref, n.OptionalType):
+            return annotation(ref.inner, kind) | None
+        if isinstance(ref, n.ListType):
+            return list[annotation(ref.item, kind)]  # type: ignore[misc]
+        if isinstance(ref, n.EnumType):
+            return Literal[ref.members]
+        if ref.name in PRIMITIVE_FIELDS:
+            return PRIMITIVE_FIELDS[ref.name]
+        return model_for(ref.name) if kind == "model" else dict_for(ref.name)
+
+    def field_info(name: str) -> None:
+        if name in fields:
+            return
+        fields[name] = {}
+        for fld in types[name].fields:
+            has_default = fld.default is not None or isinstance(fld.type, n.OptionalType)
+            default = _literal_default(fld.default, fld.type) if fld.default is not None else None
+            fields[name][fld.name] = FieldAccess(fld.name, not has_default, default)
+
+    def model_for(name: str) -> type[BaseModel]:
+        if name in models:
+            return models[name]
+        field_info(name)
+        decl = types[name]
+        definitions: dict[str, Any] = {}
+        for index, fld in enumerate(decl.fields):
+            access = fields[name][fld.name]
+            if access.required:
+                info = Field(alias=fld.name, description=fld.label)
+            elif isinstance(access.default, tuple):
+                info = Field(default_factory=lambda d=access.default: list(d), alias=fld.name, description=fld.label)
+            else:
+                info = Field(default=access.default, alias=fld.name, description=fld.label)
+            definitions[python_name(fld.name, index)] = (annotation(fld.type, "model"), info)
+        config = ConfigDict(extra="ignore", populate_by_name=True, title=decl.label or decl.name)
+        model: type[BaseModel] = create_model(name, __config__=config, **definitions)
+        model.__doc__ = decl.label or name
+        models[name] = model
+        return model
+
+    def dict_for(name: str) -> Any:
+        if name in dicts:
+            return dicts[name]
+        field_info(name)
+        spec: dict[str, Any] = {}
+        for fld in types[name].fields:
+            ann = annotation(fld.type, "dict")
+            spec[fld.name] = ann if fields[name][fld.name].required else NotRequired[ann]
+        typed = TypedDict(f"{name}Record", spec)  # type: ignore[misc]  # a type built at run time
+        typed.__pydantic_config__ = RECORD_CONFIG  # type: ignore[attr-defined]
+        dicts[name] = typed
+        return typed
+
+    root_model = model_for(root)
+    validator: TypeAdapter[Any] = TypeAdapter(dict_for(root))
+    return RecordModels(root_model, models, FieldMap(fields), validator)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    path: str
+    message: str
+
+
+def error_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+_MESSAGES = {
+    "missing": "is required",
+    NOT_AN_INT: "{input!r} is not a whole number",
+    NOT_A_NUMBER: "{input!r} is not a number",
+    NOT_A_DATE: "{input!r} is not a date",
+    "bool_parsing": "{input!r} is not true or false",
+    "bool_type": "{input!r} is not true or false",
+    "string_type": "{input!r} is not text",
+    "list_type": "{input!r} is not a list",
+    "dict_type": "{input!r} is not an object",
+    "model_type": "{input!r} is not an object",
+    "model_attributes_type": "{input!r} is not an object",
+}
+
+
+def _non_finite(value: Any) -> str | None:
+    """'NaN' or 'Infinity' when a value spells one (text, float or Decimal), else None."""
+    try:
+        number = Decimal(str(value).strip()) if isinstance(value, (str, float, Decimal)) else None
+    except ArithmeticError:
+        return None
+    if number is None or number.is_finite():
+        return None
+    return "NaN" if number.is_nan() else "-Infinity" if number < 0 else "Infinity"
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    value = error.get("input")
+    if isinstance(value, Decimal):
+        value = str(value)
+    if kind == NOT_A_NUMBER and _non_finite(value):
+        return f"{_non_finite(value)} is not a finite number"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{value!r} is not one of {expected}"
+    template = _MESSAGES.get(kind)
+    if template:
+        return template.format(input=value)
+    return str(error["msg"])
+
+
+def validate(models: RecordModels, data: Any) -> tuple[dict[str, Any] | None, list[FieldProblem]]:
+    """A record as a plain dict of exact values, or every problem with its field path."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(by_alias=True)
+    if not isinstance(data, Mapping):
+        return None, [FieldProblem("", f"a record must be an object, not {type(data).__name__}")]
+    try:
+        return models.validator.validate_python(data), []
+    except ValidationError as error:
+        return None, [FieldProblem(error_path(e["loc"]), _message(e)) for e in error.errors()]
