@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from support import clean_ruleset
 
-from indicator_dsl.syntax.diagnostics import CODES, Diagnostic
 from indicator_dsl.check.paths import CheckReport, check_paths
 from indicator_dsl.check.renderers import render_text
+from indicator_dsl.syntax.diagnostics import CODES, Diagnostic
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"

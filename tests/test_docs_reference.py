@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from lark.lexer import PatternStr
 
-from indicator_dsl.syntax.grammar import grammar_text, lark_parser
-from indicator_dsl.syntax.parser import AGGREGATES, parse_source
 from indicator_dsl.check.paths import check_resolved, unique_sorted
 from indicator_dsl.check.resolver import Resolver
-from indicator_dsl.syntax.source import SourceFile
 from indicator_dsl.check.typecheck import FUNCTIONS
+from indicator_dsl.syntax.grammar import grammar_text, lark_parser
+from indicator_dsl.syntax.parser import AGGREGATES, parse_source
+from indicator_dsl.syntax.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "docs" / "reference.md"

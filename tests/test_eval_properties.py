@@ -28,13 +28,25 @@ HERE = Path(__file__).resolve().parent
 RULESETS = HERE / "eval_fixtures" / "rulesets"
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
 SPEC_RULESETS = SPEC / "examples" / "rulesets"
-needs_spec = pytest.mark.skipif(not (SPEC_RULESETS / "party_gov.ind").is_file(),
-                                reason="shared/spec examples are not present")
+needs_spec = pytest.mark.skipif(
+    not (SPEC_RULESETS / "party_gov.ind").is_file(), reason="shared/spec examples are not present"
+)
 D = Decimal
 # hypothesis writes its failure report through a module that warns on import; keep failures readable
 pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
-FIXTURE_NAMES = ["shapes", "applies", "weighted", "uncapped", "judged", "grading", "errors", "rounding", "combine",
-                 "scopes", "judged_applies"]
+FIXTURE_NAMES = [
+    "shapes",
+    "applies",
+    "weighted",
+    "uncapped",
+    "judged",
+    "grading",
+    "errors",
+    "rounding",
+    "combine",
+    "scopes",
+    "judged_applies",
+]
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -88,93 +100,122 @@ def good_sheet(names_max: dict[str, int]) -> st.SearchStrategy[dict[str, Any]]:
 
 def any_sheet(names_max: dict[str, int]) -> st.SearchStrategy[dict[str, Any]]:
     """Mostly good sheets; now and then a score above the max or a missing one (a per-record error)."""
-    odd = st.fixed_dictionaries({}, optional={name: decimals("0", str(top + 2), places=1)
-                                              for name, top in names_max.items()})
+    odd = st.fixed_dictionaries(
+        {}, optional={name: decimals("0", str(top + 2), places=1) for name, top in names_max.items()}
+    )
     good = good_sheet(names_max)
     return st.one_of(good, good, good, odd)
 
 
 def branches(sheet: Any) -> st.SearchStrategy[dict[str, Any]]:
-    return st.fixed_dictionaries({
-        "id": st.text(alphabet="ABCDEFGH0123456789", min_size=1, max_size=6),
-        "department": st.sampled_from(["省发展改革委", "省财政厅", "省教育厅"]),
-        "category": st.sampled_from(["党政机关", "国有企业", "事业单位", "高等学校", "公立医院", "科研院所",
-                                     "社会组织", "离退休干部"]),
-        "members": st.integers(min_value=0, max_value=40),
-        "committee_size": st.integers(min_value=0, max_value=9),
-        "meetings": st.lists(meeting, max_size=30),
-        "dues_on_time": decimals("0", "1.05", places=3),
-        "secretary_trained": st.booleans(),
-        "sheets": st.fixed_dictionaries({"self": sheet({"records": 15, "venue": 15}),
-                                         "superior": sheet({"records": 15, "venue": 15})}),
-    }, optional={
-        "last_election": st.one_of(st.none(), dates(datetime.date(2018, 1, 1), datetime.date(2024, 6, 30))),
-        "serious_violations": st.integers(min_value=0, max_value=2),
-        "honors": st.lists(st.sampled_from(HONORS), max_size=3, unique=True),
-        "survey_satisfaction": st.one_of(st.none(), decimals("0", "1", places=4)),
-    })
+    return st.fixed_dictionaries(
+        {
+            "id": st.text(alphabet="ABCDEFGH0123456789", min_size=1, max_size=6),
+            "department": st.sampled_from(["省发展改革委", "省财政厅", "省教育厅"]),
+            "category": st.sampled_from(
+                ["党政机关", "国有企业", "事业单位", "高等学校", "公立医院", "科研院所", "社会组织", "离退休干部"]
+            ),
+            "members": st.integers(min_value=0, max_value=40),
+            "committee_size": st.integers(min_value=0, max_value=9),
+            "meetings": st.lists(meeting, max_size=30),
+            "dues_on_time": decimals("0", "1.05", places=3),
+            "secretary_trained": st.booleans(),
+            "sheets": st.fixed_dictionaries(
+                {"self": sheet({"records": 15, "venue": 15}), "superior": sheet({"records": 15, "venue": 15})}
+            ),
+        },
+        optional={
+            "last_election": st.one_of(st.none(), dates(datetime.date(2018, 1, 1), datetime.date(2024, 6, 30))),
+            "serious_violations": st.integers(min_value=0, max_value=2),
+            "honors": st.lists(st.sampled_from(HONORS), max_size=3, unique=True),
+            "survey_satisfaction": st.one_of(st.none(), decimals("0", "1", places=4)),
+        },
+    )
 
 
 branch = branches(any_sheet)  # sometimes a sheet error: both backends must report it alike
 good_branch = branches(good_sheet)
 
 UNIT_KINDS = ["支部党员大会", "支委会", "党课", "主题党日"]
-unit_meeting = st.fixed_dictionaries({"kind": st.sampled_from(UNIT_KINDS), "held_on": AROUND_2023},
-                                     optional={"hours": decimals("0", "4", places=1), "by_secretary": st.booleans()})
-activity = st.fixed_dictionaries({"name": st.sampled_from(["甲", "乙", "丙"])},
-                                 optional={"reported": st.booleans(), "points": decimals("0", "10", places=2)})
-student = st.fixed_dictionaries({"name": st.just("学员")},
-                                optional={"courses": st.lists(st.fixed_dictionaries(
-                                    {"mark": st.integers(min_value=0, max_value=100)}), max_size=3)})
+unit_meeting = st.fixed_dictionaries(
+    {"kind": st.sampled_from(UNIT_KINDS), "held_on": AROUND_2023},
+    optional={"hours": decimals("0", "4", places=1), "by_secretary": st.booleans()},
+)
+activity = st.fixed_dictionaries(
+    {"name": st.sampled_from(["甲", "乙", "丙"])},
+    optional={"reported": st.booleans(), "points": decimals("0", "10", places=2)},
+)
+student = st.fixed_dictionaries(
+    {"name": st.just("学员")},
+    optional={
+        "courses": st.lists(st.fixed_dictionaries({"mark": st.integers(min_value=0, max_value=100)}), max_size=3)
+    },
+)
 
-unit = st.fixed_dictionaries({
-    "id": st.text(alphabet="UVWXYZ0123456789", min_size=1, max_size=6),
-}, optional={
-    "department": st.sampled_from(["甲", "乙"]),
-    "category": st.sampled_from(["党政机关", "国有企业", "离退休干部"]),
-    "founded_on": dates(datetime.date(2021, 1, 1), datetime.date(2024, 1, 31)),
-    "last_election": st.one_of(st.none(), dates(datetime.date(2019, 1, 1), datetime.date(2024, 6, 30))),
-    "secretary_rating": st.sampled_from(["好", "较好", "一般", "差"]),
-    "meetings": st.lists(unit_meeting, max_size=12),
-    "activities": st.lists(activity, max_size=6),
-    "students": st.lists(student, max_size=3),
-    "lesson_attendance": decimals("0", "1", places=2),
-    "systems": st.lists(st.sampled_from(["组织生活", "学习", "议事规则", "谈心谈话", "党务公开", "其他"]),
-                        max_size=6, unique=True),
-    "activist_ratio": decimals("0", "1", places=3),
-    "has_party_cadre": st.booleans(),
-    "honors": st.lists(st.sampled_from(["优秀", "先进", "先进基层党组织", "通报批评"]), max_size=3, unique=True),
-    "violations": st.integers(min_value=0, max_value=2),
-    "major_accidents": st.integers(min_value=0, max_value=2),
-    "survey_satisfaction": st.one_of(st.none(), decimals("0", "1", places=3)),
-    "points": st.one_of(decimals("0", "100", places=3), decimals("85", "100", places=3)),
-    "extra": decimals("-20", "20", places=2),
-    "x": decimals("-50", "50", places=2),
-    "n": st.integers(min_value=0, max_value=5),
-    "e": st.one_of(st.integers(min_value=-3, max_value=12), decimals("-3", "12", places=1)),
-    "scores": st.lists(decimals("-5", "5", places=2), max_size=4),
-})
+unit = st.fixed_dictionaries(
+    {
+        "id": st.text(alphabet="UVWXYZ0123456789", min_size=1, max_size=6),
+    },
+    optional={
+        "department": st.sampled_from(["甲", "乙"]),
+        "category": st.sampled_from(["党政机关", "国有企业", "离退休干部"]),
+        "founded_on": dates(datetime.date(2021, 1, 1), datetime.date(2024, 1, 31)),
+        "last_election": st.one_of(st.none(), dates(datetime.date(2019, 1, 1), datetime.date(2024, 6, 30))),
+        "secretary_rating": st.sampled_from(["好", "较好", "一般", "差"]),
+        "meetings": st.lists(unit_meeting, max_size=12),
+        "activities": st.lists(activity, max_size=6),
+        "students": st.lists(student, max_size=3),
+        "lesson_attendance": decimals("0", "1", places=2),
+        "systems": st.lists(
+            st.sampled_from(["组织生活", "学习", "议事规则", "谈心谈话", "党务公开", "其他"]), max_size=6, unique=True
+        ),
+        "activist_ratio": decimals("0", "1", places=3),
+        "has_party_cadre": st.booleans(),
+        "honors": st.lists(st.sampled_from(["优秀", "先进", "先进基层党组织", "通报批评"]), max_size=3, unique=True),
+        "violations": st.integers(min_value=0, max_value=2),
+        "major_accidents": st.integers(min_value=0, max_value=2),
+        "survey_satisfaction": st.one_of(st.none(), decimals("0", "1", places=3)),
+        "points": st.one_of(decimals("0", "100", places=3), decimals("85", "100", places=3)),
+        "extra": decimals("-20", "20", places=2),
+        "x": decimals("-50", "50", places=2),
+        "n": st.integers(min_value=0, max_value=5),
+        "e": st.one_of(st.integers(min_value=-3, max_value=12), decimals("-3", "12", places=1)),
+        "scores": st.lists(decimals("-5", "5", places=2), max_size=4),
+    },
+)
 
 UNIT_SHEETS: dict[str, Any] = {
-    "judged": st.fixed_dictionaries({
-        "self": st.fixed_dictionaries({"records": decimals("0", "10"), "venue": st.fixed_dictionaries(
-            {"score": decimals("0", "10"), "reason": st.sampled_from(["好", "达标"])})}),
-        "superior": st.fixed_dictionaries({
-            "records": decimals("0", "10"),
-            "innovation": decimals("0", "5"),
-            "venue": st.fixed_dictionaries({"score": decimals("0", "10"), "reason": st.just("说明")}),
-        }),
-    }),
+    "judged": st.fixed_dictionaries(
+        {
+            "self": st.fixed_dictionaries(
+                {
+                    "records": decimals("0", "10"),
+                    "venue": st.fixed_dictionaries(
+                        {"score": decimals("0", "10"), "reason": st.sampled_from(["好", "达标"])}
+                    ),
+                }
+            ),
+            "superior": st.fixed_dictionaries(
+                {
+                    "records": decimals("0", "10"),
+                    "innovation": decimals("0", "5"),
+                    "venue": st.fixed_dictionaries({"score": decimals("0", "10"), "reason": st.just("说明")}),
+                }
+            ),
+        }
+    ),
     "rounding": st.fixed_dictionaries({"table": st.fixed_dictionaries({"assessed": decimals("0", "60", places=4)})}),
-    "judged_applies": st.fixed_dictionaries({"table": st.fixed_dictionaries(
-        {}, optional={"venue": decimals("0", "11", places=2)})}),
+    "judged_applies": st.fixed_dictionaries(
+        {"table": st.fixed_dictionaries({}, optional={"venue": decimals("0", "11", places=2)})}
+    ),
 }
 
 
 judged_entry = st.one_of(
     decimals("0", "12", places=2),
-    st.fixed_dictionaries({"score": decimals("0", "12", places=2)},
-                          optional={"reason": st.sampled_from(["", " ", "说明"])}),
+    st.fixed_dictionaries(
+        {"score": decimals("0", "12", places=2)}, optional={"reason": st.sampled_from(["", " ", "说明"])}
+    ),
     st.just("abc"),
 )
 # anything a hand-filled sheet may hold: missing, unknown or misplaced names, out-of-range scores, no reason
@@ -183,8 +224,9 @@ wild_sheets = st.one_of(
     st.just(["not", "a", "sheet"]),
     st.dictionaries(
         st.sampled_from(["self", "superior", "survey", "auditor"]),
-        st.dictionaries(st.sampled_from(["records", "innovation", "venue", "computed", "nonsense"]), judged_entry,
-                        max_size=5),
+        st.dictionaries(
+            st.sampled_from(["records", "innovation", "venue", "computed", "nonsense"]), judged_entry, max_size=5
+        ),
         max_size=4,
     ),
 )
@@ -224,8 +266,9 @@ def test_compiled_equals_interpreted_on_the_fixture_rulesets(name: str, data: st
         expected = figures(interpreted.evaluate(record))
         assert figures(compiled.evaluate(record)) == expected
         assert figures(compiled.evaluate(record, trace=True)) == expected
-    assert [figures(r) for r in compiled.evaluate_many(records)] == \
-        [figures(r) for r in interpreted.evaluate_many(records)]
+    assert [figures(r) for r in compiled.evaluate_many(records)] == [
+        figures(r) for r in interpreted.evaluate_many(records)
+    ]
 
 
 # ---------------------------------------------------------------- bounds
@@ -279,8 +322,9 @@ def test_fixture_indicators_within_bounds(name: str, data: st.DataObject) -> Non
 @pytest.mark.parametrize(("indicator", "kind"), [("member_meeting", "支部党员大会"), ("committee_meeting", "支委会")])
 @SETTINGS
 @given(record=good_branch, held_on=AROUND_2023)
-def test_one_more_matching_meeting_never_lowers_a_deduct_per_indicator(indicator: str, kind: str,
-                                                                       record: dict[str, Any], held_on: str) -> None:
+def test_one_more_matching_meeting_never_lowers_a_deduct_per_indicator(
+    indicator: str, kind: str, record: dict[str, Any], held_on: str
+) -> None:
     for name in ("party_gov", "finance"):
         rs = spec(name)
         before = rs.evaluate(record).sources["superior"]["indicators"][indicator]
@@ -318,8 +362,9 @@ def test_spec_batches_do_not_depend_on_order(records: list[dict[str, Any]], seed
 
 @SETTINGS
 @given(records=st.lists(unit, min_size=2, max_size=15), seed=st.integers(min_value=0, max_value=2**32 - 1))
-def test_quota_batches_do_not_depend_on_order(tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]],
-                                              seed: int) -> None:
+def test_quota_batches_do_not_depend_on_order(
+    tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]], seed: int
+) -> None:
     rs = quota_fixture(tmp_path_factory)
     records = [{**r, "id": f"U{i:03d}"} for i, r in enumerate(records)]
     reference = {r.id: figures(r) for r in rs.evaluate_many(records)}
@@ -336,10 +381,12 @@ def quota_fixture(tmp_path_factory: pytest.TempPathFactory) -> Ruleset:
     if not _QUOTA:
         text = (RULESETS / "grading.ind").read_text(encoding="utf-8")
         text = text.replace('import "../schema/unit.ind"', f'import "{RULESETS.parent / "schema" / "unit.ind"}"')
-        text += ("\nquota five_star at most 30% within department ties demote\n"
-                 "quota four_star at most 40% ties admit\n"
-                 'quota one_star at least 20% where category != "离退休干部" ties demote\n'
-                 "quota two_star at least 10% within category ties admit\n")
+        text += (
+            "\nquota five_star at most 30% within department ties demote\n"
+            "quota four_star at most 40% ties admit\n"
+            'quota one_star at least 20% where category != "离退休干部" ties demote\n'
+            "quota two_star at least 10% within category ties admit\n"
+        )
         path = tmp_path_factory.mktemp("quota_props") / "quota_grading.ind"
         path.write_text(text, encoding="utf-8")
         _QUOTA.append(load(path, "compiled"))

@@ -76,7 +76,7 @@ def assert_unscored(result: Any) -> None:
 BAD_FIELDS = [
     # (field, value, words the message must contain)
     ("n", "abc", ["'abc'", "whole number"]),
-    ("n", 3.5, ["3.5", "whole number"]),          # a fraction for an int
+    ("n", 3.5, ["3.5", "whole number"]),  # a fraction for an int
     ("n", "3.5", ["3.5", "whole number"]),
     ("n", D("2.5"), ["2.5", "whole number"]),
     ("n", True, ["True"]),
@@ -89,25 +89,26 @@ BAD_FIELDS = [
     ("x", D("NaN"), ["NaN"]),
     ("x", True, ["True"]),
     ("x", [1], ["[1]"]),
-    ("founded_on", 20230101, ["20230101", "not a date"]),   # an int for a date
-    ("founded_on", 44927, ["44927", "not a date"]),          # an Excel serial day is not a date either
+    ("founded_on", 20230101, ["20230101", "not a date"]),  # an int for a date
+    ("founded_on", 44927, ["44927", "not a date"]),  # an Excel serial day is not a date either
     ("founded_on", "2023-02-30", ["2023-02-30", "not a date"]),
     ("founded_on", "2023-13-01", ["2023-13-01", "not a date"]),
     ("founded_on", "2023-01-01T10:00:00", ["2023-01-01T10:00:00"]),
     ("founded_on", "01/02/2023", ["01/02/2023"]),
-    ("category", "党政", ["'党政'"]),                          # enum members are exact
+    ("category", "党政", ["'党政'"]),  # enum members are exact
     ("category", "党政机关 ", ["'党政机关 '"]),
     ("secretary_rating", "Good", ["'Good'"]),
     ("has_party_cadre", 2, ["2"]),
     ("has_party_cadre", "maybe", ["maybe"]),
-    ("systems", "学习", ["学习"]),                            # text where a list belongs
+    ("systems", "学习", ["学习"]),  # text where a list belongs
     ("meetings", {"kind": "党课"}, []),
 ]
 
 
 @pytest.mark.parametrize(("field", "value", "words"), BAD_FIELDS)
-def test_a_bad_field_is_an_error_naming_the_field(shapes: indicator_dsl.Ruleset, field: str, value: Any,
-                                                  words: list[str]) -> None:
+def test_a_bad_field_is_an_error_naming_the_field(
+    shapes: indicator_dsl.Ruleset, field: str, value: Any, words: list[str]
+) -> None:
     result = shapes.evaluate({"id": "B0042", field: value})
     assert_unscored(result)
     assert result.id == "B0042"
@@ -148,8 +149,9 @@ def test_missing_required_fields_and_ids(shapes: indicator_dsl.Ruleset, party_go
         assert_unscored(result)
 
 
-def test_defaults_applied_and_optional_missing_is_none(shapes: indicator_dsl.Ruleset,
-                                                       party_gov: indicator_dsl.Ruleset) -> None:
+def test_defaults_applied_and_optional_missing_is_none(
+    shapes: indicator_dsl.Ruleset, party_gov: indicator_dsl.Ruleset
+) -> None:
     model = shapes.record_model.model_validate({"id": "U", "meetings": [{"kind": "党课", "held_on": "2023-01-01"}]})
     dumped = model.model_dump()
     assert dumped["honors"] == [] and dumped["violations"] == 0 and dumped["department"] == "机关"
@@ -178,10 +180,18 @@ def test_the_default_of_a_list_is_not_shared_between_records(shapes: indicator_d
     assert first.honors is not second.honors  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("0.96", D("0.96")), (" 0.96 ", D("0.96")), (0.1, D("0.1")), (0.95, D("0.95")), (D("0.950"), D("0.95")),
-    (1, D(1)), ("1", D(1)),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0.96", D("0.96")),
+        (" 0.96 ", D("0.96")),
+        (0.1, D("0.1")),
+        (0.95, D("0.95")),
+        (D("0.950"), D("0.95")),
+        (1, D(1)),
+        ("1", D(1)),
+    ],
+)
 def test_decimals_are_read_exactly(shapes: indicator_dsl.Ruleset, value: Any, expected: Decimal) -> None:
     model = shapes.record_model.model_validate({"id": "U", "x": value})
     read = model.x  # type: ignore[attr-defined]
@@ -230,24 +240,31 @@ def test_good_sheets(judged: indicator_dsl.Ruleset) -> None:
 def test_sheet_errors_are_reported_all_at_once(judged: indicator_dsl.Ruleset) -> None:
     sheets = {
         "self": {
-            "records": 11,                                   # out of range: max 10
-            "innovation": 3,                                 # judged by superior only
-            "computed": 4,                                   # not a judged indicator
-            "nonsense": 1,                                   # not an indicator
-            "venue": 9,                                      # reason required
+            "records": 11,  # out of range: max 10
+            "innovation": 3,  # judged by superior only
+            "computed": 4,  # not a judged indicator
+            "nonsense": 1,  # not an indicator
+            "venue": 9,  # reason required
         },
         "superior": {"records": -1, "venue": {"score": "abc", "reason": "x"}},  # no innovation: missing
-        "survey": {"records": 5},                            # a computed source has no sheet
-        "auditor": {"records": 5},                           # not a source
+        "survey": {"records": 5},  # a computed source has no sheet
+        "auditor": {"records": 5},  # not a source
     }
     result = judged.evaluate({"id": "J7", "points": 5}, sheets=sheets)
     assert_unscored(result)
     assert result.id == "J7"
     problems = errors_of(result)
     assert set(problems) == {
-        "sheets.self.records", "sheets.self.innovation", "sheets.self.computed", "sheets.self.nonsense",
-        "sheets.self.venue", "sheets.superior.records", "sheets.superior.venue", "sheets.superior.innovation",
-        "sheets.survey.records", "sheets.auditor",
+        "sheets.self.records",
+        "sheets.self.innovation",
+        "sheets.self.computed",
+        "sheets.self.nonsense",
+        "sheets.self.venue",
+        "sheets.superior.records",
+        "sheets.superior.venue",
+        "sheets.superior.innovation",
+        "sheets.survey.records",
+        "sheets.auditor",
     }
     assert "11" in problems["sheets.self.records"] and "10" in problems["sheets.self.records"]
     assert "superior" in problems["sheets.self.innovation"]
@@ -263,8 +280,11 @@ def test_missing_sheets_name_every_missing_score(judged: indicator_dsl.Ruleset) 
     result = judged.evaluate({"id": "J8", "points": 5})
     assert_unscored(result)
     assert set(errors_of(result)) == {
-        "sheets.self.records", "sheets.self.venue",
-        "sheets.superior.records", "sheets.superior.venue", "sheets.superior.innovation",
+        "sheets.self.records",
+        "sheets.self.venue",
+        "sheets.superior.records",
+        "sheets.superior.venue",
+        "sheets.superior.innovation",
     }
 
 
@@ -312,8 +332,12 @@ def test_a_5000_meeting_record_scores(party_gov: indicator_dsl.Ruleset) -> None:
     data = worked()
     kinds = ["支部党员大会", "支委会", "党小组会", "党课", "主题党日", "组织生活会"]
     data["meetings"] = [
-        {"kind": kinds[i % 6], "held_on": f"{2021 + i % 3}-{1 + i % 12:02d}-{1 + i % 28:02d}", "attendance": "0.9",
-         "by_secretary": i % 100 == 3}
+        {
+            "kind": kinds[i % 6],
+            "held_on": f"{2021 + i % 3}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            "attendance": "0.9",
+            "by_secretary": i % 100 == 3,
+        }
         for i in range(5000)
     ]
     started = time.perf_counter()
@@ -332,8 +356,14 @@ def test_a_5000_meeting_record_scores(party_gov: indicator_dsl.Ruleset) -> None:
 
 
 def ind(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "indicator_dsl", "eval", *map(str, args)], capture_output=True,
-                          text=True, encoding="utf-8", cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "indicator_dsl", "eval", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def jsonl_records() -> list[str]:
@@ -344,8 +374,12 @@ def jsonl_records() -> list[str]:
     third = worked()
     third["id"] = "B0003"
     third["serious_violations"] = 2
-    return [json.dumps(first, ensure_ascii=False), json.dumps(second, ensure_ascii=False),
-            '{"id": "B0009", "members": 12,', json.dumps(third, ensure_ascii=False)]
+    return [
+        json.dumps(first, ensure_ascii=False),
+        json.dumps(second, ensure_ascii=False),
+        '{"id": "B0009", "members": 12,',
+        json.dumps(third, ensure_ascii=False),
+    ]
 
 
 @needs_spec
@@ -393,8 +427,20 @@ def test_cli_out_file_and_exit_codes(tmp_path: Path) -> None:
 def test_cli_csv_with_a_json_list_cell(tmp_path: Path) -> None:
     data = worked()
     buffer = io.StringIO()
-    columns = ["id", "department", "category", "members", "committee_size", "last_election", "meetings",
-               "dues_on_time", "secretary_trained", "serious_violations", "honors", "survey_satisfaction"]
+    columns = [
+        "id",
+        "department",
+        "category",
+        "members",
+        "committee_size",
+        "last_election",
+        "meetings",
+        "dues_on_time",
+        "secretary_trained",
+        "serious_violations",
+        "honors",
+        "survey_satisfaction",
+    ]
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     row = {k: data[k] for k in columns}
@@ -432,8 +478,7 @@ def test_cli_yaml_input(tmp_path: Path) -> None:
     assert [r["total"] for r in results] == ["78.00", "76.00"]  # 0.2 * 80 instead of 0.2 * 90: 78 - 2
     # YAML dates (unquoted 2022-03-01 becomes a date) are read as dates too
     plain = tmp_path / "plain.yaml"
-    plain.write_text(yaml.safe_dump(data, allow_unicode=True).replace("'2022-03-01'", "2022-03-01"),
-                     encoding="utf-8")
+    plain.write_text(yaml.safe_dump(data, allow_unicode=True).replace("'2022-03-01'", "2022-03-01"), encoding="utf-8")
     assert "last_election: 2022-03-01" in plain.read_text(encoding="utf-8")
     done = ind(PARTY_GOV, plain, "--format", "jsonl")
     assert done.returncode == 0, done.stderr
@@ -512,8 +557,9 @@ def test_cli_quotas_match_the_api(tmp_path: Path, party_gov: indicator_dsl.Rules
         data.update(dues_on_time="1", secretary_trained=True, survey_satisfaction="1")
         data["sheets"] = {"self": {"records": 15, "venue": 15}, "superior": {"records": 15, "venue": 15 - i % 13}}
         records.append(data)
-    expected = [{k: v for k, v in r.model_dump(mode="json").items() if k != "trace"}
-                for r in party_gov.evaluate_many(records)]
+    expected = [
+        {k: v for k, v in r.model_dump(mode="json").items() if k != "trace"} for r in party_gov.evaluate_many(records)
+    ]
     # per department: n = 12, k = 2; the rest of the advanced ones move down
     assert sum(1 for r in expected if r["grade"] == "advanced") == 4
     path = tmp_path / "records.jsonl"

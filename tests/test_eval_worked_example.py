@@ -75,8 +75,15 @@ def test_the_record_is_the_one_the_spec_describes() -> None:
 # lesson: four 党课 -> 6, one by the secretary -> 4 -> 10
 # dues: 0.96 >= 95% -> 6 (first matching band)
 # training: not trained -> 10 - 10 = 0
-COMPUTED = {"election": "10.00", "committee": "10.00", "member_meeting": "4.00", "committee_meeting": "9.00",
-            "lesson": "10.00", "dues": "6.00", "training": "0.00"}
+COMPUTED = {
+    "election": "10.00",
+    "committee": "10.00",
+    "member_meeting": "4.00",
+    "committee_meeting": "9.00",
+    "lesson": "10.00",
+    "dues": "6.00",
+    "training": "0.00",
+}
 
 
 @pytest.mark.parametrize("source", ["self", "superior"])
@@ -96,12 +103,18 @@ def test_judged_indicators_come_from_each_sources_sheet(worked: Any) -> None:
 def test_dimensions(worked: Any) -> None:
     # organisation 10 + 10; activities 4 + 9 + 10 + 6 = 29; team 0; institutions / support from the sheets
     assert worked.sources["self"]["dimensions"] == {
-        "organisation": D("20.00"), "activities": D("29.00"), "team": D("0.00"),
-        "institutions": D("14.00"), "support": D("15.00"),
+        "organisation": D("20.00"),
+        "activities": D("29.00"),
+        "team": D("0.00"),
+        "institutions": D("14.00"),
+        "support": D("15.00"),
     }
     assert worked.sources["superior"]["dimensions"] == {
-        "organisation": D("20.00"), "activities": D("29.00"), "team": D("0.00"),
-        "institutions": D("12.00"), "support": D("13.00"),
+        "organisation": D("20.00"),
+        "activities": D("29.00"),
+        "team": D("0.00"),
+        "institutions": D("12.00"),
+        "support": D("13.00"),
     }
 
 
@@ -126,8 +139,19 @@ def test_grade_and_outcomes(worked: Any) -> None:
 
 def test_json_form_has_the_keys_of_section_8(worked: Any, party_gov: indicator_dsl.Ruleset) -> None:
     data = worked.model_dump(mode="json")
-    for key in ("id", "ruleset", "sources", "bonus", "vetoes", "total", "grade", "grade_by_rules",
-                "grade_after_veto", "outcomes", "errors"):
+    for key in (
+        "id",
+        "ruleset",
+        "sources",
+        "bonus",
+        "vetoes",
+        "total",
+        "grade",
+        "grade_by_rules",
+        "grade_after_veto",
+        "outcomes",
+        "errors",
+    ):
         assert key in data, key
     assert data["id"] == "B0001"
     assert data["ruleset"]["name"] == "party_gov"
@@ -248,8 +272,11 @@ def test_finance_rescales_95_raw_points_to_100(finance: indicator_dsl.Ruleset) -
     assert self_["indicators"]["lesson"] == D("10.00")
     # dimension scores stay on their own scale
     assert self_["dimensions"] == {
-        "organisation": D("10.00"), "activities": D("29.00"), "team": D("0.00"),
-        "institutions": D("14.00"), "support": D("15.00"),
+        "organisation": D("10.00"),
+        "activities": D("29.00"),
+        "team": D("0.00"),
+        "institutions": D("14.00"),
+        "support": D("15.00"),
     }
     # self raw 10 + 29 + 0 + 14 + 15 = 68 of 95 -> 68 * 100 / 95 = 71.578947... -> 71.58
     assert self_["table"] == D("71.58")
@@ -262,14 +289,17 @@ def test_finance_rescales_95_raw_points_to_100(finance: indicator_dsl.Ruleset) -
     assert result.outcomes == {"programme": "提升工程", "nominee": False}
 
 
-def test_finance_override_and_added_indicator_change_the_figures(party_gov: indicator_dsl.Ruleset,
-                                                                 finance: indicator_dsl.Ruleset) -> None:
+def test_finance_override_and_added_indicator_change_the_figures(
+    party_gov: indicator_dsl.Ruleset, finance: indicator_dsl.Ruleset
+) -> None:
     data = record()
     for meeting in data["meetings"]:
         meeting["by_secretary"] = False
     # six 主题党日; one lies in 2022: `count` does not filter by period unless the author says so
-    data["meetings"] += [{"kind": "主题党日", "held_on": d} for d in
-                         ("2022-11-01", "2023-02-01", "2023-04-01", "2023-06-01", "2023-08-01", "2023-10-01")]
+    data["meetings"] += [
+        {"kind": "主题党日", "held_on": d}
+        for d in ("2022-11-01", "2023-02-01", "2023-04-01", "2023-06-01", "2023-08-01", "2023-10-01")
+    ]
     base = party_gov.evaluate(data)
     # base lesson: 4 党课 -> 6, none by the secretary -> 6; activities 4 + 9 + 6 + 6 = 25
     assert base.sources["self"]["indicators"]["lesson"] == D("6.00")
@@ -351,14 +381,21 @@ def test_quota_within_department_then_outcomes(party_gov: indicator_dsl.Ruleset)
     records.insert(2, other)
     batch = party_gov.evaluate_many(records)
     assert [r.id for r in batch.results] == ["Q0", "Q1", "O1", "Q2", "Q3", "Q4"]
-    assert [r.total for r in batch.results] == [D("100.00"), D("99.40"), D("100.00"), D("98.80"), D("98.20"),
-                                                D("97.60")]
+    assert [r.total for r in batch.results] == [
+        D("100.00"),
+        D("99.40"),
+        D("100.00"),
+        D("98.80"),
+        D("98.20"),
+        D("97.60"),
+    ]
     assert [r.grade_after_veto for r in batch.results] == ["advanced"] * 6
-    assert [r.grade for r in batch.results] == ["advanced", "standard", "standard", "standard", "standard",
-                                                "standard"]
+    assert [r.grade for r in batch.results] == ["advanced", "standard", "standard", "standard", "standard", "standard"]
     # outcomes are computed after the final grade
     assert batch.results[0].outcomes == {"programme": "头雁工程", "nominee": True}
     assert batch.results[1].outcomes == {"programme": "提升工程", "nominee": False}
     moved = batch.results[1]
-    assert [(s.step, s.before, s.after) for s in moved.steps] == [("rules", None, "advanced"),
-                                                                  ("quota", "advanced", "standard")]
+    assert [(s.step, s.before, s.after) for s in moved.steps] == [
+        ("rules", None, "advanced"),
+        ("quota", "advanced", "standard"),
+    ]

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_printer import CATALOGS, IMPORTS, RULESETS, SCHEMAS
 
-from indicator_dsl.syntax import printer
 from indicator_dsl.cli.fmt import main as fmt_main
+from indicator_dsl.syntax import printer
 from indicator_dsl.syntax.formatter import FormatResult, find_comments, format_source
 from indicator_dsl.syntax.parser import parse_source
 from indicator_dsl.syntax.printer import print_module
@@ -341,7 +341,7 @@ def test_cli_reports_syntax_errors_and_leaves_the_file(tmp_path: Path, capsys: p
 
 def test_cli_non_utf8_files_get_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     latin = tmp_path / "latin.ind"
-    latin.write_bytes("ruleset r \"caf\xe9\"\n".encode("latin-1"))
+    latin.write_bytes('ruleset r "caf\xe9"\n'.encode("latin-1"))
     assert fmt_main([str(latin)]) == 1
     err = capsys.readouterr().err
     assert err == f"ind fmt: {latin}: the file is not valid UTF-8 (bad byte at offset 14)\n"

@@ -27,10 +27,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from indicator_dsl.syntax.diagnostics import CODES
-from indicator_dsl.syntax.grammar import grammar_text, lark_parser
 from indicator_dsl.check.paths import CheckReport, check_paths
 from indicator_dsl.check.renderers import render_json, render_text
+from indicator_dsl.syntax.diagnostics import CODES
+from indicator_dsl.syntax.grammar import grammar_text, lark_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "tests" / "corpus" / "good"
@@ -96,9 +96,44 @@ def check_text(path: Path, text: str) -> CheckReport:
 
 TOKEN = re.compile(r'"[^"\n]*"|[^\W\d]\w*|\d{4}-\d{2}-\d{2}|\d+(?:\.\d+)?%?|\s+|.', re.S)
 KEYWORDS = [
-    "and", "or", "not", "when", "else", "otherwise", "none", "is", "in", "per", "up to", "by", "where", "max",
-    "indicator", "dimension", "bands", "deduct", "award", "score", "judged", "extends", "import", "?? 0",
-    "period.end", "count(m in meetings", "{", "}", "(", ")", "[", "]", ",", ":", "==", "=", "\"", "#",
+    "and",
+    "or",
+    "not",
+    "when",
+    "else",
+    "otherwise",
+    "none",
+    "is",
+    "in",
+    "per",
+    "up to",
+    "by",
+    "where",
+    "max",
+    "indicator",
+    "dimension",
+    "bands",
+    "deduct",
+    "award",
+    "score",
+    "judged",
+    "extends",
+    "import",
+    "?? 0",
+    "period.end",
+    "count(m in meetings",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ":",
+    "==",
+    "=",
+    '"',
+    "#",
 ]
 INSERTED = st.one_of(
     st.text(alphabet="党支部委会员好差，：（）“”；【】＝＞＜％｛｝、。", min_size=1, max_size=4),
@@ -128,12 +163,23 @@ def literal_kind(token: str) -> str:
         return "percent"
     return "decimal" if "." in token else "int"
 
+
 # An operation: (kind, two positions in [0, 1) scaled to the current text, a text to insert).
 # `rename` (one name for another of the file) and `renumber` keep the syntax, so that mutants
 # reach the resolver and the type checker instead of stopping at the parser.
 Operation = tuple[str, float, float, str]
-ALL_KINDS = ["delete_token", "duplicate_token", "swap_tokens", "delete_line", "duplicate_line", "swap_lines",
-             "insert", "truncate", "rename", "renumber"]
+ALL_KINDS = [
+    "delete_token",
+    "duplicate_token",
+    "swap_tokens",
+    "delete_line",
+    "duplicate_line",
+    "swap_lines",
+    "insert",
+    "truncate",
+    "rename",
+    "renumber",
+]
 
 
 def operations(kinds: list[str], max_size: int) -> st.SearchStrategy[list[Operation]]:
@@ -154,9 +200,9 @@ def mutate(text: str, operations: list[Operation]) -> str:
             tokens = TOKEN.findall(text) or [""]
             i, j = int(a * len(tokens)), int(b * len(tokens))
             if kind == "delete_token":
-                tokens = tokens[:i] + tokens[i + 1:]
+                tokens = tokens[:i] + tokens[i + 1 :]
             elif kind == "duplicate_token":
-                tokens = tokens[:i + 1] + tokens[i:]
+                tokens = tokens[: i + 1] + tokens[i:]
             text = "".join(tokens)
         elif kind in ("rename", "renumber"):
             tokens = TOKEN.findall(text)
@@ -177,9 +223,9 @@ def mutate(text: str, operations: list[Operation]) -> str:
             lines = text.split("\n")
             i, j = int(a * len(lines)), int(b * len(lines))
             if kind == "delete_line":
-                lines = lines[:i] + lines[i + 1:]
+                lines = lines[:i] + lines[i + 1 :]
             elif kind == "duplicate_line":
-                lines = lines[:i + 1] + lines[i:]
+                lines = lines[: i + 1] + lines[i:]
             else:
                 lines = _swap(lines, i, j)
             text = "\n".join(lines)
@@ -187,7 +233,7 @@ def mutate(text: str, operations: list[Operation]) -> str:
             at = int(a * (len(text) + 1))
             text = text[:at] + inserted + text[at:]
         else:  # truncate
-            text = text[:int(a * len(text))]
+            text = text[: int(a * len(text))]
     return text
 
 
@@ -197,13 +243,24 @@ def test_mutation_operators_do_what_they_say() -> None:
     assert mutate(text, [("duplicate_line", 0.5, 0.0, "")]) == 'indicator a "甲" max 3 {\n  score 1\n  score 1\n}'
     assert mutate(text, [("swap_lines", 0.0, 0.9, "")]) == '}\n  score 1\nindicator a "甲" max 3 {'
     assert mutate(text, [("insert", 0.0, 0.0, "，")]) == "，" + text
-    assert mutate(text, [("truncate", 0.5, 0.0, "")]) == text[:len(text) // 2]
+    assert mutate(text, [("truncate", 0.5, 0.0, "")]) == text[: len(text) // 2]
     assert mutate(text, [("rename", 0.0, 0.0, "")]) == text  # `indicator`, `max`, `score` are keywords
-    assert mutate('a b', [("rename", 0.0, 0.5, "")]) == "b b"
+    assert mutate("a b", [("rename", 0.0, 0.5, "")]) == "b b"
     assert mutate(text, [("renumber", 0.5, 0.0, "")]) == text.replace("score 1", "score 0")
     assert mutate("period 2023-01-01", [("renumber", 0.0, 0.0, "")]) == "period 2023-02-30"
     assert TOKEN.findall('max 95% "党课" m.kind 2023-06-30') == [
-        "max", " ", "95%", " ", '"党课"', " ", "m", ".", "kind", " ", "2023-06-30"]
+        "max",
+        " ",
+        "95%",
+        " ",
+        '"党课"',
+        " ",
+        "m",
+        ".",
+        "kind",
+        " ",
+        "2023-06-30",
+    ]
 
 
 def test_every_seed_checks_clean(workspace: Path) -> None:

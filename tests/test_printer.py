@@ -191,8 +191,10 @@ def test_every_printed_parenthesis_is_needed(expr: n.Expr) -> None:
         ("a - -5", "a - -5"),
         ("- - a", "- -a"),
         ("(if a then b else c) + 1", "(if a then b else c) + 1"),
-        ("if (if a then b else c) then (d or e) else (if f then g else h)",
-         "if if a then b else c then d or e else if f then g else h"),
+        (
+            "if (if a then b else c) then (d or e) else (if f then g else h)",
+            "if if a then b else c then d or e else if f then g else h",
+        ),
         ("count(m in (a ?? b) where (m.k == 1), by m.d)", "count(m in a ?? b where m.k == 1, by m.d)"),
         ("count(m in (a or b))", "count(m in (a or b))"),
         ("sum(m in ms, (m.h + 1))", "sum(m in ms, m.h + 1)"),
@@ -244,12 +246,25 @@ def points(draw: st.DrawFn) -> n.Points:
 # Band scores are drawn without a sign: the parser currently drops it (see
 # test_formatter.test_negative_band_scores_keep_their_sign).
 BAND_ENTRIES = st.one_of(
-    st.builds(n.BandEntry, kind=st.just("compare"), score=numbers(NUMBER_TEXT),
-              op=st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), test=SMALL_EXPRS),
+    st.builds(
+        n.BandEntry,
+        kind=st.just("compare"),
+        score=numbers(NUMBER_TEXT),
+        op=st.sampled_from(["==", "!=", "<", "<=", ">", ">="]),
+        test=SMALL_EXPRS,
+    ),
     st.builds(n.BandEntry, kind=st.just("when"), score=numbers(NUMBER_TEXT), test=SMALL_EXPRS),
-    st.builds(n.BandEntry, kind=st.just("equal"), score=numbers(NUMBER_TEXT), test=st.one_of(
-        st.builds(n.String, value=STRINGS), numbers(NUMBER_TEXT), st.builds(n.DateLit, value=st.dates()),
-        st.builds(n.Bool, value=st.booleans()))),
+    st.builds(
+        n.BandEntry,
+        kind=st.just("equal"),
+        score=numbers(NUMBER_TEXT),
+        test=st.one_of(
+            st.builds(n.String, value=STRINGS),
+            numbers(NUMBER_TEXT),
+            st.builds(n.DateLit, value=st.dates()),
+            st.builds(n.Bool, value=st.booleans()),
+        ),
+    ),
     st.builds(n.BandEntry, kind=st.just("else"), score=numbers(NUMBER_TEXT)),
 )
 CLAUSES = st.one_of(
@@ -285,23 +300,44 @@ RULESET_ITEMS = st.one_of(
     st.builds(n.PrecisionDecl, places=st.integers(0, 12)),
     st.builds(n.RescaleDecl, to=MAXES),
     LETS,
-    st.builds(n.Dimension, name=NAMES, label=LABELS, max=MAXES, weight=optional(numbers(SHARE_TEXT)),
-              items=st.lists(INDICATORS | LETS, max_size=2).map(tuple)),
-    st.builds(n.Bonus, name=optional(NAMES), label=LABELS, max=MAXES, items=st.lists(
-        st.builds(n.BonusItem, name=NAMES, label=LABELS, clause=points()), max_size=2).map(tuple)),
-    st.builds(n.Veto, name=NAMES, label=LABELS, when=SMALL_EXPRS, action=st.sampled_from(["cap", "force"]),
-              grade=NAMES),
+    st.builds(
+        n.Dimension,
+        name=NAMES,
+        label=LABELS,
+        max=MAXES,
+        weight=optional(numbers(SHARE_TEXT)),
+        items=st.lists(INDICATORS | LETS, max_size=2).map(tuple),
+    ),
+    st.builds(
+        n.Bonus,
+        name=optional(NAMES),
+        label=LABELS,
+        max=MAXES,
+        items=st.lists(st.builds(n.BonusItem, name=NAMES, label=LABELS, clause=points()), max_size=2).map(tuple),
+    ),
+    st.builds(
+        n.Veto, name=NAMES, label=LABELS, when=SMALL_EXPRS, action=st.sampled_from(["cap", "force"]), grade=NAMES
+    ),
     st.builds(n.Exempt, name=optional(NAMES), label=LABELS, when=SMALL_EXPRS),
     st.builds(n.Assign, name=NAMES, label=LABELS, when=SMALL_EXPRS, grade=NAMES),
-    st.builds(n.Assess, sources=st.lists(st.builds(
-        n.Source, name=NAMES, label=LABELS, weight=numbers(SHARE_TEXT), value=optional(SMALL_EXPRS)),
-        max_size=3).map(tuple)),
-    st.builds(n.Grades, rules=st.lists(st.builds(
-        n.GradeRule, name=NAMES, label=LABELS, when=optional(SMALL_EXPRS)), max_size=3).map(tuple)),
+    st.builds(
+        n.Assess,
+        sources=st.lists(
+            st.builds(n.Source, name=NAMES, label=LABELS, weight=numbers(SHARE_TEXT), value=optional(SMALL_EXPRS)),
+            max_size=3,
+        ).map(tuple),
+    ),
+    st.builds(
+        n.Grades,
+        rules=st.lists(st.builds(n.GradeRule, name=NAMES, label=LABELS, when=optional(SMALL_EXPRS)), max_size=3).map(
+            tuple
+        ),
+    ),
     QUOTAS,
     st.builds(n.Outcome, name=NAMES, label=LABELS, expr=SMALL_EXPRS),
-    st.builds(n.ExtendDimension, name=NAMES, max=optional(MAXES), indicators=st.lists(INDICATORS, max_size=2)
-              .map(tuple)),
+    st.builds(
+        n.ExtendDimension, name=NAMES, max=optional(MAXES), indicators=st.lists(INDICATORS, max_size=2).map(tuple)
+    ),
     st.builds(n.OverrideIndicator, indicator=INDICATORS),
     st.builds(n.RemoveIndicator, name=NAMES, reason=optional(STRINGS)),
 )
@@ -321,8 +357,11 @@ def _type_refs() -> st.SearchStrategy[n.TypeRef]:
     base = st.builds(n.NamedType, name=TYPE_NAMES) | st.builds(
         n.EnumType, members=st.lists(STRINGS, min_size=1, max_size=3).map(tuple)
     )
-    plain = st.recursive(base, lambda inner: st.builds(n.ListType, item=inner | inner.map(
-        lambda t: n.OptionalType(inner=t))), max_leaves=3)
+    plain = st.recursive(
+        base,
+        lambda inner: st.builds(n.ListType, item=inner | inner.map(lambda t: n.OptionalType(inner=t))),
+        max_leaves=3,
+    )
     # `T??` would lex as the `??` operator; the grammar has no optional of an optional anyway.
     return plain | plain.map(lambda t: n.OptionalType(inner=t))
 
@@ -332,23 +371,36 @@ SCHEMAS = st.builds(
     name=NAMES,
     label=LABELS,
     imports=st.just(()),
-    types=st.lists(st.builds(
-        n.TypeDecl, name=TYPE_NAMES, label=LABELS, fields=st.lists(st.builds(
-            n.FieldDecl, name=NAMES, type=_type_refs(), default=optional(SMALL_EXPRS), label=LABELS),
-            max_size=3).map(tuple)),
-        max_size=3).map(tuple),
+    types=st.lists(
+        st.builds(
+            n.TypeDecl,
+            name=TYPE_NAMES,
+            label=LABELS,
+            fields=st.lists(
+                st.builds(n.FieldDecl, name=NAMES, type=_type_refs(), default=optional(SMALL_EXPRS), label=LABELS),
+                max_size=3,
+            ).map(tuple),
+        ),
+        max_size=3,
+    ).map(tuple),
 )
 CATALOGS = st.builds(
     n.Catalog,
     name=NAMES,
     label=LABELS,
     imports=st.just(()),
-    items=st.lists(st.one_of(
-        st.builds(n.RouteTable, field=NAMES, entries=st.lists(
-            st.builds(n.RouteEntry, value=STRINGS, target=NAMES), max_size=3).map(tuple)),
-        st.builds(n.RouteWhen, cond=SMALL_EXPRS, target=NAMES),
-        QUOTAS,
-    ), max_size=4).map(tuple),
+    items=st.lists(
+        st.one_of(
+            st.builds(
+                n.RouteTable,
+                field=NAMES,
+                entries=st.lists(st.builds(n.RouteEntry, value=STRINGS, target=NAMES), max_size=3).map(tuple),
+            ),
+            st.builds(n.RouteWhen, cond=SMALL_EXPRS, target=NAMES),
+            QUOTAS,
+        ),
+        max_size=4,
+    ).map(tuple),
 )
 
 
@@ -374,10 +426,10 @@ def test_layout_of_every_declaration_kind() -> None:
     source = (
         'import "base.ind"\nruleset r "规则" version "2" extends base\nperiod 2023-01-01 to 2023-12-31\n'
         "record Branch\nlet a = 1\nlet b = 2\ndimension d max 10 weight 50% { let c = 3 indicator i max 10 uncapped "
-        "{ let e = 1 score e } }\nbonus max 2 { item x \"项\" award 1 when a > 0 }\nexempt when a < 0\n"
+        '{ let e = 1 score e } }\nbonus max 2 { item x "项" award 1 when a > 0 }\nexempt when a < 0\n'
         "veto v when a > 1 cap low\nassign z when b > 1 grade high\nassess { s weight 50% t weight 50% = 1 }\n"
         "grades { high when a > 1 low otherwise }\nquota high at least 5% ties admit\nquota low at most 5%\n"
-        "outcome o = 1\noutcome p = 2\nremove indicator k\nremove indicator l because \"原因\"\n"
+        'outcome o = 1\noutcome p = 2\nremove indicator k\nremove indicator l because "原因"\n'
         "extend dimension d { }\noverride indicator i max 10 { judged by s }\n"
     )
     assert print_module(*parse(source)) == (
@@ -434,14 +486,26 @@ def test_layout_of_every_declaration_kind() -> None:
 def test_one_line_forms_depend_on_width() -> None:
     clause = n.Judged(by="superior_assessment_committee", reason_required=True)
     long_name = "indicator_with_a_rather_long_name"
-    module = n.Ruleset(name="r", label=None, version=None, extends=None, imports=(), items=(
-        n.Dimension(name="d", label=None, max=number("1"), items=(
-            n.Indicator(name="i", label=None, max=number("1"), clauses=(clause,)),
-            n.Indicator(name=long_name, label="很长的中文标签", max=number("1"), clauses=(clause,)),
-        )),
-        n.Let(name="short", expr=n.Name(name="a")),
-        n.Let(name="long", expr=n.ListLit(items=tuple(n.String(value="中文字符串") for _ in range(8)))),
-    ))
+    module = n.Ruleset(
+        name="r",
+        label=None,
+        version=None,
+        extends=None,
+        imports=(),
+        items=(
+            n.Dimension(
+                name="d",
+                label=None,
+                max=number("1"),
+                items=(
+                    n.Indicator(name="i", label=None, max=number("1"), clauses=(clause,)),
+                    n.Indicator(name=long_name, label="很长的中文标签", max=number("1"), clauses=(clause,)),
+                ),
+            ),
+            n.Let(name="short", expr=n.Name(name="a")),
+            n.Let(name="long", expr=n.ListLit(items=tuple(n.String(value="中文字符串") for _ in range(8)))),
+        ),
+    )
     assert print_module((), module) == (
         "ruleset r\n"
         "\n"
@@ -480,9 +544,7 @@ def test_long_conditions_break_before_their_top_level_links() -> None:
         f"veto v when (a or b) and {long} and c cap low\n"
     )
     _, module = parse(f"ruleset r\nveto v when (a or b) and {long} and {long} cap low\n")
-    assert print_module((), module) == (
-        f"ruleset r\n\nveto v when (a or b)\n  and {long}\n  and {long} cap low\n"
-    )
+    assert print_module((), module) == (f"ruleset r\n\nveto v when (a or b)\n  and {long}\n  and {long} cap low\n")
 
 
 def test_columns_in_assess_and_grades_count_wide_characters_twice() -> None:
@@ -501,7 +563,12 @@ def test_columns_in_assess_and_grades_count_wide_characters_twice() -> None:
 
 
 def test_dates_print_in_iso_form() -> None:
-    module = n.Ruleset(name="r", label=None, version=None, extends=None, imports=(), items=(
-        n.PeriodDecl(start=datetime.date(1, 2, 3), end=datetime.date(2023, 12, 31)),
-    ))
+    module = n.Ruleset(
+        name="r",
+        label=None,
+        version=None,
+        extends=None,
+        imports=(),
+        items=(n.PeriodDecl(start=datetime.date(1, 2, 3), end=datetime.date(2023, 12, 31)),),
+    )
     assert print_module((), module) == "ruleset r\nperiod 0001-02-03 to 2023-12-31\n"

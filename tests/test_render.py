@@ -10,7 +10,6 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indicator_dsl.syntax.diagnostics import CODES, Diagnostic, Related
 from indicator_dsl.check.renderers import (
     artifact_uri,
     display_width,
@@ -19,6 +18,7 @@ from indicator_dsl.check.renderers import (
     render_sarif,
     render_text,
 )
+from indicator_dsl.syntax.diagnostics import CODES, Diagnostic, Related
 from indicator_dsl.syntax.source import NO_SPAN, SourceFile, Span
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

@@ -26,15 +26,20 @@ GOOD_FILES = sorted(GOOD.rglob("*.ind"))
 
 # The complete examples: file beside the spec -> the code block of LANGUAGE.md it copies.
 COMPLETE = {
-    "schema/branch.ind": "section 4", "rulesets/party_gov.ind": "section 6", "rulesets/finance.ind": "section 7",
+    "schema/branch.ind": "section 4",
+    "rulesets/party_gov.ind": "section 6",
+    "rulesets/finance.ind": "section 7",
 }
 
 needs_spec = pytest.mark.skipif(not LANGUAGE.is_file(), reason=f"the spec is not beside the repository ({SPEC})")
 
 
 def code_blocks() -> list[str]:
-    return [body for lang, body in re.findall(r"```(\w*)\n(.*?)```", LANGUAGE.read_text(encoding="utf-8"), re.S)
-            if lang == ""]
+    return [
+        body
+        for lang, body in re.findall(r"```(\w*)\n(.*?)```", LANGUAGE.read_text(encoding="utf-8"), re.S)
+        if lang == ""
+    ]
 
 
 def block_starting(prefix: str) -> str:
@@ -56,7 +61,7 @@ def indicator_fragments(block: str) -> dict[str, str]:
             depth += {"{": 1, "}": -1}.get(block[end], 0)
             if block[end] == "}" and depth == 0:
                 break
-        out[match[1]] = block[match.start():end + 1]
+        out[match[1]] = block[match.start() : end + 1]
     return out
 
 
@@ -100,9 +105,15 @@ def test_good_corpus_copies_the_examples(name: str) -> None:
 def test_good_corpus_is_there() -> None:
     names = {p.relative_to(GOOD).as_posix() for p in GOOD_FILES}
     assert {
-        "schema/branch.ind", "schema/branch61.ind", "rulesets/party_gov.ind", "rulesets/finance.ind",
-        "rulesets/shapes_61.ind", "rulesets/dimension_weights.ind", "rulesets/star_grading.ind",
-        "rulesets/expressions.ind", "catalog/jiangsu_organs.ind",
+        "schema/branch.ind",
+        "schema/branch61.ind",
+        "rulesets/party_gov.ind",
+        "rulesets/finance.ind",
+        "rulesets/shapes_61.ind",
+        "rulesets/dimension_weights.ind",
+        "rulesets/star_grading.ind",
+        "rulesets/expressions.ind",
+        "catalog/jiangsu_organs.ind",
     } <= names
 
 
