@@ -1,7 +1,8 @@
 """Text to AST.
 
-Lark parses; a Transformer builds `nodes`. Nothing from Lark leaves this module:
-syntax errors become `Diagnostic`s with a message a ruleset author can act on.
+The generated parser (`_standalone.py`, Lark's LALR runtime) parses; a Transformer builds
+`nodes`. Nothing from it leaves this module: its exceptions are its own classes, not
+`lark.exceptions`, and syntax errors become `Diagnostic`s with a message a ruleset author can act on.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
-
 from . import nodes as n
+from ._standalone import Token, Transformer, UnexpectedInput, UnexpectedToken, VisitError, v_args
 from .diagnostics import Diagnostic
 from .grammar import lark_parser
 from .messages import describe_unexpected
@@ -617,14 +616,17 @@ _NAME = re.compile(r"[^\W\d]\w*")
 
 def _keyword_as_name(error: UnexpectedInput) -> bool:
     """A keyword where only a name fits is a name (`total otherwise` in grades, a field called
-    `record`): LALR state merging makes the lexer see a keyword there; re-read it as NAME."""
+    `record`): the lexer reads every keyword-shaped word as the keyword (one regex for the whole
+    file, no parser state), so where the parser refuses it but takes a NAME, it is fed as NAME."""
     if (
         isinstance(error, UnexpectedToken)
         and "NAME" in error.accepts
         and error.token.type != "NAME"
         and _NAME.fullmatch(str(error.token))
     ):
-        error.interactive_parser.feed_token(Token.new_borrow_pos("NAME", str(error.token), error.token))
+        token = error.token
+        where = (token.start_pos, token.line, token.column, token.end_line, token.end_column, token.end_pos)
+        error.interactive_parser.feed_token(Token("NAME", str(token), *where))
         return True
     return False
 
