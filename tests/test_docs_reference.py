@@ -74,9 +74,7 @@ def test_extraction_agrees_with_lark() -> None:
     """The text extraction above sees what Lark itself builds from the grammar."""
     parser = lark_parser()
     lark_keywords = {
-        t.pattern.value
-        for t in parser.terminals
-        if t.pattern.type == "str" and WORD.fullmatch(t.pattern.value)
+        t.pattern.value for t in parser.terminals if t.pattern.type == "str" and WORD.fullmatch(t.pattern.value)
     }
     assert grammar_keywords() == lark_keywords
     lark_rules = {str(r.origin.name) for r in parser.rules} | {str(r.alias) for r in parser.rules if r.alias}
