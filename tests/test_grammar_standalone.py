@@ -20,7 +20,7 @@ from lark import Lark
 from indicator_dsl.syntax import build_parser
 from indicator_dsl.syntax import nodes as n
 from indicator_dsl.syntax.grammar import grammar_text, lark_parser
-from indicator_dsl.syntax.parser import parse_source
+from indicator_dsl.syntax.parser import _Builder, parse_source
 from indicator_dsl.syntax.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,6 +60,17 @@ def test_generated_parser_has_the_grammar_terminals_and_rules() -> None:
     assert rules == {(str(r), str(r.alias)) for r in reference.rules}
     assert len(rules) == 299
     assert generated.options.lexer == "basic"
+
+
+def test_every_tree_node_the_parser_makes_has_a_builder_method() -> None:
+    """A node without a method would reach the checker as a raw parse tree. Lark makes a node
+    for every rule or alias not starting with `_`, except `?rule`s that keep a single child."""
+    for rule in lark_parser().rules:
+        name = str(rule.alias or rule.origin.name)
+        kept = [s for s in rule.expansion if not (s.is_term and s.filter_out)]
+        if name.startswith("_") or (rule.options.expand1 and not rule.alias and len(kept) == 1):
+            continue
+        assert callable(getattr(_Builder, name, None)), f"no _Builder method for `{name}` ({rule})"
 
 
 def diagnostics(text: str) -> list[tuple[str, int, int, str]]:

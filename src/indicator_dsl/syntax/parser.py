@@ -1,7 +1,7 @@
 """Text to AST.
 
-The generated parser (`_standalone.py`, Lark's LALR runtime) parses; a Transformer builds
-`nodes`. Nothing from it leaves this module: its exceptions are its own classes, not
+The generated parser (`_standalone.py`, Lark's LALR runtime) parses; `_Builder` turns its
+tree into `nodes`. Nothing from it leaves this module: its exceptions are its own classes, not
 `lark.exceptions`, and syntax errors become `Diagnostic`s with a message a ruleset author can act on.
 """
 
@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import nodes as n
-from ._standalone import Token, Transformer, UnexpectedInput, UnexpectedToken, VisitError, v_args
+from ._standalone import Token, Tree, UnexpectedInput, UnexpectedToken
 from .diagnostics import Diagnostic
 from .grammar import lark_parser
 from .messages import describe_unexpected
@@ -97,13 +97,16 @@ def _plain(children: list[Any], kind: type) -> list[Any]:
     return [c for c in children if isinstance(c, kind)]
 
 
-@v_args(meta=True)
-class _Builder(Transformer[Token, Any]):
-    """One method per grammar rule or alias; dispatch is by name, as Lark does."""
+class _Builder:
+    """One method per grammar rule or alias, called with the node's position and its children
+    already built (dispatch by name, as Lark's Transformer does, without its per-call wrappers)."""
 
     def __init__(self, source: SourceFile) -> None:
-        super().__init__()
         self.path = source.path
+
+    def build(self, tree: Tree[Token]) -> Any:
+        children = [self.build(c) if isinstance(c, Tree) else c for c in tree.children]
+        return getattr(self, tree.data)(tree.meta, children)
 
     def _s(self, meta: Any) -> Span:
         return _span(self.path, meta)
@@ -641,13 +644,9 @@ def parse_source(source: SourceFile) -> ParseResult:
     except UnexpectedInput as error:
         return ParseResult(None, (), [describe_unexpected(source, error)])
     try:
-        imports, module = _Builder(source).transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, _Problem):
-            return ParseResult(None, (), [error.orig_exc.diagnostic])
-        if isinstance(error.orig_exc, RecursionError):
-            return ParseResult(None, (), [_too_long(source)])
-        raise
+        imports, module = _Builder(source).build(tree)
+    except _Problem as problem:
+        return ParseResult(None, (), [problem.diagnostic])
     except RecursionError:
         return ParseResult(None, (), [_too_long(source)])
     return ParseResult(module, imports, [])
