@@ -40,7 +40,10 @@ def test_committed_parser_is_what_the_grammar_generates() -> None:
     committed = build_parser.GENERATED.read_text(encoding="utf-8")
     for seed in ("1", "2"):
         fresh = generated_in_fresh_process(seed)
-        assert fresh == committed, f"_standalone.py is out of date with grammars/indicator.lark: run `{REGENERATE}`"
+        assert fresh == committed, (
+            f"_standalone.py is out of date with grammars/indicator.lark (or was written by another Lark "
+            f"version than the one installed, pinned in pyproject.toml): run `{REGENERATE}`"
+        )
 
 
 def test_grammar_is_lalr1_without_terminal_collisions() -> None:
