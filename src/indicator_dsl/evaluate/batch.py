@@ -104,16 +104,25 @@ def standing_of(
         for index, quota in enumerate(engine.plan.quotas):
             if quota.has_where and not engine.backend.condition("quota", _where(engine, index), record, scored.grading):
                 continue
-            standing.groups[(engine.plan.name, index)] = record.get(quota.within) if quota.within else ""
+            standing.groups[(engine.plan.name, index)] = _group(engine, record, quota.within)
         for index, (quota, condition) in enumerate(catalog_quotas):
             if condition is not None and not condition(record, scored.grading):
                 continue
-            standing.groups[("", index)] = record.get(quota.within) if quota.within else ""
+            standing.groups[("", index)] = _group(engine, record, quota.within)
     except RUNTIME_FAILURES as error:
         assert quota is not None
         return failure_problem(error, f"quota {quota_text(quota)} ({quota.span.path}:{quota.span.line})")
     standing.ruleset = engine.plan.name
     return standing
+
+
+def _group(engine: Engine, record: dict[str, Any], within: str | None) -> Any:
+    """A record's group for a quota `within` a field: the field's value, its default when
+    the record leaves it out (validated records hold only the fields they were given)."""
+    if within is None:
+        return ""
+    access = engine.models.fields.fields[engine.plan.record_type].get(within)
+    return record.get(within, None if access is None else access.default)
 
 
 def first_pass(model: Model, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
