@@ -73,11 +73,28 @@ def _usable(name: str) -> bool:
 
 
 QUOTE_LIMIT = 60
-_REPR = reprlib.Repr()
-_REPR.maxlevel = 2
-_REPR.maxstring = _REPR.maxother = QUOTE_LIMIT
-_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = 4
-_REPR.maxlong = QUOTE_LIMIT
+
+
+class _Quoter(reprlib.Repr):
+    """`reprlib` with our cuts; integers past Python's digit limit and Decimals as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxstring = self.maxother = self.maxlong = QUOTE_LIMIT
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = self.maxfrozenset = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        try:
+            return super().repr_int(x, level)
+        except ValueError:  # more digits than `sys.get_int_max_str_digits()` allows
+            return f"<an integer of about {int(x.bit_length() * 0.30103)} digits>"
+
+    def repr_Decimal(self, x: Decimal, level: int) -> str:  # reprlib dispatches on the type name
+        return self.repr_str(str(x), level)
+
+
+_QUOTER = _Quoter()
 
 
 def quoted(value: Any) -> str:
@@ -87,11 +104,7 @@ def quoted(value: Any) -> str:
     a record nested 100,000 deep, or a YAML alias bomb, costs a few characters here; an
     integer too long for `int.__repr__` is shown by its number of digits.
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * QUOTE_LIMIT:
-        return f"<an integer of about {int(value.bit_length() * 0.30103)} digits>"
-    if isinstance(value, Decimal):
-        value = str(value)
-    text = _REPR.repr(value)
+    text = _QUOTER.repr(value)
     return text if len(text) <= QUOTE_LIMIT + 5 else text[:QUOTE_LIMIT] + "..."
 
 
