@@ -235,6 +235,8 @@ def test_a_deep_record_that_parses_is_scored_in_the_parent_when_it_cannot_be_pic
     for _ in range(950):  # parses, validates and prints, but is too deep for pickle's recursion
         deep = [deep]
     records = [record("a"), record("deep", scores=deep), record("b", 3)]
+    with pytest.raises(RecursionError):
+        pickle.dumps(records)
     rs = indicator_dsl.load(RULESET)
     got = _scored(rs.evaluate_many(records, workers=2).results)
     assert got == {"a": "good", "deep": "scores[0]: [[[...]]] is not a number", "b": "fair"}
