@@ -10,8 +10,6 @@ rule for int and decimal fields; a JSON line that is not UTF-8 is that line's er
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import unicodedata
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+from support import run_ind as ind
 
 import indicator_dsl
 from indicator_dsl.evaluate.inputs import YAML_ALIAS_VALUES, InputError, read_records
@@ -31,16 +30,6 @@ from indicator_dsl.semantics.records import QUOTE_LIMIT, DecimalField, IntField,
 HOSTILE = Path(__file__).resolve().parent / "eval_fixtures" / "hostile"
 RULESET = HOSTILE / "hostile.ind"
 ESC_ID = "\x1b]0;pwned\x07\x1b[31mred\nfake line"
-
-
-def ind(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "indicator_dsl", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
 
 
 def laughs(levels: int, width: int = 9) -> str:

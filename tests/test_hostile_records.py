@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import run_ind as ind
 
 import indicator_dsl
 from indicator_dsl.evaluate.inputs import CSV_CELL_LIMIT, InputError, read_records
@@ -88,17 +87,6 @@ def matches(got: dict[str, str], expected: dict[str, str]) -> None:
     assert list(got) == list(expected)
     for key, want in expected.items():
         assert got[key].replace(f"{HOSTILE}{os.sep}", "").startswith(want), (key, got[key])
-
-
-def ind(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "indicator_dsl", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=180,
-        cwd=cwd,
-    )
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
