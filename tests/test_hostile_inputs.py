@@ -281,3 +281,11 @@ def test_a_json_line_that_is_not_utf8_is_that_lines_error(tmp_path: Path, worker
     assert [r["id"] for r in results] == ["a", None, "c"]
     assert results[1]["errors"] == [{"path": "", "message": "line 2: not UTF-8 (byte 10 of the line)"}]
     assert "\ufffd" not in out.read_text(encoding="utf-8")
+
+
+def test_a_record_with_a_million_bad_items_gets_a_bounded_result() -> None:
+    rs = indicator_dsl.load(RULESET)
+    bad = rs.evaluate({"id": "r", "points": 5, "n": 1, "scores": ["x"] * 1_000_000})
+    assert len(bad.errors) == 21
+    assert (bad.errors[0].path, bad.errors[0].message) == ("scores[0]", "'x' is not a number")
+    assert (bad.errors[-1].path, bad.errors[-1].message) == ("", "and 999,980 more problem(s)")

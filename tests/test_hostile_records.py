@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import run_ind as ind
 
 import indicator_dsl
@@ -318,3 +320,36 @@ def test_an_integer_outcome_of_60_digits_is_printed_whole() -> None:
         "outcome: `whole` is 1" + "0" * 27 + "..." + "0" * 29 + ", more than 60 digits"
     ]
     assert Decimal(edge.model_dump(mode="json")["outcomes"]["product"]) == 1
+
+
+# ---------------------------------------------------------------- anything at all
+
+
+def json_like() -> st.SearchStrategy[Any]:
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=10**70, max_value=10**4000),
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.text(),
+        st.sampled_from(["1e999999", "-1e999999", "1_0", "\u0661", "NaN", "2023-13-01", "\x1b[31m"]),
+    )
+    return st.recursive(
+        scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner), max_leaves=20
+    )
+
+
+FIELDS = ["id", "points", "x", "n", "e", "extra", "scores", "department", "category", "sheets", "meetings"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(json_like(), st.dictionaries(st.sampled_from(FIELDS), json_like())), max_size=6))
+def test_any_batch_gives_one_result_per_record_and_raises_nothing(records: list[Any]) -> None:
+    for model in (indicator_dsl.load(RULESET), indicator_dsl.load(CATALOG)):
+        batch = model.evaluate_many([*records, record("good", 9)])
+        assert len(batch.results) == len(records) + 1
+        assert batch.results[-1].id == "good" and batch.results[-1].ok
+        for result in batch.results:
+            assert result.ok == (result.total is not None)
+            json.dumps(result.model_dump(mode="json"))  # every result prints

@@ -22,6 +22,7 @@ from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry, c
 from .scoring import Scored, quantizer, rounded
 
 SHEETS_KEY = "sheets"
+MAX_ERRORS = 20
 
 
 @dataclass(slots=True)
@@ -119,12 +120,12 @@ class Engine:
     def failed(
         self, record_id: str | None, problems: list[FieldProblem], warnings: list[str], ref: RulesetRef | None = None
     ) -> Result:
-        return Result(
-            id=record_id,
-            ruleset=ref or self.ref,
-            errors=[RecordError(path=p.path, message=p.message) for p in problems],
-            warnings=warnings,
-        )
+        """A result with no scores. At most `MAX_ERRORS` problems are listed, then how many
+        more: a record of a million bad list items gets a bounded result, not a million lines."""
+        shown = [RecordError(path=p.path, message=p.message) for p in problems[:MAX_ERRORS]]
+        if len(problems) > MAX_ERRORS:
+            shown.append(RecordError(path="", message=f"and {len(problems) - MAX_ERRORS:,} more problem(s)"))
+        return Result(id=record_id, ruleset=ref or self.ref, errors=shown, warnings=warnings)
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
         plan, q, up = self.plan, self._q, ROUND_HALF_UP
