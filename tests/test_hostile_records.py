@@ -353,3 +353,15 @@ def test_any_batch_gives_one_result_per_record_and_raises_nothing(records: list[
         for result in batch.results:
             assert result.ok == (result.total is not None)
             json.dumps(result.model_dump(mode="json"))  # every result prints
+
+
+def test_quota_groups_and_route_tables_read_a_fields_default() -> None:
+    # `department` defaults to 机关 and `category` to 党政机关 (tests/eval_fixtures/schema/unit.ind):
+    # records that leave them out are in the same quota group, and the same route, as records that
+    # state them.
+    records = [record("s1", 9, department="机关"), record("s2", 7, department="机关"), record("o1", 8), record("o2", 6)]
+    for model in (indicator_dsl.load(RULESET), indicator_dsl.load(CATALOG)):
+        batch = model.evaluate_many(records)
+        assert [r.grade for r in batch] == ["good", "fair", "good", "fair"]
+        assert [r.ruleset.name for r in batch] == ["hostile"] * 4
+        assert batch.results[3].steps[-1].reason == "quota: good at most 50% within department = 机关"

@@ -119,10 +119,7 @@ def standing_of(
 def _group(engine: Engine, record: dict[str, Any], within: str | None) -> Any:
     """A record's group for a quota `within` a field: the field's value, its default when
     the record leaves it out (validated records hold only the fields they were given)."""
-    if within is None:
-        return ""
-    access = engine.models.fields.fields[engine.plan.record_type].get(within)
-    return record.get(within, None if access is None else access.default)
+    return "" if within is None else engine.models.fields.read(record, engine.plan.record_type, within)
 
 
 def first_pass(model: Model, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
