@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 import indicator_dsl
+from indicator_dsl.semantics.arithmetic import EXACT
 
 STAR = Path(__file__).parent / "eval_fixtures" / "regressions" / "star.ind"
 
@@ -60,3 +62,20 @@ def test_quota_at_least_with_ties_demote_moves_everyone_at_the_line(star: Any) -
     grades = [(r.id, str(r.total), r.grade) for r in star.evaluate_many(records).results]
     assert grades[:3] == [("U0", "80.5", "one_star"), ("U1", "80.5", "one_star"), ("U2", "82.4", "four_star")]
     assert sum(1 for _, _, grade in grades if grade == "one_star") == 2
+
+
+HALF_UP = Path(__file__).parent / "eval_fixtures" / "regressions" / "half_up.ind"
+
+
+@pytest.mark.parametrize("context", ["default", "exact"])
+@pytest.mark.parametrize("backend", ["compiled", "interpreted"])
+def test_grades_compare_the_total_rounded_half_up_whatever_the_callers_context(backend: str, context: str) -> None:
+    # 88.5 at precision 0 is 89 (half-up), so `good when total >= 89` holds; under the default
+    # context (half-even) the compiled per-record path once graded 88, `fair`.
+    rs = indicator_dsl.load(HALF_UP, backend=backend)
+    assert isinstance(rs, indicator_dsl.Ruleset)
+    with decimal.localcontext(decimal.Context() if context == "default" else EXACT):
+        engine, pending = rs.route({"id": "U1", "points": "88.5"}, None, trace=False)
+        result = engine.finish(pending)
+        assert (result.total, result.grade, result.outcomes["shown"]) == (Decimal("89"), "good", Decimal("89"))
+        assert rs.evaluate({"id": "U1", "points": "88.5"}).grade == "good"

@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from ..semantics.arithmetic import EXACT
+from ..semantics.arithmetic import EXACT, quantum, reported
 from ..semantics.plan import QuotaInfo
 from .engine import Engine, Pending
 from .population import Standing, apply_quota
 from .results import Result
-from .scoring import quantizer, rounded
 
 CatalogQuota = tuple[QuotaInfo, Callable[[Any, dict[str, Any]], bool] | None]
 
@@ -94,9 +93,9 @@ def standing_of(engine: Engine, pending: Pending, catalog_quotas: Sequence[Catal
     scored, record = pending.scored, pending.record
     if scored is None or record is None or scored.grade is None:
         return None
-    standing = Standing(rounded(scored.total, quantizer(engine.plan.precision)), scored.grade, scored.pinned)
+    standing = Standing(reported(scored.total, quantum(engine.plan.precision), EXACT), scored.grade, scored.pinned)
     for index, quota in enumerate(engine.plan.quotas):
-        if quota.has_where and not engine.backend.condition("quota", _where(engine, index), record, scored.grading):
+        if quota.has_where and not engine.backend.quota_where(_where(engine, index), record, scored.grading):
             continue
         standing.groups[(engine.plan.name, index)] = record.get(quota.within) if quota.within else ""
     for index, (quota, condition) in enumerate(catalog_quotas):

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
-from ..semantics.arithmetic import EvalError
+from ..semantics.arithmetic import EXACT, EvalError, quantum, reported
+from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import FieldProblem, RecordModels, validate
 from ..semantics.trace import ClauseTrace
 from .inputs import InputError
 from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry, construct
-from .scoring import Scored, quantizer, rounded
+from .scoring import PYTHON_ERRORS, failure
 
 SHEETS_KEY = "sheets"
 
@@ -43,7 +44,7 @@ class Engine:
         self.traced = traced
         self.models = models
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
-        self._q = quantizer(plan.precision)
+        self._q = quantum(plan.precision)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
         self._grade_labels = {g.name: g.label for g in plan.grades}
@@ -102,14 +103,10 @@ class Engine:
             return self.failed(pending.record_id, pending.problems, pending.warnings, pending.ref)
         try:
             outcomes = self.outcomes(pending.record, scored)
-            return self.result(pending.record_id, scored, outcomes, pending.warnings)
-        except EvalError as error:
-            return self.failed(
-                pending.record_id, [FieldProblem(error.path, error.message + error.where())], pending.warnings
-            )
-        except (ArithmeticError, TypeError, AttributeError) as error:
+        except (EvalError, *PYTHON_ERRORS) as error:
             # e.g. round(x, 1) of a 1e308 in an outcome: a per-record error, as in scoring, never a traceback
-            return self.failed(pending.record_id, [FieldProblem("", f"evaluation failed: {error}")], pending.warnings)
+            return self.failed(pending.record_id, failure(error, self.backend.where(error)), pending.warnings)
+        return self.result(pending.record_id, scored, outcomes, pending.warnings)
 
     def failed(
         self, record_id: str | None, problems: list[FieldProblem], warnings: list[str], ref: RulesetRef | None = None
@@ -122,20 +119,22 @@ class Engine:
         )
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
-        plan, q, up = self.plan, self._q, ROUND_HALF_UP
+        plan, q = self.plan, self._q
+
+        def shown(value: Decimal) -> Decimal:
+            return reported(value, q, EXACT)
+
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
             if source.is_table:
                 table = scored.tables[source.name]
                 entry: dict[str, Any] = {
-                    "table": table.table.quantize(q, up),
-                    "dimensions": dict(
-                        zip(self._dimension_names, [v.quantize(q, up) for v in table.dimensions], strict=True)
-                    ),
+                    "table": shown(table.table),
+                    "dimensions": dict(zip(self._dimension_names, map(shown, table.dimensions), strict=True)),
                     "indicators": dict(
                         zip(
                             self._indicator_names,
-                            [None if v is None else v.quantize(q, up) for v in table.indicators],
+                            [None if v is None else shown(v) for v in table.indicators],
                             strict=True,
                         )
                     ),
@@ -145,16 +144,16 @@ class Engine:
                     entry["reasons"] = reasons
                 sources[source.name] = entry
             else:
-                sources[source.name] = {"value": rounded(scored.values[source.name], q)}
+                sources[source.name] = {"value": shown(scored.values[source.name])}
         label = self._grade_labels.get(scored.grade) if scored.grade else None
         return construct(
             Result,
             id=record_id,
             ruleset=self.ref,
             sources=sources,
-            bonus=rounded(scored.bonus, q),
+            bonus=shown(scored.bonus),
             vetoes=scored.vetoes,
-            total=rounded(scored.total, q),
+            total=shown(scored.total),
             grade=scored.grade,
             grade_label=label,
             grade_by_rules=scored.grade_by_rules,

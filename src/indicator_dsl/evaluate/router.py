@@ -7,6 +7,7 @@ error naming the routes, never a silent pick.
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +15,14 @@ from typing import Any
 
 from ..check.resolver import ResolvedCatalog
 from ..codegen.expressions import ExprCompiler
-from ..codegen.module import generated_functions
+from ..codegen.module import GeneratedModule
 from ..codegen.planner import namespace_for
+from ..semantics.arithmetic import EXACT
 from ..semantics.plan import QuotaInfo
 from ..semantics.records import FieldProblem
 from ..syntax import nodes as n
+from ..syntax.source import Span
+from .compiled import generated_functions
 from .engine import Engine, Pending
 from .results import RulesetRef
 
@@ -43,15 +47,21 @@ class Router:
         first = engines[first_name]
         names = namespace_for(resolved.rulesets[first_name], first.models.fields)
         lines: list[str] = []
+        spans: list[Span | None] = []
         whens = [item for item in resolved.node.items if isinstance(item, n.RouteWhen)]
         quota_nodes = [item for item in resolved.node.items if isinstance(item, n.Quota)]
         for i, route in enumerate(whens):
             lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
+            spans += [None, route.span]
         for i, quota in enumerate(quota_nodes):
             if quota.where is not None:
                 body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
                 lines.append(f"def quota_{i}(r, g):\n    return {body}")
-        functions = generated_functions("\n".join(lines) + "\n", tuple(names.constants))
+                spans += [None, quota.span]
+        module = GeneratedModule(
+            "\n".join(lines) + "\n", tuple(names.constants), tuple(spans), f"<generated routes of {resolved.name}>"
+        )
+        functions = generated_functions(module)
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
         quotas = [
             (
@@ -87,7 +97,8 @@ class Router:
         return engine, engine.score_valid(record, sheets, record_id, warnings, trace=trace)
 
     def route(self, record: Any) -> tuple[str | None, FieldProblem | None]:
-        matched = [(target, where) for test, target, where in self.conditions if test(record)]
+        with decimal.localcontext(EXACT):
+            matched = [(target, where) for test, target, where in self.conditions if test(record)]
         if len(matched) > 1:
             names = ", ".join(f"`{t}` ({w})" for t, w in matched)
             return None, FieldProblem("", f"the record matches several routes: {names}")
