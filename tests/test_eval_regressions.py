@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 import indicator_dsl
+from indicator_dsl.evaluate import compiled
 from indicator_dsl.semantics.arithmetic import EXACT
 
 STAR = Path(__file__).parent / "eval_fixtures" / "regressions" / "star.ind"
@@ -79,3 +81,61 @@ def test_grades_compare_the_total_rounded_half_up_whatever_the_callers_context(b
         result = engine.finish(pending)
         assert (result.total, result.grade, result.outcomes["shown"]) == (Decimal("89"), "good", Decimal("89"))
         assert rs.evaluate({"id": "U1", "points": "88.5"}).grade == "good"
+
+
+SCHEMA = Path(__file__).parent / "eval_fixtures" / "schema" / "unit.ind"
+OVERFLOW = """\
+import "{schema}"
+
+ruleset overflow "溢出" version "t1"
+record Unit
+total 10
+
+dimension d "维度" max 10 {{
+  indicator plain "平常" max 5 {{ award 5 }}
+  indicator squared "平方" max 5 {{
+    score x * x
+  }}
+}}
+
+outcome tenth "十分之一" = round(x, 1)
+"""
+
+
+@pytest.mark.parametrize("backend", ["compiled", "interpreted"])
+def test_an_error_inside_generated_code_names_the_clause_it_came_from(tmp_path: Path, backend: str) -> None:
+    path = tmp_path / "overflow.ind"
+    path.write_text(OVERFLOW.format(schema=SCHEMA.as_posix()), encoding="utf-8")
+    rs = indicator_dsl.load(path, backend=backend)
+    # x × x overflows the exact context: the record's error points at `score x * x` (line 10, column 5)
+    result = rs.evaluate({"id": "U1", "x": "1e600000"})
+    assert [e.message for e in result.errors] == [f"evaluation failed: [<class 'decimal.Overflow'>] (at {path}:10:5)"]
+    # round(x, 1) of 1e100 needs more than 60 digits: the outcome on line 14 is named
+    result = rs.evaluate({"id": "U1", "x": "1e100"})
+    assert [e.message for e in result.errors] == [
+        f"evaluation failed: [<class 'decimal.InvalidOperation'>] (at {path}:14:1)"
+    ]
+    assert rs.evaluate({"id": "U1", "x": "2"}).total == Decimal("9.00")  # 5 + 2 × 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "when"),
+    [("def score(r, S, T, C):", "def score(r, S, T, C:", "load"), ("_bounded(", "_unbounded(", "evaluate")],
+)
+def test_a_code_generation_bug_is_an_internal_error_never_a_diagnostic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, when: str
+) -> None:
+    # generated code that does not compile (once reported as E013 "too deeply nested") or that
+    # names a helper it was not given: CodegenBug, whose message says what it is
+    generate = compiled.generate
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        module = generate(*args, **kwargs)
+        assert old in module.code
+        return dataclasses.replace(module, code=module.code.replace(old, new))
+
+    monkeypatch.setattr(compiled, "generate", broken)
+    path = tmp_path / f"bug_{when}.ind"
+    path.write_text(OVERFLOW.format(schema=SCHEMA.as_posix()), encoding="utf-8")
+    with pytest.raises(compiled.CodegenBug, match="code generation bug"):
+        indicator_dsl.load(path).evaluate({"id": "U1", "x": "2"})

@@ -223,7 +223,7 @@ class RulesetCompiler:
         quota `where` conditions and outcomes, which read the rounded grading values."""
         r = self.r
         RecordFunction(self).emit()
-        rules = [rule for rule in (r.grades.rules if r.grades else ()) if rule.when is not None]
+        rules = r.grades.rules if r.grades else ()
         groups: list[tuple[str, list[tuple[n.Expr, Span]]]] = [
             ("exempt", [(e.when, e.span) for e in r.exempts]),
             ("grade", [(rule.when, rule.span) for rule in rules if rule.when is not None]),

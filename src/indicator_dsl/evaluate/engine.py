@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..semantics.arithmetic import EXACT, EvalError, quantum, reported
+from ..semantics.arithmetic import EXACT, EvalError, quantum, reporter
 from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import FieldProblem, RecordModels, validate
@@ -44,7 +44,7 @@ class Engine:
         self.traced = traced
         self.models = models
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
-        self._q = quantum(plan.precision)
+        self._shown = reporter(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
         self._grade_labels = {g.name: g.label for g in plan.grades}
@@ -119,11 +119,7 @@ class Engine:
         )
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
-        plan, q = self.plan, self._q
-
-        def shown(value: Decimal) -> Decimal:
-            return reported(value, q, EXACT)
-
+        plan, shown = self.plan, self._shown
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
             if source.is_table:

@@ -233,7 +233,7 @@ class InterpretedBackend:
         self.i = RecordingInterpreter(names)
         self.lets = dict(ruleset.lets)
         self.at: Span | None = None
-        rules = [rule for rule in (ruleset.grades.rules if ruleset.grades else ()) if rule.when is not None]
+        rules = ruleset.grades.rules if ruleset.grades else ()
         self.conditions = Conditions(
             exempts=[self._condition(e.when, e.span) for e in ruleset.exempts],
             grades=[self._condition(rule.when, rule.span) for rule in rules if rule.when is not None],

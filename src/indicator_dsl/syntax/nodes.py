@@ -20,6 +20,7 @@ PointsKind = Literal["deduct", "award"]
 VetoAction = Literal["cap", "force"]
 QuotaDirection = Literal["at most", "at least"]
 Ties = Literal["demote", "admit"]
+BandKind = Literal["compare", "equal", "when", "else"]
 
 # ---------------------------------------------------------------- expressions
 
@@ -233,7 +234,7 @@ class Points:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BandEntry:
-    kind: str  # "compare" | "equal" | "when" | "else"
+    kind: BandKind
     score: Number
     op: str | None = None
     test: Expr | None = None
