@@ -107,16 +107,25 @@ class CompiledBackend:
         except (EvalError, *PYTHON_ERRORS) as error:
             return failure(error, self.where(error))
         except NameError as error:
-            raise CodegenBug(f"code generation bug: {self.module.filename} uses an unknown name: {error}") from error
+            raise self.bug(error) from error
         return scored
 
+    def bug(self, error: NameError) -> CodegenBug:
+        return CodegenBug(f"code generation bug: {self.module.filename} uses an unknown name: {error}")
+
     def quota_where(self, index: int, record: Any, grading: GradingValues) -> bool:
-        with decimal.localcontext(self.context):
-            return bool(self._quota_where[index](record, grading))
+        try:
+            with decimal.localcontext(self.context):
+                return bool(self._quota_where[index](record, grading))
+        except NameError as error:
+            raise self.bug(error) from error
 
     def outcomes(self, record: Any, grading: GradingValues) -> dict[str, Any]:
-        with decimal.localcontext(self.context):
-            return self._outcomes(record, grading)
+        try:
+            with decimal.localcontext(self.context):
+                return self._outcomes(record, grading)
+        except NameError as error:
+            raise self.bug(error) from error
 
 
 def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> CompiledBackend:

@@ -1,8 +1,10 @@
 """The reference interpreter: the same semantics as the compiled plans, by walking the AST.
 
-Deliberately plain: one evaluation rule per node, no caching beyond lets. The property
-tests run both backends on generated records and require equal results, so a bug in
-code generation shows up as a disagreement with this file.
+Deliberately plain: one evaluation rule per node, nothing cached (a let is evaluated
+where it is used). `InterpretedBackend` walks an indicator's clauses as the generated
+code does, with the same helpers and trace entries; `scoring.py` does the rest of the
+record. The property tests run both backends on generated records and require equal
+results, traces included, so a bug in code generation shows up as a disagreement here.
 """
 
 from __future__ import annotations
