@@ -139,3 +139,18 @@ def test_a_code_generation_bug_is_an_internal_error_never_a_diagnostic(
     path.write_text(OVERFLOW.format(schema=SCHEMA.as_posix()), encoding="utf-8")
     with pytest.raises(compiled.CodegenBug, match="code generation bug"):
         indicator_dsl.load(path).evaluate({"id": "U1", "x": "2"})
+
+
+@pytest.mark.parametrize("backend", ["compiled", "interpreted"])
+def test_traces_are_the_same_on_both_backends(backend: str) -> None:
+    # the interpreter once traced `score` clauses as `scoreformula`, with no reads and no clamp entries
+    rs = indicator_dsl.load(Path(__file__).parent / "eval_fixtures" / "rulesets" / "uncapped.ind", backend=backend)
+    result = rs.evaluate({"id": "U1", "points": "120", "activist_ratio": "0.1"}, trace=True)
+    assert result.trace is not None
+    assert [(t.indicator, t.kind, t.reads, t.effect, t.note) for t in result.trace] == [
+        ("base", "score", {"points": Decimal("120")}, Decimal("120"), None),
+        ("base", "clamp", {}, Decimal("94"), "lowered to max"),
+        ("activists", "score", {"activist_ratio": Decimal("0.1")}, Decimal("1"), None),
+        ("growth", "score", {"activist_ratio": Decimal("0.1")}, Decimal("-17"), None),
+        ("growth", "clamp", {}, Decimal("0"), "raised to 0"),
+    ]
