@@ -17,6 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_agreement import (
+    CONTEXTS,
+    FIXTURE_RULESETS,
+    JIANGSU_RULESETS,
+    ROOT,
+    batch,
+    caller_context,
+    one,
+    records_for,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import SPEC_EXAMPLES
@@ -252,19 +262,30 @@ def test_compiled_equals_interpreted_on_the_spec_rulesets(name: str, records: li
     assert batch_c == batch_i
 
 
-@pytest.mark.parametrize("name", FIXTURE_NAMES)
-@SETTINGS
+AGREEMENT_PATHS = [*JIANGSU_RULESETS, *FIXTURE_RULESETS]
+
+
+def _id(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("context", sorted(CONTEXTS))
+@pytest.mark.parametrize("path", AGREEMENT_PATHS, ids=_id)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
-def test_compiled_equals_interpreted_on_the_fixture_rulesets(name: str, data: st.DataObject) -> None:
-    records = data.draw(st.lists(unit_for(name), min_size=1, max_size=5))
-    compiled, interpreted = fixture(name), fixture(name, "interpreted")
+def test_compiled_equals_interpreted_including_traces(path: Path, context: str, data: st.DataObject) -> None:
+    """The whole Result (figures, grade steps, trace) is the same on both backends, whatever
+    decimal context the caller has set, and the same as under the exact context."""
+    records = data.draw(st.lists(records_for(path), min_size=1, max_size=3))
     for record in records:
-        expected = figures(interpreted.evaluate(record))
-        assert figures(compiled.evaluate(record)) == expected
-        assert figures(compiled.evaluate(record, trace=True)) == expected
-    assert [figures(r) for r in compiled.evaluate_many(records)] == [
-        figures(r) for r in interpreted.evaluate_many(records)
-    ]
+        for trace in (False, True):
+            with caller_context("exact"):
+                reference = one(path, "interpreted", record, trace=trace)
+            with caller_context(context):
+                assert one(path, "compiled", record, trace=trace) == reference
+                assert one(path, "interpreted", record, trace=trace) == reference
+    with caller_context(context):
+        assert batch(path, "compiled", records, trace=True) == batch(path, "interpreted", records, trace=True)
 
 
 # ---------------------------------------------------------------- bounds

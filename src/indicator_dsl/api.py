@@ -20,9 +20,9 @@ from pydantic import BaseModel
 
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
-from .codegen.module import compile_ruleset
 from .codegen.planner import build_plan, content_hash, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
+from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
 from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
@@ -79,7 +79,7 @@ def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
         if errors or resolved is None:
             raise RulesetError(errors or unique_sorted(resolver.diagnostics))
         return _build(resolved, source, backend)
-    except (RecursionError, SyntaxError, MemoryError):  # a pathologically deep expression, past the checker
+    except RecursionError:  # a pathologically deep expression, past the checker (code generation bugs propagate)
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
             [

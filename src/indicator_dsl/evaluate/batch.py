@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reported
+from ..semantics.grading import quota_text
 from ..semantics.plan import QuotaInfo
 from ..semantics.records import FieldProblem, failure_problem
 from .engine import Engine, Pending
-from .population import Standing, apply_quota, quota_text
+from .population import Standing, apply_quota
 from .results import Result
-from .scoring import quantizer, rounded
 
 CatalogQuota = tuple[QuotaInfo, Callable[[Any, dict[str, Any]], bool] | None]
 
@@ -98,11 +98,11 @@ def standing_of(
     scored, record = pending.scored, pending.record
     if scored is None or record is None or scored.grade is None:
         return None
-    standing = Standing(rounded(scored.total, quantizer(engine.plan.precision)), scored.grade, scored.pinned)
+    standing = Standing(reported(scored.total, quantum(engine.plan.precision), EXACT), scored.grade, scored.pinned)
     quota: QuotaInfo | None = None
     try:
         for index, quota in enumerate(engine.plan.quotas):
-            if quota.has_where and not engine.backend.condition("quota", _where(engine, index), record, scored.grading):
+            if quota.has_where and not engine.backend.quota_where(_where(engine, index), record, scored.grading):
                 continue
             standing.groups[(engine.plan.name, index)] = _group(engine, record, quota.within)
         for index, (quota, condition) in enumerate(catalog_quotas):

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
-from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError, quantum, reporter
+from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import QUOTE_LIMIT, FieldProblem, RecordModels, failure_problem, quoted, validate
 from ..semantics.trace import ClauseTrace
 from .inputs import InputError
 from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry, construct
-from .scoring import Scored, quantizer, rounded
 
 SHEETS_KEY = "sheets"
 MAX_ERRORS = 20
@@ -44,7 +44,7 @@ class Engine:
         self.traced = traced
         self.models = models
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
-        self._q = quantizer(plan.precision)
+        self._shown = reporter(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
         self._grade_labels = {g.name: g.label for g in plan.grades}
@@ -111,7 +111,8 @@ class Engine:
             outcomes = self.outcomes(pending.record, scored)
         except RUNTIME_FAILURES as error:
             # e.g. round(x, 1) of a 1e308 in an outcome: a per-record error, as in scoring, never a traceback
-            return self.failed(pending.record_id, [failure_problem(error, "outcome")], pending.warnings)
+            problem = failure_problem(error, "outcome", self.backend.where(error))
+            return self.failed(pending.record_id, [problem], pending.warnings)
         try:
             return self.result(pending.record_id, scored, outcomes, pending.warnings)
         except RUNTIME_FAILURES as error:
@@ -128,20 +129,18 @@ class Engine:
         return Result(id=record_id, ruleset=ref or self.ref, errors=shown, warnings=warnings)
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
-        plan, q, up = self.plan, self._q, ROUND_HALF_UP
+        plan, shown = self.plan, self._shown
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
             if source.is_table:
                 table = scored.tables[source.name]
                 entry: dict[str, Any] = {
-                    "table": table.table.quantize(q, up),
-                    "dimensions": dict(
-                        zip(self._dimension_names, [v.quantize(q, up) for v in table.dimensions], strict=True)
-                    ),
+                    "table": shown(table.table),
+                    "dimensions": dict(zip(self._dimension_names, map(shown, table.dimensions), strict=True)),
                     "indicators": dict(
                         zip(
                             self._indicator_names,
-                            [None if v is None else v.quantize(q, up) for v in table.indicators],
+                            [None if v is None else shown(v) for v in table.indicators],
                             strict=True,
                         )
                     ),
@@ -151,16 +150,16 @@ class Engine:
                     entry["reasons"] = reasons
                 sources[source.name] = entry
             else:
-                sources[source.name] = {"value": rounded(scored.values[source.name], q)}
+                sources[source.name] = {"value": shown(scored.values[source.name])}
         label = self._grade_labels.get(scored.grade) if scored.grade else None
         return construct(
             Result,
             id=record_id,
             ruleset=self.ref,
             sources=sources,
-            bonus=rounded(scored.bonus, q),
+            bonus=shown(scored.bonus),
             vetoes=scored.vetoes,
-            total=rounded(scored.total, q),
+            total=shown(scored.total),
             grade=scored.grade,
             grade_label=label,
             grade_by_rules=scored.grade_by_rules,

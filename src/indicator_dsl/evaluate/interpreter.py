@@ -1,22 +1,29 @@
 """The reference interpreter: the same semantics as the compiled plans, by walking the AST.
 
-Deliberately plain: one evaluation rule per node, no caching beyond lets. The property
-tests run both backends on generated records and require equal results, so a bug in
-code generation shows up as a disagreement with this file.
+Deliberately plain: one evaluation rule per node, nothing cached (a let is evaluated
+where it is used). `InterpretedBackend` walks an indicator's clauses as the generated
+code does, with the same helpers and trace entries; `scoring.py` does the rest of the
+record. The property tests run both backends on generated records and require equal
+results, traces included, so a bug in code generation shows up as a disagreement here.
 """
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from ..check.resolver import ResolvedRuleset
+from ..check.typecheck import path_of
 from ..codegen.expressions import NameSpace
 from ..semantics import arithmetic as rt
+from ..semantics.arithmetic import EXACT, bounded, points, signed, start
+from ..semantics.grading import Condition, Conditions
 from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
 from ..semantics.trace import ClauseTrace
 from ..syntax import nodes as n
+from ..syntax.source import Span
 from .scoring import score_record
 
 Env = dict[str, Any]
@@ -181,25 +188,76 @@ class Interpreter:
         return reducer(values, e.span)
 
 
+class RecordingInterpreter(Interpreter):
+    """The interpreter that also records what a traced clause reads, as traced generated code
+    does: each record field, let, attribute path and aggregate the clause itself reads (not
+    those inside an aggregate or a let's body), with its value, in evaluation order."""
+
+    def __init__(self, names: NameSpace) -> None:
+        super().__init__(names)
+        self.reads: Trace | None = None  # where reads go; None: not recording
+        self.quiet = 0  # > 0 inside an aggregate, a let's body or an attribute's object
+
+    def eval(self, e: n.Expr, record: Any, env: Env, lets: dict[str, n.Let], g: GradingValues | None) -> Any:
+        if self.reads is None or self.quiet:
+            return super().eval(e, record, env, lets, g)
+        label = self._read_label(e, env, lets)
+        if label is None:
+            return super().eval(e, record, env, lets, g)
+        self.quiet += 1
+        try:
+            value = super().eval(e, record, env, lets, g)
+        finally:
+            self.quiet -= 1
+        self.reads.append((label, value))
+        return value
+
+    def _read_label(self, e: n.Expr, env: Env, lets: dict[str, n.Let]) -> str | None:
+        if isinstance(e, n.Aggregate):
+            return f"{e.func}(...)"
+        if isinstance(e, n.Attribute):
+            return path_of(e) or e.name
+        if isinstance(e, n.Name) and e.name not in env and (e.name in lets or self._is_field(e.name)):
+            return e.name
+        return None
+
+    def _is_field(self, name: str) -> bool:
+        return self.names.field_type(self.names.root, name) is not None
+
+
 class InterpretedBackend:
-    """The `Backend` protocol over the interpreter; see `plan.Backend`."""
+    """The `Backend` protocol over the interpreter; see `plan.Backend`. Every call runs under
+    the exact context, and `at` follows the clause being evaluated (for error messages)."""
 
     def __init__(self, ruleset: ResolvedRuleset, names: NameSpace) -> None:
         self.r = ruleset
         self.names = names
-        self.i = Interpreter(names)
+        self.i = RecordingInterpreter(names)
         self.lets = dict(ruleset.lets)
-        self.conditions: dict[str, list[n.Expr]] = {
-            "exempt": [e.when for e in ruleset.exempts],
-            "grade": [r.when for r in (ruleset.grades.rules if ruleset.grades else ()) if r.when is not None],
-            "assign": [a.when for a in ruleset.assigns],
-            "veto": [v.when for v in ruleset.vetoes],
-            "quota": [q.where for q in ruleset.quotas if q.where is not None],
-        }
-        self.value_sources = [s.value for s in (ruleset.assess.sources if ruleset.assess else ())]
+        self.at: Span | None = None
+        rules = ruleset.grades.rules if ruleset.grades else ()
+        self.conditions = Conditions(
+            exempts=[self._condition(e.when, e.span) for e in ruleset.exempts],
+            grades=[self._condition(rule.when, rule.span) for rule in rules if rule.when is not None],
+            assigns=[self._condition(a.when, a.span) for a in ruleset.assigns],
+            vetoes=[self._condition(v.when, v.span) for v in ruleset.vetoes],
+        )
+        self.quotas = [self._condition(q.where, q.span) for q in ruleset.quotas if q.where is not None]
+        self.value_sources = [(s.value, s.span) for s in (ruleset.assess.sources if ruleset.assess else ())]
+
+    def _condition(self, expr: n.Expr, span: Span) -> Condition:
+        def holds(record: Any, grading: GradingValues) -> Any:
+            self.at = span
+            return self.i.eval(expr, record, {}, self.lets, grading)
+
+        return holds
 
     def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Any:
-        return score_record(plan, self, record, sheets, trace=trace)
+        with decimal.localcontext(EXACT):
+            return score_record(plan, self, record, sheets, trace=trace)
+
+    def where(self, error: BaseException) -> Span | None:
+        return self.at
 
     def indicators(self, record: Any, trace: Trace | None) -> list[Any]:
         out: list[Any] = []
@@ -207,86 +265,109 @@ class InterpretedBackend:
             dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
             lets = self.names.scope_for(dim.lets, table_ind.node.lets)
             out.append(self.indicator(index, table_ind.node, record, lets, trace))
+        self.i.reads = None
         return out
 
+    def _eval(self, e: n.Expr, record: Any, lets: dict[str, n.Let]) -> Any:
+        return self.i.eval(e, record, {}, lets, None)
+
     def indicator(self, index: int, ind: n.Indicator, record: Any, lets: dict[str, n.Let], trace: Trace | None) -> Any:
-        if ind.applies is not None and not self.i.eval(ind.applies, record, {}, lets, None):
-            if trace is not None:
-                trace.append(ClauseTrace(index, -1, "applies", False, [], None, "not applicable"))
-            return None
+        """One indicator as the generated code computes it, clause by clause, traced alike."""
+        if ind.applies is not None:
+            self.at, self.i.reads = ind.applies.span, [] if trace is not None else None
+            if not self._eval(ind.applies, record, lets):
+                if trace is not None:
+                    trace.append(ClauseTrace(index, -1, "applies", False, self.i.reads or [], None, "not applicable"))
+                return None
         if any(isinstance(c, n.Judged) for c in ind.clauses):
             return JUDGED
-        kinds = {c.kind for c in ind.clauses if isinstance(c, n.Points)}
-        score: Any = ind.max.value if kinds == {"deduct"} else Decimal(0)
+        score: Any = start([c.kind for c in ind.clauses if isinstance(c, n.Points)], ind.max.value)
         for number, clause in enumerate(ind.clauses):
+            reads: Trace | None = [] if trace is not None else None
+            self.at, self.i.reads = clause.span, reads
             if isinstance(clause, n.Points):
-                if clause.when is not None and not self.i.eval(clause.when, record, {}, lets, None):
+                if clause.when is not None and not self._eval(clause.when, record, lets):
+                    if trace is not None:
+                        trace.append(ClauseTrace(index, number, clause.kind, False, reads or [], 0, None))
                     continue
-                points = self.points(clause, record, lets)
-                score = score - points if clause.kind == "deduct" else score + points
+                effect = signed(clause.kind, self.points(clause, record, lets))
+                score = score + effect
+                if trace is not None:
+                    trace.append(ClauseTrace(index, number, clause.kind, True, reads or [], effect, None))
             elif isinstance(clause, n.ScoreFormula):
-                score = self.i.eval(clause.expr, record, {}, lets, None)
+                score = Decimal(self._eval(clause.expr, record, lets))
+                if trace is not None:
+                    trace.append(ClauseTrace(index, number, "score", True, reads or [], score, None))
             elif isinstance(clause, n.Bands):
-                score = self.band(clause, record, lets)
-            if trace is not None:
-                trace.append(ClauseTrace(index, number, type(clause).__name__.lower(), True, [], score, None))
-        if score < 0:
-            return Decimal(0)
-        if not ind.uncapped and score > ind.max.value:
-            return ind.max.value
-        return Decimal(score)
+                score, band = self.band(clause, record, lets)
+                if trace is not None:
+                    trace.append(ClauseTrace(index, number, "bands", True, reads or [], score, f"band {band}"))
+        self.at, self.i.reads = None, None
+        score, why = bounded(score, ind.max.value, ind.uncapped)
+        if why is not None and trace is not None:
+            trace.append(ClauseTrace(index, -1, "clamp", True, [], score, why))
+        return score
 
     def points(self, clause: n.Points, record: Any, lets: dict[str, n.Let]) -> Any:
-        amount = self.i.eval(clause.amount, record, {}, lets, None)
+        amount = self._eval(clause.amount, record, lets)
         if clause.per is None:
             return amount
-        per = self.i.eval(clause.per, record, {}, lets, None)
-        points = amount * max(per, 0)
-        if clause.up_to is not None:
-            points = min(points, self.i.eval(clause.up_to, record, {}, lets, None))
-        return points
+        per = self._eval(clause.per, record, lets)
+        up_to = None if clause.up_to is None else self._eval(clause.up_to, record, lets)
+        return points(amount, per, up_to)
 
-    def band(self, bands: n.Bands, record: Any, lets: dict[str, n.Let]) -> Any:
-        subject = None if bands.subject is None else self.i.eval(bands.subject, record, {}, lets, None)
-        for entry in bands.entries:
+    def band(self, bands: n.Bands, record: Any, lets: dict[str, n.Let]) -> tuple[Decimal, int]:
+        """The score of the first band that holds, and its number (from 1). A subject band's
+        bound is not a read of the clause (generated code does not record it either)."""
+        subject = None if bands.subject is None else self._eval(bands.subject, record, lets)
+        for position, entry in enumerate(bands.entries, start=1):
             if entry.kind == "else":
-                return entry.score.value
+                return entry.score.value, position
             assert entry.test is not None
-            test = self.i.eval(entry.test, record, {}, lets, None)
-            compare: dict[str, Callable[[Any, Any], bool]] = {
-                ">=": lambda a, b: a >= b,
-                ">": lambda a, b: a > b,
-                "<=": lambda a, b: a <= b,
-                "<": lambda a, b: a < b,
-                "==": lambda a, b: a == b,
-                "!=": lambda a, b: a != b,
-            }
             if entry.kind == "when":
-                matched = bool(test)
-            elif entry.kind == "equal":
-                matched = subject == test
+                matched = bool(self._eval(entry.test, record, lets))
             else:
-                matched = compare[entry.op or "=="](subject, test)
+                reads, self.i.reads = self.i.reads, None
+                test = self._eval(entry.test, record, lets)
+                self.i.reads = reads
+                matched = subject == test if entry.kind == "equal" else _COMPARE[entry.op or "=="](subject, test)
             if matched:
-                return entry.score.value
-        raise rt.EvalError("missing_value", "no band matches", bands.span)
+                return entry.score.value, position
+        rt.no_band(bands.span)
 
     def source_value(self, index: int, record: Any) -> Decimal | int:
-        expr = self.value_sources[index]
+        expr, self.at = self.value_sources[index]
         assert expr is not None
-        result: Decimal | int = self.i.eval(expr, record, {}, self.lets, None)
+        result: Decimal | int = self._eval(expr, record, self.lets)
         return result
 
-    def bonus_item(self, index: int, record: Any, trace: Trace | None) -> Decimal | int:
+    def bonus_item(self, index: int, record: Any) -> Decimal | int:
         assert self.r.bonus is not None
-        clause = self.r.bonus.items[index].clause
-        if clause.when is not None and not self.i.eval(clause.when, record, {}, self.lets, None):
+        item = self.r.bonus.items[index]
+        clause, self.at = item.clause, item.span
+        if clause.when is not None and not self._eval(clause.when, record, self.lets):
             return 0
         result: Decimal | int = self.points(clause, record, self.lets)
         return result
 
-    def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool:
-        return bool(self.i.eval(self.conditions[kind][index], record, {}, self.lets, grading))
+    def quota_where(self, index: int, record: Any, grading: GradingValues) -> bool:
+        with decimal.localcontext(EXACT):
+            return bool(self.quotas[index](record, grading))
 
     def outcomes(self, record: Any, grading: GradingValues) -> dict[str, Any]:
-        return {o.name: self.i.eval(o.expr, record, {}, self.lets, grading) for o in self.r.outcomes}
+        out: dict[str, Any] = {}
+        with decimal.localcontext(EXACT):
+            for outcome in self.r.outcomes:
+                self.at = outcome.span
+                out[outcome.name] = self.i.eval(outcome.expr, record, {}, self.lets, grading)
+        return out
+
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}

@@ -7,6 +7,7 @@ error naming the routes, never a silent pick.
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,12 +15,14 @@ from typing import Any
 
 from ..check.resolver import ResolvedCatalog
 from ..codegen.expressions import ExprCompiler
-from ..codegen.module import generated_functions
+from ..codegen.module import GeneratedModule
 from ..codegen.planner import namespace_for
-from ..semantics.arithmetic import RUNTIME_FAILURES
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES
 from ..semantics.plan import QuotaInfo
 from ..semantics.records import FieldProblem, failure_problem, quoted
 from ..syntax import nodes as n
+from ..syntax.source import Span
+from .compiled import generated_functions
 from .engine import Engine, Pending
 from .results import RulesetRef
 
@@ -44,15 +47,21 @@ class Router:
         first = engines[first_name]
         names = namespace_for(resolved.rulesets[first_name], first.models.fields)
         lines: list[str] = []
+        spans: list[Span | None] = []
         whens = [item for item in resolved.node.items if isinstance(item, n.RouteWhen)]
         quota_nodes = [item for item in resolved.node.items if isinstance(item, n.Quota)]
         for i, route in enumerate(whens):
             lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
+            spans += [None, route.span]
         for i, quota in enumerate(quota_nodes):
             if quota.where is not None:
                 body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
                 lines.append(f"def quota_{i}(r, g):\n    return {body}")
-        functions = generated_functions("\n".join(lines) + "\n", tuple(names.constants))
+                spans += [None, quota.span]
+        module = GeneratedModule(
+            "\n".join(lines) + "\n", tuple(names.constants), tuple(spans), f"<generated routes of {resolved.name}>"
+        )
+        functions = generated_functions(module)
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
         quotas = [
             (
@@ -91,12 +100,13 @@ class Router:
         """The ruleset a record goes to, or the record's error: no route, several, or a
         route condition that fails for it (a division by zero), named by its line."""
         matched: list[tuple[str, str]] = []
-        for test, target, where in self.conditions:
-            try:
-                if test(record):
-                    matched.append((target, where))
-            except RUNTIME_FAILURES as error:
-                return None, failure_problem(error, f"route to `{target}` ({where})")
+        with decimal.localcontext(EXACT):
+            for test, target, where in self.conditions:
+                try:
+                    if test(record):
+                        matched.append((target, where))
+                except RUNTIME_FAILURES as error:
+                    return None, failure_problem(error, f"route to `{target}` ({where})")
         if len(matched) > 1:
             names = ", ".join(f"`{t}` ({w})" for t, w in matched)
             return None, FieldProblem("", f"the record matches several routes: {names}")

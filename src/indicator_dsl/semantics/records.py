@@ -33,6 +33,7 @@ from pydantic_core import core_schema as cs
 from typing_extensions import TypedDict
 
 from ..syntax import nodes as n
+from ..syntax.source import Span
 from .arithmetic import EvalError, describe_failure
 
 NOT_A_DATE, NOT_A_NUMBER, NOT_AN_INT = "not_a_date", "not_a_number", "not_an_int"
@@ -342,8 +343,13 @@ def validate(models: RecordModels, data: Any) -> tuple[dict[str, Any] | None, li
         return None, [FieldProblem(error_path(e["loc"]), _message(e)) for e in error.errors()]
 
 
-def failure_problem(error: BaseException, context: str = "") -> FieldProblem:
-    """A run-time failure (`arithmetic.RUNTIME_FAILURES`) as the error of the record it met."""
+def failure_problem(error: BaseException, context: str = "", at: Span | None = None) -> FieldProblem:
+    """A run-time failure (`arithmetic.RUNTIME_FAILURES`) as the error of the record it met.
+
+    An `EvalError` names its own position; a Python error inside an expression is named by
+    the clause being evaluated (`at`), as the backend knows it."""
     path = error.path if isinstance(error, EvalError) else ""
     message = describe_failure(error)
+    if at is not None and not isinstance(error, EvalError):
+        message += f" (at {at})"
     return FieldProblem(path, f"{context}: {message}" if context else message)
