@@ -11,30 +11,22 @@ a plan pickles as that source plus its constants, so worker processes rebuild it
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from ..check.resolver import ResolvedRuleset
 from ..evaluate.scoring import Scored, SourceScores, apply_vetoes, quantizer
 from ..semantics import arithmetic as runtime
+from ..semantics.builtins import RUNTIME_NAMES
 from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
 from ..semantics.records import FieldProblem
 from ..semantics.sheets import SheetProblems, SheetReader, judged_value
 from ..semantics.trace import ClauseTrace, GradeStep
 from ..syntax import nodes as n
-from .expressions import ExprCompiler, NameSpace
+from .emitter import Emitter
+from .expressions import ExprCompiler, NameSpace, let_closures
 from .fusion import emit_fused, fusable, indicator_exprs
 from .record import RecordFunction
-
-
-@dataclass(slots=True)
-class Emitter:
-    lines: list[str] = field(default_factory=list)
-    depth: int = 0
-
-    def line(self, text: str) -> None:
-        self.lines.append("    " * self.depth + text)
 
 
 class RulesetCompiler:
@@ -56,8 +48,7 @@ class RulesetCompiler:
         lets = list(self.r.lets.values()) + [x for d in self.r.dimensions for x in d.lets]
         lets += [x for i in self.r.indicators() for x in i.node.lets]
         self.fused = emit_fused(out, self.names, self.fusable_aggregates(lets))
-        for let in lets:
-            out.line(f"{self.names.let_var(let)} = _U")
+        let_closures(out, self.names, lets, dict(self.r.lets), self.fused)
         slots: list[str] = []
         for index, table_ind in enumerate(self.r.indicators()):
             dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
@@ -194,24 +185,31 @@ class RulesetCompiler:
 
     # ---------------------------------------------------------------- grading functions
 
-    def simple_function(self, name: str, params: str, expr: n.Expr, scope: dict[str, n.Let], grading: bool) -> None:
-        ec = ExprCompiler(self.names, scope, traced=False, grading=grading)
-        body = ec.compile(expr)
-        self.out.line(f"def {name}({params}):")
-        self.out.line(f"    return {body}")
+    def grading_function(self, name: str, exprs: dict[str, n.Expr] | n.Expr) -> None:
+        """`def name(r, g)` returning one grading expression, or a dict of named ones, with
+        closures for the lets they read."""
+        lets = dict(self.r.lets)
+        ec = ExprCompiler(self.names, lets, traced=False, grading=True)
+        if isinstance(exprs, dict):
+            body = "{" + ", ".join(f"{key!r}: {ec.compile(e)}" for key, e in exprs.items()) + "}"
+            reached = self.names.lets_reached(exprs.values(), lets)
+        else:
+            body = ec.compile(exprs)
+            reached = self.names.lets_reached([exprs], lets)
+        self.out.line(f"def {name}(r, g):")
+        self.out.depth += 1
+        let_closures(self.out, self.names, reached, lets)
+        self.out.line(f"return {body}")
+        self.out.depth -= 1
 
     def module(self) -> str:
         """`score` (the whole per-record path), then what quotas and outcomes need later:
         quota `where` conditions and outcomes, which read the final grade."""
-        r = self.r
-        lets = dict(r.lets)
         RecordFunction(self).emit()
-        for i, quota in enumerate(q for q in r.quotas if q.where is not None):
-            assert quota.where is not None
-            self.simple_function(f"cond_quota_{i}", "r, g", quota.where, lets, grading=True)
-        ec = ExprCompiler(self.names, lets, traced=False, grading=True)
-        entries = ", ".join(f"{o.name!r}: {ec.compile(o.expr)}" for o in r.outcomes)
-        self.out.line(f"def outcomes(r, g):\n    return {{{entries}}}")
+        wheres = [q.where for q in self.r.quotas if q.where is not None]
+        for i, where in enumerate(wheres):
+            self.grading_function(f"cond_quota_{i}", where)
+        self.grading_function("outcomes", {o.name: o.expr for o in self.r.outcomes})
         return "\n".join(self.out.lines) + "\n"
 
 
@@ -250,19 +248,7 @@ RUNTIME_GLOBALS: dict[str, Any] = {
     "_Scored": Scored,
     "_Step": GradeStep,
     "_max0": _max0,
-    "_div": runtime.div,
-    "_floor": runtime.floor,
-    "_ceil": runtime.ceil,
-    "_round": runtime.round_fn,
-    "_clamp": runtime.clamp,
-    "_min": runtime.minimum,
-    "_max": runtime.maximum,
-    "_avg": runtime.average,
-    "_months_with": runtime.months_with,
-    "_quarters_with": runtime.quarters_with,
-    "_days": runtime.days_between,
-    "_months": runtime.months_between,
-    "_quarter": runtime.quarter,
+    **RUNTIME_NAMES,
     "_rd": None,  # set below: records a value read by a traced clause
 }
 
