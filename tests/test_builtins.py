@@ -150,7 +150,8 @@ def test_a_let_in_a_grade_rule_reads_the_record_not_the_scores(tmp_path: Path, b
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_fallback_inside_the_list_of_an_aggregate(backend: str) -> None:
     # `??` is written with a temporary, which Python forbids in a comprehension's list
-    body = "score count(s in (if (survey_satisfaction ?? 1) > 0 then scores else []) where (survey_satisfaction ?? 1) > 0)"
+    fallback = "(survey_satisfaction ?? 1) > 0"
+    body = f"score count(s in (if {fallback} then scores else []) where {fallback})"
     result = load(ruleset(body), backend).evaluate({"id": "U1", "scores": [1, 2, 3]})
     assert (result.total, result.errors) == (Decimal("3.00"), [])
 

@@ -227,33 +227,6 @@ class ExprChecker:
                 self.used_lets.add(current)
                 stack.extend(self.let_deps.get(current, ()))
 
-    def declare_lets(self, lets: Iterable[n.Let], scope: Scope) -> None:
-        """Type the lets declared together (they may be in any order), each after the lets it
-        reads, so that typing one never recurses through a long chain of others. A cycle is
-        typed from the let where it was entered, which E213 then names first."""
-        done: set[int] = set()
-        path: set[int] = set()
-        for first in lets:
-            stack: list[tuple[n.Let, bool]] = [(first, False)]
-            while stack:
-                let, expanded = stack.pop()
-                if expanded:
-                    path.discard(id(let))
-                    self.let_type(let, scope, use=False)
-                    continue
-                if id(let) in done:
-                    continue
-                done.add(id(let))
-                path.add(id(let))
-                stack.append((let, True))
-                for node in n.walk(let.expr):
-                    if isinstance(node, n.Name) and node.name in scope.lets:
-                        read = scope.lets[node.name]
-                        if id(read) in path:
-                            self.let_type(read, scope, use=False)
-                        else:
-                            stack.append((read, False))
-
     def let_type(self, let: n.Let, scope: Scope, *, use: bool = True) -> Type:
         """The type of a let, computed once; `use` marks it (and what it reads) as used. Inside
         another let's body a let is only recorded as read: it is used if that let is."""
