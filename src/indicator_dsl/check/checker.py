@@ -21,16 +21,6 @@ from .types import DECIMAL, Type
 HUNDRED_PERCENT = Decimal(1)
 
 
-def grade_names(ruleset: ResolvedRuleset) -> list[str]:
-    return [rule.name for rule in ruleset.grades.rules] if ruleset.grades else []
-
-
-def table_sources(ruleset: ResolvedRuleset) -> list[str]:
-    if ruleset.assess is None:
-        return ["table"]
-    return [s.name for s in ruleset.assess.sources if s.value is None]
-
-
 def _fmt(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text
@@ -44,9 +34,9 @@ class RulesetChecker:
     def __init__(self, ruleset: ResolvedRuleset, report: Callable[[Diagnostic], None]) -> None:
         self.r = ruleset
         self.report = report
-        self.exprs = ExprChecker(ruleset.types, report)
-        self.grades = grade_names(ruleset)
-        self.sources = table_sources(ruleset)
+        self.exprs = ExprChecker(ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete)
+        self.grades = ruleset.grade_names
+        self.sources = ruleset.table_sources
 
     def error(
         self,
@@ -64,8 +54,7 @@ class RulesetChecker:
     def run(self) -> None:
         fields = self.header()
         base = Scope(fields=fields, lets=dict(self.r.lets))
-        for let in self.r.lets.values():
-            self.exprs.let_type(let, base, use=False)
+        self.declare_lets(self.r.lets.values(), base)
         self.table(base)
         grading = self.grading_scope(base)
         self.assessment(base)
@@ -120,8 +109,7 @@ class RulesetChecker:
         dimension_sum = Decimal(0)
         for dim in self.r.dimensions:
             scope = Scope(fields=base.fields, lets={**base.lets, **{x.name: x for x in dim.lets}})
-            for let in dim.lets:
-                self.exprs.let_type(let, scope, use=False)
+            self.declare_lets(dim.lets, scope)
             parts_sum = Decimal(0)
             for ind in dim.indicators:
                 self.indicator(ind, scope)
@@ -191,8 +179,7 @@ class RulesetChecker:
     def indicator(self, table_ind: TableIndicator, dim_scope: Scope) -> None:
         ind = table_ind.node
         scope = Scope(fields=dim_scope.fields, lets={**dim_scope.lets, **{x.name: x for x in ind.lets}})
-        for let in ind.lets:
-            self.exprs.let_type(let, scope, use=False)
+        self.declare_lets(ind.lets, scope)
         if ind.applies is not None:
             self.exprs.check_condition(ind.applies, scope, "`applies when`")
         if ind.max.value < 0:
@@ -434,6 +421,33 @@ class RulesetChecker:
             self.exprs.check_condition(quota.where, scope, "quota `where`")
         if quota.direction == "at least" and self.grades and quota.grade == self.grades[0]:
             self.error("E311", f"`at least` on the top grade `{quota.grade}` has no grade above it to draw from", quota)
+
+    def declare_lets(self, lets: Iterable[n.Let], scope: Scope) -> None:
+        """Type the lets declared together (they may be in any order), each after the lets it
+        reads, so that typing one never recurses through a long chain of others. A cycle is
+        typed from the let where it was entered, which E213 then names first."""
+        done: set[int] = set()
+        path: set[int] = set()
+        for first in lets:
+            stack: list[tuple[n.Let, bool]] = [(first, False)]
+            while stack:
+                let, expanded = stack.pop()
+                if expanded:
+                    path.discard(id(let))
+                    self.exprs.let_type(let, scope, use=False)
+                    continue
+                if id(let) in done:
+                    continue
+                done.add(id(let))
+                path.add(id(let))
+                stack.append((let, True))
+                for node in n.walk(let.expr):
+                    if isinstance(node, n.Name) and node.name in scope.lets:
+                        read = scope.lets[node.name]
+                        if id(read) in path:
+                            self.exprs.let_type(read, scope, use=False)
+                        else:
+                            stack.append((read, False))
 
     def unused_lets(self, lets: Iterable[n.Let]) -> None:
         for let in lets:

@@ -92,6 +92,19 @@ class ResolvedRuleset:
     def precision_places(self) -> int:
         return self.precision.places if self.precision else 2
 
+    @property
+    def grade_names(self) -> list[str]:
+        """The grades, best first."""
+        return [rule.name for rule in self.grades.rules] if self.grades else []
+
+    @property
+    def table_sources(self) -> list[str]:
+        """The sources scored by the indicator table: `table` without `assess`, else every
+        assessment source without a value expression."""
+        if self.assess is None:
+            return ["table"]
+        return [s.name for s in self.assess.sources if s.value is None]
+
 
 @dataclass(slots=True)
 class ResolvedCatalog:

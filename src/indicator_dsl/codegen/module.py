@@ -12,36 +12,23 @@ raised while running it names that clause. `evaluate/compiled.py` runs the modul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..check.resolver import ResolvedRuleset
 from ..semantics import arithmetic as runtime
 from ..semantics.arithmetic import start
+from ..semantics.builtins import RUNTIME_NAMES
 from ..semantics.grading import Scored, SourceScores
 from ..semantics.plan import JUDGED, TablePlan
 from ..semantics.trace import ClauseTrace
 from ..syntax import nodes as n
 from ..syntax.source import Span
-from .expressions import ExprCompiler, NameSpace
+from .emitter import Emitter
+from .expressions import ExprCompiler, NameSpace, let_closures
 from .fusion import emit_fused, fusable, indicator_exprs
 from .record import RecordFunction
-
-
-@dataclass(slots=True)
-class Emitter:
-    """Generated lines, and for each the `.ind` span it evaluates (`span` when it was written)."""
-
-    lines: list[str] = field(default_factory=list)
-    spans: list[Span | None] = field(default_factory=list)
-    depth: int = 0
-    span: Span | None = None
-
-    def line(self, text: str) -> None:
-        for part in text.split("\n"):
-            self.lines.append("    " * self.depth + part)
-            self.spans.append(self.span)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +61,7 @@ class RulesetCompiler:
         lets = list(self.r.lets.values()) + [x for d in self.r.dimensions for x in d.lets]
         lets += [x for i in self.r.indicators() for x in i.node.lets]
         self.fused = emit_fused(out, self.names, self.fusable_aggregates(lets))
-        for let in lets:
-            out.line(f"{self.names.let_var(let)} = _U")
+        let_closures(out, self.names, lets, dict(self.r.lets), self.fused)
         slots: list[str] = []
         for index, table_ind in enumerate(self.r.indicators()):
             dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
@@ -211,12 +197,32 @@ class RulesetCompiler:
 
     # ---------------------------------------------------------------- grading functions
 
-    def function(self, name: str, params: str, expr: n.Expr, span: Span, *, grading: bool) -> None:
-        body = ExprCompiler(self.names, dict(self.r.lets), traced=False, grading=grading).compile(expr)
-        self.out.line(f"def {name}({params}):")
+    def grading_function(self, name: str, expr: n.Expr, span: Span) -> None:
+        """`def name(r, g)` returning one grading expression, with closures for the lets it reads."""
+        lets = dict(self.r.lets)
+        ec = ExprCompiler(self.names, lets, traced=False, grading=True)
+        self.out.line(f"def {name}(r, g):")
+        self.out.depth += 1
+        let_closures(self.out, self.names, self.names.lets_reached([expr], lets), lets)
         self.out.span = span
-        self.out.line(f"    return {body}")
+        self.out.line(f"return {ec.compile(expr)}")
         self.out.span = None
+        self.out.depth -= 1
+
+    def outcomes_function(self) -> None:
+        """`def outcomes(r, g)`: every outcome by name, each line mapped to its outcome."""
+        lets = dict(self.r.lets)
+        ec = ExprCompiler(self.names, lets, traced=False, grading=True)
+        self.out.line("def outcomes(r, g):")
+        self.out.depth += 1
+        let_closures(self.out, self.names, self.names.lets_reached([o.expr for o in self.r.outcomes], lets), lets)
+        self.out.line("o = {}")
+        for outcome in self.r.outcomes:
+            self.out.span = outcome.span
+            self.out.line(f"o[{outcome.name!r}] = {ec.compile(outcome.expr)}")
+        self.out.span = None
+        self.out.line("return o")
+        self.out.depth -= 1
 
     def module(self) -> GeneratedModule:
         """`score` (every figure of a record), then the grading conditions in ruleset order,
@@ -233,14 +239,8 @@ class RulesetCompiler:
         ]
         for kind, conditions in groups:
             for i, (expr, span) in enumerate(conditions):
-                self.function(f"cond_{kind}_{i}", "r, g", expr, span, grading=True)
-        ec = ExprCompiler(self.names, dict(r.lets), traced=False, grading=True)
-        self.out.line("def outcomes(r, g):\n    o = {}")
-        for outcome in r.outcomes:
-            self.out.span = outcome.span
-            self.out.line(f"    o[{outcome.name!r}] = {ec.compile(outcome.expr)}")
-        self.out.span = None
-        self.out.line("    return o")
+                self.grading_function(f"cond_{kind}_{i}", expr, span)
+        self.outcomes_function()
         filename = f"<generated {r.name} {self.plan.sha256[:12]}{' traced' if self.traced else ''}>"
         return GeneratedModule(
             "\n".join(self.out.lines) + "\n", tuple(self.names.constants), tuple(self.out.spans), filename
@@ -279,18 +279,6 @@ RUNTIME_GLOBALS: dict[str, Any] = {
     "_no_band": runtime.no_band,
     "_SS": SourceScores,
     "_Scored": Scored,
-    # built-in functions and aggregates
-    "_div": runtime.div,
-    "_floor": runtime.floor,
-    "_ceil": runtime.ceil,
-    "_round": runtime.round_fn,
-    "_clamp": runtime.clamp,
-    "_min": runtime.minimum,
-    "_max": runtime.maximum,
-    "_avg": runtime.average,
-    "_months_with": runtime.months_with,
-    "_quarters_with": runtime.quarters_with,
-    "_days": runtime.days_between,
-    "_months": runtime.months_between,
-    "_quarter": runtime.quarter,
+    # built-in functions, aggregates and operators: one table, read by the interpreter too
+    **RUNTIME_NAMES,
 }

@@ -13,19 +13,34 @@ property tests hold the two equal, traces included.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ..check.checker import table_sources
+from ..check.resolver import ResolvedRuleset
+from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
 from ..syntax import nodes as n
-from .expressions import ExprCompiler
+from .emitter import Emitter
+from .expressions import ExprCompiler, NameSpace
 
-if TYPE_CHECKING:
-    from .module import RulesetCompiler
+
+class IndicatorWriter(Protocol):
+    """What the record function needs from the module compiler (`module.RulesetCompiler`):
+    the code computing every indicator, written where `score` needs it, and what it shares."""
+
+    r: ResolvedRuleset
+    names: NameSpace
+    plan: TablePlan
+    out: Emitter
+    traced: bool
+    fused: dict[int, str]
+
+    def indicator_body(self) -> list[str]: ...
+
+    def points_moved(self, clause: n.Points, ec: ExprCompiler, reads: str | None) -> str: ...
 
 
 class RecordFunction:
-    def __init__(self, compiler: RulesetCompiler) -> None:
+    def __init__(self, compiler: IndicatorWriter) -> None:
         self.c = compiler
         self.r = compiler.r
         self.names = compiler.names
@@ -47,7 +62,7 @@ class RecordFunction:
         self.c_slots = slots
         indicators = r.indicators()
         judged = [i for i, t in enumerate(indicators) if any(isinstance(c, n.Judged) for c in t.node.clauses)]
-        sources = table_sources(r)
+        sources = r.table_sources
         may_be_none = {i for i, t in enumerate(indicators) if t.node.applies is not None}
         self.read_sheets(judged, slots, may_be_none)
         tables: list[str] = []
@@ -79,7 +94,7 @@ class RecordFunction:
         which reads anything and reports every problem."""
         out = self.out
         flags = "(" + "".join(f"{slots[i]} is not None, " for i in judged) + ")"
-        targets = [f"j{i}_{k}" for k in range(len(table_sources(self.r))) for i in judged]
+        targets = [f"j{i}_{k}" for k in range(len(self.r.table_sources)) for i in judged]
         out.line("JR = {}")
         if not judged:
             out.line("if S: _sheets(S, ())")

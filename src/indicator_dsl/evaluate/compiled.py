@@ -86,14 +86,16 @@ class CompiledBackend:
         return _rebuild, (self.module, self.plan)
 
     def where(self, error: BaseException) -> Span | None:
-        """The `.ind` span of the innermost generated line an error passed through."""
-        line = None
+        """The `.ind` span of the innermost generated line with a span that an error passed
+        through. A let's closure has none: like the interpreter, the error names the clause
+        that used the let."""
+        found = None
         tb = error.__traceback__
         while tb is not None:
             if tb.tb_frame.f_code.co_filename == self.module.filename:
-                line = tb.tb_lineno
+                found = self.module.spans[tb.tb_lineno - 1] or found
             tb = tb.tb_next
-        return None if line is None else self.module.spans[line - 1]
+        return found
 
     def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Scored | list[FieldProblem]:
         context = self.context

@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "E213": "recursive let",
     "E214": "missing or unknown record type",
     "E215": "value of the wrong type",
+    "E216": "the period is read but not declared",
     "E300": "dimension max differs from its indicators",
     "E301": "total differs from the dimensions",
     "E302": "assessment weights do not sum to 100%",
