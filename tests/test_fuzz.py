@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
+from support import project_with
 
 from indicator_dsl.check.paths import CheckReport, check_paths
 from indicator_dsl.check.renderers import render_json, render_text
@@ -57,7 +58,7 @@ SEEDS = seed_files()
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the good corpus (and the spec's examples, when present) to write mutants into."""
-    root = tmp_path_factory.mktemp("fuzz")
+    root = project_with(tmp_path_factory.mktemp("fuzz"))
     shutil.copytree(GOOD, root / "good")
     if SPEC_EXAMPLES.is_dir():
         shutil.copytree(SPEC_EXAMPLES, root / "spec")

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .check.typecheck import bounded_suggestions
 from .codegen.module import compile_ruleset
 from .codegen.planner import build_plan, content_hash, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
@@ -60,8 +61,8 @@ def _is_path(source: str | Path) -> bool:
     return isinstance(source, Path) or ("\n" not in source and source.endswith(".ind"))
 
 
-def _resolve(source: str | Path) -> tuple[Resolver, Resolved | None]:
-    resolver = Resolver()
+def _resolve(source: str | Path, root: Path | None) -> tuple[Resolver, Resolved | None]:
+    resolver = Resolver(root=root)
     if _is_path(source):
         path = Path(source)
         if not path.is_file():
@@ -70,15 +71,19 @@ def _resolve(source: str | Path) -> tuple[Resolver, Resolved | None]:
     return resolver, resolver.resolve_text(str(source))
 
 
-def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
-    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter."""
-    resolver, resolved = _resolve(source)
+def load(source: str | Path, *, backend: str = "compiled", root: str | Path | None = None) -> Ruleset | Catalog:
+    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
+
+    Imports may not leave `root` (default: the project of the file, see docs/decisions.md)."""
+    root_path = Path(root) if root is not None else None
     try:
-        check_resolved(resolver, [resolved])
+        with bounded_suggestions():
+            resolver, resolved = _resolve(source, root_path)
+            check_resolved(resolver, [resolved])
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
             raise RulesetError(errors or unique_sorted(resolver.diagnostics))
-        return _build(resolved, source, backend)
+        return _build(resolved, source, backend, root_path)
     except (RecursionError, SyntaxError, MemoryError):  # a pathologically deep expression, past the checker
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
@@ -90,11 +95,12 @@ def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
         ) from None
 
 
-def _build(resolved: Resolved | None, source: str | Path, backend: str) -> Ruleset | Catalog:
+def _build(resolved: Resolved | None, source: str | Path, backend: str, root: Path | None) -> Ruleset | Catalog:
     origin = Origin(
         str(source) if isinstance(source, Path) or _is_path(source) else None,
         None if isinstance(source, Path) or _is_path(source) else str(source),
         backend,
+        root,
     )
     if isinstance(resolved, ResolvedRuleset):
         return Ruleset(_engine(resolved, backend), origin)
@@ -111,9 +117,10 @@ class Origin:
     path: str | None
     text: str | None
     backend: str
+    root: Path | None = None
 
     def load(self) -> Ruleset | Catalog:
-        return load(Path(self.path) if self.path else str(self.text), backend=self.backend)
+        return load(Path(self.path) if self.path else str(self.text), backend=self.backend, root=self.root)
 
 
 class Model:

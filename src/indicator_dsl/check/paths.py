@@ -11,6 +11,7 @@ from ..syntax.source import SourceFile, Span
 from .catalog import check_catalog
 from .checker import RulesetChecker
 from .resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .typecheck import bounded_suggestions
 
 
 @dataclass(slots=True)
@@ -90,12 +91,16 @@ def unique_sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(out, key=sort_key)
 
 
-def check_paths(paths: Iterable[str | Path]) -> CheckReport:
+def check_paths(paths: Iterable[str | Path], root: Path | None = None) -> CheckReport:
+    """Check files and folders together; `root` is the folder imports may not leave (see project.py)."""
     files, _ = expand_paths(paths)
-    resolver = Resolver()
-    modules = [resolver.resolve_path(path, str(path)) for path in files]
+    resolver = Resolver(root=root)
+    modules: list[Resolved | None] = []
     try:
-        check_resolved(resolver, modules)
+        with bounded_suggestions():
+            for path in files:
+                modules.append(resolver.resolve_path(path, str(path)))
+            check_resolved(resolver, modules)
     except RecursionError:
         first = files[0] if files else Path("<input>")
         resolver.diagnostics.append(

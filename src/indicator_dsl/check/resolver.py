@@ -8,8 +8,9 @@ not raised: a missing import still lets the rest of the file be checked.
 
 from __future__ import annotations
 
-import difflib
+import decimal
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +18,22 @@ from pathlib import Path
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import SourceFile, Span
-from .loader import FileCache, LoadedFile
+from .loader import FileCache, LoadedFile, real_path
+from .project import inside, project_root
+from .typecheck import did_you_mean
 from .types import PRIMITIVES
+
+# Sums of stated figures (maxes, weights) must be exact: the default 28 digits rounded a sum of large
+# maxes and reported a total that does not add up (a false E301).
+UNBOUNDED = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The sum of decimals with no digit lost, whatever their size."""
+    total = Decimal(0)
+    for value in values:
+        total = UNBOUNDED.add(total, value)
+    return total
 
 
 @dataclass(slots=True)
@@ -45,7 +60,7 @@ class TableDimension:
         """The stated max where there is one, else the sum of the indicators (extensions)."""
         if self.declared_max is not None:
             return self.declared_max.value
-        return sum((i.node.max.value for i in self.indicators), Decimal(0))
+        return exact_sum(i.node.max.value for i in self.indicators)
 
 
 @dataclass(slots=True)
@@ -115,25 +130,32 @@ def display_path(path: Path) -> str:
 
 
 def _did_you_mean(name: str, options: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    return did_you_mean(name, options, cutoff=0.6)
 
 
 class Resolver:
-    """Resolves files on demand, each once; `diagnostics` collects every problem found."""
+    """Resolves files on demand, each once; `diagnostics` collects every problem found.
 
-    def __init__(self, cache: FileCache | None = None) -> None:
+    `root` is the folder imports may not leave; without it, each file checked gets its own
+    (`project.project_root`), which the files it imports share.
+    """
+
+    def __init__(self, cache: FileCache | None = None, root: Path | None = None) -> None:
         self.cache = cache or FileCache()
         self.diagnostics: list[Diagnostic] = []
+        self.root_option = root
+        self._root = root
         self._done: dict[Path, Resolved | None] = {}
         self._stack: list[Path] = []
 
     # ---------------------------------------------------------------- entry points
 
     def resolve_path(self, path: Path, display: str | None = None) -> Resolved | None:
-        key = path.resolve()
+        key = real_path(path) or path.absolute()  # a link loop: reading it reports E001
         if key in self._done:
             return self._done[key]
+        if not self._stack:
+            self._root = project_root(key, self.root_option)
         loaded = self.cache.load(key, display or display_path(path))
         if loaded is None or loaded.module is None:
             self.diagnostics.extend(self.cache.failures.get(key, []))
@@ -142,7 +164,9 @@ class Resolver:
         return self._resolve_loaded(key, loaded)
 
     def resolve_text(self, text: str, display: str = "<text>", base_dir: Path | None = None) -> Resolved | None:
-        key = (base_dir or Path.cwd()).resolve() / f"<text {len(self._done)}>.ind"
+        folder = base_dir or Path.cwd()
+        key = (real_path(folder) or folder.absolute()) / f"<text {len(self._done)}>.ind"
+        self._root = project_root(key.parent, self.root_option)
         loaded = self.cache.add_text(key, display, text.encode("utf-8"))
         if loaded is None or loaded.module is None:
             self.diagnostics.extend(self.cache.failures.get(key, []))
@@ -152,6 +176,7 @@ class Resolver:
     # ---------------------------------------------------------------- imports
 
     def _resolve_loaded(self, key: Path, loaded: LoadedFile) -> Resolved | None:
+        self.diagnostics.extend(loaded.notes)
         self._stack.append(key)
         try:
             imported = self._imports(key, loaded)
@@ -172,7 +197,9 @@ class Resolver:
     def _imports(self, key: Path, loaded: LoadedFile) -> list[tuple[n.Import, Resolved]]:
         out: list[tuple[n.Import, Resolved]] = []
         for imp in loaded.imports:
-            target = (key.parent / imp.path).resolve()
+            target = self._import_target(key, imp)
+            if target is None:
+                continue
             if target in self._stack:
                 chain = [*self._stack[self._stack.index(target) :], target]
                 names = " → ".join(display_path(p) for p in chain)
@@ -194,6 +221,38 @@ class Resolver:
             if resolved is not None:
                 out.append((imp, resolved))
         return out
+
+    def _import_target(self, key: Path, imp: n.Import) -> Path | None:
+        """The real path an import names, or None (reported) when it may not be read: not a `.ind`
+        file, links that loop, or outside the project root. Nothing is read from a refused path."""
+        if not imp.path.endswith(".ind"):
+            self.diagnostics.append(
+                Diagnostic(
+                    "E110",
+                    f'"{imp.path}" is not a `.ind` file; only rulesets, schemas and catalogs can be imported',
+                    imp.span,
+                    hint='import a file whose name ends in ".ind"',
+                )
+            )
+            return None
+        target = real_path(key.parent / imp.path)
+        if target is None:
+            self.diagnostics.append(
+                Diagnostic("E001", f'cannot read "{imp.path}": symbolic links form a loop', imp.span)
+            )
+            return None
+        if self._root is not None and not inside(target, self._root):
+            self.diagnostics.append(
+                Diagnostic(
+                    "E109",
+                    f'"{imp.path}" is outside the project root {display_path(self._root)}',
+                    imp.span,
+                    hint="imports stay inside the project: the folder holding `catalog.ind` or `.indroot`, "
+                    "or the one given with `--root`",
+                )
+            )
+            return None
+        return target
 
     @staticmethod
     def _types_of(imported: list[tuple[n.Import, Resolved]]) -> dict[str, n.TypeDecl]:
@@ -318,9 +377,13 @@ class Resolver:
         return ResolvedCatalog(node.name, node.label, node, loaded.source, rulesets, sources)
 
     def _find_ruleset_file(self, folder: Path, name: str) -> ResolvedRuleset | None:
-        """A catalog may name a ruleset it does not import if `NAME.ind` lies in its folder tree."""
+        """A catalog may name a ruleset it does not import if `NAME.ind` lies in its folder tree
+        (and, links followed, inside the project root)."""
         for candidate in sorted(folder.rglob(f"{name}.ind")):
-            res = self.resolve_path(candidate)
+            real = real_path(candidate)
+            if real is None or (self._root is not None and not inside(real, self._root)):
+                continue
+            res = self.resolve_path(real)
             if isinstance(res, ResolvedRuleset) and res.name == name:
                 return res
         return None

@@ -4,7 +4,8 @@ Without options, changed files are rewritten in place. `--check` and `--diff` on
 report (CI must not touch the tree): `--check` lists the files that would change and
 exits 1 if any would; `--diff` prints what would change. Exit 2 is for usage errors
 (bad options, paths that do not exist); exit 1 also when a file cannot be read or
-does not parse, and such a file is left as it is.
+does not parse, and such a file is left as it is. Files are read as the checker reads them:
+regular files only, at most the loader's size limit (a FIFO or `/dev/zero` is refused).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..check.loader import decode
+from ..check.loader import UnreadableFile, decode, read_ruleset_bytes
 from ..check.renderers import render_text
 from ..syntax.formatter import format_source
 from .common import ArgumentParser, ind_files
@@ -61,9 +62,9 @@ def _format_file(path: Path, *, write: bool, check: bool, diff: bool) -> bool | 
     """Whether the file changes (or would); None when it cannot be read, parsed or written."""
     shown = str(path)
     try:
-        data = path.read_bytes()
-    except OSError as error:
-        sys.stderr.write(f"ind fmt: {shown}: cannot read file: {error.strerror or error}\n")
+        data = read_ruleset_bytes(path)
+    except UnreadableFile as error:
+        sys.stderr.write(f"ind fmt: {shown}: cannot read file: {error}\n")
         return None
     source, problem = decode(shown, data)
     if source is None:

@@ -39,6 +39,8 @@ CODES: dict[str, str] = {
     "E106": "remove without a reason",
     "E107": "extension names an unknown part",
     "E108": "unknown ruleset in catalog",
+    "E109": "import outside the project root",
+    "E110": "import of a file that is not .ind",
     "E200": "unknown name",
     "E201": "unknown field",
     "E202": "unknown type",
@@ -76,6 +78,7 @@ CODES: dict[str, str] = {
     "W501": "unused let",
     "W502": "unreachable else",
     "W503": "suspicious score",
+    "W504": "invisible bidirectional control character",
 }
 
 
