@@ -20,11 +20,12 @@ ROOT_MARKERS = ("catalog.ind", ".indroot")
 
 
 def project_root(entry: Path, explicit: Path | None = None) -> Path:
-    """The root for a checked file (or, for text, for the folder its imports are relative to)."""
+    """The root for a file (found from the folder that holds it, a link not followed) or a folder."""
     if explicit is not None:
         return real_path(explicit) or explicit.absolute()
-    real = real_path(entry) or entry.absolute()
-    folder = real if real.is_dir() else real.parent
+    start = entry.absolute()
+    start = start if start.is_dir() else start.parent
+    folder = real_path(start) or start
     for candidate in (folder, *folder.parents):
         if any((candidate / marker).is_file() for marker in ROOT_MARKERS):
             return candidate

@@ -18,10 +18,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..check.loader import UnreadableFile, decode, read_ruleset_bytes
+from ..check.loader import UnreadableFile, decode, read_ruleset_bytes, real_path
+from ..check.project import inside, project_root
 from ..check.renderers import render_text
 from ..syntax.formatter import format_source
-from .common import ArgumentParser, ind_files
+from .common import ArgumentParser, add_root_option, ind_files
 
 
 def main(argv: list[str]) -> int:
@@ -31,6 +32,7 @@ def main(argv: list[str]) -> int:
         "--check", action="store_true", help="write nothing; list the files that would change (exit 1 if any)"
     )
     parser.add_argument("--diff", action="store_true", help="write nothing; print a unified diff of the changes")
+    add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
@@ -40,7 +42,7 @@ def main(argv: list[str]) -> int:
     write = not (args.check or args.diff)
     failed = changed = False
     for path in _unique(files):
-        outcome = _format_file(path, write=write, check=args.check, diff=args.diff)
+        outcome = _format_file(path, args.root, write=write, check=args.check, diff=args.diff)
         failed |= outcome is None
         changed |= bool(outcome)
     return 1 if failed or (args.check and changed) else 0
@@ -58,9 +60,14 @@ def _unique(files: list[Path]) -> list[Path]:
     return out
 
 
-def _format_file(path: Path, *, write: bool, check: bool, diff: bool) -> bool | None:
-    """Whether the file changes (or would); None when it cannot be read, parsed or written."""
+def _format_file(path: Path, root: Path | None, *, write: bool, check: bool, diff: bool) -> bool | None:
+    """Whether the file changes (or would); None when it cannot be read, parsed or written, or when
+    it is a link to a file outside the project root (formatting writes through the link)."""
     shown = str(path)
+    real, top = real_path(path), project_root(path, root)
+    if real is not None and not inside(real, top):
+        sys.stderr.write(f"ind fmt: {shown}: the file (links followed) is outside the project root {top}\n")
+        return None
     try:
         data = read_ruleset_bytes(path)
     except UnreadableFile as error:
