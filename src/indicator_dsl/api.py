@@ -82,7 +82,7 @@ def load(source: str | Path, *, backend: str = "compiled", root: str | Path | No
             check_resolved(resolver, [resolved])
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
-            raise RulesetError(errors or unique_sorted(resolver.diagnostics))
+            raise RulesetError(errors or unique_sorted(resolver.diagnostics), resolver.cache.sources())
         return _build(resolved, source, backend, root_path)
     except (RecursionError, SyntaxError, MemoryError):  # a pathologically deep expression, past the checker
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)

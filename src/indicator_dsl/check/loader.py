@@ -23,15 +23,20 @@ from ..syntax.diagnostics import Diagnostic
 from ..syntax.parser import parse_source
 from ..syntax.source import SourceFile, Span
 
-# The largest shipped ruleset is 10 KB: a megabyte is a hundred times that, and it bounds the work
-# of every later stage (a 2 MB `x+x+...` or a 10 MB unclosed text would take seconds and gigabytes).
+# The largest shipped ruleset is 10 KB (about 2,500 tokens). These limits are a hundred times that
+# or more, and they bound the work of every later stage: parsing costs some 25 microseconds a token,
+# so a 2 MB `x+x+...` took 19 s and 1 GB, and a 10 MB unclosed text 1.6 GB, before any diagnostic.
 MAX_FILE_BYTES = 1024 * 1024
+MAX_TOKENS = 100_000
 # Digits of one number literal (the default decimal precision, so every literal is held exactly).
 MAX_LITERAL_DIGITS = 28
 # Trojan Source (CVE-2021-42574): characters that reorder or break lines on screen but not for the parser.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029")
-# Comments, texts, names and numbers, in the lexer's own shapes: names first, so `f0001` is no number.
-_TOKENS = re.compile(r'#[^\n]*|"(?:[^"\\\n]|\\.)*"?|[^\W\d]\w*|[0-9]+(?:\.[0-9]+)?')
+# At most this many lines get a W504 each; one more warning counts the rest.
+MAX_BIDI_WARNINGS = 10
+# Comments, texts, names and numbers, in the lexer's own shapes: names first, so `f0001` is no number;
+# then any other character (operators, brackets), so that the matches count the file's tokens.
+_TOKENS = re.compile(r'#[^\n]*|"(?:[^"\\\n]|\\.)*"?|[^\W\d]\w*|[0-9]+(?:\.[0-9]+)?|[^\s#"]')
 _BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
@@ -45,7 +50,11 @@ class LoadedFile:
 
 
 class UnreadableFile(Exception):
-    """A ruleset path that is not a regular file of a sensible size, or cannot be opened."""
+    """A ruleset path that is not a regular file, or cannot be opened."""
+
+
+class FileTooLarge(UnreadableFile):
+    """A ruleset file over MAX_FILE_BYTES (E003)."""
 
 
 def read_ruleset_bytes(path: Path) -> bytes:
@@ -68,7 +77,7 @@ def read_ruleset_bytes(path: Path) -> bytes:
             data += chunk
         size = max(info.st_size, len(data))
         if size > MAX_FILE_BYTES:
-            raise UnreadableFile(_too_large(size))
+            raise FileTooLarge(_too_large(size))
         return data
     except OSError as error:
         raise UnreadableFile(_reason(error)) from None
@@ -103,32 +112,32 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, Diagnostic | None
 
 
 def scan_text(source: SourceFile) -> list[Diagnostic]:
-    """E014 for a number literal with more than MAX_LITERAL_DIGITS digits; W504 for bidirectional
-    controls and line separators in comments and texts (one per line, at the first of them)."""
+    """What the text holds that the parser does not judge, in one pass: E003 alone when it has more
+    than MAX_TOKENS tokens (then it is not parsed); E014 for a number literal with more than
+    MAX_LITERAL_DIGITS digits; W504 for bidirectional controls and line separators in comments and
+    texts (one per line, at the first of them, for at most MAX_BIDI_WARNINGS lines)."""
     found: list[Diagnostic] = []
-    flagged_lines: set[int] = set()
+    bidi_lines: list[Span] = []
+    tokens = 0
     for match in _TOKENS.finditer(source.text):
         token = match.group()
+        tokens += token[0] != "#"
+        if tokens > MAX_TOKENS:
+            return [
+                Diagnostic(
+                    "E003",
+                    f"the file has more than {MAX_TOKENS:,} tokens (words, numbers, texts and signs)",
+                    Span.at(source, match.start(), match.end()),
+                    hint="split it into files that import each other, or shorten long expressions with `let`",
+                )
+            ]
         if token[0] in '#"':
             bidi = _BIDI.search(token)
-            if bidi is None:
-                continue
-            offset = match.start() + bidi.start()
-            span = Span.at(source, offset, offset + 1)
-            if span.line in flagged_lines:
-                continue
-            flagged_lines.add(span.line)
-            char = bidi.group()
-            where = "comment" if token[0] == "#" else "text"
-            found.append(
-                Diagnostic(
-                    "W504",
-                    f"invisible control character U+{ord(char):04X} ({unicodedata.name(char)}) in a {where}: "
-                    "it can make the code look different from what it does",
-                    span,
-                    hint="delete it; if the text needs right-to-left script, write it without direction controls",
-                )
-            )
+            if bidi is not None and (not bidi_lines or bidi_lines[-1].line != source.line_col(match.start())[0]):
+                offset = match.start() + bidi.start()
+                bidi_lines.append(Span.at(source, offset, offset + 1))
+                if len(bidi_lines) <= MAX_BIDI_WARNINGS:
+                    found.append(_bidi_warning(bidi.group(), "comment" if token[0] == "#" else "text", bidi_lines[-1]))
         elif token[0].isdigit():
             digits = len(token) - token.count(".")
             if digits > MAX_LITERAL_DIGITS:
@@ -140,7 +149,27 @@ def scan_text(source: SourceFile) -> list[Diagnostic]:
                         hint="write the value with fewer digits",
                     )
                 )
+    if len(bidi_lines) > MAX_BIDI_WARNINGS:
+        more = len(bidi_lines) - MAX_BIDI_WARNINGS
+        found.append(
+            Diagnostic(
+                "W504",
+                f"{more:,} more lines hold invisible bidirectional control characters",
+                bidi_lines[MAX_BIDI_WARNINGS],
+                hint="search the file for U+202A-U+202E, U+2066-U+2069, U+2028 and U+2029",
+            )
+        )
     return found
+
+
+def _bidi_warning(char: str, where: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        "W504",
+        f"invisible control character U+{ord(char):04X} ({unicodedata.name(char)}) in a {where}: "
+        "it can make the code look different from what it does",
+        span,
+        hint="delete it; if the text needs right-to-left script, write it without direction controls",
+    )
 
 
 @dataclass(slots=True)
@@ -159,6 +188,9 @@ class FileCache:
         shown = display or str(path)
         try:
             data = read_ruleset_bytes(key)
+        except FileTooLarge as error:
+            self.failures[key] = [Diagnostic("E003", f"{shown} is too large: {error}", Span(shown, 1, 1, 1, 1))]
+            return None
         except UnreadableFile as error:
             self.failures[key] = [Diagnostic("E001", f"cannot read {shown}: {error}", Span(shown, 1, 1, 1, 1))]
             return None
@@ -167,11 +199,7 @@ class FileCache:
     def add_text(self, key: Path, shown: str, data: bytes) -> LoadedFile | None:
         if len(data) > MAX_FILE_BYTES:
             self.failures[key] = [
-                Diagnostic(
-                    "E001",
-                    f"cannot read {shown}: {_too_large(len(data))}",
-                    Span(shown, 1, 1, 1, 1),
-                )
+                Diagnostic("E003", f"{shown} is too large: {_too_large(len(data))}", Span(shown, 1, 1, 1, 1))
             ]
             return None
         source, problem = decode(shown, data)
@@ -180,6 +208,10 @@ class FileCache:
             self.failures[key] = [problem]
             return None
         notes = scan_text(source)
+        if any(d.code == "E003" for d in notes):
+            self.failures[key] = notes
+            self.files[key] = LoadedFile(source, None, ())
+            return self.files[key]
         parsed = parse_source(source)
         if parsed.diagnostics:
             self.failures[key] = [*parsed.diagnostics, *notes]

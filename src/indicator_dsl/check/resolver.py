@@ -36,6 +36,11 @@ def exact_sum(values: Iterable[Decimal]) -> Decimal:
     return total
 
 
+# A project nests five files deep (catalog, department, category, common, schema); a chain of
+# thousands would exhaust Python's recursion, and each `extends` level copies its base.
+MAX_IMPORT_DEPTH = 64
+
+
 @dataclass(slots=True)
 class TableIndicator:
     node: n.Indicator
@@ -199,6 +204,16 @@ class Resolver:
         for imp in loaded.imports:
             target = self._import_target(key, imp)
             if target is None:
+                continue
+            if len(self._stack) >= MAX_IMPORT_DEPTH:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "E013",
+                        f"imports nest more than {MAX_IMPORT_DEPTH} files deep",
+                        imp.span,
+                        hint="import the shared files from fewer levels (a chain of `extends` counts too)",
+                    )
+                )
                 continue
             if target in self._stack:
                 chain = [*self._stack[self._stack.index(target) :], target]

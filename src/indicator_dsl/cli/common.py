@@ -64,7 +64,6 @@ def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
     """Load a ruleset or catalog (imports kept inside `root`), or print its diagnostics and return None."""
     from .. import api
     from ..check.renderers import render_text
-    from ..check.resolver import Resolver
     from ..syntax.diagnostics import RulesetError
 
     if not Path(path).is_file():
@@ -73,9 +72,7 @@ def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
     try:
         return api.load(Path(path), root=root)
     except RulesetError as error:
-        resolver = Resolver(root=root)
-        resolver.resolve_path(Path(path), path)
-        sys.stderr.write(render_text(error.diagnostics, resolver.cache.sources()))
+        sys.stderr.write(render_text(error.diagnostics, error.sources))
         return None
 
 

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..check.loader import UnreadableFile, decode, read_ruleset_bytes, real_path
+from ..check.loader import UnreadableFile, decode, read_ruleset_bytes, real_path, scan_text
 from ..check.project import inside, project_root
 from ..check.renderers import render_text
 from ..syntax.formatter import format_source
@@ -77,6 +77,10 @@ def _format_file(path: Path, root: Path | None, *, write: bool, check: bool, dif
     if source is None:
         assert problem is not None  # decode returns exactly one of the two
         sys.stderr.write(f"ind fmt: {shown}: {problem.message}\n")
+        return None
+    too_large = next((d for d in scan_text(source) if d.code == "E003"), None)
+    if too_large is not None:  # not parsed: the same limit as `ind check`
+        sys.stderr.write(f"ind fmt: {too_large.span}: {too_large.message}\n")
         return None
     result = format_source(source)
     if result.text is None:
