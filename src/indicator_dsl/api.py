@@ -65,7 +65,7 @@ def _resolve(source: str | Path, root: Path | None) -> tuple[Resolver, Resolved 
     resolver = Resolver(root=root)
     if _is_path(source):
         path = Path(source)
-        if not path.is_file():
+        if not path.exists():  # a folder or a FIFO is E001 from the reader
             raise FileNotFoundError(f"no such ruleset file: {path}")
         return resolver, resolver.resolve_path(path, str(path))
     return resolver, resolver.resolve_text(str(source))

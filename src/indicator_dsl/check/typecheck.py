@@ -47,7 +47,7 @@ VALUE_AGGREGATES = {"sum", "min", "max", "avg"}
 # for names longer than a typo of a name, and once a check has spent its comparisons.
 MAX_SUGGESTION_OPTIONS = 1000
 MAX_SUGGESTION_LENGTH = 80
-SUGGESTION_BUDGET = 200_000
+SUGGESTION_BUDGET = 50_000
 _budget: ContextVar[list[int] | None] = ContextVar("suggestion_budget", default=None)
 
 

@@ -66,7 +66,7 @@ def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
     from ..check.renderers import render_text
     from ..syntax.diagnostics import RulesetError
 
-    if not Path(path).is_file():
+    if not Path(path).exists():
         sys.stderr.write(f"{prog}: {path}: no such file\n")
         return None
     try:
