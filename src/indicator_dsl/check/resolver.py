@@ -9,7 +9,6 @@ not raised: a missing import still lets the rest of the file be checked.
 from __future__ import annotations
 
 import decimal
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +18,7 @@ from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import SourceFile, Span
 from .loader import FileCache, LoadedFile, real_path
-from .project import inside, project_root
+from .project import display_path, import_target, inside, project_root
 from .typecheck import did_you_mean
 from .types import PRIMITIVES
 
@@ -126,14 +125,6 @@ class ResolvedCatalog:
 Resolved = ResolvedSchema | ResolvedRuleset | ResolvedCatalog
 
 
-def display_path(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return rel if not rel.startswith(".." + os.sep + "..") else str(path)
-
-
 def _did_you_mean(name: str, options: list[str]) -> str | None:
     return did_you_mean(name, options, cutoff=0.6)
 
@@ -202,8 +193,9 @@ class Resolver:
     def _imports(self, key: Path, loaded: LoadedFile) -> list[tuple[n.Import, Resolved]]:
         out: list[tuple[n.Import, Resolved]] = []
         for imp in loaded.imports:
-            target = self._import_target(key, imp)
-            if target is None:
+            target = import_target(key, imp, self._root)
+            if isinstance(target, Diagnostic):
+                self.diagnostics.append(target)
                 continue
             if len(self._stack) >= MAX_IMPORT_DEPTH:
                 self.diagnostics.append(
@@ -220,7 +212,7 @@ class Resolver:
                 names = " → ".join(display_path(p) for p in chain)
                 self.diagnostics.append(Diagnostic("E101", f"import cycle: {names}", imp.span))
                 continue
-            if not target.is_file():
+            if not target.exists():  # a folder or a FIFO is the reader's E001
                 siblings = [p.name for p in target.parent.glob("*.ind")] if target.parent.is_dir() else []
                 hint = _did_you_mean(Path(imp.path).name, siblings)
                 self.diagnostics.append(
@@ -236,38 +228,6 @@ class Resolver:
             if resolved is not None:
                 out.append((imp, resolved))
         return out
-
-    def _import_target(self, key: Path, imp: n.Import) -> Path | None:
-        """The real path an import names, or None (reported) when it may not be read: not a `.ind`
-        file, links that loop, or outside the project root. Nothing is read from a refused path."""
-        if not imp.path.endswith(".ind"):
-            self.diagnostics.append(
-                Diagnostic(
-                    "E110",
-                    f'"{imp.path}" is not a `.ind` file; only rulesets, schemas and catalogs can be imported',
-                    imp.span,
-                    hint='import a file whose name ends in ".ind"',
-                )
-            )
-            return None
-        target = real_path(key.parent / imp.path)
-        if target is None:
-            self.diagnostics.append(
-                Diagnostic("E001", f'cannot read "{imp.path}": symbolic links form a loop', imp.span)
-            )
-            return None
-        if self._root is not None and not inside(target, self._root):
-            self.diagnostics.append(
-                Diagnostic(
-                    "E109",
-                    f'"{imp.path}" is outside the project root {display_path(self._root)}',
-                    imp.span,
-                    hint="imports stay inside the project: the folder holding `catalog.ind` or `.indroot`, "
-                    "or the one given with `--root`",
-                )
-            )
-            return None
-        return target
 
     @staticmethod
     def _types_of(imported: list[tuple[n.Import, Resolved]]) -> dict[str, n.TypeDecl]:
