@@ -299,7 +299,7 @@ def test_imports_nested_past_the_limit_are_one_e013_not_a_recursion_error(projec
 
 def test_a_long_extends_chain_checks_and_loads(project: Path) -> None:
     (project / "r0.ind").write_text(ruleset_importing().replace("ruleset clean", "ruleset r0"))
-    for i in range(1, 50):
+    for i in range(1, 100):
         (project / f"r{i}.ind").write_text(
             f'import "r{i - 1}.ind"\nruleset r{i} "链" version "1" extends r{i - 1}\n'
             f'override indicator training "书记轮训" max 10 {{ deduct {i % 10} when not secretary_trained }}\n'
@@ -308,6 +308,12 @@ def test_a_long_extends_chain_checks_and_loads(project: Path) -> None:
     rs = indicator_dsl.load(project / "r49.ind")
     assert isinstance(rs, indicator_dsl.Ruleset)
     assert rs.name == "r49"
+    # 100 levels: the import that goes past the limit is the one error; the levels above it do not
+    # repeat it (no base to extend, no indicator to override)
+    report = check_paths([project / "r99.ind"])
+    assert [(d.code, Path(d.span.path).name, d.span.line) for d in report.diagnostics] == [
+        ("E013", f"r{99 - (MAX_IMPORT_DEPTH - 1)}.ind", 1)
+    ]
 
 
 def test_did_you_mean_is_skipped_past_the_option_limit() -> None:

@@ -283,8 +283,8 @@ class Resolver:
         self, loaded: LoadedFile, node: n.Ruleset, imported: list[tuple[n.Import, Resolved]]
     ) -> ResolvedRuleset:
         base: ResolvedRuleset | None = None
-        if node.extends is not None:
-            base = self._find_base(node, imported)
+        if node.extends is not None and len(imported) == len(loaded.imports):
+            base = self._find_base(node, imported)  # (with an import missing, E103 would only repeat it)
         result = ResolvedRuleset(
             name=node.name,
             label=node.label,
@@ -307,7 +307,7 @@ class Resolver:
             or (node.extends is not None and base is None)
             or (base is not None and base.incomplete)
         )
-        _Assembler(self, result, extension=base is not None).apply(node.items)
+        _Assembler(self, result, extension=node.extends is not None).apply(node.items)
         return result
 
     def _find_base(self, node: n.Ruleset, imported: list[tuple[n.Import, Resolved]]) -> ResolvedRuleset | None:
@@ -559,6 +559,8 @@ class _Assembler:
         for dim in self.r.dimensions:
             if dim.name == name:
                 return dim
+        if self.r.incomplete:
+            return None  # the base could not be read (reported): its parts are unknown, not missing
         self.error(
             "E107",
             f"there is no dimension `{name}` to extend",
@@ -589,6 +591,8 @@ class _Assembler:
             for index, ind in enumerate(dim.indicators):
                 if ind.node.name == name:
                     return dim, index
+        if self.r.incomplete:
+            return None  # as in `_dimension`
         names = [i.node.name for i in self.r.indicators()]
         self.error("E107", f"there is no indicator `{name}` to {verb}", span, hint=_did_you_mean(name, names))
         return None
