@@ -7,7 +7,11 @@ from pathlib import Path
 
 import indicator_dsl
 
-EVAL_RULESETS = Path(__file__).resolve().parent / "eval_fixtures" / "rulesets"
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_RULESETS = ROOT / "tests" / "eval_fixtures" / "rulesets"
+# The language specification's complete examples, copied into the repository (examples/spec/README.md):
+# the suite reads these, never the specification itself.
+SPEC_EXAMPLES = ROOT / "examples" / "spec"
 
 _CLEAN_RULESET = """\
 import "{schema}"

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import clean_ruleset, project_with
+from support import SPEC_EXAMPLES, clean_ruleset, project_with
 
 from indicator_dsl.cli.main import main
 from indicator_dsl.syntax.diagnostics import CODES
@@ -25,7 +25,6 @@ CORPUS = ROOT / "tests" / "corpus"
 BAD = CORPUS / "bad"
 GOOD = CORPUS / "good"
 BAD_SHOWN = BAD.relative_to(ROOT)  # relative paths are shown as given: stable in assertions
-SPEC_EXAMPLES = ROOT.parent / "shared" / "spec" / "examples"
 EXPECT = re.compile(r"^# expect: ([EW]\d{3}) line \d+", re.MULTILINE)
 GITHUB_LINE = re.compile(r"^::(error|warning) file=[^,]+,line=\d+(,[A-Za-z]+=[^,:]*)*::.+$")
 
@@ -207,18 +206,23 @@ def test_module_entry_point_checks_a_bad_case() -> None:
     assert done.stderr == ""
 
 
+def console_script() -> str | None:
+    """The `ind` script of the interpreter running the tests (a venv's bin, even when the venv is
+    not on PATH), else the one on PATH."""
+    beside = Path(sys.executable).with_name("ind")
+    return str(beside) if beside.is_file() else shutil.which("ind")
+
+
 def test_console_script_is_installed() -> None:
-    ind = shutil.which("ind")
+    ind = console_script()
     if ind is None:
-        pytest.skip("the `ind` console script is not on PATH (package not installed)")
+        pytest.skip("no `ind` console script beside the interpreter or on PATH: install the package (pip install -e .)")
     done = subprocess.run([ind, "check", str(GOOD)], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.endswith("file(s) checked: no problems\n")
 
 
 def test_spec_examples_check_clean_from_the_command_line() -> None:
-    if not SPEC_EXAMPLES.is_dir():
-        pytest.skip(f"spec examples not found at {SPEC_EXAMPLES}")
     done, _ = run_module(SPEC_EXAMPLES / "rulesets" / "party_gov.ind", SPEC_EXAMPLES / "rulesets" / "finance.ind")
     assert (done.returncode, done.stderr) == (0, "")
 

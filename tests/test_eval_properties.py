@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import project_with
+from support import SPEC_EXAMPLES, project_with
 
 import indicator_dsl
 from indicator_dsl.api import Ruleset
@@ -27,11 +27,7 @@ from indicator_dsl.evaluate.engine import Engine
 
 HERE = Path(__file__).resolve().parent
 RULESETS = HERE / "eval_fixtures" / "rulesets"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
-SPEC_RULESETS = SPEC / "examples" / "rulesets"
-needs_spec = pytest.mark.skipif(
-    not (SPEC_RULESETS / "party_gov.ind").is_file(), reason="shared/spec examples are not present"
-)
+SPEC_RULESETS = SPEC_EXAMPLES / "rulesets"
 D = Decimal
 # hypothesis writes its failure report through a module that warns on import; keep failures readable
 pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
@@ -243,7 +239,6 @@ def unit_for(name: str) -> st.SearchStrategy[dict[str, Any]]:
 # ---------------------------------------------------------------- compiled == interpreted
 
 
-@needs_spec
 @pytest.mark.parametrize("name", ["party_gov", "finance"])
 @SETTINGS
 @given(records=st.lists(branch, min_size=1, max_size=6))
@@ -292,7 +287,6 @@ def assert_within_bounds(rs: Ruleset, result: Any) -> None:
     assert result.total is not None and result.total >= 0
 
 
-@needs_spec
 @pytest.mark.parametrize("name", ["party_gov", "finance"])
 @SETTINGS
 @given(record=good_branch)
@@ -319,7 +313,6 @@ def test_fixture_indicators_within_bounds(name: str, data: st.DataObject) -> Non
 # ---------------------------------------------------------------- monotone deductions per shortfall
 
 
-@needs_spec
 @pytest.mark.parametrize(("indicator", "kind"), [("member_meeting", "支部党员大会"), ("committee_meeting", "支委会")])
 @SETTINGS
 @given(record=good_branch, held_on=AROUND_2023)
@@ -347,7 +340,6 @@ def test_one_more_meeting_never_lowers_the_frequency_band(record: dict[str, Any]
 # ---------------------------------------------------------------- order independence
 
 
-@needs_spec
 @SETTINGS
 @given(records=st.lists(branch, min_size=2, max_size=12), seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_spec_batches_do_not_depend_on_order(records: list[dict[str, Any]], seed: int) -> None:
@@ -407,7 +399,6 @@ def with_unpickled_backend(rs: Ruleset) -> Ruleset:
     return clone
 
 
-@needs_spec
 @SETTINGS
 @given(records=st.lists(branch, min_size=1, max_size=6))
 def test_pickled_compiled_backend_gives_equal_results(records: list[dict[str, Any]]) -> None:
