@@ -93,6 +93,20 @@ def test_a_link_loop_is_a_diagnostic_not_a_traceback(project: Path, capsys: pyte
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["check", "fmt", "eval"])
+def test_a_link_loop_named_on_the_command_line_is_e001(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x.ind").symlink_to(tmp_path / "x.ind")
+    (tmp_path / "r.jsonl").write_text('{"id": "a"}\n')
+    assert ind(command, tmp_path / "x.ind", *([tmp_path / "r.jsonl"] if command == "eval" else [])) in (1, 2)
+    out = capsys.readouterr()
+    assert "symbolic links form a loop" in out.out + out.err
+    assert "internal error" not in out.err
+    with pytest.raises(RulesetError, match="symbolic links form a loop"):
+        indicator_dsl.load(tmp_path / "x.ind")
+
+
 def test_load_refuses_an_import_outside_and_accepts_a_wider_root(project: Path) -> None:
     rules = project / "rules.ind"
     rules.write_text(ruleset_importing().replace('import "branch.ind"', 'import "../shared/branch.ind"'))

@@ -11,6 +11,7 @@ diagnostic. Plans are compiled once per content hash and shared by later loads.
 from __future__ import annotations
 
 import decimal
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ def _resolve(source: str | Path, root: Path | None) -> tuple[Resolver, Resolved 
     resolver = Resolver(root=root)
     if _is_path(source):
         path = Path(source)
-        if not path.exists():  # a folder or a FIFO is E001 from the reader
+        if not os.path.lexists(path):  # a folder, a FIFO or a link loop is E001 from the reader
             raise FileNotFoundError(f"no such ruleset file: {path}")
         return resolver, resolver.resolve_path(path, str(path))
     return resolver, resolver.resolve_text(str(source))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +31,15 @@ class CheckReport:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
-    """Files as given, folders as every `*.ind` below them; also the paths that do not exist."""
+    """Files as given, folders as every `*.ind` below them; also the paths that do not exist.
+    A link that loops or leads nowhere is a file: reading it reports E001."""
     files: list[Path] = []
     missing: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*.ind") if p.is_file()))
-        elif path.exists():
+        elif os.path.lexists(path):
             files.append(path)
         else:
             missing.append(str(raw))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -66,7 +67,7 @@ def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
     from ..check.renderers import render_text
     from ..syntax.diagnostics import RulesetError
 
-    if not Path(path).exists():
+    if not os.path.lexists(path):
         sys.stderr.write(f"{prog}: {path}: no such file\n")
         return None
     try:

@@ -53,7 +53,7 @@ def _unique(files: list[Path]) -> list[Path]:
     seen: set[Path] = set()
     out = []
     for path in files:
-        key = path.resolve()
+        key = real_path(path) or path.absolute()  # a link loop: the reader reports it
         if key not in seen:
             seen.add(key)
             out.append(path)
