@@ -63,6 +63,8 @@ def read_ruleset_bytes(path: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise UnreadableFile(_reason(error)) from None
+    except ValueError:  # a NUL byte in the name
+        raise UnreadableFile("the name is not a valid path") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -226,8 +228,9 @@ class FileCache:
 
 
 def real_path(path: Path) -> Path | None:
-    """The absolute path with every link followed, or None when links form a loop."""
+    """The absolute path with every link followed, or None when links form a loop (or the name
+    cannot be a path at all: a NUL byte)."""
     try:
         return path.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return None
