@@ -422,7 +422,7 @@ class RulesetChecker:
             )
         if not 0 <= quota.share.value <= 1:
             self.error("E311", f"a quota share must be between 0% and 100%, not {quota.share.text}", quota.share)
-        if quota.within is not None and quota.within not in scope.fields:
+        if quota.within is not None and quota.within not in scope.fields and not self.r.incomplete:
             self.error(
                 "E201",
                 f"quota groups by `{quota.within}`, which is not a field of the record",
