@@ -243,9 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_average": os.getloadavg(),
         },
-        "ruleset": str(
-            RULESET.relative_to(ROOT.parent) if RULESET.is_relative_to(ROOT.parent) else RULESET
-        ),
+        "ruleset": str(RULESET.relative_to(ROOT.parent) if RULESET.is_relative_to(ROOT.parent) else RULESET),
         "sizes": [],
     }
     for size in [] if args.only_million else args.sizes:

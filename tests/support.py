@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -48,3 +50,15 @@ def eval_ruleset(name: str, backend: str = "compiled") -> indicator_dsl.Ruleset:
     rs = indicator_dsl.load(EVAL_RULESETS / f"{name}.ind", backend=backend)
     assert isinstance(rs, indicator_dsl.Ruleset)
     return rs
+
+
+def run_ind(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`ind ARGS...` through the real entry point in a new process, its output as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "indicator_dsl", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=180,
+        cwd=cwd,
+    )

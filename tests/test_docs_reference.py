@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from lark.lexer import PatternStr
 
 from indicator_dsl.check.paths import check_resolved, unique_sorted
 from indicator_dsl.check.resolver import Resolver
@@ -75,9 +74,7 @@ def test_extraction_agrees_with_lark() -> None:
     """The text extraction above sees what Lark itself builds from the grammar."""
     parser = lark_parser()
     lark_keywords = {
-        t.pattern.value
-        for t in parser.terminals
-        if isinstance(t.pattern, PatternStr) and WORD.fullmatch(t.pattern.value)
+        t.pattern.value for t in parser.terminals if t.pattern.type == "str" and WORD.fullmatch(t.pattern.value)
     }
     assert grammar_keywords() == lark_keywords
     lark_rules = {str(r.origin.name) for r in parser.rules} | {str(r.alias) for r in parser.rules if r.alias}

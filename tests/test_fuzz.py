@@ -7,8 +7,8 @@ Two sources of inputs:
   same kind, which keeps the syntax and so fuzzes the resolver and the type checker. Mutants are
   written inside a copy of the good corpus so that their relative imports still resolve.
 - `hypothesis.extra.lark.from_lark` on the project's grammar: random files the grammar accepts.
-  They must also be accepted by the real parser (no E010/E011/E012): the grammar, the contextual
-  lexer and the parser's keyword handling agree.
+  They must also be accepted by the real parser (no E010/E011/E012): the grammar, the lexer
+  and the parser's keyword handling agree.
 
 Each input must be checked within PER_INPUT_SECONDS. The whole file stays under ~40 s.
 """
@@ -291,7 +291,7 @@ def test_renamed_rulesets_never_crash_the_checker(workspace: Path, seed: int, op
 
 
 def generation_parser() -> Lark:
-    """A grammar instance for `from_lark` (the cached, contextual-lexer parser keeps no grammar object)."""
+    """A grammar instance for `from_lark` (the generated parser keeps no grammar object)."""
     return Lark(grammar_text(), parser="lalr", lexer="basic")
 
 

@@ -19,7 +19,7 @@ from ..check.resolver import ResolvedRuleset
 from ..evaluate.scoring import Scored, SourceScores, apply_vetoes, quantizer
 from ..semantics import arithmetic as runtime
 from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
-from ..semantics.records import FieldProblem
+from ..semantics.records import FieldProblem, failure_problem
 from ..semantics.sheets import SheetProblems, SheetReader, judged_value
 from ..semantics.trace import ClauseTrace, GradeStep
 from ..syntax import nodes as n
@@ -318,10 +318,8 @@ class CompiledBackend:
             return self._score(record, sheets, [] if trace else None)
         except SheetProblems as problems:
             return problems.problems
-        except runtime.EvalError as error:
-            return [FieldProblem(error.path, error.message + error.where())]
-        except (ArithmeticError, TypeError, AttributeError) as error:
-            return [FieldProblem("", f"evaluation failed: {error}")]
+        except runtime.RUNTIME_FAILURES as error:
+            return [failure_problem(error)]
 
     def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool:
         """Only quota `where` conditions are asked for later; the rest are inside `score`."""

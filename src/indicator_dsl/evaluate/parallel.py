@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..outputs.formats import publish
 from ..semantics.arithmetic import EXACT
 from .batch import Batch, first_pass, refinish, settle, sheets_for
-from .inputs import InputError, loads
+from .inputs import numbered_lines, parse_line
 from .population import Standing
 from .results import Result
 
@@ -45,13 +45,6 @@ def _init_worker(origin: Origin, sheets: Mapping[str, Any] | None) -> None:
     global _MODEL, _SHEETS
     _MODEL = origin.load()
     _SHEETS = sheets
-
-
-def parse_line(line: str, number: int) -> Any:
-    try:
-        return loads(line)
-    except ValueError as error:
-        return InputError(f"line {number}", f"not JSON: {error}")
 
 
 def _first_pass_chunk(items: list[tuple[int, Any]], trace: bool, as_json: bool) -> list[Card]:
@@ -79,18 +72,25 @@ def _ordered(
         for chunk in chunks:
             yield from _first_pass_chunk(chunk, trace, as_json)
         return
-    in_flight: deque[Future[list[Card]]] = deque()
+    in_flight: deque[tuple[Future[list[Card]], list[tuple[int, Any]]]] = deque()
     for chunk in chunks:
-        in_flight.append(executor.submit(_first_pass_chunk, chunk, trace, as_json))
+        in_flight.append((executor.submit(_first_pass_chunk, chunk, trace, as_json), chunk))
         if len(in_flight) >= window:
-            yield from in_flight.popleft().result()
+            yield from _cards(*in_flight.popleft(), trace, as_json)
     while in_flight:
-        yield from in_flight.popleft().result()
+        yield from _cards(*in_flight.popleft(), trace, as_json)
+
+
+def _cards(future: Future[list[Card]], chunk: list[tuple[int, Any]], trace: bool, as_json: bool) -> list[Card]:
+    try:
+        return future.result()
+    except RecursionError:  # a record nested too deep to pickle for a worker: score the chunk here
+        return _first_pass_chunk(chunk, trace, as_json)
 
 
 def _executor(model: Model, workers: int, sheets: Mapping[str, Any] | None) -> Executor | None:
+    _init_worker_local(model, sheets)  # the parent scores what cannot be sent to a worker
     if workers <= 1:
-        _init_worker_local(model, sheets)
         return None
     return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model.origin, sheets))
 
@@ -120,16 +120,6 @@ def evaluate_parallel(
     return Batch(results, [c[2] for c in cards])
 
 
-def _numbered_lines(paths: list[Path]) -> Iterator[tuple[int, str]]:
-    number = 0
-    for path in paths:
-        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-            for line in handle:
-                number += 1
-                if line.strip():
-                    yield number, line
-
-
 def stream_jsonl(
     model: Model,
     inputs: list[Path],
@@ -148,7 +138,7 @@ def stream_jsonl(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as spill:
             for line, standing, _ in _ordered(
-                executor, _chunks(_numbered_lines(inputs), CHUNK), False, True, 2 * max(workers, 1)
+                executor, _chunks(numbered_lines(inputs), CHUNK), False, True, 2 * max(workers, 1)
             ):
                 spill.write(line + "\n")
                 standings.append(standing)
@@ -169,7 +159,7 @@ def stream_jsonl(
         return count, failed
     fixed: dict[int, str] = {}
     with decimal.localcontext(EXACT):
-        for index, (number, line) in enumerate(_numbered_lines(inputs)):
+        for index, (number, line) in enumerate(numbered_lines(inputs)):
             if index in moved:
                 data = parse_line(line, number)
                 fixed[index] = refinish(

@@ -35,14 +35,18 @@ def apply_quota(index: Hashable, quota: QuotaInfo, grades: Sequence[str], standi
     for s in standings:
         if s.grade is not None and index in s.groups:
             groups[s.groups[index]].append(s)
-    share = format((quota.share * 100).normalize(), "f")
-    reason = f"quota: {quota.grade} {quota.direction} {share}%"
+    reason = f"quota: {quota_text(quota)}"
     for key, members in groups.items():
         where = f"{reason} within {quota.within} = {key}" if quota.within else reason
         if quota.direction == "at most":
             _at_most(quota, grades, members, where)
         else:
             _at_least(quota, grades, members, where)
+
+
+def quota_text(quota: QuotaInfo) -> str:
+    """A quota as its ruleset line reads: `advanced at most 20%`."""
+    return f"{quota.grade} {quota.direction} {format((quota.share * 100).normalize(), 'f')}%"
 
 
 def _move(s: Standing, to: str, reason: str) -> None:

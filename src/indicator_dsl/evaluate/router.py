@@ -16,8 +16,9 @@ from ..check.resolver import ResolvedCatalog
 from ..codegen.expressions import ExprCompiler
 from ..codegen.module import generated_functions
 from ..codegen.planner import namespace_for
+from ..semantics.arithmetic import RUNTIME_FAILURES
 from ..semantics.plan import QuotaInfo
-from ..semantics.records import FieldProblem
+from ..semantics.records import FieldProblem, failure_problem, quoted
 from ..syntax import nodes as n
 from .engine import Engine, Pending
 from .results import RulesetRef
@@ -87,15 +88,23 @@ class Router:
         return engine, engine.score_valid(record, sheets, record_id, warnings, trace=trace)
 
     def route(self, record: Any) -> tuple[str | None, FieldProblem | None]:
-        matched = [(target, where) for test, target, where in self.conditions if test(record)]
+        """The ruleset a record goes to, or the record's error: no route, several, or a
+        route condition that fails for it (a division by zero), named by its line."""
+        matched: list[tuple[str, str]] = []
+        for test, target, where in self.conditions:
+            try:
+                if test(record):
+                    matched.append((target, where))
+            except RUNTIME_FAILURES as error:
+                return None, failure_problem(error, f"route to `{target}` ({where})")
         if len(matched) > 1:
             names = ", ".join(f"`{t}` ({w})" for t, w in matched)
             return None, FieldProblem("", f"the record matches several routes: {names}")
         if matched:
             return matched[0][0], None
         if self.table_field is not None:
-            value = record.get(self.table_field)
+            value = self.first.models.fields.read(record, self.first.plan.record_type, self.table_field)
             if value in self.table:
                 return self.table[value], None
-            return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {value!r}")
+            return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {quoted(value)}")
         return None, FieldProblem("", f"no route of catalog `{self.catalog}` matches the record")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..semantics.arithmetic import EXACT, ZERO, EvalError
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, ZERO, EvalError
 from ..semantics.plan import JUDGED, ExpressionBackend, GradingValues, TablePlan, Trace
-from ..semantics.records import FieldProblem
+from ..semantics.records import FieldProblem, failure_problem
 from ..semantics.sheets import JudgedScores, read_sheets
 from ..semantics.trace import ClauseTrace, GradeStep
 
@@ -69,10 +69,8 @@ def score_record(
         _tables(plan, base, judged, scored)
         _combine(plan, backend, record, scored)
         _grade(plan, backend, record, scored)
-    except EvalError as error:
-        return [FieldProblem(error.path, error.message + error.where())]
-    except (ArithmeticError, TypeError, AttributeError) as error:
-        return [FieldProblem("", f"evaluation failed: {error}")]
+    except RUNTIME_FAILURES as error:
+        return [failure_problem(error)]
     return scored
 
 

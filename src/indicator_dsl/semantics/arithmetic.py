@@ -50,6 +50,28 @@ class EvalError(Exception):
     def where(self) -> str:
         return f" (at {self.span})" if self.span else ""
 
+    def __reduce__(self) -> tuple[type[EvalError], tuple[str, str, Span | None, str]]:
+        # pickled by the worker processes of `--workers`: rebuilt with every argument
+        return EvalError, (self.kind, self.message, self.span, self.path)
+
+
+# What evaluating a record may raise: the closed `EvalError` kinds, and what Python raises
+# for the rest (decimal signals trapped by EXACT, a value of the wrong type at run time).
+RUNTIME_FAILURES = (EvalError, ArithmeticError, TypeError, AttributeError)
+
+
+def describe_failure(error: BaseException) -> str:
+    """A run-time failure in words a ruleset author can act on (never a signal's class list)."""
+    if isinstance(error, EvalError):
+        return error.message + error.where()
+    if isinstance(error, decimal.Overflow):
+        return "arithmetic overflow: a value is beyond the range of exact arithmetic"
+    if isinstance(error, ZeroDivisionError):  # decimal.DivisionByZero is one
+        return "division by zero"
+    if isinstance(error, decimal.InvalidOperation):
+        return f"invalid arithmetic: a value with more than {EXACT.prec} digits, or not a number"
+    return f"evaluation failed: {error}"
+
 
 def div(a: Decimal | int, b: Decimal | int, span: Span) -> Decimal:
     if b == 0:
