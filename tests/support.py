@@ -34,6 +34,16 @@ def clean_ruleset(schema: Path) -> str:
     return _CLEAN_RULESET.format(schema=schema.as_posix())
 
 
+def project_with(folder: Path, *schemas: Path) -> Path:
+    """Make `folder` a project root (an `.indroot` marker) holding copies of `schemas`, which files
+    written below it may import (imports may not leave the project); returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".indroot").write_bytes(b"")
+    for schema in schemas:
+        (folder / schema.name).write_bytes(schema.read_bytes())
+    return folder
+
+
 @cache
 def eval_ruleset(name: str, backend: str = "compiled") -> indicator_dsl.Ruleset:
     """A fixture ruleset from tests/eval_fixtures/rulesets, loaded once per backend."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import project_with
 
 import indicator_dsl
 from indicator_dsl.cli.main import main
@@ -38,6 +39,13 @@ def ruleset(body: str, *, period: bool = True, lets: str = "", grades: str = "",
         + "}\n"
         + grades
     )
+
+
+def in_project(folder: Path, text: str) -> str:
+    """`text` as a file of a project at `folder` holding a copy of the Unit schema (imports
+    may not leave the project)."""
+    project_with(folder, Path(UNIT))
+    return text.replace(f'import "{UNIT}"', 'import "unit.ind"')
 
 
 def load(text: str, backend: str) -> indicator_dsl.Ruleset:
@@ -107,7 +115,7 @@ def test_with_a_period_the_same_ruleset_loads_and_agrees() -> None:
 
 
 def test_a_catalog_route_cannot_read_a_period(tmp_path: Path) -> None:
-    (tmp_path / "clean.ind").write_text(ruleset("score 1", name="clean"), encoding="utf-8")
+    (tmp_path / "clean.ind").write_text(in_project(tmp_path, ruleset("score 1", name="clean")), encoding="utf-8")
     (tmp_path / "organs.ind").write_text(
         'import "clean.ind"\ncatalog organs "机关"\nroute in_period(founded_on) => clean\n', encoding="utf-8"
     )
@@ -136,14 +144,16 @@ def test_all_without_where_needs_true_or_false_elements() -> None:
 def test_a_let_in_a_grade_rule_reads_the_record_not_the_scores(tmp_path: Path, backend: str) -> None:
     # keywords are not reserved, so a field may be called `total`; the checker typed
     # `let t = total` as that field, but both backends read the total score in grading
+    project_with(tmp_path)
     schema = tmp_path / "s.ind"
     schema.write_text('schema s "s"\ntype U "u" {\n  id: text "id"\n  total: decimal = 0 "t"\n}\n', encoding="utf-8")
     text = (
-        f'import "{schema.as_posix()}"\nruleset p "p" version "1"\nrecord U\ntotal 10\nlet t = total\n'
+        'import "s.ind"\nruleset p "p" version "1"\nrecord U\ntotal 10\nlet t = total\n'
         'dimension d "d" max 10 {\n  indicator i "i" max 10 { score 5 }\n}\n'
         'grades {\n  good "好" when t > 50\n  bad "差" otherwise\n}\noutcome o "o" = t\n'
     )
-    result = load(text, backend).evaluate({"id": "a", "total": 100})
+    (tmp_path / "p.ind").write_text(text, encoding="utf-8")
+    result = load(str(tmp_path / "p.ind"), backend).evaluate({"id": "a", "total": 100})
     assert (result.total, result.grade, result.outcomes) == (Decimal("5.00"), "good", {"o": Decimal("100")})
 
 
@@ -201,13 +211,13 @@ def test_a_chain_declared_backwards_checks_clean(tmp_path: Path) -> None:
     others = [line for line in lines if not line.startswith("let ")]
     at = others.index("total 10") + 1
     path = tmp_path / "chain.ind"
-    path.write_text("\n".join(others[:at] + lets[::-1] + others[at:]) + "\n", encoding="utf-8")
+    path.write_text(in_project(tmp_path, "\n".join(others[:at] + lets[::-1] + others[at:]) + "\n"), encoding="utf-8")
     assert main(["check", str(path)]) == 0
     assert load(str(path), "interpreted").evaluate(CHAIN_RECORD).total == Decimal("10.00")
 
 
 def test_check_and_test_finish_on_a_chain_of_lets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "chain.ind").write_text(chain(200), encoding="utf-8")
+    (tmp_path / "chain.ind").write_text(in_project(tmp_path, chain(200)), encoding="utf-8")
     (tmp_path / "chain.yaml").write_text(
         "ruleset: chain.ind\ncases:\n  - name: doubled\n    record: {id: U1, x: '0.001'}\n"
         "    expect: {total: 5.00, grade: good}\n",

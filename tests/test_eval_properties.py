@@ -29,7 +29,7 @@ from backend_agreement import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import SPEC_EXAMPLES
+from support import SPEC_EXAMPLES, project_with
 
 import indicator_dsl
 from indicator_dsl.api import Ruleset
@@ -394,14 +394,15 @@ def quota_fixture(tmp_path_factory: pytest.TempPathFactory) -> Ruleset:
     """grading.ind plus quotas of every kind, in a temporary copy beside the schema."""
     if not _QUOTA:
         text = (RULESETS / "grading.ind").read_text(encoding="utf-8")
-        text = text.replace('import "../schema/unit.ind"', f'import "{RULESETS.parent / "schema" / "unit.ind"}"')
+        text = text.replace('import "../schema/unit.ind"', 'import "unit.ind"')
         text += (
             "\nquota five_star at most 30% within department ties demote\n"
             "quota four_star at most 40% ties admit\n"
             'quota one_star at least 20% where category != "离退休干部" ties demote\n'
             "quota two_star at least 10% within category ties admit\n"
         )
-        path = tmp_path_factory.mktemp("quota_props") / "quota_grading.ind"
+        folder = project_with(tmp_path_factory.mktemp("quota_props"), RULESETS.parent / "schema" / "unit.ind")
+        path = folder / "quota_grading.ind"
         path.write_text(text, encoding="utf-8")
         _QUOTA.append(load(path, "compiled"))
     return _QUOTA[0]

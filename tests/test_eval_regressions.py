@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import project_with
 
 import indicator_dsl
 from indicator_dsl.evaluate import compiled
@@ -105,7 +106,8 @@ outcome tenth "十分之一" = round(x, 1)
 @pytest.mark.parametrize("backend", ["compiled", "interpreted"])
 def test_an_error_inside_generated_code_names_the_clause_it_came_from(tmp_path: Path, backend: str) -> None:
     path = tmp_path / "overflow.ind"
-    path.write_text(OVERFLOW.format(schema=SCHEMA.as_posix()), encoding="utf-8")
+    project_with(tmp_path, SCHEMA)  # imports may not leave the project: the schema is copied in
+    path.write_text(OVERFLOW.format(schema=SCHEMA.name), encoding="utf-8")
     rs = indicator_dsl.load(path, backend=backend)
     # x × x overflows the exact context: the record's error points at `score x * x` (line 10, column 5)
     result = rs.evaluate({"id": "U1", "x": "1e600000"})
@@ -138,7 +140,8 @@ def test_a_code_generation_bug_is_an_internal_error_never_a_diagnostic(
 
     monkeypatch.setattr(compiled, "generate", broken)
     path = tmp_path / f"bug_{when}.ind"
-    path.write_text(OVERFLOW.format(schema=SCHEMA.as_posix()), encoding="utf-8")
+    project_with(tmp_path, SCHEMA)  # imports may not leave the project: the schema is copied in
+    path.write_text(OVERFLOW.format(schema=SCHEMA.name), encoding="utf-8")
     with pytest.raises(compiled.CodegenBug, match="code generation bug"):
         indicator_dsl.load(path).evaluate({"id": "U1", "x": "2"})
 

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from support import SPEC_EXAMPLES
 from test_printer import CATALOGS, IMPORTS, RULESETS, SCHEMAS
 
+from indicator_dsl.check.loader import UnreadableFile
+from indicator_dsl.cli import fmt as fmt_module
 from indicator_dsl.cli.fmt import main as fmt_main
 from indicator_dsl.syntax import printer
 from indicator_dsl.syntax.formatter import FormatResult, find_comments, format_source
@@ -348,10 +350,10 @@ def test_cli_unreadable_files_get_one_line(
 ) -> None:
     locked = write(tmp_path / "locked.ind", CLEAN)
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
+    def refuse(path: Path) -> bytes:
+        raise UnreadableFile("Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # root reads anything, so refuse by hand
+    monkeypatch.setattr(fmt_module, "read_ruleset_bytes", refuse)  # root reads anything, so refuse by hand
     assert fmt_main([str(locked)]) == 1
     assert capsys.readouterr().err == f"ind fmt: {locked}: cannot read file: Permission denied\n"
 

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
-from support import SPEC_EXAMPLES
+from support import SPEC_EXAMPLES, project_with
 
 from indicator_dsl.check.paths import CheckReport, check_paths
 from indicator_dsl.check.renderers import render_json, render_text
@@ -56,8 +56,9 @@ SEEDS = seed_files()
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the good corpus and of the spec's examples to write mutants into."""
-    root = tmp_path_factory.mktemp("fuzz")
+    """A private copy of the good corpus and of the spec's examples to write mutants into (a project
+    root, so that their imports reach each other's schemas)."""
+    root = project_with(tmp_path_factory.mktemp("fuzz"))
     shutil.copytree(GOOD, root / "good")
     shutil.copytree(SPEC_EXAMPLES, root / "spec")
     return root

@@ -11,6 +11,7 @@ diagnostic. Plans are compiled once per content hash and shared by later loads.
 from __future__ import annotations
 
 import decimal
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .check.typecheck import bounded_suggestions
 from .codegen.planner import build_plan, content_hash, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset
@@ -60,25 +62,29 @@ def _is_path(source: str | Path) -> bool:
     return isinstance(source, Path) or ("\n" not in source and source.endswith(".ind"))
 
 
-def _resolve(source: str | Path) -> tuple[Resolver, Resolved | None]:
-    resolver = Resolver()
+def _resolve(source: str | Path, root: Path | None) -> tuple[Resolver, Resolved | None]:
+    resolver = Resolver(root=root)
     if _is_path(source):
         path = Path(source)
-        if not path.is_file():
+        if not os.path.lexists(path):  # a folder, a FIFO or a link loop is E001 from the reader
             raise FileNotFoundError(f"no such ruleset file: {path}")
         return resolver, resolver.resolve_path(path, str(path))
     return resolver, resolver.resolve_text(str(source))
 
 
-def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
-    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter."""
-    resolver, resolved = _resolve(source)
+def load(source: str | Path, *, backend: str = "compiled", root: str | Path | None = None) -> Ruleset | Catalog:
+    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
+
+    Imports may not leave `root` (default: the project of the file, see docs/decisions.md)."""
+    root_path = Path(root) if root is not None else None
     try:
-        check_resolved(resolver, [resolved])
+        with bounded_suggestions():
+            resolver, resolved = _resolve(source, root_path)
+            check_resolved(resolver, [resolved])
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
-            raise RulesetError(errors or unique_sorted(resolver.diagnostics))
-        return _build(resolved, source, backend)
+            raise RulesetError(errors or unique_sorted(resolver.diagnostics), resolver.cache.sources())
+        return _build(resolved, source, backend, root_path)
     except RecursionError:  # a pathologically deep expression, past the checker (code generation bugs propagate)
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
@@ -90,11 +96,12 @@ def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
         ) from None
 
 
-def _build(resolved: Resolved | None, source: str | Path, backend: str) -> Ruleset | Catalog:
+def _build(resolved: Resolved | None, source: str | Path, backend: str, root: Path | None) -> Ruleset | Catalog:
     origin = Origin(
         str(source) if isinstance(source, Path) or _is_path(source) else None,
         None if isinstance(source, Path) or _is_path(source) else str(source),
         backend,
+        root,
     )
     if isinstance(resolved, ResolvedRuleset):
         return Ruleset(_engine(resolved, backend), origin)
@@ -111,9 +118,10 @@ class Origin:
     path: str | None
     text: str | None
     backend: str
+    root: Path | None = None
 
     def load(self) -> Ruleset | Catalog:
-        return load(Path(self.path) if self.path else str(self.text), backend=self.backend)
+        return load(Path(self.path) if self.path else str(self.text), backend=self.backend, root=self.root)
 
 
 class Model:

@@ -166,7 +166,7 @@ def coverage_unit(kind: str, clause: int, note: str | None) -> str:
     return f"{unit}/{note}" if kind == "bands" and note else unit
 
 
-def run_file(path: Path, report: SuiteReport) -> None:
+def run_file(path: Path, report: SuiteReport, root: Path | None = None) -> None:
     try:
         suite = load_yaml(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -183,7 +183,7 @@ def run_file(path: Path, report: SuiteReport) -> None:
         report.problems.append(f"{path}: cannot find ruleset `{suite['ruleset']}`")
         return
     try:
-        model = load(ruleset_path)
+        model = load(ruleset_path, root=root)
     except RulesetError as error:
         report.problems.append(f"{path}: ruleset {ruleset_path} has errors: {error}")
         return
@@ -211,7 +211,8 @@ def run_file(path: Path, report: SuiteReport) -> None:
             report.clauses.setdefault(model.name, set()).update(units)
 
 
-def run_paths(paths: list[Path]) -> SuiteReport:
+def run_paths(paths: list[Path], root: Path | None = None) -> SuiteReport:
+    """Run every test file named (folders: every YAML below them); rulesets load with imports inside `root`."""
     report = SuiteReport()
     files: list[Path] = []
     for path in paths:
@@ -220,5 +221,5 @@ def run_paths(paths: list[Path]) -> SuiteReport:
         else:
             files.append(path)
     for file in files:
-        run_file(file, report)
+        run_file(file, report, root)
     return report

@@ -14,7 +14,7 @@ from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
 from .bands import check_bands
-from .resolver import ResolvedRuleset, TableDimension, TableIndicator
+from .resolver import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 
@@ -22,12 +22,11 @@ HUNDRED_PERCENT = Decimal(1)
 
 
 def _fmt(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(UNBOUNDED), "f")
 
 
 def _percent(value: Decimal) -> str:
-    return _fmt(value * 100) + "%"
+    return _fmt(UNBOUNDED.multiply(value, Decimal(100))) + "%"
 
 
 class RulesetChecker:
@@ -106,14 +105,13 @@ class RulesetChecker:
 
     def table(self, base: Scope) -> None:
         weighted = [d for d in self.r.dimensions if d.weight is not None]
-        dimension_sum = Decimal(0)
+        dimension_maxes: list[Decimal] = []
         for dim in self.r.dimensions:
             scope = Scope(fields=base.fields, lets={**base.lets, **{x.name: x for x in dim.lets}})
             self.declare_lets(dim.lets, scope)
-            parts_sum = Decimal(0)
             for ind in dim.indicators:
                 self.indicator(ind, scope)
-                parts_sum += ind.node.max.value
+            parts_sum = exact_sum(ind.node.max.value for ind in dim.indicators)
             if dim.declared_max is not None and dim.declared_max.value != parts_sum:
                 listing = " + ".join(_fmt(i.node.max.value) for i in dim.indicators) or "nothing"
                 self.error(
@@ -123,8 +121,9 @@ class RulesetChecker:
                     dim.declared_max,
                     hint=f"write `max {_fmt(parts_sum)}` or change the indicators",
                 )
-            dimension_sum += dim.max
+            dimension_maxes.append(dim.max)
             self.unused_lets(dim.lets)
+        dimension_sum = exact_sum(dimension_maxes)
         if weighted:
             self.dimension_weights(weighted)
         elif self.r.total is not None and self.r.rescale is None and self.r.total.value.value != dimension_sum:
@@ -151,7 +150,7 @@ class RulesetChecker:
             and base.rescale is None
             and base.total is r.total
             and all(d.weight is None for d in base.dimensions)
-            and sum((d.max for d in base.dimensions), Decimal(0)) != r.total.value.value
+            and exact_sum(d.max for d in base.dimensions) != r.total.value.value
         ):
             return  # the base has the same problem and reports it itself
         self.error(
@@ -171,7 +170,7 @@ class RulesetChecker:
                 dim,
                 hint="give every dimension a `weight`, or none",
             )
-        total = sum((d.weight.value for d in weighted if d.weight), Decimal(0))
+        total = exact_sum(d.weight.value for d in weighted if d.weight)
         if not missing and total != HUNDRED_PERCENT:
             first = weighted[0].weight
             self.error("E303", f"dimension weights add up to {_percent(total)}, not 100%", first or weighted[0])
@@ -228,7 +227,7 @@ class RulesetChecker:
         awards = [c for c in points if c.kind == "award"]
         negative = any(isinstance(c.amount, n.Number) and c.amount.value < 0 for c in points)  # E311 already
         if awards and len(fixed) == len(points) == len(awards) and not negative:
-            reachable = sum((c.amount.value for c in awards if isinstance(c.amount, n.Number)), Decimal(0))
+            reachable = exact_sum(c.amount.value for c in awards if isinstance(c.amount, n.Number))
             if reachable < top:
                 self.report(
                     Diagnostic(
@@ -291,7 +290,7 @@ class RulesetChecker:
         for source in assess.sources:
             if source.value is not None:
                 self.exprs.check_number(source.value, base, f"source `{source.name}`")
-        total = sum((s.weight.value for s in assess.sources), Decimal(0))
+        total = exact_sum(s.weight.value for s in assess.sources)
         if total != HUNDRED_PERCENT:
             listing = " + ".join(s.weight.text for s in assess.sources)
             self.error("E302", f"assessment weights add up to {_percent(total)} ({listing}), not 100%", assess)
@@ -410,7 +409,7 @@ class RulesetChecker:
             )
         if not 0 <= quota.share.value <= 1:
             self.error("E311", f"a quota share must be between 0% and 100%, not {quota.share.text}", quota.share)
-        if quota.within is not None and quota.within not in scope.fields:
+        if quota.within is not None and quota.within not in scope.fields and not self.r.incomplete:
             self.error(
                 "E201",
                 f"quota groups by `{quota.within}`, which is not a field of the record",
