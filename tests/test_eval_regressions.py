@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,21 @@ def test_traces_are_the_same_on_both_backends(backend: str) -> None:
         ("growth", "score", {"activist_ratio": Decimal("0.1")}, Decimal("-17"), None),
         ("growth", "clamp", {}, Decimal("0"), "raised to 0"),
     ]
+
+
+def test_the_interpreted_backend_compiles_nothing_for_a_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
+    # catalog routes and quota `where`s were compiled even with backend="interpreted"
+    def no_code(*_: Any) -> Any:
+        raise AssertionError("generated code was run for the interpreted backend")
+
+    from indicator_dsl.evaluate import router
+
+    monkeypatch.setattr(router, "generated_functions", no_code)
+    monkeypatch.setattr(compiled, "generated_functions", no_code)
+    root = Path(__file__).resolve().parents[1]
+    catalog = indicator_dsl.load(root / "rulesets" / "jiangsu" / "catalog.ind", backend="interpreted")
+    lines = (root / "examples" / "province" / "sample.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines[:20]]
+    batch = catalog.evaluate_many(records)
+    assert [r.errors for r in batch] == [[] for _ in records]
+    assert len({r.ruleset.name for r in batch}) > 1  # routed to several category rulesets

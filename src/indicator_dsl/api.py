@@ -190,7 +190,7 @@ class Catalog(Model):
         self.resolved = resolved
         self.engines = engines
         self.origin = origin
-        self.router = Router.for_catalog(resolved, engines)
+        self.router = Router.for_catalog(resolved, engines, origin.backend)
 
     @property
     def name(self) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..check.names import Names
 from ..check.resolver import ResolvedCatalog
 from ..codegen.expressions import ExprCompiler
 from ..codegen.module import GeneratedModule
@@ -24,6 +25,7 @@ from ..syntax import nodes as n
 from ..syntax.source import Span
 from .compiled import generated_functions
 from .engine import Engine, Pending
+from .interpreter import Interpreter
 from .results import RulesetRef
 
 RouteFn = Callable[[Any], bool]
@@ -42,33 +44,20 @@ class Router:
     quotas: list[tuple[QuotaInfo, QuotaWhere | None]]
 
     @staticmethod
-    def for_catalog(resolved: ResolvedCatalog, engines: dict[str, Engine]) -> Router:
+    def for_catalog(resolved: ResolvedCatalog, engines: dict[str, Engine], backend: str) -> Router:
         first_name = next(iter(engines))
         first = engines[first_name]
-        names = namespace_for(resolved.rulesets[first_name], first.models.fields)
-        lines: list[str] = []
-        spans: list[Span | None] = []
         whens = [item for item in resolved.node.items if isinstance(item, n.RouteWhen)]
         quota_nodes = [item for item in resolved.node.items if isinstance(item, n.Quota)]
-        for i, route in enumerate(whens):
-            lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
-            spans += [None, route.span]
-        for i, quota in enumerate(quota_nodes):
-            if quota.where is not None:
-                body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
-                lines.append(f"def quota_{i}(r, g):\n    return {body}")
-                spans += [None, quota.span]
-        module = GeneratedModule(
-            "\n".join(lines) + "\n", tuple(names.constants), tuple(spans), f"<generated routes of {resolved.name}>"
-        )
-        functions = generated_functions(module)
+        build = _interpreted if backend == "interpreted" else _compiled
+        routes, wheres = build(resolved, first_name, first, whens, quota_nodes)
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
         quotas = [
             (
                 QuotaInfo(
                     q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span
                 ),
-                functions[f"quota_{i}"] if q.where is not None else None,
+                wheres.get(i),
             )
             for i, q in enumerate(quota_nodes)
         ]
@@ -79,7 +68,7 @@ class Router:
             engines=engines,
             first=first,
             conditions=[
-                (functions[f"route_{i}"], w.target, f"{w.span.path}:{w.span.line}") for i, w in enumerate(whens)
+                (route, w.target, f"{w.span.path}:{w.span.line}") for route, w in zip(routes, whens, strict=True)
             ],
             table={e.value: e.target for e in table.entries} if table else {},
             table_field=table.field if table else None,
@@ -118,3 +107,46 @@ class Router:
                 return self.table[value], None
             return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {quoted(value)}")
         return None, FieldProblem("", f"no route of catalog `{self.catalog}` matches the record")
+
+
+Conditions = tuple[list[RouteFn], dict[int, QuotaWhere]]
+
+
+def _compiled(
+    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], quotas: list[n.Quota]
+) -> Conditions:
+    """Route conditions and quota `where`s as one generated module, with its line map."""
+    names = namespace_for(resolved.rulesets[first_name], first.models.fields)
+    lines: list[str] = []
+    spans: list[Span | None] = []
+    for i, route in enumerate(whens):
+        lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
+        spans += [None, route.span]
+    for i, quota in enumerate(quotas):
+        if quota.where is not None:
+            body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
+            lines.append(f"def quota_{i}(r, g):\n    return {body}")
+            spans += [None, quota.span]
+    module = GeneratedModule(
+        "\n".join(lines) + "\n", tuple(names.constants), tuple(spans), f"<generated routes of {resolved.name}>"
+    )
+    functions = generated_functions(module)
+    return (
+        [functions[f"route_{i}"] for i in range(len(whens))],
+        {i: functions[f"quota_{i}"] for i, q in enumerate(quotas) if q.where is not None},
+    )
+
+
+def _interpreted(
+    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], quotas: list[n.Quota]
+) -> Conditions:
+    """The same conditions walked by the reference interpreter (nothing is compiled)."""
+    interpreter = Interpreter(Names.of(resolved.rulesets[first_name], first.models.fields))
+
+    def route(cond: n.Expr) -> RouteFn:
+        return lambda record: bool(interpreter.eval(cond, record, {}, {}, None))
+
+    def where(cond: n.Expr) -> QuotaWhere:
+        return lambda record, grading: bool(interpreter.eval(cond, record, {}, {}, grading))
+
+    return [route(w.cond) for w in whens], {i: where(q.where) for i, q in enumerate(quotas) if q.where is not None}
