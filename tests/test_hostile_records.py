@@ -293,10 +293,10 @@ def test_deep_or_malformed_ind_test_files_are_reported_not_raised(tmp_path: Path
     done = ind("test", tmp_path)
     assert done.returncode == 1 and "internal error" not in done.stderr, done.stderr
     assert "deep.yaml: cannot read: " in done.stdout and "nested more than 100 levels deep" in done.stdout
-    assert "shape.yaml: `cases:` is a list of mappings" in done.stdout
+    assert "shape.yaml:2: a case is a mapping with `name`, `record` and `expect`; got 1" in done.stdout
     assert "record.yaml: not valid YAML: nested more than 100 levels deep" in done.stdout
-    assert "`expect:` is a mapping" in done.stdout
-    assert "0 passed, 2 failed" in done.stdout
+    assert "cases.yaml:4: `expect:` is a mapping" in done.stdout
+    assert "0 passed, 4 failed" in done.stdout
 
 
 # ---------------------------------------------------------------- an integer too long to print

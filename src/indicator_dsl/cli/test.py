@@ -11,7 +11,11 @@ from .common import ArgumentParser, add_root_option
 def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind test", description="Run YAML test cases (folders: every *.yaml below them).")
     parser.add_argument("paths", nargs="*", default=["."], help="test files or folders (default: .)")
-    parser.add_argument("--coverage", action="store_true", help="list clauses and bands that no case exercised")
+    parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list clauses, bands, bonus items, grade rules, vetoes and quota lines that no case exercised",
+    )
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
@@ -38,9 +42,9 @@ def main(argv: list[str]) -> int:
             missed = sorted(report.clauses[ruleset] - report.fired.get(ruleset, set()))
             total = len(report.clauses[ruleset])
             covered = total - len(missed)
-            sys.stdout.write(f"coverage {ruleset}: {covered}/{total} clauses exercised\n")
+            sys.stdout.write(f"coverage {ruleset}: {covered}/{total} exercised\n")
             for indicator, unit in missed:
-                sys.stdout.write(f"  not exercised: {indicator} {unit}\n")
+                sys.stdout.write("  not exercised: " + f"{indicator} {unit}".strip() + "\n")
     passed = len(report.cases) - len(report.failed)
     sys.stdout.write(f"{passed} passed, {len(report.failed)} failed\n")
     if not report.cases and not report.problems:

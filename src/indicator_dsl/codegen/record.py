@@ -233,6 +233,8 @@ class RecordFunction:
                     if clause.when
                     else f"B{number} = {amount}"
                 )
+                if self.traced:
+                    out.line(f"T.append(_CT(-1, {number}, 'bonus', B{number} != 0, [], B{number}, {item.name!r}))")
             out.span = None
             items = " + ".join(f"B{number}" for number in range(len(r.bonus.items)))
             out.line(f"B = _capped(_D({items}), {self.const(r.bonus.max.value)})")

@@ -176,6 +176,17 @@ class Engine:
         )
 
     def trace_entry(self, t: ClauseTrace) -> TraceEntry:
+        if t.kind == "bonus":  # a bonus item: `clause` is its index, `note` its name
+            return TraceEntry(
+                indicator=t.note or "",
+                label=self.plan.bonus_items[t.clause][1],
+                dimension="",
+                clause=t.clause,
+                kind=t.kind,
+                fired=t.fired,
+                effect=Decimal(t.effect),
+                at="",
+            )
         if t.indicator < 0:  # a table-level step: proration or rescale of one source's table
             raw, applicable, scale = (v for _, v in t.reads)
             note = f"table {raw} × {scale} / {applicable} (applicable maximum)"

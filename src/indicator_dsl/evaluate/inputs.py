@@ -214,9 +214,15 @@ def _refuse(problem: str, mark: Any) -> NoReturn:
 
 def load_yaml(text: str, name: str) -> Any:
     """A YAML document read safely and within bounds; ValueError names the file and line."""
+    return load_yaml_nodes(text, name)[0]
+
+
+def load_yaml_nodes(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """`load_yaml`, also returning the composed node tree, whose marks give each value's line."""
     loader = _BoundedLoader(text, name)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        return (None if node is None else loader.construct_document(node)), node
     except yaml.YAMLError as error:
         raise ValueError(f"{name}: not valid YAML: {error}") from None
     except ValueError as error:  # a constructor's: an integer over Python's digit limit, a date out of range

@@ -111,7 +111,12 @@ def _combine(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored)
         combined += source.weight * value if plan.has_assess else value
     walker.at = None
     if plan.bonus_max is not None:
-        bonus = sum((Decimal(walker.bonus_item(i, record)) for i in range(len(plan.bonus_items))), ZERO)
+        bonus = ZERO
+        for index, (name, _) in enumerate(plan.bonus_items):
+            points = walker.bonus_item(index, record)
+            bonus += Decimal(points)
+            if scored.trace is not None:
+                scored.trace.append(ClauseTrace(-1, index, "bonus", points != 0, [], points, name))
         walker.at = None
         scored.bonus = capped_bonus(bonus, plan.bonus_max)
     scored.total = combined + scored.bonus

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "applies", "clamp", "prorate"]
+ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "applies", "clamp", "prorate", "bonus"]
 StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
 
 
 class ClauseTrace(NamedTuple):
-    indicator: int  # index into the plan's indicators; -1 for a table-level step (proration)
+    indicator: int  # index into the plan's indicators; -1 for a table-level step (proration, a bonus item)
     clause: int  # index of the clause in the indicator; -1 for applicability and clamps
     kind: ClauseKind
     fired: bool
