@@ -162,8 +162,10 @@ _SCALARS = st.one_of(
     st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 1, 1)),
 )
 _KEYS = st.sampled_from(
-    "name record patch sheets expect total grade sources survey review value table".split()
-    + "indicators dimensions outcomes errors vetoes cadre rest id points".split()
+    (
+        *("name", "record", "patch", "sheets", "expect", "total", "grade", "sources", "survey", "review", "value"),
+        *("table", "indicators", "dimensions", "outcomes", "errors", "vetoes", "cadre", "rest", "id", "points"),
+    )
 )
 _YAMLISH = st.recursive(
     _SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=20
