@@ -21,6 +21,19 @@ from .types import DECIMAL, Type
 HUNDRED_PERCENT = Decimal(1)
 
 
+def _total_hint(dimension_sum: Decimal, total: Decimal, bonus: n.Bonus | None) -> str:
+    """E301's fix: the dimensions' sum as `total`; a bonus counted in `total` is named, since a
+    rescale would then inflate every score; a rescale is offered only for a table scored out of
+    another figure on purpose."""
+    if bonus is not None and dimension_sum + bonus.max.value == total:
+        return (
+            f"the bonus (max {_fmt(bonus.max.value)}) sits outside `total` and is added on top: "
+            f"write `total {_fmt(dimension_sum)}`"
+        )
+    scale = _fmt(total)
+    return f"write `total {_fmt(dimension_sum)}`; only if the table is meant to be out of {scale}, `rescale to {scale}`"
+
+
 def _fmt(value: Decimal) -> str:
     return format(value.normalize(UNBOUNDED), "f")
 
@@ -139,7 +152,7 @@ class RulesetChecker:
                 "E301",
                 f"total is {total}, but the dimensions add up to {_fmt(dimension_sum)} ({listing})",
                 r.total,
-                hint=f"write `total {_fmt(dimension_sum)}`, or `rescale to {total}`",
+                hint=_total_hint(dimension_sum, r.total.value.value, r.bonus),
             )
             return
         # The total comes from the base: the extension's changes broke the sum, so say it in the

@@ -62,6 +62,16 @@ def did_you_mean(name: str, options: Iterable[str], cutoff: float = 0.5) -> str 
     return f"did you mean `{best}`?" if best else None
 
 
+def field_listing(name: str, fields: Mapping[str, Type], limit: int = 12) -> str:
+    """A type's fields, for an unknown name nothing is close to: those whose type the name
+    names come first (`date` lists the date fields first), then the rest in declared order."""
+    words = set(name.lower().split("_"))
+    ranked = sorted(fields, key=lambda f: fields[f].kind not in words)
+    shown = ", ".join(f"`{f}` ({fields[f]})" for f in ranked[:limit])
+    more = f" and {len(ranked) - limit} more" if len(ranked) > limit else ""
+    return f"its fields: {shown}{more}"
+
+
 def path_of(expr: n.Expr) -> str | None:
     """The narrowing key of a name or field path (`last_election`, `m.attendance`)."""
     if isinstance(expr, n.Name):
@@ -320,9 +330,8 @@ class ExprChecker:
             return self.error("E205", f"{obj} has no fields; `.{expr.name}` cannot be read", expr)
         fields = self.fields_of(obj.record)
         if expr.name not in fields:
-            return self.error(
-                "E201", f"{obj.record} has no field `{expr.name}`", expr, hint=did_you_mean(expr.name, fields)
-            )
+            hint = did_you_mean(expr.name, fields) or field_listing(expr.name, fields)
+            return self.error("E201", f"{obj.record} has no field `{expr.name}`", expr, hint=hint)
         t = fields[expr.name]
         return t.required() if path_of(expr) in scope.narrowed else t
 

@@ -117,6 +117,9 @@ def describe_unexpected(source: SourceFile, error: UnexpectedInput) -> Diagnosti
         )
     start = token.start_pos or 0
     span = Span.at(source, start, token.end_pos if token.end_pos is not None else start + len(str(token)))
+    if token.type == "INT" and "PERCENT" in expected:  # a share written `10`: not a fraction, so a percentage
+        message = f"`{_shown(str(token))}` is not a share; expected a percentage or a fraction (`0.1`)"
+        return Diagnostic("E010", message, span, hint=f"write `{_shown(str(token))}%`")
     return Diagnostic(
         "E010",
         f"unexpected `{_shown(str(token))}`; expected {_expected(expected)}",
