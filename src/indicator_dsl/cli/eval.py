@@ -83,7 +83,8 @@ def main(argv: list[str]) -> int:
         if not chosen:
             sys.stderr.write(f"ind eval: no record with id {args.explain!r}\n")
             return 2
-        sys.stdout.write(explain(chosen[0]))
+        engine = model.engines.get(chosen[0].ruleset.name)
+        sys.stdout.write(explain(chosen[0], engine.plan if engine is not None else None))
         return 1 if chosen[0].errors else 0
     text = RENDERERS[args.format](batch.results)
     if args.out is not None:

@@ -1,7 +1,9 @@
 """`--explain`: one record's result as text a party-affairs officer can follow.
 
 Every indicator with its label, score and maximum, each clause that fired with the
-values it read and the points it added or took, then the grading steps with reasons.
+values it read and the points it added or took, the proration of a table, the weighting
+of the sources (given the plan), the bonus items, then the grading steps with reasons.
+Figures are cut to a readable width (`formats.readable`).
 
 Ids, texts and messages come from records: each line is shown as diagnostics show source
 lines (`syntax.cells.layout`), so a control character (a terminal escape, a line break
@@ -15,20 +17,39 @@ from decimal import Decimal
 from typing import Any
 
 from ..evaluate.results import Result, TraceEntry
-from ..semantics.records import quoted
+from ..semantics.arithmetic import EXACT, quantum, reporter
+from ..semantics.plan import TablePlan
 from ..syntax.cells import layout
+from .formats import readable
 
 
 def _value(value: Any) -> str:
-    if isinstance(value, Decimal) and value.is_finite() and -value.as_tuple().exponent > 6:  # type: ignore[operator]
-        return f"{value.quantize(Decimal('0.000001'))}…"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
         return f"[{len(value)} 项]"
-    if isinstance(value, int):
-        return quoted(value)  # an integer too long to print whole is cut
-    return str(value)
+    return readable(value)
+
+
+def _prorated(entry: TraceEntry) -> str:
+    raw, applicable, scale = (_value(v) for v in entry.reads.values())
+    return f"table {raw} × {scale} / {applicable} (applicable maximum)"
+
+
+def _weighting(result: Result, plan: TablePlan) -> str:
+    """`0.7 × review 92.78 + 0.3 × survey 0.00 = 64.95`: how the sources make the score before the bonus."""
+    terms: list[str] = []
+    combined = Decimal(0)
+    for source in plan.sources:
+        parts = result.sources.get(source.name, {})
+        value = parts.get("table", parts.get("value"))
+        if not isinstance(value, Decimal):
+            return ""
+        weight = source.weight.normalize()
+        terms.append(f"{weight:f} × {source.name} {value}")
+        combined += source.weight * value
+    shown = reporter(quantum(plan.precision), EXACT)(combined)  # as the result's figures are shown
+    return "合成 weighted: " + " + ".join(terms) + f" = {shown}"
 
 
 def _clause_line(entry: TraceEntry) -> str:
@@ -38,7 +59,7 @@ def _clause_line(entry: TraceEntry) -> str:
     if entry.kind == "clamp":
         return f"      → {entry.note}"
     if entry.kind == "judged":
-        return f"      评分表 {entry.source}: {entry.effect}"
+        return f"      评分表 {entry.source}: {_value(entry.effect)}"
     mark = "✓" if entry.fired else "·"
     effect = ""
     if entry.effect is not None and entry.kind in ("deduct", "award"):
@@ -49,7 +70,8 @@ def _clause_line(entry: TraceEntry) -> str:
     return f"      {mark} {entry.kind} #{entry.clause + 1}{note}{': ' + reads if reads else ''}{effect}"
 
 
-def explain(result: Result) -> str:
+def explain(result: Result, plan: TablePlan | None = None) -> str:
+    """The text of one record's result; `plan` (the result's ruleset's) adds the weighting step."""
     lines = [f"{result.id} — {result.ruleset.name} {result.ruleset.version or ''}".rstrip()]
     if result.errors:
         lines.append("无法评分 (could not be scored):")
@@ -65,7 +87,7 @@ def explain(result: Result) -> str:
         lines += ["", f"[{source}] 总分 table {parts['table']}"]
         for entry in result.trace or []:
             if entry.kind == "prorate" and entry.source == source:
-                lines.append(f"  折算 prorated: {entry.note} = {parts['table']}   [{entry.at}]")
+                lines.append(f"  折算 prorated: {_prorated(entry)} = {parts['table']}   [{entry.at}]")
         for dim, score in parts["dimensions"].items():
             lines.append(f"  {dim}: {score}")
             for name, value in parts["indicators"].items():
@@ -75,7 +97,15 @@ def explain(result: Result) -> str:
                 label = entries[0].label or name
                 lines.append(f"    {label} ({name}) {'—' if value is None else value}   [{entries[0].at}]")
                 lines.extend(_clause_line(e) for e in entries if e.kind != "judged" or e.source == source)
+    if plan is not None and plan.has_assess and plan.name == result.ruleset.name:
+        lines += ["", _weighting(result, plan)]
     lines += ["", f"加分 bonus {result.bonus}   总分 total {result.total}"]
+    for entry in result.trace or []:
+        if entry.kind == "bonus":
+            mark = "✓" if entry.fired else "·"
+            label = f" {entry.label}" if entry.label else ""
+            points = _value(entry.effect)
+            lines.append(f"  {mark} item {entry.indicator}{label}: {'+' if entry.fired else ''}{points}")
     for step in result.steps:
         arrow = f"{step.before or '—'} → {step.after or '—'}"
         lines.append(f"  {step.step}: {arrow}  {step.reason}")

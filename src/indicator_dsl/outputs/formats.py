@@ -12,11 +12,40 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..evaluate.results import Result
+from ..semantics.records import quoted
 from ..syntax.cells import display_width, layout
+
+READABLE_PLACES = 6
+"""A figure shown to a person keeps at most this many decimal places; more are cut and marked `…`."""
+
+READABLE_DIGITS = 24
+"""A figure with more whole digits than this is shown in scientific notation (6 places)."""
+
+
+def readable(value: Any) -> str:
+    """A figure as a person reads it, in the table output and `--explain`: a decimal cut after
+    `READABLE_PLACES` places and marked `…` (`150.666666…`), a huge one in scientific notation,
+    an integer too long to print whole cut by `quoted`; anything else as `str` gives it."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return quoted(value)
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return str(value)
+    if value.adjusted() >= READABLE_DIGITS:
+        return f"{value:.{READABLE_PLACES}e}"
+    if value and value.adjusted() < -READABLE_PLACES:  # all of the places shown would be zeros
+        return ("-" if value < 0 else "") + "0." + "0" * READABLE_PLACES + "…"
+    text = format(value, "f")
+    point = text.find(".")
+    if point >= 0 and len(text) - point - 1 > READABLE_PLACES:
+        return text[: point + READABLE_PLACES + 1] + "…"
+    return text
 
 
 def publish(temp: str | Path, path: Path) -> None:
@@ -97,7 +126,7 @@ def as_table(results: Sequence[Result]) -> str:
             for cell in (
                 r.id or "?",
                 r.ruleset.name,
-                "" if r.total is None else str(r.total),
+                "" if r.total is None else readable(r.total),
                 "" if r.grade is None else f"{r.grade_label or r.grade} ({r.grade})" if r.grade else "",
                 "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in r.errors) or (r.exempt or ""),
             )
