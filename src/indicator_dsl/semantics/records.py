@@ -244,12 +244,13 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
         attributes = python_names(fld.name for fld in decl.fields)
         for fld in decl.fields:
             access = fields[name][fld.name]
+            title = fld.label or fld.name  # the schema's own words, not a name made up from the field's
             if access.required:
-                info = Field(alias=fld.name, description=fld.label)
+                info = Field(alias=fld.name, title=title)
             elif isinstance(access.default, tuple):
-                info = Field(default_factory=lambda d=access.default: list(d), alias=fld.name, description=fld.label)
+                info = Field(default_factory=lambda d=access.default: list(d), alias=fld.name, title=title)
             else:
-                info = Field(default=access.default, alias=fld.name, description=fld.label)
+                info = Field(default=access.default, alias=fld.name, title=title)
             definitions[attributes[fld.name]] = (annotation(fld.type, "model"), info)
         config = ConfigDict(extra="ignore", populate_by_name=True, title=decl.label or decl.name)
         model: type[BaseModel] = create_model(name, __config__=config, **definitions)
