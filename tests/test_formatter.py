@@ -257,7 +257,7 @@ def test_syntax_errors_give_diagnostics_and_no_text() -> None:
 
 def test_long_or_chains_format_without_recursion() -> None:
     chain = " or ".join(["x"] * 1500)  # deeper than Python's default recursion limit
-    assert fmt(f"ruleset r\nlet a = {chain}\n") == f"ruleset r\n\nlet a =\n  {chain}\n"
+    assert fmt(f"ruleset r\nlet a = {chain}\n") == "ruleset r\n\nlet a =\n  x\n" + "  or x\n" * 1499
 
 
 def test_negative_band_scores_keep_their_sign() -> None:
@@ -386,3 +386,70 @@ def test_cli_usage_errors_exit_2(
 
 def test_cli_folder_without_ind_files_is_a_usage_error(tmp_path: Path) -> None:
     assert fmt_main([str(tmp_path)]) == 2
+
+
+# ---------------------------------------------------------------- long expressions
+
+# The issue's `let`: three lines in the source, 326 characters joined.
+LONG_LET = (
+    "ruleset r\n"
+    'let gap_ok = count(m in meetings where m.kind == "支部党员大会" and in_period(m.held_on)'
+    " and m.attendance >= 0.8)\n"
+    '  >= 4 and count(m in meetings where m.kind == "支委会" and in_period(m.held_on)) >= 12\n'
+    "  and (last_election is none or months_between(last_election, period.end) <= term_years * 12)\n"
+)
+LONG_CHAIN = " and ".join(f'count(m in meetings where m.kind == "会议{i}") >= {i}' for i in range(6))
+LONG_SUM = " + ".join(f'count(m in meetings where m.kind == "会议{i}") * {i}' for i in range(6))
+CONTEXTS = {
+    "let": f"let v = {LONG_CHAIN}",
+    "outcome": f"outcome o = {LONG_CHAIN}",
+    "score": f"dimension d max 5 {{ indicator i max 5 {{ score {LONG_SUM} }} }}",
+    "deduct when": f"dimension d max 5 {{ indicator i max 5 {{ deduct {LONG_SUM} when {LONG_CHAIN} }} }}",
+    "award per": f"dimension d max 5 {{ indicator i max 5 {{ award 1 per {LONG_SUM} up to 5 }} }}",
+    "band when": f"dimension d max 5 {{ indicator i max 5 {{ bands {{ when {LONG_CHAIN}: 5 else: 0 }} }} }}",
+    "band compare": f"dimension d max 5 {{ indicator i max 5 {{ bands {LONG_SUM} {{ >= {LONG_SUM}: 5 else: 0 }} }} }}",
+    "grades": f"grades {{ good when {LONG_CHAIN} bad when not ({LONG_CHAIN}) fair otherwise }}",
+    "veto": f"veto v when {LONG_SUM} > 3 cap fair",
+    "exempt": f"exempt e when {LONG_CHAIN}",
+    "assign": f"assign a when {LONG_CHAIN} grade good",
+    "assess": f"assess {{ s weight 50% t weight 50% = {LONG_SUM} }}",
+    "quota": f"quota good at most 10% where {LONG_CHAIN} ties demote",
+    "bonus item": f"bonus max 5 {{ item b award {LONG_SUM} when {LONG_CHAIN} }}",
+    "applies": f"dimension d max 5 {{ indicator i max 5 applies when {LONG_CHAIN} {{ judged }} }}",
+    "route": f"route {LONG_CHAIN} => t",
+}
+
+
+def test_a_long_let_breaks_at_its_links_within_the_width() -> None:
+    out = fmt(LONG_LET)
+    assert tree(out) == tree(LONG_LET) and fmt(out) == out
+    assert out == (
+        "ruleset r\n"
+        "\n"
+        "let gap_ok =\n"
+        "  count(m in meetings\n"
+        '      where m.kind == "支部党员大会" and in_period(m.held_on) and m.attendance >= 0.8) >= 4\n'
+        '  and count(m in meetings where m.kind == "支委会" and in_period(m.held_on)) >= 12\n'
+        "  and (last_election is none or months_between(last_election, period.end) <= term_years * 12)\n"
+    )
+
+
+@pytest.mark.parametrize("context", list(CONTEXTS))
+def test_long_expressions_break_to_the_width_in_every_context(context: str) -> None:
+    text = f"{'catalog c' if context == 'route' else 'ruleset r'}\n{CONTEXTS[context]}\n"
+    out = fmt(text)
+    assert tree(out) == tree(text), out
+    assert fmt(out) == out
+    widths = [printer.display_width(line) for line in out.splitlines()]
+    assert max(widths) <= printer.WIDTH, out
+    assert len(widths) > 4, out  # it did break
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(list(CONTEXTS)), st.integers(16, 90))
+def test_long_expressions_at_any_width_keep_their_meaning_and_settle(context: str, width: int) -> None:
+    text = f"{'catalog c' if context == 'route' else 'ruleset r'}\n{CONTEXTS[context]}\n"
+    with mock.patch.object(printer, "WIDTH", width):
+        out = fmt(text)
+        assert fmt(out) == out
+    assert tree(out) == tree(text)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime
 import re
 from typing import TypeVar
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indicator_dsl.syntax import nodes as n
+from indicator_dsl.syntax import printer
 from indicator_dsl.syntax.parser import AGGREGATES, number_from_text, parse_source
 from indicator_dsl.syntax.printer import print_expr, print_module, quote
 from indicator_dsl.syntax.source import SourceFile
@@ -506,19 +508,23 @@ def test_one_line_forms_depend_on_width() -> None:
             n.Let(name="long", expr=n.ListLit(items=tuple(n.String(value="中文字符串") for _ in range(8)))),
         ),
     )
-    assert print_module((), module) == (
-        "ruleset r\n"
-        "\n"
-        "dimension d max 1 {\n"
-        "  indicator i max 1 { judged by superior_assessment_committee reason required }\n"
-        f'  indicator {long_name} "很长的中文标签" max 1 {{\n'
-        "    judged by superior_assessment_committee reason required\n"
-        "  }\n"
-        "}\n"
-        "\n"
-        "let short = a\n"
-        "let long =\n"
-        "  [" + ", ".join(['"中文字符串"'] * 8) + "]\n"
+    assert (
+        print_module((), module)
+        == (
+            "ruleset r\n"
+            "\n"
+            "dimension d max 1 {\n"
+            "  indicator i max 1 { judged by superior_assessment_committee reason required }\n"
+            f'  indicator {long_name} "很长的中文标签" max 1 {{\n'
+            "    judged by superior_assessment_committee reason required\n"
+            "  }\n"
+            "}\n"
+            "\n"
+            "let short = a\n"
+            "let long =\n"
+            "  [" + ", ".join(['"中文字符串"'] * 7) + ",\n"  # 8 items are 112 columns: the list breaks
+            '    "中文字符串"]\n'
+        )
     )
 
 
@@ -572,3 +578,50 @@ def test_dates_print_in_iso_form() -> None:
         items=(n.PeriodDecl(start=datetime.date(1, 2, 3), end=datetime.date(2023, 12, 31)),),
     )
     assert print_module((), module) == "ruleset r\nperiod 0001-02-03 to 2023-12-31\n"
+
+
+# ---------------------------------------------------------------- breaking long lines
+
+BIG_EXPRS: st.SearchStrategy[n.Expr] = st.recursive(LEAVES, _compound, max_leaves=40)
+
+
+@settings(max_examples=80, deadline=None)
+@given(BIG_EXPRS, st.integers(8, 60))
+def test_long_generated_expressions_break_and_parse_back(expr: n.Expr, width: int) -> None:
+    with mock.patch.object(printer, "WIDTH", width):
+        round_trips((), let_module(expr))
+
+
+@settings(max_examples=40, deadline=None)
+@given(IMPORTS, RULESETS, st.integers(8, 40))
+def test_generated_rulesets_at_a_narrow_width_parse_back(
+    imports: tuple[n.Import, ...], module: n.Ruleset, width: int
+) -> None:
+    with mock.patch.object(printer, "WIDTH", width):
+        round_trips(imports, module)
+
+
+def test_a_chain_of_sums_packs_operands_and_breaks_before_operators() -> None:
+    terms = " + ".join(f"count(m in meetings where m.kind == {i})" for i in range(5))
+    _, module = parse(f"ruleset r\nlet v = {terms} > 3 and a\n")
+    assert print_module((), module) == (
+        "ruleset r\n"
+        "\n"
+        "let v =\n"
+        "  count(m in meetings where m.kind == 0) + count(m in meetings where m.kind == 1)\n"
+        "      + count(m in meetings where m.kind == 2) + count(m in meetings where m.kind == 3)\n"
+        "      + count(m in meetings where m.kind == 4) > 3\n"
+        "  and a\n"
+    )
+
+
+def test_an_if_chain_breaks_before_each_else() -> None:
+    branches = " else ".join(f'if grade == g{i} then "第{i}档的一个很长的说明文字"' for i in range(4))
+    _, module = parse(f'ruleset r\noutcome o = {branches} else "无"\n')
+    assert print_module((), module) == (
+        "ruleset r\n"
+        "\n"
+        "outcome o =\n"
+        + "".join(f'  {"else " if i else ""}if grade == g{i} then "第{i}档的一个很长的说明文字"\n' for i in range(4))
+        + '  else "无"\n'
+    )

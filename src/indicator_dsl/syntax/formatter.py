@@ -27,8 +27,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .diagnostics import Diagnostic
+from .layout import Line, layout_module
 from .parser import parse_source
-from .printer import Comment, Line, Notes, layout_module, render
+from .printer import Comment, Notes, render
 from .source import SourceFile
 
 
