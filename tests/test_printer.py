@@ -601,27 +601,31 @@ def test_generated_rulesets_at_a_narrow_width_parse_back(
         round_trips(imports, module)
 
 
-def test_a_chain_of_sums_packs_operands_and_breaks_before_operators() -> None:
-    terms = " + ".join(f"count(m in meetings where m.kind == {i})" for i in range(5))
-    _, module = parse(f"ruleset r\nlet v = {terms} > 3 and a\n")
-    assert print_module((), module) == (
-        "ruleset r\n"
-        "\n"
-        "let v =\n"
-        "  count(m in meetings where m.kind == 0) + count(m in meetings where m.kind == 1)\n"
-        "      + count(m in meetings where m.kind == 2) + count(m in meetings where m.kind == 3)\n"
-        "      + count(m in meetings where m.kind == 4) > 3\n"
-        "  and a\n"
-    )
+_TERMS = " + ".join(f"count(m in meetings where m.kind == {i})" for i in range(5))
+_BRANCHES = " else ".join(f'if grade == g{i} then "第{i}档的一个很长的说明文字"' for i in range(4))
 
 
-def test_an_if_chain_breaks_before_each_else() -> None:
-    branches = " else ".join(f'if grade == g{i} then "第{i}档的一个很长的说明文字"' for i in range(4))
-    _, module = parse(f'ruleset r\noutcome o = {branches} else "无"\n')
-    assert print_module((), module) == (
-        "ruleset r\n"
-        "\n"
-        "outcome o =\n"
-        + "".join(f'  {"else " if i else ""}if grade == g{i} then "第{i}档的一个很长的说明文字"\n' for i in range(4))
-        + '  else "无"\n'
-    )
+@pytest.mark.parametrize(
+    ("source", "printed"),
+    [
+        (  # a chain of sums packs its operands and breaks before operators
+            f"let v = {_TERMS} > 3 and a",
+            "let v =\n"
+            "  count(m in meetings where m.kind == 0) + count(m in meetings where m.kind == 1)\n"
+            "      + count(m in meetings where m.kind == 2) + count(m in meetings where m.kind == 3)\n"
+            "      + count(m in meetings where m.kind == 4) > 3\n"
+            "  and a\n",
+        ),
+        (  # an if chain breaks before each else
+            f'outcome o = {_BRANCHES} else "无"',
+            "outcome o =\n"
+            + "".join(
+                f'  {"else " if i else ""}if grade == g{i} then "第{i}档的一个很长的说明文字"\n' for i in range(4)
+            )
+            + '  else "无"\n',
+        ),
+    ],
+)
+def test_long_expressions_break_outermost_first(source: str, printed: str) -> None:
+    _, module = parse(f"ruleset r\n{source}\n")
+    assert print_module((), module) == "ruleset r\n\n" + printed
