@@ -126,6 +126,7 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         has_assess=ruleset.assess is not None,
         bonus_max=ruleset.bonus.max.value if ruleset.bonus else None,
         bonus_items=tuple((i.name, i.label) for i in ruleset.bonus.items) if ruleset.bonus else (),
+        bonus_at=tuple(_at(i.span) for i in ruleset.bonus.items) if ruleset.bonus else (),
         grades=tuple(GradeInfo(g.name, g.label, g.when is None) for g in ruleset.grades.rules)
         if ruleset.grades
         else (),

@@ -185,7 +185,7 @@ class Engine:
                 kind=t.kind,
                 fired=t.fired,
                 effect=Decimal(t.effect),
-                at="",
+                at=self.plan.bonus_at[t.clause],
             )
         if t.indicator < 0:  # a table-level step: proration or rescale of one source's table
             raw, applicable, scale = (v for _, v in t.reads)

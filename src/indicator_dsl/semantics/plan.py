@@ -116,6 +116,7 @@ class TablePlan:
     quotas: tuple[QuotaInfo, ...]
     outcomes: tuple[OutcomeInfo, ...]
     grading_keys: frozenset[str]  # which `g[...]` values grading expressions read
+    bonus_at: tuple[str, ...] = ()  # file:line of each bonus item, for its trace entry
 
 
 Trace = list[Any]
