@@ -217,3 +217,14 @@ def test_coverage_lists_what_no_case_exercised(tmp_path: Path) -> None:
     assert ("", "bonus item practice") in missed and ("", "bonus item special") in missed
     assert ("", "bonus item honour") not in missed
     assert ("", "grade rule standard") in missed and ("", "grade rule advanced") not in missed
+
+
+def test_a_failing_case_shows_its_trace_with_figures_cut(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    record = "{id: C9, points: '3.33333333333333333333'}"
+    report = suite(root, f"ruleset: combine\ncases:\n  - record: {record}\n    expect: {{indicators: {{rest: 3}}}}\n")
+    (case,) = report.cases
+    assert case.failures == ["review.rest: expected 3, got 3.33"]
+    assert case.trace_lines == [
+        f"rest [{root / 'rules' / 'stars.ind'}:17] score #1 fired=True points=3.333333… → 3.333333…"
+    ]

@@ -25,6 +25,7 @@ from .api import Ruleset, load
 from .check.project import project_root
 from .evaluate.inputs import load_yaml, load_yaml_nodes
 from .evaluate.results import Result
+from .outputs.formats import readable
 from .semantics.plan import QuotaInfo
 from .semantics.records import QUOTE_LIMIT, quoted
 from .syntax.diagnostics import RulesetError
@@ -251,9 +252,12 @@ class _Checker:
             return
         for entry in self.result.trace or []:
             if entry.indicator == indicator:
-                reads = ", ".join(f"{k}={_shown(v)}" for k, v in entry.reads.items())
+                # figures in a trace are cut as `--explain` cuts them; an expectation's are shown whole
+                reads = ", ".join(
+                    f"{k}={readable(v) if isinstance(v, Decimal) else _shown(v)}" for k, v in entry.reads.items()
+                )
                 clause = f"{entry.kind} #{entry.clause + 1} fired={entry.fired}"
-                self.outcome.trace_lines.append(f"{indicator} [{entry.at}] {clause} {reads} → {entry.effect}")
+                self.outcome.trace_lines.append(f"{indicator} [{entry.at}] {clause} {reads} → {readable(entry.effect)}")
 
     def check(self, expect: Mapping[str, Any]) -> None:
         result = self.result
