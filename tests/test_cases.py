@@ -173,13 +173,16 @@ _YAMLISH = st.recursive(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(cases=st.one_of(_YAMLISH, st.lists(_YAMLISH, max_size=4)))
-def test_any_yaml_shaped_case_file_is_reported_never_raised(tmp_path: Path, cases: Any) -> None:
+@given(
+    cases=st.one_of(_YAMLISH, st.lists(_YAMLISH, max_size=4)),
+    ruleset=st.one_of(st.just("combine"), st.just("../rules/stars.ind"), _YAMLISH),
+)
+def test_any_yaml_shaped_case_file_is_reported_never_raised(tmp_path: Path, cases: Any, ruleset: Any) -> None:
     root = tmp_path / "proj"
     if not root.exists():  # one project for every example (hypothesis reuses the test's tmp_path)
         project(tmp_path)
         (root / "tests" / "empty.yaml").write_text("", encoding="utf-8")
-    text = yaml.safe_dump({"ruleset": "combine", "cases": cases}, allow_unicode=True)
+    text = yaml.safe_dump({"ruleset": ruleset, "cases": cases}, allow_unicode=True)
     report = suite(root, text)  # must not raise
     assert all(isinstance(f, str) for f in failures(report)) and all(isinstance(p, str) for p in report.problems)
 
@@ -228,3 +231,11 @@ def test_a_failing_case_shows_its_trace_with_figures_cut(tmp_path: Path) -> None
     assert case.trace_lines == [
         f"rest [{root / 'rules' / 'stars.ind'}:17] score #1 fired=True points=3.333333… → 3.333333…"
     ]
+
+
+def test_a_ruleset_name_with_a_control_character_is_shown_escaped(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    report = suite(root, 'ruleset: "t7\\0\\e[2J"\ncases: []\n')
+    (problem,) = report.problems
+    assert "\x00" not in problem and "\x1b" not in problem
+    assert "cannot find ruleset `'t7\\x00\\x1b[2J'`" in problem

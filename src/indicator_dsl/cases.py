@@ -109,13 +109,18 @@ def _shown(value: Any) -> str:
     """A value as `ind test` prints it: plain numbers and words as they are; anything long,
     nested or holding a control character (a terminal escape) through `quoted`."""
     if isinstance(value, (Decimal, int, float, datetime.date)) or (
-        isinstance(value, str) and len(value) <= QUOTE_LIMIT
+        isinstance(value, str) and len(value) <= QUOTE_LIMIT and value.isprintable()
     ):
         return str(value)
     return quoted(value)
 
 
 # ---------------------------------------------------------------- finding the ruleset
+
+
+def _plain(text: str) -> str:
+    """A name or path as written when it prints safely, else as `quoted` shows it (escapes visible)."""
+    return text if text.isprintable() else quoted(text)
 
 
 def _declares(path: Path, name: str) -> bool:
@@ -138,7 +143,7 @@ def find_ruleset(test_file: Path, name: str, root: Path | None = None) -> tuple[
     direct = test_file.parent / name
     if direct.suffix == ".ind" and direct.is_file():
         return direct, []
-    looked = [f"the file {direct} (a path is read relative to the test file)"]
+    looked = [f"the file {_plain(str(direct))} (a path is read relative to the test file)"]
     if direct.suffix == ".ind" or "/" in name or "\\" in name:
         return None, looked
     start = test_file.parent.absolute()
@@ -155,7 +160,8 @@ def find_ruleset(test_file: Path, name: str, root: Path | None = None) -> tuple[
         if _declares(candidate, name):
             return candidate, []
     where = ", ".join(str(folder) for folder in folders)
-    looked.append(f"a file `{name}.ind` or a header `ruleset {name}` in {len(files)} .ind file(s) below {where}")
+    shown = _plain(name)
+    looked.append(f"a file `{shown}.ind` or a header `ruleset {shown}` in {len(files)} .ind file(s) below {where}")
     return None, looked
 
 
