@@ -610,16 +610,16 @@ def test_the_deterministic_population_by_hand(tmp_path_factory: pytest.TempPathF
     # 甲: n = 8 (M1 assigned counts), advanced k = floor(2) = 2: holders 98, 93, 93, 91, 55(M1);
     #     t_2 = 93 -> 98 keeps; 93, 93, 91 -> standard; M1 pinned. lagging k = ceil(1.6) = 2:
     #     holding: 60 -> 1; need 1: candidates (not pinned) from advanced/standard ascending: 72, 75, 91, 93, ...
-    #     line 72 -> admit: below 72 moves -> nobody (72 itself is the line)
+    #     72 moves (it is not tied with 75, the first to stay)
     assert (got["D00"], got["D01"], got["D02"], got["D03"]) == ("advanced", "standard", "standard", "standard")
-    assert (got["D04"], got["D05"], got["D06"], got["M1"]) == ("standard", "lagging", "standard", "advanced")
+    assert (got["D04"], got["D05"], got["D06"], got["M1"]) == ("standard", "lagging", "lagging", "advanced")
     # 乙: n = 7 (F1 forced to standard counts), advanced k = 1: 95, 95, 90 -> t_1 = 95 -> nobody > 95 keeps
-    #     lagging k = ceil(1.4) = 2, holding 0: candidates 71, 71, 85, 90, 95, 95: line = 71 -> admit: none < 71
+    #     lagging k = ceil(1.4) = 2, holding 0: candidates 71, 71, 85, 90, 95, 95: both 71s move (85 stays)
     assert (got["D07"], got["D08"], got["D09"]) == ("standard", "standard", "standard")
-    assert (got["D10"], got["D11"], got["D12"], got["F1"]) == ("standard", "standard", "standard", "standard")
+    assert (got["D10"], got["D11"], got["D12"], got["F1"]) == ("lagging", "lagging", "standard", "standard")
     # 丙: n = 4 (E1 exempt), advanced k = 1: 99 keeps. lagging k = ceil(0.8) = 1, holding: 69.996 shown 70.00
-    #     is graded standard (rounded total >= 70); candidates 70.00, 70.00, 70.00 (all shown 70.00): line 70
-    #     -> admit: none below 70 moves
+    #     is graded standard (rounded total >= 70); candidates 70.00, 70.00, 70.00 (all shown 70.00): the
+    #     lowest is tied with the next across the line -> admit: all three stay
     assert (got["D13"], got["D14"], got["D15"], got["D16"]) == ("advanced", "standard", "standard", "standard")
     assert got["E1"] is None and got["X1"] is None
 

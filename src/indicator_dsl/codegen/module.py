@@ -158,14 +158,17 @@ class RulesetCompiler:
                 out.line(f"    T.append(_CT({index}, {number}, {clause.kind!r}, False, {reads}, 0, None))")
 
     def points_moved(self, clause: n.Points, ec: ExprCompiler, reads: str | None) -> str:
-        """What a clause moves: its amount, or `_points(amount, per, up_to)` when it counts."""
+        """What a clause moves: `_points(kind, amount, per, up_to, span)`, which counts and
+        refuses a negative amount or cap; a literal amount alone (never negative: E311) as is."""
         amount = ec.compile(clause.amount, reads=reads)
-        if clause.per is None:
+        if clause.per is None and isinstance(clause.amount, n.Number):
             return amount
-        args = [amount, ec.compile(clause.per, reads=reads)]
-        if clause.up_to is not None:
-            args.append(ec.compile(clause.up_to, reads=reads))
-        return f"_points({', '.join(args)})"
+        args = [repr(clause.kind), amount]
+        if clause.per is not None:
+            args.append(ec.compile(clause.per, reads=reads))
+            if clause.up_to is not None:
+                args.append(ec.compile(clause.up_to, reads=reads))
+        return f"_points({', '.join(args)}, span={self.names.span(clause.span)})"
 
     def bands(self, index: int, number: int, bands: n.Bands, var: str, ec: ExprCompiler, reads: str | None) -> None:
         out = self.out
