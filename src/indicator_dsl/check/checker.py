@@ -183,6 +183,7 @@ class RulesetChecker:
             self.exprs.check_condition(ind.applies, scope, "`applies when`")
         if ind.max.value < 0:
             self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
+        self.max_zero_points(ind)
         if not ind.clauses:
             self.error(
                 "E305",
@@ -202,9 +203,29 @@ class RulesetChecker:
             )
         for clause in ind.clauses:
             self.clause(clause, scope, ind)
-        if len(styles) == 1:
+        if len(styles) == 1 and ind.max.value != 0:  # with max 0, E311 already said it
             self.suspicious_points(ind)
         self.unused_lets(ind.lets)
+
+    def max_zero_points(self, ind: n.Indicator) -> None:
+        """E311: a `deduct` (or a capped `award`) in an indicator with `max 0` can never move
+        its score off 0, whatever the record holds."""
+        if ind.max.value != 0:
+            return
+        for clause in ind.clauses:
+            if isinstance(clause, n.Points) and (clause.kind == "deduct" or not ind.uncapped):
+                does = "has nothing to take" if clause.kind == "deduct" else "is clamped to 0"
+                self.error(
+                    "E311",
+                    f"indicator `{ind.name}` has max 0, so `{clause.kind}` {does}: it always scores 0",
+                    clause,
+                    hint=(
+                        "a deduction starts at the indicator's max: write the points it can lose, `max N`"
+                        if clause.kind == "deduct"
+                        else "write the points it can reach, `max N`, or mark it `uncapped`"
+                    ),
+                )
+                return
 
     def suspicious_points(self, ind: n.Indicator) -> None:
         """W503: fixed points the clamp always cuts, or awards that can never reach the max."""
