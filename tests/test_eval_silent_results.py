@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import indicator_dsl
 import pytest
 from support import project_with
+
+import indicator_dsl
 
 SCHEMA = Path(__file__).resolve().parent / "eval_fixtures" / "schema" / "unit.ind"
 BACKENDS = ["compiled", "interpreted"]

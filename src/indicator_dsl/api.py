@@ -20,7 +20,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from .check.paths import check_resolved, unique_sorted
-from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .check.resolved import Resolved, ResolvedCatalog, ResolvedRuleset
+from .check.resolver import Resolver
 from .check.typecheck import bounded_suggestions
 from .codegen.planner import build_plan, content_hash, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch

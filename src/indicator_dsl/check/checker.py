@@ -14,7 +14,7 @@ from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
 from .bands import check_bands
-from .resolver import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum
+from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 

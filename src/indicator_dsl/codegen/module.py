@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..check.resolver import ResolvedRuleset
+from ..check.resolved import ResolvedRuleset
 from ..semantics import arithmetic as runtime
 from ..semantics.arithmetic import start
 from ..semantics.builtins import RUNTIME_NAMES

@@ -6,7 +6,7 @@ import hashlib
 from decimal import Decimal
 
 from ..check.names import Names
-from ..check.resolver import ResolvedRuleset
+from ..check.resolved import ResolvedRuleset
 from ..semantics.plan import (
     DimensionInfo,
     GradeInfo,

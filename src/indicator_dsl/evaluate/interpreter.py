@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..check.names import LetScope, Names
-from ..check.resolver import ResolvedRuleset
+from ..check.resolved import ResolvedRuleset
 from ..check.typecheck import path_of
 from ..semantics import arithmetic as rt
 from ..semantics.arithmetic import EXACT, bounded, points, signed, start
