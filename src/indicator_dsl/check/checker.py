@@ -14,6 +14,7 @@ from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
 from .bands import check_bands
+from .ranges import RangeChecker
 from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
@@ -34,6 +35,7 @@ class RulesetChecker:
         self.r = ruleset
         self.report = report
         self.exprs = ExprChecker(ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete)
+        self.ranges = RangeChecker(ruleset.types, ruleset.record.type_name if ruleset.record else None, report)
         self.grades = ruleset.grade_names
         self.sources = ruleset.table_sources
 
@@ -47,6 +49,15 @@ class RulesetChecker:
     ) -> None:
         span = span_of.span
         self.report(Diagnostic(code, message, span, hint=hint, related=related))
+
+    def check_condition(self, expr: n.Expr, scope: Scope, what: str) -> None:
+        """Type a condition, then report the comparisons in it the declared ranges settle (W505)."""
+        self.exprs.check_condition(expr, scope, what)
+        self.ranges.visit(expr, scope)
+
+    def check_number(self, expr: n.Expr, scope: Scope, what: str) -> None:
+        self.exprs.check_number(expr, scope, what)
+        self.ranges.visit(expr, scope)
 
     # ---------------------------------------------------------------- entry
 
@@ -180,7 +191,7 @@ class RulesetChecker:
         scope = Scope(fields=dim_scope.fields, lets={**dim_scope.lets, **{x.name: x for x in ind.lets}})
         self.declare_lets(ind.lets, scope)
         if ind.applies is not None:
-            self.exprs.check_condition(ind.applies, scope, "`applies when`")
+            self.check_condition(ind.applies, scope, "`applies when`")
         if ind.max.value < 0:
             self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
         self.max_zero_points(ind)
@@ -264,7 +275,7 @@ class RulesetChecker:
         if isinstance(clause, n.Points):
             self.points(clause, scope)
         elif isinstance(clause, n.ScoreFormula):
-            self.exprs.check_number(clause.expr, scope, "a score")
+            self.check_number(clause.expr, scope, "a score")
         elif isinstance(clause, n.Judged):
             if clause.by is not None and clause.by not in self.sources:
                 values = [s.name for s in self.r.assess.sources] if self.r.assess else []
@@ -284,9 +295,10 @@ class RulesetChecker:
                     )
         else:
             check_bands(self.exprs, clause, scope)
+            self.ranges.bands(clause, scope)
 
     def points(self, clause: n.Points, scope: Scope) -> None:
-        self.exprs.check_number(clause.amount, scope, "the points")
+        self.check_number(clause.amount, scope, "the points")
         if isinstance(clause.amount, n.Number) and clause.amount.value < 0:
             self.error(
                 "E311",
@@ -295,11 +307,11 @@ class RulesetChecker:
                 hint="use `deduct` to take points away",
             )
         if clause.per is not None:
-            self.exprs.check_number(clause.per, scope, "the count after `per`")
+            self.check_number(clause.per, scope, "the count after `per`")
         if clause.up_to is not None:
-            self.exprs.check_number(clause.up_to, scope, "the cap after `up to`")
+            self.check_number(clause.up_to, scope, "the cap after `up to`")
         if clause.when is not None:
-            self.exprs.check_condition(clause.when, scope, "`when`")
+            self.check_condition(clause.when, scope, "`when`")
 
     # ---------------------------------------------------------------- assess, bonus
 
@@ -310,7 +322,7 @@ class RulesetChecker:
         self.declared_once("source", assess.sources)
         for source in assess.sources:
             if source.value is not None:
-                self.exprs.check_number(source.value, base, f"source `{source.name}`")
+                self.check_number(source.value, base, f"source `{source.name}`")
         total = exact_sum(s.weight.value for s in assess.sources)
         if total != HUNDRED_PERCENT:
             listing = " + ".join(s.weight.text for s in assess.sources)
@@ -374,12 +386,12 @@ class RulesetChecker:
     def grading(self, scope: Scope) -> None:
         self.grade_rules(scope)
         for veto in self.r.vetoes:
-            self.exprs.check_condition(veto.when, scope, "veto")
+            self.check_condition(veto.when, scope, "veto")
             self.grade_ref(veto.grade, veto)
         for exempt in self.r.exempts:
-            self.exprs.check_condition(exempt.when, scope, "exempt")
+            self.check_condition(exempt.when, scope, "exempt")
         for assign in self.r.assigns:
-            self.exprs.check_condition(assign.when, scope, "assign")
+            self.check_condition(assign.when, scope, "assign")
             self.grade_ref(assign.grade, assign)
         for quota in self.r.quotas:
             self.quota(quota, scope)
@@ -394,6 +406,7 @@ class RulesetChecker:
         )
         for outcome in self.r.outcomes:
             self.exprs.check(outcome.expr, outcome_scope)
+            self.ranges.visit(outcome.expr, outcome_scope)
 
     def grade_rules(self, scope: Scope) -> None:
         grades = self.r.grades
@@ -403,7 +416,7 @@ class RulesetChecker:
         self.declared_once("grade", grades.rules)
         for rule in grades.rules:
             if rule.when is not None:
-                self.exprs.check_condition(rule.when, scope, "grade")
+                self.check_condition(rule.when, scope, "grade")
         if len(otherwise) != 1:
             where = otherwise[1] if len(otherwise) > 1 else grades
             self.error(
@@ -438,7 +451,7 @@ class RulesetChecker:
                 hint=did_you_mean(quota.within, scope.fields),
             )
         if quota.where is not None:
-            self.exprs.check_condition(quota.where, scope, "quota `where`")
+            self.check_condition(quota.where, scope, "quota `where`")
         if quota.direction == "at least" and self.grades and quota.grade == self.grades[0]:
             self.error("E311", f"`at least` on the top grade `{quota.grade}` has no grade above it to draw from", quota)
 
@@ -468,6 +481,8 @@ class RulesetChecker:
                             self.exprs.let_type(read, scope, use=False)
                         else:
                             stack.append((read, False))
+        for let in lets:
+            self.ranges.visit(let.expr, scope)
 
     def unused_lets(self, lets: Iterable[n.Let]) -> None:
         for let in lets:

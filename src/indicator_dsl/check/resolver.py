@@ -16,6 +16,7 @@ from ..syntax.source import SourceFile, Span
 from .extension import Assembler, close_name, duplicate, inherit
 from .loader import FileCache, LoadedFile, real_path
 from .project import display_path, import_target, inside, project_root
+from .ranges import field_range_problems
 from .resolved import Resolved, ResolvedCatalog, ResolvedRuleset, ResolvedSchema
 from .types import PRIMITIVES
 
@@ -159,6 +160,7 @@ class Resolver:
         for decl in schema.types:
             for fld in decl.fields:
                 self._unknown_types(fld.type, types)
+                self.diagnostics.extend(field_range_problems(fld))
         return ResolvedSchema(schema.name, loaded.source, types)
 
     def _unknown_types(self, ref: n.TypeRef, types: dict[str, n.TypeDecl]) -> None:
