@@ -141,7 +141,7 @@ class RangeChecker:
             return None  # no field has a range: only literals and counts have one
         try:
             return self._interval(expr, scope)
-        except ArithmeticError:  # an end beyond the exact context's reach: say nothing
+        except (ArithmeticError, RecursionError):  # beyond the exact context's reach: say nothing
             return None
 
     def _interval(self, expr: n.Expr, scope: Scope) -> Interval | None:
@@ -278,7 +278,7 @@ class RangeChecker:
         self.report(
             Diagnostic(
                 "W505",
-                f"`{print_expr(expr)}` is {what}: `{print_expr(ranged)}` is {known}",
+                f"`{_shown(expr)}` is {what}: `{_shown(ranged)}` is {known}",
                 expr.span,
                 hint=_hint(other, known, verdict),
             )
@@ -302,7 +302,7 @@ class RangeChecker:
             test = self.interval(entry.test, scope)
             op = "==" if entry.kind == "equal" else entry.op or "=="
             verdicts.append((entry, None if test is None else decided(op, subject, test)))
-        shown = print_expr(bands.subject)
+        shown = _shown(bands.subject)
         if len(verdicts) > 1 and all(v is False for _, v in verdicts):
             first = verdicts[0][0]
             assert first.test is not None
@@ -328,6 +328,12 @@ class RangeChecker:
                     hint=_hint(entry.test, subject, verdict),
                 )
             )
+
+
+def _shown(expr: n.Expr, width: int = 60) -> str:
+    """An expression as a message quotes it, cut to `width` characters."""
+    text = print_expr(expr)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _children(expr: n.Expr) -> list[n.Expr]:
