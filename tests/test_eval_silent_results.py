@@ -12,6 +12,7 @@ import pytest
 from support import project_with
 
 import indicator_dsl
+from indicator_dsl.check.paths import check_paths
 
 SCHEMA = Path(__file__).resolve().parent / "eval_fixtures" / "schema" / "unit.ind"
 BACKENDS = ["compiled", "interpreted"]
@@ -87,3 +88,27 @@ def test_a_negative_amount_fails_only_its_record(tmp_path: Path, backend: str) -
     good = next(r for r in batch.results if r.id == "good")
     # judged_off 8, counted 10 (e = 0), credit 0 (n = 0)
     assert str(good.total) == "18.00"
+
+
+# ---------------------------------------------------------------- max 0 (E311)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "codes"),
+    [
+        ('indicator other "其他酌情扣分" max 0 { deduct points }', ["E311"]),
+        ('indicator other "其他酌情扣分" max 0 uncapped { deduct 1 when n > 0 }', ["E311"]),
+        ('indicator other "加分" max 0 { award 1 when n > 0 }', ["E311"]),  # clamped to 0
+        ('indicator other "上不封顶" max 0 uncapped { award x }', []),  # may exceed its nominal 0
+        ('indicator other "公式" max 0 uncapped { score x }', []),
+    ],
+)
+def test_a_max_0_indicator_that_can_only_score_0(tmp_path: Path, indicator: str, codes: list[str]) -> None:
+    text = POINTS_RULESET.replace("max 10 { award x when n > 0 }", "max 10 { award x when n > 0 }\n  " + indicator)
+    path = project_with(tmp_path, SCHEMA) / "ruleset.ind"
+    path.write_text(text, encoding="utf-8")
+    diagnostics = check_paths([path]).diagnostics
+    assert [d.code for d in diagnostics] == codes
+    if codes:
+        assert diagnostics[0].span.line == line_of(text, indicator)
+        assert "has max 0" in diagnostics[0].message and "it always scores 0" in diagnostics[0].message

@@ -2,7 +2,9 @@
 
 The checker only rejects; it never changes what a ruleset computes (CEL's contract),
 so the evaluator keeps the same rules dynamically. Each rule of the spec that a
-ruleset can break has its own diagnostic code.
+ruleset can break has its own diagnostic code. Every expression it types is also
+handed to the range analysis (`check/ranges.py`, W505); the lints of fixed amounts
+against `max` are in `check/amounts.py`.
 """
 
 from __future__ import annotations
@@ -13,21 +15,18 @@ from decimal import Decimal
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
+from .amounts import max_zero_points, suspicious_points
 from .bands import check_bands
 from .ranges import RangeChecker
-from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum
+from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 
 HUNDRED_PERCENT = Decimal(1)
 
 
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(UNBOUNDED), "f")
-
-
 def _percent(value: Decimal) -> str:
-    return _fmt(UNBOUNDED.multiply(value, Decimal(100))) + "%"
+    return figure(UNBOUNDED.multiply(value, Decimal(100))) + "%"
 
 
 class RulesetChecker:
@@ -124,13 +123,13 @@ class RulesetChecker:
                 self.indicator(ind, scope)
             parts_sum = exact_sum(ind.node.max.value for ind in dim.indicators)
             if dim.declared_max is not None and dim.declared_max.value != parts_sum:
-                listing = " + ".join(_fmt(i.node.max.value) for i in dim.indicators) or "nothing"
+                listing = " + ".join(figure(i.node.max.value) for i in dim.indicators) or "nothing"
                 self.error(
                     "E300",
-                    f"dimension `{dim.name}` declares max {_fmt(dim.declared_max.value)}, "
-                    f"but its indicators add up to {_fmt(parts_sum)} ({listing})",
+                    f"dimension `{dim.name}` declares max {figure(dim.declared_max.value)}, "
+                    f"but its indicators add up to {figure(parts_sum)} ({listing})",
                     dim.declared_max,
-                    hint=f"write `max {_fmt(parts_sum)}` or change the indicators",
+                    hint=f"write `max {figure(parts_sum)}` or change the indicators",
                 )
             dimension_maxes.append(dim.max)
             self.unused_lets(dim.lets)
@@ -143,14 +142,14 @@ class RulesetChecker:
     def total_mismatch(self, dimension_sum: Decimal) -> None:
         r = self.r
         assert r.total is not None
-        total = _fmt(r.total.value.value)
-        listing = " + ".join(_fmt(d.max) for d in r.dimensions) or "nothing"
+        total = figure(r.total.value.value)
+        listing = " + ".join(figure(d.max) for d in r.dimensions) or "nothing"
         if r.total.span.path == r.source.path:
             self.error(
                 "E301",
-                f"total is {total}, but the dimensions add up to {_fmt(dimension_sum)} ({listing})",
+                f"total is {total}, but the dimensions add up to {figure(dimension_sum)} ({listing})",
                 r.total,
-                hint=f"write `total {_fmt(dimension_sum)}`, or `rescale to {total}`",
+                hint=f"write `total {figure(dimension_sum)}`, or `rescale to {total}`",
             )
             return
         # The total comes from the base: the extension's changes broke the sum, so say it in the
@@ -167,7 +166,7 @@ class RulesetChecker:
         self.error(
             "E301",
             f"`{r.name}` keeps the base's total {total}, but after its changes the dimensions "
-            f"add up to {_fmt(dimension_sum)} ({listing})",
+            f"add up to {figure(dimension_sum)} ({listing})",
             r.node,
             hint=f"add `rescale to {total}` to the extension",
         )
@@ -194,7 +193,7 @@ class RulesetChecker:
             self.check_condition(ind.applies, scope, "`applies when`")
         if ind.max.value < 0:
             self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
-        self.max_zero_points(ind)
+        max_zero_points(ind, self.report)
         if not ind.clauses:
             self.error(
                 "E305",
@@ -215,61 +214,8 @@ class RulesetChecker:
         for clause in ind.clauses:
             self.clause(clause, scope, ind)
         if len(styles) == 1 and ind.max.value != 0:  # with max 0, E311 already said it
-            self.suspicious_points(ind)
+            suspicious_points(ind, self.report)
         self.unused_lets(ind.lets)
-
-    def max_zero_points(self, ind: n.Indicator) -> None:
-        """E311: a `deduct` (or a capped `award`) in an indicator with `max 0` can never move
-        its score off 0, whatever the record holds."""
-        if ind.max.value != 0:
-            return
-        for clause in ind.clauses:
-            if isinstance(clause, n.Points) and (clause.kind == "deduct" or not ind.uncapped):
-                does = "has nothing to take" if clause.kind == "deduct" else "is clamped to 0"
-                self.error(
-                    "E311",
-                    f"indicator `{ind.name}` has max 0, so `{clause.kind}` {does}: it always scores 0",
-                    clause,
-                    hint=(
-                        "a deduction starts at the indicator's max: write the points it can lose, `max N`"
-                        if clause.kind == "deduct"
-                        else "write the points it can reach, `max N`, or mark it `uncapped`"
-                    ),
-                )
-                return
-
-    def suspicious_points(self, ind: n.Indicator) -> None:
-        """W503: fixed points the clamp always cuts, or awards that can never reach the max."""
-        points = [c for c in ind.clauses if isinstance(c, n.Points)]
-        fixed = [c for c in points if c.per is None and isinstance(c.amount, n.Number)]
-        top = ind.max.value
-        for clause in fixed:
-            assert isinstance(clause.amount, n.Number)
-            uncapped_award = ind.uncapped and clause.kind == "award"
-            if clause.amount.value > top and not uncapped_award:
-                self.report(
-                    Diagnostic(
-                        "W503",
-                        f"`{clause.kind} {clause.amount.text}` is more than the max {_fmt(top)} of `{ind.name}`; "
-                        "the score is clamped, so the extra points never count",
-                        clause.amount.span,
-                        hint=f"write `{clause.kind} {_fmt(top)}`",
-                    )
-                )
-        awards = [c for c in points if c.kind == "award"]
-        negative = any(isinstance(c.amount, n.Number) and c.amount.value < 0 for c in points)  # E311 already
-        if awards and len(fixed) == len(points) == len(awards) and not negative:
-            reachable = exact_sum(c.amount.value for c in awards if isinstance(c.amount, n.Number))
-            if reachable < top:
-                self.report(
-                    Diagnostic(
-                        "W503",
-                        f"the awards of `{ind.name}` add up to {_fmt(reachable)}, so it can never reach its "
-                        f"max {_fmt(top)}",
-                        ind.max.span,
-                        hint=f"write `max {_fmt(reachable)}` or award more",
-                    )
-                )
 
     def clause(self, clause: n.Clause, scope: Scope, ind: n.Indicator) -> None:
         if isinstance(clause, n.Points):

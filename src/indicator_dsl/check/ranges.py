@@ -25,6 +25,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic
 from ..syntax.printer import print_expr
+from .resolved import figure
 from .typecheck import ExprChecker, Scope
 
 INFINITY = Decimal("Infinity")
@@ -46,17 +47,13 @@ class Interval:
 
     def __str__(self) -> str:
         if self.high == INFINITY:
-            return f"at least {_text(self.low)}"
+            return f"at least {figure(self.low)}"
         if self.low == -INFINITY:
-            return f"at most {_text(self.high)}"
-        return f"between {_text(self.low)} and {_text(self.high)}"
+            return f"at most {figure(self.high)}"
+        return f"between {figure(self.low)} and {figure(self.high)}"
 
 
 NON_NEGATIVE = Interval(Decimal(0), INFINITY)
-
-
-def _text(value: Decimal) -> str:
-    return format(value.normalize(_UP), "f")
 
 
 def _product(a: Decimal, b: Decimal, context: decimal.Context) -> Decimal:
@@ -358,7 +355,7 @@ def _hint(threshold: n.Expr, known: Interval, verdict: bool) -> str:
         share = threshold.value / HUNDRED
         outside = not known.low <= threshold.value <= known.high
         if outside and known.low <= share <= known.high:
-            return f"on this scale a percentage is written with `%`: `{threshold.text}%` is {_text(share)}"
+            return f"on this scale a percentage is written with `%`: `{threshold.text}%` is {figure(share)}"
     if verdict:
         return "the condition holds for every record: drop it, or check the threshold"
     return "check the threshold against the range declared in the schema"

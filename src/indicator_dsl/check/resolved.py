@@ -20,6 +20,11 @@ from ..syntax.source import SourceFile, Span
 UNBOUNDED = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
+def figure(value: Decimal) -> str:
+    """A stated figure as messages quote it: no exponent, no trailing zeros (`2.5`, `100`)."""
+    return format(value.normalize(UNBOUNDED), "f")
+
+
 def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """The sum of decimals with no digit lost, whatever their size."""
     total = Decimal(0)
