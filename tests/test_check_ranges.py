@@ -152,3 +152,16 @@ def test_ranges_print_and_format_back_unchanged() -> None:
 def test_the_shipped_rulesets_and_examples_get_no_range_warning() -> None:
     report = check_paths([ROOT / "rulesets", ROOT / "examples", ROOT / "tests" / "corpus" / "good"])
     assert [d for d in report.diagnostics if d.code == "W505"] == []
+
+
+def test_the_json_schema_carries_the_range(tmp_path: Path) -> None:
+    project_with(tmp_path)
+    (tmp_path / "rates.ind").write_text(SCHEMA, encoding="utf-8")
+    path = tmp_path / "r.ind"
+    path.write_text(RULESET.format(condition="attendance >= 90%"), encoding="utf-8")
+    rs = indicator_dsl.load(path)
+    assert isinstance(rs, indicator_dsl.Ruleset)
+    fields = rs.json_schema()["properties"]
+    numbers = [o for o in fields["offset"]["anyOf"] if o.get("type") in ("number", "integer")]
+    assert numbers and all((o["minimum"], o["maximum"]) == (-1.5, 2.5) for o in numbers)
+    assert all("minimum" not in o for o in fields["members"]["anyOf"])

@@ -27,7 +27,17 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, TypeAdapter, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 from typing_extensions import TypedDict
@@ -166,6 +176,19 @@ class _Within:
             high = int(self.high.to_integral_value(rounding=ROUND_FLOOR))
             bound = cs.int_schema(strict=True, ge=low, le=high)
         return cs.chain_schema([handler(source), bound])
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The range as `minimum`/`maximum` on the JSON Schema's number forms (texts are read
+        as numbers too, but a JSON Schema cannot bound them)."""
+        shown = handler(schema)
+        for option in shown.get("anyOf", [shown]):
+            if option.get("type") in ("number", "integer"):
+                option["minimum"], option["maximum"] = _json_number(self.low), _json_number(self.high)
+        return shown
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def within(annotation: Any, field_range: n.FieldRange, kind: str) -> Any:
