@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .check.loader import FileCache
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
 from .codegen.module import compile_ruleset
@@ -60,11 +61,11 @@ def _is_path(source: str | Path) -> bool:
     return isinstance(source, Path) or ("\n" not in source and source.endswith(".ind"))
 
 
-def _resolve(source: str | Path) -> tuple[Resolver, Resolved | None]:
-    resolver = Resolver()
+def _resolve(source: str | Path, cache: FileCache) -> tuple[Resolver, Resolved | None]:
+    resolver = Resolver(cache)
     if _is_path(source):
         path = Path(source)
-        if not path.is_file():
+        if path.resolve() not in cache.files and not path.is_file():
             raise FileNotFoundError(f"no such ruleset file: {path}")
         return resolver, resolver.resolve_path(path, str(path))
     return resolver, resolver.resolve_text(str(source))
@@ -72,13 +73,18 @@ def _resolve(source: str | Path) -> tuple[Resolver, Resolved | None]:
 
 def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
     """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter."""
-    resolver, resolved = _resolve(source)
+    return _load(source, backend, FileCache())
+
+
+def _load(source: str | Path, backend: str, cache: FileCache) -> Ruleset | Catalog:
+    """`load()` reading files through `cache` (files already in it are not read from disk)."""
+    resolver, resolved = _resolve(source, cache)
     try:
         check_resolved(resolver, [resolved])
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
             raise RulesetError(errors or unique_sorted(resolver.diagnostics))
-        return _build(resolved, source, backend)
+        return _build(resolved, source, backend, cache)
     except (RecursionError, SyntaxError, MemoryError):  # a pathologically deep expression, past the checker
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
@@ -90,12 +96,9 @@ def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
         ) from None
 
 
-def _build(resolved: Resolved | None, source: str | Path, backend: str) -> Ruleset | Catalog:
-    origin = Origin(
-        str(source) if isinstance(source, Path) or _is_path(source) else None,
-        None if isinstance(source, Path) or _is_path(source) else str(source),
-        backend,
-    )
+def _build(resolved: Resolved | None, source: str | Path, backend: str, cache: FileCache) -> Ruleset | Catalog:
+    files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
+    origin = Origin(source if isinstance(source, Path) else str(source), backend, files)
     if isinstance(resolved, ResolvedRuleset):
         return Ruleset(_engine(resolved, backend), origin)
     if isinstance(resolved, ResolvedCatalog):
@@ -106,14 +109,20 @@ def _build(resolved: Resolved | None, source: str | Path, backend: str) -> Rules
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a model was loaded from, so worker processes can load the same one."""
+    """What a model was loaded from, frozen at load time: the path or text given to `load()` and
+    the text of every file the resolver read (resolved path, path as shown, text). Worker
+    processes rebuild the model from these texts, never from disk, so a file edited during a run
+    cannot change how its records are scored."""
 
-    path: str | None
-    text: str | None
+    source: str | Path
     backend: str
+    files: tuple[tuple[str, str, str], ...]
 
     def load(self) -> Ruleset | Catalog:
-        return load(Path(self.path) if self.path else str(self.text), backend=self.backend)
+        cache = FileCache()
+        for key, shown, text in self.files:
+            cache.add_text(Path(key), shown, text.encode("utf-8"))
+        return _load(self.source, self.backend, cache)
 
 
 class Model:
@@ -123,6 +132,11 @@ class Model:
     origin: Origin
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
+        raise NotImplementedError
+
+    @property
+    def sha256(self) -> str:
+        """What results name as `ruleset.sha256`: a hash of every file the model was built from."""
         raise NotImplementedError
 
     @property
@@ -187,6 +201,11 @@ class Catalog(Model):
     @property
     def name(self) -> str:
         return self.resolved.name
+
+    @property
+    def sha256(self) -> str:
+        """sha256 over the catalog's text and the sha256 of each ruleset it routes to."""
+        return self.router.ref.sha256
 
     @property
     def catalog_quotas(self) -> list[CatalogQuota]:

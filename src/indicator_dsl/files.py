@@ -1,0 +1,61 @@
+"""Writing output files atomically: the base stage, below every other and importing none.
+
+An output is written to a temporary file beside it (`.NAME.XXXX`, private until finished)
+and renamed into place, so a reader never sees half a file and a failed or interrupted run
+leaves the previous file as it was. `temporary()` hands out such a file and removes it
+again whatever happens unless it was `publish`ed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def output_problem(path: Path) -> str | None:
+    """Why `path` cannot be written as an output file, or None when it looks writable.
+
+    Checked before a long run so that a mistyped `--out` fails at once; the final rename
+    can still fail (the disk fills up), and callers handle that `OSError` too."""
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{path}: {folder} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{path}: cannot write in {folder}"
+    return None
+
+
+def publish(temp: str | Path, path: Path) -> None:
+    """Move a finished temporary file into place, with the permissions a new file would get
+    (`mkstemp` makes it private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+    os.replace(temp, path)
+
+
+@contextmanager
+def temporary(path: Path, infix: str = "") -> Iterator[Path]:
+    """A new private file beside `path` (named `.NAME.INFIX…`), removed when the block ends
+    unless it was published; the folders above `path` are made if missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{infix}", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` (UTF-8) in one step."""
+    with temporary(path) as temp:
+        temp.write_text(text, encoding="utf-8", newline="")
+        publish(temp, path)
