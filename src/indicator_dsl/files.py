@@ -16,19 +16,20 @@ from pathlib import Path
 
 
 def output_problem(path: Path) -> str | None:
-    """Why `path` cannot be written as an output file, or None when it looks writable.
+    """Why `path` cannot be written as an output file (to follow "cannot write PATH: "), or
+    None when it looks writable.
 
     Checked before a long run so that a mistyped `--out` fails at once; the final rename
     can still fail (the disk fills up), and callers handle that `OSError` too."""
     if path.is_dir():
-        return f"{path} is a folder, not a file"
+        return "it is a folder"
     folder = path.parent
     while not folder.exists():
         folder = folder.parent
     if not folder.is_dir():
-        return f"{path}: {folder} is not a folder"
+        return f"{folder} is not a folder"
     if not os.access(folder, os.W_OK | os.X_OK):
-        return f"{path}: cannot write in {folder}"
+        return f"no permission to make files in {folder}"
     return None
 
 

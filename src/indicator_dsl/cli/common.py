@@ -113,5 +113,5 @@ def cannot_write(path: Path, prog: str) -> bool:
 
     problem = output_problem(path)
     if problem is not None:
-        sys.stderr.write(f"{prog}: cannot write {problem}\n")
+        sys.stderr.write(f"{prog}: cannot write {path}: {problem}\n")
     return problem is not None

@@ -1,0 +1,240 @@
+"""Faults during long runs (issue 9 §5): signals, output paths, and files edited mid-run.
+
+The signal tests start a real `ind eval --workers 2 --out F` on a few thousand generated
+records, in its own process group, and send SIGTERM or SIGINT to the parent alone while the
+first pass (workers scoring) or the second pass (re-scoring the records a quota moved) runs.
+Afterwards no process of that group may be left, no temporary file beside F, and F must hold
+what it held before. The ruleset is `benchmarks/party_gov.ind` with a quota that demotes most
+`standard` branches, so that the second pass has thousands of records to re-score.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmarks.records import generate_party_gov_records, write_jsonl
+
+import indicator_dsl
+from indicator_dsl.evaluate import parallel
+from indicator_dsl.evaluate.parallel import WorkerSetupError, stream_jsonl
+
+REPO = Path(__file__).resolve().parent.parent
+BENCHMARKS = REPO / "benchmarks"
+PROVINCE = REPO / "rulesets" / "jiangsu"
+SAMPLE = REPO / "examples" / "province" / "sample.jsonl"
+PREVIOUS = "the previous results\n"
+RECORDS = 4000
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+
+
+@pytest.fixture(scope="module")
+def workload(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(ruleset, records): party_gov with a quota that moves most records, and RECORDS records
+    (1,000 generated ones written four times over, with fresh ids)."""
+    folder = tmp_path_factory.mktemp("workload")
+    shutil.copytree(BENCHMARKS / "schema", folder / "schema")
+    text = (BENCHMARKS / "party_gov.ind").read_text(encoding="utf-8")
+    quota = "quota advanced at most 20% within department ties demote"
+    assert quota in text
+    ruleset = folder / "party_gov.ind"
+    ruleset.write_text(text.replace(quota, "quota standard at most 5% within department ties demote"), "utf-8")
+    base = generate_party_gov_records(RECORDS // 4, seed=7)
+    records = [{**r, "id": f"{r['id']}-{copy}"} for copy in range(4) for r in base]
+    write_jsonl(folder / "records.jsonl", records)
+    return ruleset, folder / "records.jsonl"
+
+
+def group_members(group: int) -> list[int]:
+    """Pids of the live processes in a process group (read from /proc; zombies count as gone)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == group and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def temporaries(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def ind(*args: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "indicator_dsl", *map(str, args)], capture_output=True, text=True, timeout=120
+    )
+
+
+def _wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert process.poll() is None, f"ind finished before {what}; make the workload larger"
+        assert time.monotonic() < deadline, f"no {what} within a minute"
+        time.sleep(0.005)
+
+
+def first_pass_running(out: Path) -> Callable[[], bool]:
+    def running() -> bool:  # a chunk has come back from the workers into the spill file
+        return any(".pass1." in n and (out.parent / n).stat().st_size > 0 for n in temporaries(out))
+
+    return running
+
+
+def second_pass_running(out: Path) -> Callable[[], bool]:
+    return lambda: any(".pass1." not in n for n in temporaries(out))
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "stage"),
+    [
+        (signal.SIGTERM, 143, first_pass_running),
+        (signal.SIGINT, 130, first_pass_running),
+        (signal.SIGTERM, 143, second_pass_running),
+        (signal.SIGINT, 130, second_pass_running),
+    ],
+    ids=["sigterm-pass1", "sigint-pass1", "sigterm-pass2", "sigint-pass2"],
+)
+def test_a_signal_stops_workers_removes_temporaries_and_keeps_the_output(
+    workload: tuple[Path, Path],
+    tmp_path: Path,
+    signum: int,
+    code: int,
+    stage: Callable[[Path], Callable[[], bool]],
+) -> None:
+    ruleset, records = workload
+    out = tmp_path / "results.jsonl"
+    out.write_text(PREVIOUS, encoding="utf-8")
+    command = [sys.executable, "-m", "indicator_dsl", "eval", ruleset, records, "--workers", "2", "--format", "jsonl"]
+    process = subprocess.Popen(
+        [*map(str, command), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group: the workers are found by group after it ends
+    )
+    try:
+        _wait_for(stage(out), process, "the pass to start")
+        if stage is first_pass_running:
+            assert len(group_members(process.pid)) == 3, "the parent and two workers"
+        process.send_signal(signum)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == code
+    assert stderr.splitlines()[-1] in ("ind: terminated", "ind: interrupted")
+    assert "Traceback" not in stderr
+    assert group_members(process.pid) == []
+    assert temporaries(out) == []
+    assert out.read_text(encoding="utf-8") == PREVIOUS
+
+
+def test_an_error_in_the_second_pass_stops_workers_and_removes_temporaries(
+    workload: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any exception, not only a signal: here re-scoring a moved record fails."""
+    ruleset, records = workload
+    model = indicator_dsl.load(ruleset)
+    out = tmp_path / "results.jsonl"
+    out.write_text(PREVIOUS, encoding="utf-8")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(parallel, "refinish", broken)
+    with pytest.raises(RuntimeError, match="the disk went away"):
+        stream_jsonl(model, [records], out, workers=2)
+    assert multiprocessing.active_children() == []
+    assert temporaries(out) == []
+    assert out.read_text(encoding="utf-8") == PREVIOUS
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_eval_out_naming_a_folder_is_a_usage_error(workload: tuple[Path, Path], tmp_path: Path, fmt: str) -> None:
+    ruleset, records = workload
+    folder = tmp_path / "results"
+    folder.mkdir()
+    done = ind("eval", ruleset, records, "--format", fmt, "--workers", "2", "--out", folder)
+    assert done.returncode == 2
+    assert done.stderr == f"ind eval: cannot write {folder}: it is a folder\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert list(folder.iterdir()) == []
+
+
+def test_eval_out_below_a_file_is_a_usage_error(workload: tuple[Path, Path], tmp_path: Path) -> None:
+    ruleset, records = workload
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    done = ind("eval", ruleset, records, "--format", "jsonl", "--out", blocker / "results.jsonl")
+    assert done.returncode == 2
+    assert done.stderr == f"ind eval: cannot write {blocker / 'results.jsonl'}: {blocker} is not a folder\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt"]
+
+
+def test_report_out_naming_a_folder_or_below_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "plain.txt"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    for out, reason in [(tmp_path, "it is a folder"), (blocker / "r.html", f"{blocker} is not a folder")]:
+        done = ind("report", PROVINCE / "catalog.ind", SAMPLE, "--out", out)
+        assert (done.returncode, done.stdout, done.stderr) == (2, "", f"ind report: cannot write {out}: {reason}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.txt"]
+
+
+def _edit_province(folder: Path) -> None:
+    """Change what every branch scores: the common base and one category (same names, new text)."""
+    common = folder / "common.ind"
+    text = common.read_text(encoding="utf-8")
+    changed = text.replace("when total >= 75", "when total >= 99", 1)  # most `standard` become `lagging`
+    assert changed != text
+    common.write_text(changed, encoding="utf-8")
+    category = folder / "categories" / "party_gov.ind"
+    category.write_text(category.read_text(encoding="utf-8") + "\n# edited during the run\n", encoding="utf-8")
+
+
+def test_workers_score_with_the_ruleset_the_parent_loaded(tmp_path: Path) -> None:
+    """Files edited between load() and evaluate_many(workers=2) change nothing: the workers get
+    the texts the parent read, and every result names the sha256 of those texts."""
+    folder = tmp_path / "jiangsu"
+    shutil.copytree(PROVINCE, folder)
+    records = [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+    catalog = indicator_dsl.load(folder / "catalog.ind")
+    before = catalog.evaluate_many(records)
+    _edit_province(folder)
+    during = catalog.evaluate_many(records, workers=2)
+    assert [r.model_dump() for r in during.results] == [r.model_dump() for r in before.results]
+    shas = {name: engine.plan.sha256 for name, engine in catalog.engines.items()}
+    assert {r.ruleset.sha256 for r in during.results} == {shas[r.ruleset.name] for r in during.results}
+    assert len({r.ruleset.name for r in during.results}) == 13  # every ruleset of the catalog
+    after = indicator_dsl.load(folder / "catalog.ind")
+    assert after.sha256 != catalog.sha256
+    assert [r.grade for r in after.evaluate_many(records).results] != [r.grade for r in before.results]
+
+
+def test_a_worker_that_cannot_rebuild_the_ruleset_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    """An imported file deleted after load(): the resolver still looks for imports on disk, so the
+    workers cannot rebuild the model; the run fails with that reason and the workers end."""
+    shutil.copytree(BENCHMARKS / "schema", tmp_path / "schema")
+    shutil.copy(BENCHMARKS / "party_gov.ind", tmp_path / "party_gov.ind")
+    ruleset = indicator_dsl.load(tmp_path / "party_gov.ind")
+    (tmp_path / "schema" / "branch.ind").unlink()
+    reason = r'^a worker could not load the ruleset: .*cannot find "schema/branch\.ind"'
+    with pytest.raises(WorkerSetupError, match=reason):
+        ruleset.evaluate_many(generate_party_gov_records(3, seed=1), workers=2)
+    assert multiprocessing.active_children() == []
