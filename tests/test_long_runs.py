@@ -85,65 +85,97 @@ def ind(*args: Any) -> subprocess.CompletedProcess[str]:
 def _wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
     deadline = time.monotonic() + 60
     while not condition():
-        assert process.poll() is None, f"ind finished before {what}; make the workload larger"
+        assert process.poll() is None, f"ind finished before `{what}`; make the workload larger"
         assert time.monotonic() < deadline, f"no {what} within a minute"
         time.sleep(0.005)
 
 
-def first_pass_running(out: Path) -> Callable[[], bool]:
-    def running() -> bool:  # a chunk has come back from the workers into the spill file
-        return any(".pass1." in n and (out.parent / n).stat().st_size > 0 for n in temporaries(out))
+def first_pass_running(out: Path, group: int) -> bool:
+    """The workers are scoring: both exist, and a chunk has come back into the spill file."""
+    spills = [out.parent / n for n in temporaries(out) if ".pass1." in n]
+    return len(group_members(group)) == 3 and any(p.stat().st_size > 0 for p in spills)
 
-    return running
+
+def second_pass_running(out: Path, group: int) -> bool:
+    """The records a quota moved are being scored again, into the finished file's temporary."""
+    return any(".pass1." not in n for n in temporaries(out))
 
 
-def second_pass_running(out: Path) -> Callable[[], bool]:
-    return lambda: any(".pass1." not in n for n in temporaries(out))
+def workers_running(out: Path, group: int) -> bool:
+    """Without streaming (`--format json`): the parent and both workers exist."""
+    return len(group_members(group)) == 3
+
+
+TERMINATED = (signal.SIGTERM, 143, "ind: terminated\n")
+INTERRUPTED = (signal.SIGINT, 130, "ind: interrupted\n")
 
 
 @pytest.mark.parametrize(
-    ("signum", "code", "stage"),
+    ("fmt", "stage", "signum", "code", "message"),
     [
-        (signal.SIGTERM, 143, first_pass_running),
-        (signal.SIGINT, 130, first_pass_running),
-        (signal.SIGTERM, 143, second_pass_running),
-        (signal.SIGINT, 130, second_pass_running),
+        ("jsonl", first_pass_running, *TERMINATED),
+        ("jsonl", first_pass_running, *INTERRUPTED),
+        ("jsonl", second_pass_running, *TERMINATED),
+        ("jsonl", second_pass_running, *INTERRUPTED),
+        ("json", workers_running, *TERMINATED),
     ],
-    ids=["sigterm-pass1", "sigint-pass1", "sigterm-pass2", "sigint-pass2"],
+    ids=["sigterm-pass1", "sigint-pass1", "sigterm-pass2", "sigint-pass2", "sigterm-json"],
 )
 def test_a_signal_stops_workers_removes_temporaries_and_keeps_the_output(
     workload: tuple[Path, Path],
     tmp_path: Path,
+    fmt: str,
+    stage: Callable[[Path, int], bool],
     signum: int,
     code: int,
-    stage: Callable[[Path], Callable[[], bool]],
+    message: str,
 ) -> None:
+    ruleset, records = workload
+    out = tmp_path / f"results.{fmt}"
+    out.write_text(PREVIOUS, encoding="utf-8")
+    process, stdout, stderr = _interrupt(ruleset, records, fmt, out, stage, signum)
+    assert (process.returncode, stdout, stderr) == (code, "", message)
+    assert group_members(process.pid) == []
+    assert temporaries(out) == []
+    assert out.read_text(encoding="utf-8") == PREVIOUS
+
+
+def test_workers_end_soon_after_their_parent_is_killed(workload: tuple[Path, Path], tmp_path: Path) -> None:
+    """SIGKILL gives `ind` no chance to stop anything: the workers notice on their own. (The
+    temporary file stays; the output file is still untouched.)"""
     ruleset, records = workload
     out = tmp_path / "results.jsonl"
     out.write_text(PREVIOUS, encoding="utf-8")
-    command = [sys.executable, "-m", "indicator_dsl", "eval", ruleset, records, "--workers", "2", "--format", "jsonl"]
-    process = subprocess.Popen(
+    process, _, _ = _interrupt(ruleset, records, "jsonl", out, first_pass_running, signal.SIGKILL)
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 5
+    while group_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert group_members(process.pid) == []
+    assert out.read_text(encoding="utf-8") == PREVIOUS
+
+
+def _interrupt(
+    ruleset: Path, records: Path, fmt: str, out: Path, stage: Callable[[Path, int], bool], signum: int
+) -> tuple[subprocess.Popen[str], str, str]:
+    """Run `ind eval --workers 2 --out OUT`, send `signum` to it alone (as `kill PID` does) once
+    `stage` holds, and wait for it and its workers' pipes to close."""
+    command = [sys.executable, "-m", "indicator_dsl", "eval", ruleset, records, "--workers", "2", "--format", fmt]
+    with subprocess.Popen(
         [*map(str, command), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own group: the workers are found by group after it ends
-    )
-    try:
-        _wait_for(stage(out), process, "the pass to start")
-        if stage is first_pass_running:
-            assert len(group_members(process.pid)) == 3, "the parent and two workers"
-        process.send_signal(signum)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == code
-    assert stderr.splitlines()[-1] in ("ind: terminated", "ind: interrupted")
-    assert "Traceback" not in stderr
-    assert group_members(process.pid) == []
-    assert temporaries(out) == []
-    assert out.read_text(encoding="utf-8") == PREVIOUS
+    ) as process:
+        try:
+            _wait_for(lambda: stage(out, process.pid), process, stage.__name__)
+            process.send_signal(signum)
+            stdout, stderr = process.communicate(timeout=30)
+        finally:
+            if group_members(process.pid):
+                os.killpg(process.pid, signal.SIGKILL)
+    return process, stdout, stderr
 
 
 def test_an_error_in_the_second_pass_stops_workers_and_removes_temporaries(

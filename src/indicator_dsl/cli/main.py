@@ -55,14 +55,17 @@ class Terminated(BaseException):
     """SIGTERM arrived (a BaseException, so no `except Exception` on the way swallows it)."""
 
 
+_stopping = False  # a signal's exception is on its way up: later signals wait for the clean-up
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     """Turn the first SIGINT or SIGTERM into an exception; ignore later ones, so that a second
     signal cannot interrupt the clean-up the first one started (that clean-up is bounded)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    if signum == signal.SIGINT:
-        raise KeyboardInterrupt
-    raise Terminated
+    global _stopping
+    if _stopping:
+        return
+    _stopping = True
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
 
 def run() -> None:

@@ -12,19 +12,27 @@ ruleset file from disk), and each checks that its model has the parent's sha256,
 record of a run is scored by the same ruleset even if a file is edited meanwhile.
 
 Faults: whatever ends a run early (an error, Ctrl-C, or SIGTERM, which `ind` turns into an
-exception) stops the workers at once and removes every temporary file; the output file
-is replaced only by a finished run.
+exception) stops the workers and removes every temporary file; the output file is replaced
+only by a finished run. Workers leave both signals to the parent, which raises a stop flag
+that cuts their chunks short and then shuts the pool down in order (a worker killed while
+sending a result could leave the pool waiting forever). A worker whose parent is gone, even
+by SIGKILL, ends itself within PARENT_CHECK_SECONDS.
 """
 
 from __future__ import annotations
 
 import decimal
+import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -37,8 +45,12 @@ from .population import Standing
 from .results import Result
 
 CHUNK = 500
+PARENT_CHECK_SECONDS = 0.2
+STOP_GRACE_SECONDS = 5.0
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 T = TypeVar("T")
 Card = tuple[Any, Standing | None, dict[str, Any]]
+Chunk = list[tuple[int, Any]]
 Sheets = Mapping[str, Any] | None
 
 
@@ -65,16 +77,22 @@ class WorkerSetupError(RuntimeError):
     """A worker could not rebuild the parent's model (an imported file vanished meanwhile)."""
 
 
-# a worker process's model and sheets, set once by `_init_worker`
+# a worker process's model and sheets, and the parent's stop flag, set once by `_init_worker`
 _MODEL: Portable | None = None
 _SHEETS: Sheets = None
 _SETUP_ERROR = ""
+_STOP: EventType | None = None
 
 
-def _init_worker(origin: Recipe, sha256: str, sheets: Sheets) -> None:
-    global _MODEL, _SHEETS, _SETUP_ERROR
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler came along with fork
+def _init_worker(parent: int, stop: EventType, origin: Recipe, sha256: str, sheets: Sheets) -> None:
+    global _MODEL, _SHEETS, _SETUP_ERROR, _STOP
+    # SIGINT (Ctrl-C reaches the whole group) and SIGTERM (so does a service manager's stop) are
+    # the parent's to act on: it raises `stop`, and a worker killed mid-message could hang the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held back by `_submit` during the fork
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    _STOP = stop
     try:
         model = origin.load()
     except Exception as error:  # reported by the first chunk, as an error the parent can unpickle
@@ -86,6 +104,14 @@ def _init_worker(origin: Recipe, sha256: str, sheets: Sheets) -> None:
     _MODEL, _SHEETS = model, sheets
 
 
+def _end_with(parent: int) -> None:
+    """A worker's watch: end this process soon after the parent is gone, however it went (even
+    SIGKILL, which leaves the parent no chance to stop its workers)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
 def parse_line(line: str, number: int) -> Any:
     try:
         return loads(line)
@@ -93,10 +119,15 @@ def parse_line(line: str, number: int) -> Any:
         return InputError(f"line {number}", f"not JSON: {error}")
 
 
-def _score_chunk(model: Scorer, sheets: Sheets, items: list[tuple[int, Any]], trace: bool, as_json: bool) -> list[Card]:
+def _score_chunk(
+    model: Scorer, sheets: Sheets, items: Chunk, trace: bool, as_json: bool, stop: EventType | None = None
+) -> list[Card]:
+    """First-pass cards of a chunk of records; cut short (the run is ending) once `stop` is set."""
     out: list[Card] = []
     with decimal.localcontext(EXACT):
         for number, data in items:
+            if stop is not None and stop.is_set():
+                break
             record = parse_line(data, number) if isinstance(data, str) else data
             card = first_pass(model, record, sheets_for(sheets, record), trace=trace)
             result: Any = card.result.model_dump_json() if as_json else card.result
@@ -104,10 +135,10 @@ def _score_chunk(model: Scorer, sheets: Sheets, items: list[tuple[int, Any]], tr
     return out
 
 
-def _worker_chunk(items: list[tuple[int, Any]], trace: bool, as_json: bool) -> list[Card]:
+def _worker_chunk(items: Chunk, trace: bool, as_json: bool) -> list[Card]:
     if _MODEL is None:
         raise WorkerSetupError(_SETUP_ERROR)
-    return _score_chunk(_MODEL, _SHEETS, items, trace, as_json)
+    return _score_chunk(_MODEL, _SHEETS, items, trace, as_json, _STOP)
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -123,36 +154,55 @@ def _workers(model: Portable, workers: int, sheets: Sheets) -> Iterator[ProcessP
     if workers <= 1:
         yield None
         return
+    context = multiprocessing.get_context()
+    stop = context.Event()
     executor = ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(model.origin, model.sha256, sheets)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(), stop, model.origin, model.sha256, sheets),
     )
     try:
         yield executor
+        executor.shutdown()
     except BaseException:
-        _stop(executor)
+        _stop(executor, stop)
         raise
-    executor.shutdown()
 
 
-def _stop(executor: ProcessPoolExecutor) -> None:
-    """End the workers now: queued chunks are dropped and running ones killed, since a run that
-    ends early has no use for them (a plain `shutdown` would wait for them to finish)."""
+def _stop(executor: ProcessPoolExecutor, stop: EventType) -> None:
+    """End the workers now: queued chunks are dropped, running ones cut short at the next record
+    (a run that ends early has no use for them), and the pool shut down in order. A worker still
+    busy after STOP_GRACE_SECONDS (one record that takes that long) is killed."""
+    stop.set()
     processes = list((executor._processes or {}).values())  # no public handle before Python 3.14
     executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=2)
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
         if process.is_alive():
             process.kill()
             process.join()
+
+
+def _submit(executor: ProcessPoolExecutor, chunk: Chunk, trace: bool, as_json: bool) -> Future[list[Card]]:
+    """`executor.submit`, with SIGINT and SIGTERM held back until it returns. The first submit
+    forks the workers and starts the pool's threads: held back, a signal cannot raise its
+    exception inside a fork hook (where Python drops it) nor between a fork and the pool's
+    record of the new process; and the threads, which inherit the block, never take a signal,
+    so it always reaches the main thread. A held signal is raised as the block lifts."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        return executor.submit(_worker_chunk, chunk, trace, as_json)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _ordered(
     model: Scorer,
     sheets: Sheets,
     executor: ProcessPoolExecutor | None,
-    chunks: Iterator[list[tuple[int, Any]]],
+    chunks: Iterator[Chunk],
     trace: bool,
     as_json: bool,
     window: int,
@@ -164,7 +214,7 @@ def _ordered(
         return
     in_flight: deque[Future[list[Card]]] = deque()
     for chunk in chunks:
-        in_flight.append(executor.submit(_worker_chunk, chunk, trace, as_json))
+        in_flight.append(_submit(executor, chunk, trace, as_json))
         if len(in_flight) >= window:
             yield from in_flight.popleft().result()
     while in_flight:
