@@ -198,6 +198,31 @@ def test_an_error_in_the_second_pass_stops_workers_and_removes_temporaries(
     assert out.read_text(encoding="utf-8") == PREVIOUS
 
 
+def test_record_files_that_change_between_the_passes_stop_the_run(
+    workload: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second pass reads the records again; lines added meanwhile would be spliced against
+    the wrong results, so the run stops instead."""
+    ruleset, records = workload
+    model = indicator_dsl.load(ruleset)
+    lines = records.read_text(encoding="utf-8").splitlines(keepends=True)[:300]
+    copy = tmp_path / "records.jsonl"
+    copy.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    settle = parallel.settle
+
+    def settle_then_append(*args: Any) -> Any:
+        with copy.open("a", encoding="utf-8") as handle:
+            handle.write(lines[0])
+        return settle(*args)
+
+    monkeypatch.setattr(parallel, "settle", settle_then_append)
+    with pytest.raises(ValueError, match=r"^the record files changed while they were being scored; run again$"):
+        stream_jsonl(model, [copy], out)
+    assert not out.exists()
+    assert temporaries(out) == []
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])
 def test_eval_out_naming_a_folder_is_a_usage_error(workload: tuple[Path, Path], tmp_path: Path, fmt: str) -> None:
     ruleset, records = workload
