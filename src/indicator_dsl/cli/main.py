@@ -15,6 +15,7 @@ import importlib
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 from .. import __version__
 
@@ -68,10 +69,25 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
 
+def _on_unraisable(report: Any) -> None:
+    """Python drops an exception raised where it cannot propagate (inside a `Decimal` operation
+    called from C, a finalizer, a fork hook), and a signal's exception can land there: raise it
+    again a moment later, from a timer, at a point where it ends the run."""
+    global _stopping
+    if not isinstance(report.exc_value, KeyboardInterrupt | Terminated):
+        sys.__unraisablehook__(report)
+        return
+    _stopping = False
+    signum = signal.SIGINT if isinstance(report.exc_value, KeyboardInterrupt) else signal.SIGTERM
+    signal.signal(signal.SIGALRM, lambda _, frame: _on_signal(signum, frame))
+    signal.setitimer(signal.ITIMER_REAL, 0.01)
+
+
 def run() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    sys.unraisablehook = _on_unraisable
     try:
         code = main()
     except KeyboardInterrupt:
