@@ -1,7 +1,7 @@
 """Hand-written baseline scorer for the specification's ``party_gov`` ruleset.
 
 This module is what a careful programmer would write by hand, with no engine, for the
-ruleset in ``spec/examples/rulesets/party_gov.ind`` (LANGUAGE.md section 6) over the
+ruleset in ``examples/spec/rulesets/party_gov.ind`` (the language specification, section 6) over the
 ``Branch`` schema of section 4. It is the yardstick for the engine's benchmarks and an
 independent oracle for its results:
 

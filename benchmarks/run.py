@@ -35,13 +35,7 @@ from benchmarks import baseline, records  # noqa: E402 - the repository root is 
 from indicator_dsl.evaluate.inputs import loads  # noqa: E402
 from indicator_dsl.semantics.arithmetic import EXACT  # noqa: E402
 
-SPEC = ROOT.parent / "shared" / "spec" / "examples" / "rulesets" / "party_gov.ind"
-SHIPPED = ROOT / "benchmarks" / "party_gov.ind"
-
-
-def ruleset_path() -> Path:
-    """The spec's party_gov ruleset; a copy ships beside this file for machines without shared/."""
-    return SPEC if SPEC.is_file() else SHIPPED
+RULESET = ROOT / "benchmarks" / "party_gov.ind"  # examples/spec/rulesets/party_gov.ind with a local import
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> float:
@@ -61,8 +55,8 @@ def measure(size: int, repeat: int, interpreter_cap: int) -> dict[str, Any]:
     raw = records.generate_party_gov_records(size, seed=1)
     lines = [json.dumps(r, ensure_ascii=False) for r in raw]
     parsed = [baseline.parse_record(r) for r in raw]
-    compiled = indicator_dsl.load(ruleset_path())
-    interpreted = indicator_dsl.load(ruleset_path(), backend="interpreted")
+    compiled = indicator_dsl.load(RULESET)
+    interpreted = indicator_dsl.load(RULESET, backend="interpreted")
     engine = compiled.engine
     prepared = [engine.prepare(r)[:2] for r in raw]
     sample = prepared[:interpreter_cap]
@@ -207,7 +201,7 @@ def million(workers: int) -> dict[str, Any]:
             f"print(time.perf_counter() - t, n, failed, {_peak_mb_script()})"
         )
         child = subprocess.Popen(
-            [sys.executable, "-c", script, str(ruleset_path()), str(source), str(out), str(workers)],
+            [sys.executable, "-c", script, str(RULESET), str(source), str(out), str(workers)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -249,9 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_average": os.getloadavg(),
         },
-        "ruleset": str(
-            ruleset_path().relative_to(ROOT.parent) if ruleset_path().is_relative_to(ROOT.parent) else ruleset_path()
-        ),
+        "ruleset": str(RULESET.relative_to(ROOT.parent) if RULESET.is_relative_to(ROOT.parent) else RULESET),
         "sizes": [],
     }
     for size in [] if args.only_million else args.sizes:

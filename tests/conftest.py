@@ -1,7 +1,8 @@
 """Shared pytest options.
 
-`--update-goldens` rewrites the golden files of `tests/golden/check/` from the current output
-instead of comparing with them; review the diff before committing it.
+`--update-goldens` rewrites the golden files of `tests/golden/check/` (diagnostics) and
+`tests/golden/eval/` (eval results) from the current output instead of comparing with them;
+review the diff before committing it.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import clean_ruleset
+from support import clean_ruleset, project_with
 
 from indicator_dsl.check.paths import CheckReport, check_paths
 from indicator_dsl.check.renderers import render_text
@@ -29,8 +29,9 @@ SPEC_SCHEMA = CORPUS / "schema" / "branch.ind"
 
 EXPECT = re.compile(r'^# expect: (?P<code>[EW]\d{3}) line (?P<line>\d+)(?P<texts>(?: +"(?:[^"\\]|\\.)*")*) *$')
 TEXT = re.compile(r'"((?:[^"\\]|\\.)*)"')
-# Codes no checked-in file can produce: an unreadable file and non-UTF-8 bytes are made at run time.
-RUNTIME_ONLY = {"E001", "E002"}
+# Codes no checked-in file can produce: an unreadable file, non-UTF-8 bytes and a file over the size
+# limits are made at run time.
+RUNTIME_ONLY = {"E001", "E002", "E003"}
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,12 @@ def test_folder_case_is_found_the_same_from_each_of_its_files(case: Path) -> Non
 
 
 def clean_text() -> str:
-    return clean_ruleset(SPEC_SCHEMA)
+    """Imports the spec's schema from the project root that `check_bytes` makes (`project_with`)."""
+    return clean_ruleset(Path(SPEC_SCHEMA.name))
 
 
 def check_bytes(tmp_path: Path, data: bytes, name: str = "input.ind") -> CheckReport:
-    path = tmp_path / name
+    path = project_with(tmp_path, SPEC_SCHEMA) / name
     path.write_bytes(data)
     return check_paths([path])
 
@@ -263,6 +265,7 @@ def test_a_very_long_expression_is_a_diagnostic_not_a_crash(tmp_path: Path) -> N
 def test_a_chain_too_deep_to_check_stops_only_its_own_file(tmp_path: Path) -> None:
     """Hundreds of `or` exceed Python's recursion: that ruleset gets E013, the next one is still checked."""
     deep = clean_text().replace("not secretary_trained", " or ".join(['department == "处"'] * 3000))
+    project_with(tmp_path, SPEC_SCHEMA)
     (tmp_path / "a_deep.ind").write_text(deep, encoding="utf-8")
     (tmp_path / "b_wrong_total.ind").write_text(clean_text().replace("total 10", "total 11"), encoding="utf-8")
     report = check_paths([tmp_path])
@@ -290,24 +293,24 @@ def test_unreadable_file_is_e001(tmp_path: Path) -> None:
     assert "not a regular file" in report.diagnostics[0].message
 
 
-def test_file_over_the_size_limit_is_e001(tmp_path: Path) -> None:
+def test_file_over_the_size_limit_is_e003(tmp_path: Path) -> None:
     path = tmp_path / "huge.ind"
     with path.open("wb") as handle:  # sparse: no 21 MB are written
         handle.truncate(21 * 1024 * 1024)
     report = check_paths([path])
-    assert codes_lines(report) == [("E001", 1)]
-    assert "larger than 20 MB" in report.diagnostics[0].message
+    assert codes_lines(report) == [("E003", 1)]
+    assert "it has 22,020,096 bytes; a ruleset file may have at most 1,024 KB" in report.diagnostics[0].message
 
 
 def test_bad_bytes_in_an_import_are_reported_at_the_import(tmp_path: Path) -> None:
     (tmp_path / "schema.ind").write_bytes(b"schema s\n\xff\xfe")
-    (tmp_path / "rules.ind").write_text(clean_text().replace(SPEC_SCHEMA.as_posix(), "schema.ind"), encoding="utf-8")
+    (tmp_path / "rules.ind").write_text(clean_text().replace(SPEC_SCHEMA.name, "schema.ind"), encoding="utf-8")
     report = check_paths([tmp_path / "rules.ind"])
     assert [(d.code, Path(d.span.path).name, d.span.line) for d in report.diagnostics] == [("E002", "schema.ind", 1)]
 
 
 def test_a_folder_is_every_ind_file_below_it_once(tmp_path: Path) -> None:
-    (tmp_path / "sub").mkdir()
+    project_with(tmp_path / "sub", SPEC_SCHEMA)
     (tmp_path / "sub" / "a.ind").write_text(clean_text().replace("total 10", "total 12"), encoding="utf-8")
     (tmp_path / "b.ind").write_bytes(b"")
     (tmp_path / "notes.txt").write_bytes(b"\x00 not checked")

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import clean_ruleset
+from support import SPEC_EXAMPLES, clean_ruleset, project_with
 
 from indicator_dsl.cli.main import main
 from indicator_dsl.syntax.diagnostics import CODES
@@ -25,7 +25,6 @@ CORPUS = ROOT / "tests" / "corpus"
 BAD = CORPUS / "bad"
 GOOD = CORPUS / "good"
 BAD_SHOWN = BAD.relative_to(ROOT)  # relative paths are shown as given: stable in assertions
-SPEC_EXAMPLES = ROOT.parent / "shared" / "spec" / "examples"
 EXPECT = re.compile(r"^# expect: ([EW]\d{3}) line \d+", re.MULTILINE)
 GITHUB_LINE = re.compile(r"^::(error|warning) file=[^,]+,line=\d+(,[A-Za-z]+=[^,:]*)*::.+$")
 
@@ -66,7 +65,8 @@ def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def clean_text() -> str:
-    return clean_ruleset(CORPUS / "schema" / "branch.ind")
+    """Imports the spec's schema from a project made with `project_with`."""
+    return clean_ruleset(Path("branch.ind"))
 
 
 # ---------------------------------------------------------------- exit codes
@@ -206,18 +206,23 @@ def test_module_entry_point_checks_a_bad_case() -> None:
     assert done.stderr == ""
 
 
+def console_script() -> str | None:
+    """The `ind` script of the interpreter running the tests (a venv's bin, even when the venv is
+    not on PATH), else the one on PATH."""
+    beside = Path(sys.executable).with_name("ind")
+    return str(beside) if beside.is_file() else shutil.which("ind")
+
+
 def test_console_script_is_installed() -> None:
-    ind = shutil.which("ind")
+    ind = console_script()
     if ind is None:
-        pytest.skip("the `ind` console script is not on PATH (package not installed)")
+        pytest.skip("no `ind` console script beside the interpreter or on PATH: install the package (pip install -e .)")
     done = subprocess.run([ind, "check", str(GOOD)], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.endswith("file(s) checked: no problems\n")
 
 
 def test_spec_examples_check_clean_from_the_command_line() -> None:
-    if not SPEC_EXAMPLES.is_dir():
-        pytest.skip(f"spec examples not found at {SPEC_EXAMPLES}")
     done, _ = run_module(SPEC_EXAMPLES / "rulesets" / "party_gov.ind", SPEC_EXAMPLES / "rulesets" / "finance.ind")
     assert (done.returncode, done.stderr) == (0, "")
 
@@ -231,10 +236,13 @@ def hostile_inputs() -> dict[str, tuple[bytes, str, list[str]]]:
         "invalid_utf8": (clean_text().encode() + b"\n# \xc3\x28\n", "E002", []),
         "nested_5000": (clean_text().replace("not secretary_trained", "(" * 5000 + ")" * 5000).encode(), "E013", []),
         # the spec's ruleset repeated to 10 MB: the second `import` is out of place
-        "ten_mb_lines": (spec_ruleset * (10_000_000 // len(spec_ruleset) + 1), "E010", []),
+        # past the loader's size limit (MAX_FILE_BYTES): refused before anything is parsed
+        "ten_mb_lines": (spec_ruleset * (10_000_000 // len(spec_ruleset) + 1), "E003", []),
         # one 10 MB line: text output would print it whole, so JSON (see the report on render.py)
-        "ten_mb_token": (b"x" * 10_000_000, "E010", ["--format", "json"]),
-        "ten_mb_parens": (b"(" * 10_000_000, "E013", ["--format", "json"]),
+        "ten_mb_token": (b"x" * 10_000_000, "E003", ["--format", "json"]),
+        "ten_mb_parens": (b"(" * 10_000_000, "E003", ["--format", "json"]),
+        "one_mb_token": (b"x" * 1_000_000, "E010", ["--format", "json"]),
+        "one_mb_parens": (b"(" * 1_000_000, "E003", ["--format", "json"]),  # a million tokens
     }
 
 
@@ -253,7 +261,7 @@ def test_hostile_input_gives_a_diagnostic_quickly_and_no_traceback(name: str, tm
 
 
 def test_a_good_file_with_crlf_and_bom_checks_clean_end_to_end(tmp_path: Path) -> None:
-    path = tmp_path / "windows.ind"
+    path = project_with(tmp_path, CORPUS / "schema" / "branch.ind") / "windows.ind"
     path.write_bytes(b"\xef\xbb\xbf" + clean_text().replace("\n", "\r\n").encode())
     done, _ = run_module(path)
     assert (done.returncode, done.stderr) == (0, "")

@@ -2,8 +2,8 @@
 
 - Every rule name, tree-node alias and terminal of `grammars/indicator.lark`, and every keyword
   literal (a quoted string that is a word), appears in `docs/reference.md` in backticks.
-- Every function the checker knows (`typecheck.FUNCTIONS`) and every aggregate
-  (`parser.AGGREGATES`) is documented there, written as a call or a name in backticks.
+- Every function and every aggregate of the table of built-ins (`semantics.builtins`)
+  is documented there, written as a call or a name in backticks.
 - Every ```ind block of `docs/reference.md` and `docs/guide.md` is a complete file that parses;
   blocks fenced ```ind-fragment are pieces of a file and are skipped. Complete rulesets and
   catalogs must also check without errors, resolved from `rulesets/jiangsu/categories/` (so
@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from lark.lexer import PatternStr
 
 from indicator_dsl.check.paths import check_resolved, unique_sorted
 from indicator_dsl.check.resolver import Resolver
-from indicator_dsl.check.typecheck import FUNCTIONS
+from indicator_dsl.semantics.builtins import AGGREGATES, FUNCTIONS
 from indicator_dsl.syntax.grammar import grammar_text, lark_parser
-from indicator_dsl.syntax.parser import AGGREGATES, parse_source
+from indicator_dsl.syntax.parser import parse_source
 from indicator_dsl.syntax.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,9 +74,7 @@ def test_extraction_agrees_with_lark() -> None:
     """The text extraction above sees what Lark itself builds from the grammar."""
     parser = lark_parser()
     lark_keywords = {
-        t.pattern.value
-        for t in parser.terminals
-        if isinstance(t.pattern, PatternStr) and WORD.fullmatch(t.pattern.value)
+        t.pattern.value for t in parser.terminals if t.pattern.type == "str" and WORD.fullmatch(t.pattern.value)
     }
     assert grammar_keywords() == lark_keywords
     lark_rules = {str(r.origin.name) for r in parser.rules} | {str(r.alias) for r in parser.rules if r.alias}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import eval_ruleset
+from support import eval_ruleset, project_with
 
 import indicator_dsl
 
@@ -250,7 +250,7 @@ def test_thirty_tenth_deductions_are_exactly_seven(tmp_path: Path) -> None:
     # thirty separate `deduct 0.1` clauses and one `deduct 0.1 per 30` from 10: binary floats would leave
     # 7.000000000000002 or 6.999999999999999; the exact figures are 7 and the total exactly 14
     clauses = "\n".join(f"    deduct 0.1 when len(meetings) >= {k}" for k in range(1, 31))
-    text = f"""import "{SCHEMA}"
+    text = f"""import "{SCHEMA.name}"
 ruleset tenths "细项" version "t1"
 record Unit
 period 2023-01-01 to 2023-12-31
@@ -267,7 +267,7 @@ grades {{
   other "其他" otherwise
 }}
 """
-    path = tmp_path / "tenths.ind"
+    path = project_with(tmp_path, SCHEMA) / "tenths.ind"
     path.write_text(text, encoding="utf-8")
     record = {"id": "T", "meetings": [{"kind": "支委会", "held_on": "2023-05-01"}] * 30}
     for backend in BACKENDS:
@@ -318,8 +318,8 @@ def quota_ruleset(
 ) -> indicator_dsl.Ruleset:
     key = (quotas, backend)
     if key not in _QUOTA_CACHE:
-        path = tmp_path_factory.mktemp("quota") / "quotas.ind"
-        path.write_text(QUOTA_TEMPLATE.format(schema=SCHEMA, quotas=quotas), encoding="utf-8")
+        path = project_with(tmp_path_factory.mktemp("quota"), SCHEMA) / "quotas.ind"
+        path.write_text(QUOTA_TEMPLATE.format(schema=SCHEMA.name, quotas=quotas), encoding="utf-8")
         rs = indicator_dsl.load(path, backend=backend)
         assert isinstance(rs, indicator_dsl.Ruleset)
         _QUOTA_CACHE[key] = rs

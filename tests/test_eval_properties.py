@@ -17,8 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_agreement import (
+    CONTEXTS,
+    FIXTURE_RULESETS,
+    JIANGSU_RULESETS,
+    ROOT,
+    batch,
+    caller_context,
+    one,
+    records_for,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import SPEC_EXAMPLES, project_with
 
 import indicator_dsl
 from indicator_dsl.api import Ruleset
@@ -26,11 +37,7 @@ from indicator_dsl.evaluate.engine import Engine
 
 HERE = Path(__file__).resolve().parent
 RULESETS = HERE / "eval_fixtures" / "rulesets"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
-SPEC_RULESETS = SPEC / "examples" / "rulesets"
-needs_spec = pytest.mark.skipif(
-    not (SPEC_RULESETS / "party_gov.ind").is_file(), reason="shared/spec examples are not present"
-)
+SPEC_RULESETS = SPEC_EXAMPLES / "rulesets"
 D = Decimal
 # hypothesis writes its failure report through a module that warns on import; keep failures readable
 pytestmark = pytest.mark.filterwarnings("ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")
@@ -242,7 +249,6 @@ def unit_for(name: str) -> st.SearchStrategy[dict[str, Any]]:
 # ---------------------------------------------------------------- compiled == interpreted
 
 
-@needs_spec
 @pytest.mark.parametrize("name", ["party_gov", "finance"])
 @SETTINGS
 @given(records=st.lists(branch, min_size=1, max_size=6))
@@ -256,19 +262,30 @@ def test_compiled_equals_interpreted_on_the_spec_rulesets(name: str, records: li
     assert batch_c == batch_i
 
 
-@pytest.mark.parametrize("name", FIXTURE_NAMES)
-@SETTINGS
+AGREEMENT_PATHS = [*JIANGSU_RULESETS, *FIXTURE_RULESETS]
+
+
+def _id(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@pytest.mark.parametrize("context", sorted(CONTEXTS))
+@pytest.mark.parametrize("path", AGREEMENT_PATHS, ids=_id)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
-def test_compiled_equals_interpreted_on_the_fixture_rulesets(name: str, data: st.DataObject) -> None:
-    records = data.draw(st.lists(unit_for(name), min_size=1, max_size=5))
-    compiled, interpreted = fixture(name), fixture(name, "interpreted")
+def test_compiled_equals_interpreted_including_traces(path: Path, context: str, data: st.DataObject) -> None:
+    """The whole Result (figures, grade steps, trace) is the same on both backends, whatever
+    decimal context the caller has set, and the same as under the exact context."""
+    records = data.draw(st.lists(records_for(path), min_size=1, max_size=3))
     for record in records:
-        expected = figures(interpreted.evaluate(record))
-        assert figures(compiled.evaluate(record)) == expected
-        assert figures(compiled.evaluate(record, trace=True)) == expected
-    assert [figures(r) for r in compiled.evaluate_many(records)] == [
-        figures(r) for r in interpreted.evaluate_many(records)
-    ]
+        for trace in (False, True):
+            with caller_context("exact"):
+                reference = one(path, "interpreted", record, trace=trace)
+            with caller_context(context):
+                assert one(path, "compiled", record, trace=trace) == reference
+                assert one(path, "interpreted", record, trace=trace) == reference
+    with caller_context(context):
+        assert batch(path, "compiled", records, trace=True) == batch(path, "interpreted", records, trace=True)
 
 
 # ---------------------------------------------------------------- bounds
@@ -291,7 +308,6 @@ def assert_within_bounds(rs: Ruleset, result: Any) -> None:
     assert result.total is not None and result.total >= 0
 
 
-@needs_spec
 @pytest.mark.parametrize("name", ["party_gov", "finance"])
 @SETTINGS
 @given(record=good_branch)
@@ -318,7 +334,6 @@ def test_fixture_indicators_within_bounds(name: str, data: st.DataObject) -> Non
 # ---------------------------------------------------------------- monotone deductions per shortfall
 
 
-@needs_spec
 @pytest.mark.parametrize(("indicator", "kind"), [("member_meeting", "支部党员大会"), ("committee_meeting", "支委会")])
 @SETTINGS
 @given(record=good_branch, held_on=AROUND_2023)
@@ -346,7 +361,6 @@ def test_one_more_meeting_never_lowers_the_frequency_band(record: dict[str, Any]
 # ---------------------------------------------------------------- order independence
 
 
-@needs_spec
 @SETTINGS
 @given(records=st.lists(branch, min_size=2, max_size=12), seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_spec_batches_do_not_depend_on_order(records: list[dict[str, Any]], seed: int) -> None:
@@ -380,14 +394,15 @@ def quota_fixture(tmp_path_factory: pytest.TempPathFactory) -> Ruleset:
     """grading.ind plus quotas of every kind, in a temporary copy beside the schema."""
     if not _QUOTA:
         text = (RULESETS / "grading.ind").read_text(encoding="utf-8")
-        text = text.replace('import "../schema/unit.ind"', f'import "{RULESETS.parent / "schema" / "unit.ind"}"')
+        text = text.replace('import "../schema/unit.ind"', 'import "unit.ind"')
         text += (
             "\nquota five_star at most 30% within department ties demote\n"
             "quota four_star at most 40% ties admit\n"
             'quota one_star at least 20% where category != "离退休干部" ties demote\n'
             "quota two_star at least 10% within category ties admit\n"
         )
-        path = tmp_path_factory.mktemp("quota_props") / "quota_grading.ind"
+        folder = project_with(tmp_path_factory.mktemp("quota_props"), RULESETS.parent / "schema" / "unit.ind")
+        path = folder / "quota_grading.ind"
         path.write_text(text, encoding="utf-8")
         _QUOTA.append(load(path, "compiled"))
     return _QUOTA[0]
@@ -405,7 +420,6 @@ def with_unpickled_backend(rs: Ruleset) -> Ruleset:
     return clone
 
 
-@needs_spec
 @SETTINGS
 @given(records=st.lists(branch, min_size=1, max_size=6))
 def test_pickled_compiled_backend_gives_equal_results(records: list[dict[str, Any]]) -> None:

@@ -1,7 +1,7 @@
 """Record validation, sheets, batches with bad records, big records, and `ind eval` end to end.
 
-Uses the spec's party_gov ruleset where the figures matter (skipped when shared/spec is absent)
-and the fixture rulesets for sheets.
+Uses the spec's party_gov ruleset (examples/spec/) where the figures matter and the fixture
+rulesets for sheets.
 """
 
 from __future__ import annotations
@@ -18,17 +18,15 @@ from typing import Any
 
 import pytest
 import yaml
+from support import SPEC_EXAMPLES
 
 import indicator_dsl
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "eval_fixtures"
 RULESETS = FIXTURES / "rulesets"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
-EXAMPLES = SPEC / "examples"
-PARTY_GOV = EXAMPLES / "rulesets" / "party_gov.ind"
-WORKED = EXAMPLES / "records" / "worked_example.json"
-needs_spec = pytest.mark.skipif(not PARTY_GOV.is_file(), reason="shared/spec examples are not present")
+PARTY_GOV = SPEC_EXAMPLES / "rulesets" / "party_gov.ind"
+WORKED = SPEC_EXAMPLES / "records" / "worked_example.json"
 D = Decimal
 
 
@@ -50,8 +48,6 @@ def judged() -> indicator_dsl.Ruleset:
 
 @pytest.fixture(scope="module")
 def party_gov() -> indicator_dsl.Ruleset:
-    if not PARTY_GOV.is_file():
-        pytest.skip("shared/spec examples are not present")
     return load(PARTY_GOV)
 
 
@@ -199,7 +195,6 @@ def test_decimals_are_read_exactly(shapes: indicator_dsl.Ruleset, value: Any, ex
     assert read == expected
 
 
-@needs_spec
 @pytest.mark.parametrize("dues", [0.95, "0.95", D("0.95")])
 def test_a_float_095_is_exactly_95_percent(party_gov: indicator_dsl.Ruleset, dues: Any) -> None:
     # float 0.95 is 0.94999999999999995559... in binary: read exactly it reaches the `>= 95%` band (6 points)
@@ -303,7 +298,6 @@ def test_sheets_in_the_record_under_the_reserved_key(judged: indicator_dsl.Rules
 # ---------------------------------------------------------------- batches
 
 
-@needs_spec
 def test_a_batch_keeps_order_and_scores_the_rest(party_gov: indicator_dsl.Ruleset) -> None:
     good = worked()
     bad_date = worked()
@@ -327,7 +321,6 @@ def test_a_batch_keeps_order_and_scores_the_rest(party_gov: indicator_dsl.Rulese
     assert [r.grade for r in batch.results] == ["standard", None, None, None, None, "standard"]
 
 
-@needs_spec
 def test_a_5000_meeting_record_scores(party_gov: indicator_dsl.Ruleset) -> None:
     data = worked()
     kinds = ["支部党员大会", "支委会", "党小组会", "党课", "主题党日", "组织生活会"]
@@ -382,7 +375,6 @@ def jsonl_records() -> list[str]:
     ]
 
 
-@needs_spec
 def test_cli_jsonl_with_a_non_json_line(tmp_path: Path) -> None:
     path = tmp_path / "records.jsonl"
     path.write_text("\n".join(jsonl_records()) + "\n", encoding="utf-8")
@@ -401,7 +393,6 @@ def test_cli_jsonl_with_a_non_json_line(tmp_path: Path) -> None:
     assert results[3]["vetoes"] == ["discipline"] and results[3]["grade_by_rules"] == "standard"
 
 
-@needs_spec
 def test_cli_out_file_and_exit_codes(tmp_path: Path) -> None:
     path = tmp_path / "records.json"
     path.write_text(WORKED.read_text(encoding="utf-8"), encoding="utf-8")
@@ -423,7 +414,6 @@ def test_cli_out_file_and_exit_codes(tmp_path: Path) -> None:
     assert ind(PARTY_GOV, tmp_path / "missing.json").returncode == 2
 
 
-@needs_spec
 def test_cli_csv_with_a_json_list_cell(tmp_path: Path) -> None:
     data = worked()
     buffer = io.StringIO()
@@ -464,7 +454,6 @@ def test_cli_csv_with_a_json_list_cell(tmp_path: Path) -> None:
     assert results[1]["errors"][0]["path"] == "members"
 
 
-@needs_spec
 def test_cli_yaml_input(tmp_path: Path) -> None:
     data = worked()
     second = worked()
@@ -485,7 +474,6 @@ def test_cli_yaml_input(tmp_path: Path) -> None:
     assert json.loads(done.stdout)["total"] == "78.00"
 
 
-@needs_spec
 def test_cli_json_numbers_are_read_exactly(tmp_path: Path) -> None:
     data = worked()
     text = json.dumps(data, ensure_ascii=False).replace('"dues_on_time": "0.96"', '"dues_on_time": 0.95')
@@ -504,14 +492,12 @@ def test_cli_json_numbers_are_read_exactly(tmp_path: Path) -> None:
     assert results[1]["total"] == "78.00"
 
 
-@needs_spec
 def test_cli_explain(tmp_path: Path) -> None:
     done = ind(PARTY_GOV, WORKED, "--explain", "B0001")
     assert done.returncode == 0, done.stderr
     assert "78.00" in done.stdout and "达标" in done.stdout and "支委会(每月1次)" in done.stdout
 
 
-@needs_spec
 def test_a_record_model_instance_is_accepted(party_gov: indicator_dsl.Ruleset) -> None:
     data = worked()
     sheets = data.pop("sheets")
@@ -520,7 +506,6 @@ def test_a_record_model_instance_is_accepted(party_gov: indicator_dsl.Ruleset) -
     assert result.id == "B0001" and result.total == D("78.00")
 
 
-@needs_spec
 def test_cli_streamed_jsonl_out_and_workers(tmp_path: Path) -> None:
     lines = jsonl_records()
     records = tmp_path / "records.jsonl"
@@ -541,7 +526,6 @@ def test_cli_streamed_jsonl_out_and_workers(tmp_path: Path) -> None:
             assert figures == expected
 
 
-@needs_spec
 def test_cli_quotas_match_the_api(tmp_path: Path, party_gov: indicator_dsl.Ruleset) -> None:
     # 24 branches, full marks but for the superior's venue score: totals 100 - 0.6 * d, in two departments
     records = []
@@ -572,7 +556,6 @@ def test_cli_quotas_match_the_api(tmp_path: Path, party_gov: indicator_dsl.Rules
         assert got == expected
 
 
-@needs_spec
 def test_cli_table_names_the_record_and_the_path(tmp_path: Path) -> None:
     data = worked()
     data["id"] = "B0042"

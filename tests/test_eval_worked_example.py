@@ -10,20 +10,16 @@ import copy
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+from support import SPEC_EXAMPLES
 
 import indicator_dsl
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
-EXAMPLES = SPEC / "examples"
-PARTY_GOV = EXAMPLES / "rulesets" / "party_gov.ind"
-FINANCE = EXAMPLES / "rulesets" / "finance.ind"
-RECORD = EXAMPLES / "records" / "worked_example.json"
-
-pytestmark = pytest.mark.skipif(not RECORD.is_file(), reason="shared/spec examples are not present")
+PARTY_GOV = SPEC_EXAMPLES / "rulesets" / "party_gov.ind"
+FINANCE = SPEC_EXAMPLES / "rulesets" / "finance.ind"
+RECORD = SPEC_EXAMPLES / "records" / "worked_example.json"
 
 D = Decimal
 TWO_PLACES = re.compile(r"^-?\d+\.\d{2}$")

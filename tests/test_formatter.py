@@ -15,8 +15,11 @@ from unittest import mock
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import SPEC_EXAMPLES
 from test_printer import CATALOGS, IMPORTS, RULESETS, SCHEMAS
 
+from indicator_dsl.check.loader import UnreadableFile
+from indicator_dsl.cli import fmt as fmt_module
 from indicator_dsl.cli.fmt import main as fmt_main
 from indicator_dsl.syntax import printer
 from indicator_dsl.syntax.formatter import FormatResult, find_comments, format_source
@@ -25,22 +28,19 @@ from indicator_dsl.syntax.printer import print_module
 from indicator_dsl.syntax.source import SourceFile
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = ROOT.parent / "shared" / "spec"
-EXAMPLES = sorted((SPEC / "examples").rglob("*.ind"))
+EXAMPLES = sorted(SPEC_EXAMPLES.rglob("*.ind"))
 GOLDEN = ROOT / "tests" / "golden" / "fmt"
 GOLDEN_INPUTS = sorted(GOLDEN.glob("*.in.ind"))
 REPO_FILES = sorted([*(ROOT / "rulesets").rglob("*.ind"), *(ROOT / "tests" / "corpus").rglob("*.ind")])
-needs_spec = pytest.mark.skipif(not (SPEC / "LANGUAGE.md").is_file(), reason="shared/spec is not present")
 
 
 def spec_fragments() -> list[str]:
-    """The `.ind` code blocks of LANGUAGE.md, each completed into a file that parses."""
-    if not (SPEC / "LANGUAGE.md").is_file():
-        return []
+    """The `.ind` fragments of LANGUAGE.md (examples/spec/fragments.md), each completed into a file
+    that parses. The complete examples are files of examples/spec, in EXAMPLES."""
     blocks: list[str] = []
     block: list[str] | None = None
     language = ""
-    for line in (SPEC / "LANGUAGE.md").read_text(encoding="utf-8").splitlines(keepends=True):
+    for line in (SPEC_EXAMPLES / "fragments.md").read_text(encoding="utf-8").splitlines(keepends=True):
         if line.startswith("```") and block is None:
             block, language = [], line[3:].strip()
         elif line.startswith("```") and block is not None:
@@ -52,9 +52,7 @@ def spec_fragments() -> list[str]:
     files: list[str] = []
     for code in blocks:
         first = code.split()[0]
-        if first in ("schema", "import", "ruleset"):
-            files.append(code)
-        elif first in ("#", "indicator"):
+        if first in ("#", "indicator"):
             files.append(f"ruleset fragment\n\ndimension d max 100 {{\n{code}}}\n")
         elif first == "exempt":
             files.append(f"ruleset fragment\n{code}")
@@ -83,10 +81,13 @@ def comment_texts(text: str) -> list[str]:
     return [c.text for c in find_comments(text)]
 
 
-@needs_spec
 def test_the_spec_has_the_fragments_these_tests_expect() -> None:
-    assert len(EXAMPLES) == 3
-    assert len(FRAGMENTS) == 6  # schema, ruleset, rule shapes, grading shapes, extension, catalog
+    assert [p.relative_to(SPEC_EXAMPLES).as_posix() for p in EXAMPLES] == [
+        "rulesets/finance.ind",
+        "rulesets/party_gov.ind",
+        "schema/branch.ind",
+    ]
+    assert len(FRAGMENTS) == 3  # rule shapes, grading shapes, catalog
 
 
 @pytest.mark.parametrize(
@@ -99,16 +100,14 @@ def test_spec_files_format_idempotently_and_keep_their_meaning(text: str) -> Non
     assert comment_texts(once) == comment_texts(text)
 
 
-@needs_spec
 @pytest.mark.parametrize("name", ["schema/branch.ind", "rulesets/party_gov.ind"])
 def test_the_spec_examples_are_already_canonical(name: str) -> None:
-    text = (SPEC / "examples" / name).read_text(encoding="utf-8")
+    text = (SPEC_EXAMPLES / name).read_text(encoding="utf-8")
     assert fmt(text) == text
 
 
-@needs_spec
 def test_finance_differs_only_by_blank_lines_between_blocks() -> None:
-    text = (SPEC / "examples" / "rulesets" / "finance.ind").read_text(encoding="utf-8")
+    text = (SPEC_EXAMPLES / "rulesets" / "finance.ind").read_text(encoding="utf-8")
     assert fmt(text) == text.replace("}\noverride", "}\n\noverride").replace("}\nremove", "}\n\nremove")
 
 
@@ -189,7 +188,6 @@ def uncommented_tree(index: int) -> object:
     return tree(ALL_SOURCES[index])
 
 
-@needs_spec
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, max(0, len(ALL_SOURCES) - 1)).flatmap(lambda i: st.tuples(st.just(i), commented(ALL_SOURCES[i]))))
 def test_comments_survive_in_order(case: tuple[int, tuple[str, list[str]]]) -> None:
@@ -352,10 +350,10 @@ def test_cli_unreadable_files_get_one_line(
 ) -> None:
     locked = write(tmp_path / "locked.ind", CLEAN)
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
+    def refuse(path: Path) -> bytes:
+        raise UnreadableFile("Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # root reads anything, so refuse by hand
+    monkeypatch.setattr(fmt_module, "read_ruleset_bytes", refuse)  # root reads anything, so refuse by hand
     assert fmt_main([str(locked)]) == 1
     assert capsys.readouterr().err == f"ind fmt: {locked}: cannot read file: Permission denied\n"
 

@@ -1,14 +1,14 @@
 """Fuzzing the checker: whatever the text, `check_paths` returns diagnostics and never raises.
 
 Two sources of inputs:
-- mutations of real files (the spec's rulesets and the good corpus): tokens and lines deleted,
+- mutations of real files (the spec's rulesets in examples/spec and the good corpus): tokens and lines deleted,
   duplicated or swapped, random characters inserted (CJK, full-width and ASCII punctuation,
   keywords), the text truncated; and, separately, names and numbers replaced by others of the
   same kind, which keeps the syntax and so fuzzes the resolver and the type checker. Mutants are
   written inside a copy of the good corpus so that their relative imports still resolve.
 - `hypothesis.extra.lark.from_lark` on the project's grammar: random files the grammar accepts.
-  They must also be accepted by the real parser (no E010/E011/E012): the grammar, the contextual
-  lexer and the parser's keyword handling agree.
+  They must also be accepted by the real parser (no E010/E011/E012): the grammar, the lexer
+  and the parser's keyword handling agree.
 
 Each input must be checked within PER_INPUT_SECONDS. The whole file stays under ~40 s.
 """
@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
+from support import SPEC_EXAMPLES, project_with
 
 from indicator_dsl.check.paths import CheckReport, check_paths
 from indicator_dsl.check.renderers import render_json, render_text
@@ -34,7 +35,6 @@ from indicator_dsl.syntax.grammar import grammar_text, lark_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "tests" / "corpus" / "good"
-SPEC_EXAMPLES = ROOT.parent / "shared" / "spec" / "examples"
 PER_INPUT_SECONDS = 2.0
 SYNTAX_CODES = {"E010", "E011", "E012"}
 
@@ -56,21 +56,18 @@ SEEDS = seed_files()
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of the good corpus (and the spec's examples, when present) to write mutants into."""
-    root = tmp_path_factory.mktemp("fuzz")
+    """A private copy of the good corpus and of the spec's examples to write mutants into (a project
+    root, so that their imports reach each other's schemas)."""
+    root = project_with(tmp_path_factory.mktemp("fuzz"))
     shutil.copytree(GOOD, root / "good")
-    if SPEC_EXAMPLES.is_dir():
-        shutil.copytree(SPEC_EXAMPLES, root / "spec")
+    shutil.copytree(SPEC_EXAMPLES, root / "spec")
     return root
 
 
 def seed_paths(workspace: Path) -> list[Path]:
     paths = [workspace / "good" / p.relative_to(GOOD) for p in SEEDS]
-    spec = workspace / "spec" / "rulesets"
-    if spec.is_dir():
-        # not the mutants written beside them (`_mutant.ind`): a seed must be a clean file
-        paths += sorted(p for p in spec.glob("*.ind") if not p.name.startswith("_"))
-    return paths
+    # not the mutants written beside them (`_mutant.ind`): a seed must be a clean file
+    return paths + sorted(p for p in (workspace / "spec" / "rulesets").glob("*.ind") if not p.name.startswith("_"))
 
 
 def check_text(path: Path, text: str) -> CheckReport:
@@ -294,7 +291,7 @@ def test_renamed_rulesets_never_crash_the_checker(workspace: Path, seed: int, op
 
 
 def generation_parser() -> Lark:
-    """A grammar instance for `from_lark` (the cached, contextual-lexer parser keeps no grammar object)."""
+    """A grammar instance for `from_lark` (the generated parser keeps no grammar object)."""
     return Lark(grammar_text(), parser="lalr", lexer="basic")
 
 

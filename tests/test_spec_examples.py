@@ -1,8 +1,9 @@
 """Every complete example of LANGUAGE.md checks clean, and so does every fragment of sections 6.1,
 7 and 9 placed in a complete ruleset (tests/corpus/good/, reused by the evaluator's tests).
 
-The spec lives beside the repository (`../shared/spec`); tests that read it skip when it is absent.
-The fragments are compared with the spec's own code blocks, so the fixtures cannot drift from it.
+The examples and fragments are read from their copies in examples/spec/ (kept equal to the spec by
+hand, see its README), never from the spec itself. The good corpus is compared with those copies,
+so its fixtures cannot drift from them.
 """
 
 from __future__ import annotations
@@ -12,32 +13,26 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from support import SPEC_EXAMPLES
 
 from indicator_dsl.check.paths import check_paths
 from indicator_dsl.check.renderers import render_text
 from indicator_dsl.check.resolver import ResolvedCatalog, ResolvedRuleset, Resolver
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec"
-LANGUAGE = SPEC / "LANGUAGE.md"
-EXAMPLES = SPEC / "examples"
+FRAGMENTS = SPEC_EXAMPLES / "fragments.md"
 GOOD = ROOT / "tests" / "corpus" / "good"
 GOOD_FILES = sorted(GOOD.rglob("*.ind"))
 
-# The complete examples: file beside the spec -> the code block of LANGUAGE.md it copies.
-COMPLETE = {
-    "schema/branch.ind": "section 4",
-    "rulesets/party_gov.ind": "section 6",
-    "rulesets/finance.ind": "section 7",
-}
-
-needs_spec = pytest.mark.skipif(not LANGUAGE.is_file(), reason=f"the spec is not beside the repository ({SPEC})")
+# The complete examples of LANGUAGE.md (sections 4, 6 and 7), as files of examples/spec.
+COMPLETE = ["schema/branch.ind", "rulesets/party_gov.ind", "rulesets/finance.ind"]
 
 
 def code_blocks() -> list[str]:
+    """The code blocks of examples/spec/fragments.md: fragments of LANGUAGE.md, verbatim."""
     return [
         body
-        for lang, body in re.findall(r"```(\w*)\n(.*?)```", LANGUAGE.read_text(encoding="utf-8"), re.S)
+        for lang, body in re.findall(r"```(\w*)\n(.*?)```", FRAGMENTS.read_text(encoding="utf-8"), re.S)
         if lang == ""
     ]
 
@@ -73,30 +68,20 @@ def assert_clean(*paths: Path) -> None:
 # ---------------------------------------------------------------- the complete examples
 
 
-@needs_spec
-@pytest.mark.parametrize("name", list(COMPLETE))
-def test_example_file_is_the_spec_block_byte_for_byte(name: str) -> None:
-    text = (EXAMPLES / name).read_text(encoding="utf-8")
-    assert text in code_blocks(), f"{name} differs from the {COMPLETE[name]} example of LANGUAGE.md"
-
-
-@needs_spec
-@pytest.mark.parametrize("name", list(COMPLETE))
+@pytest.mark.parametrize("name", COMPLETE)
 def test_example_file_checks_clean(name: str) -> None:
-    assert_clean(EXAMPLES / name)
+    assert_clean(SPEC_EXAMPLES / name)
 
 
-@needs_spec
 def test_examples_check_clean_together() -> None:
-    report = check_paths([EXAMPLES])
+    report = check_paths([SPEC_EXAMPLES])
     assert report.diagnostics == []
     assert sorted(m.name for m in report.modules) == ["branch", "finance", "party_gov"]
 
 
-@needs_spec
-@pytest.mark.parametrize("name", list(COMPLETE))
+@pytest.mark.parametrize("name", COMPLETE)
 def test_good_corpus_copies_the_examples(name: str) -> None:
-    assert (GOOD / name).read_bytes() == (EXAMPLES / name).read_bytes()
+    assert (GOOD / name).read_bytes() == (SPEC_EXAMPLES / name).read_bytes()
 
 
 # ---------------------------------------------------------------- the good corpus
@@ -129,7 +114,6 @@ def test_good_corpus_checks_clean_as_one_project() -> None:
 # ---------------------------------------------------------------- the fragments are the spec's
 
 
-@needs_spec
 def test_every_61_indicator_fragment_is_in_the_shapes_ruleset() -> None:
     fragments = indicator_fragments(block_starting("# ordinal rating"))
     assert sorted(fragments) == sorted(
@@ -140,13 +124,11 @@ def test_every_61_indicator_fragment_is_in_the_shapes_ruleset() -> None:
         assert normalized(fragment) in shapes, f"6.1 fragment `{name}` is not verbatim in shapes_61.ind"
 
 
-@needs_spec
 def test_the_dimension_weight_line_is_in_the_weights_ruleset() -> None:
-    [line] = re.findall(r"`(dimension team [^`]*weight 20%)`", LANGUAGE.read_text(encoding="utf-8"))
+    [line] = re.findall(r"`(dimension team [^`]*weight 20%)`", FRAGMENTS.read_text(encoding="utf-8"))
     assert line + " {" in (GOOD / "rulesets" / "dimension_weights.ind").read_text(encoding="utf-8")
 
 
-@needs_spec
 def test_every_grading_shape_is_in_the_star_ruleset() -> None:
     block = block_starting("exempt ")
     star = (GOOD / "rulesets" / "star_grading.ind").read_text(encoding="utf-8").splitlines()
@@ -156,7 +138,6 @@ def test_every_grading_shape_is_in_the_star_ruleset() -> None:
         assert line in star
 
 
-@needs_spec
 def test_section_9_catalog_is_completed_in_the_good_catalog() -> None:
     block = block_starting("catalog jiangsu_organs")
     catalog = normalized((GOOD / "catalog" / "jiangsu_organs.ind").read_text(encoding="utf-8")).splitlines()

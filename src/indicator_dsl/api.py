@@ -11,6 +11,7 @@ diagnostic. Plans are compiled once per content hash and shared by later loads.
 from __future__ import annotations
 
 import decimal
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +19,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .check.loader import FileCache
+from .check.loader import FileCache, real_path
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
-from .codegen.module import compile_ruleset
+from .check.typecheck import bounded_suggestions
 from .codegen.planner import build_plan, content_hash, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
+from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
 from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
@@ -61,31 +63,35 @@ def _is_path(source: str | Path) -> bool:
     return isinstance(source, Path) or ("\n" not in source and source.endswith(".ind"))
 
 
-def _resolve(source: str | Path, cache: FileCache) -> tuple[Resolver, Resolved | None]:
-    resolver = Resolver(cache)
+def _resolve(source: str | Path, root: Path | None, cache: FileCache) -> tuple[Resolver, Resolved | None]:
+    resolver = Resolver(cache, root=root)
     if _is_path(source):
         path = Path(source)
-        if path.resolve() not in cache.files and not path.is_file():
+        known = (real_path(path) or path.absolute()) in cache.files  # a worker's snapshot of the files
+        if not known and not os.path.lexists(path):  # a folder, a FIFO or a link loop is E001 from the reader
             raise FileNotFoundError(f"no such ruleset file: {path}")
         return resolver, resolver.resolve_path(path, str(path))
     return resolver, resolver.resolve_text(str(source))
 
 
-def load(source: str | Path, *, backend: str = "compiled") -> Ruleset | Catalog:
-    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter."""
-    return _load(source, backend, FileCache())
+def load(source: str | Path, *, backend: str = "compiled", root: str | Path | None = None) -> Ruleset | Catalog:
+    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
+
+    Imports may not leave `root` (default: the project of the file, see docs/decisions.md)."""
+    return _load(source, backend, Path(root) if root is not None else None, FileCache())
 
 
-def _load(source: str | Path, backend: str, cache: FileCache) -> Ruleset | Catalog:
+def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache) -> Ruleset | Catalog:
     """`load()` reading files through `cache` (files already in it are not read from disk)."""
-    resolver, resolved = _resolve(source, cache)
     try:
-        check_resolved(resolver, [resolved])
+        with bounded_suggestions():
+            resolver, resolved = _resolve(source, root, cache)
+            check_resolved(resolver, [resolved])
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
-            raise RulesetError(errors or unique_sorted(resolver.diagnostics))
-        return _build(resolved, source, backend, cache)
-    except (RecursionError, SyntaxError, MemoryError):  # a pathologically deep expression, past the checker
+            raise RulesetError(errors or unique_sorted(resolver.diagnostics), resolver.cache.sources())
+        return _build(resolved, source, backend, root, cache)
+    except RecursionError:  # a pathologically deep expression, past the checker (code generation bugs propagate)
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
             [
@@ -96,9 +102,11 @@ def _load(source: str | Path, backend: str, cache: FileCache) -> Ruleset | Catal
         ) from None
 
 
-def _build(resolved: Resolved | None, source: str | Path, backend: str, cache: FileCache) -> Ruleset | Catalog:
+def _build(
+    resolved: Resolved | None, source: str | Path, backend: str, root: Path | None, cache: FileCache
+) -> Ruleset | Catalog:
     files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
-    origin = Origin(source if isinstance(source, Path) else str(source), backend, files)
+    origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files)
     if isinstance(resolved, ResolvedRuleset):
         return Ruleset(_engine(resolved, backend), origin)
     if isinstance(resolved, ResolvedCatalog):
@@ -116,13 +124,14 @@ class Origin:
 
     source: str | Path
     backend: str
+    root: Path | None
     files: tuple[tuple[str, str, str], ...]
 
     def load(self) -> Ruleset | Catalog:
         cache = FileCache()
         for key, shown, text in self.files:
             cache.add_text(Path(key), shown, text.encode("utf-8"))
-        return _load(self.source, self.backend, cache)
+        return _load(self.source, self.backend, self.root, cache)
 
 
 class Model:
@@ -196,7 +205,7 @@ class Catalog(Model):
         self.resolved = resolved
         self.engines = engines
         self.origin = origin
-        self.router = Router.for_catalog(resolved, engines)
+        self.router = Router.for_catalog(resolved, engines, origin.backend)
 
     @property
     def name(self) -> str:

@@ -15,10 +15,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .api import Ruleset, load
+from .evaluate.inputs import load_yaml
 from .evaluate.results import Result
+from .semantics.records import QUOTE_LIMIT, quoted
 from .syntax.diagnostics import RulesetError
 
 
@@ -55,6 +55,16 @@ def _same(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+def _shown(value: Any) -> str:
+    """A value as `ind test` prints it: plain numbers and words as they are; anything long,
+    nested or holding a control character (a terminal escape) through `quoted`."""
+    if isinstance(value, (Decimal, int, float, datetime.date)) or (
+        isinstance(value, str) and len(value) <= QUOTE_LIMIT
+    ):
+        return str(value)
+    return quoted(value)
+
+
 def _find_ruleset(test_file: Path, name: str) -> Path | None:
     direct = test_file.parent / name
     if direct.suffix == ".ind" and direct.is_file():
@@ -68,14 +78,18 @@ def _find_ruleset(test_file: Path, name: str) -> Path | None:
 def _record(case: Mapping[str, Any], base: Path) -> Any:
     raw = case.get("record")
     if isinstance(raw, str):
-        data = yaml.safe_load((base / raw).read_text(encoding="utf-8"))
+        path = base / raw
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{path}: a record file holds one mapping of fields")
     elif isinstance(raw, Mapping):
-        data = dict(raw)
+        data = raw
     else:
         raise ValueError("a case needs `record:` (a file path or a mapping)")
-    data = dict(data)
-    data.update(case.get("patch") or {})
-    return data
+    patch = case.get("patch") or {}
+    if not isinstance(patch, Mapping):
+        raise ValueError("`patch:` is a mapping of fields")
+    return {**data, **patch}
 
 
 class _Checker:
@@ -84,7 +98,7 @@ class _Checker:
         self.outcome = outcome
 
     def fail(self, what: str, expected: Any, actual: Any) -> None:
-        self.outcome.failures.append(f"{what}: expected {expected}, got {actual}")
+        self.outcome.failures.append(f"{what}: expected {_shown(expected)}, got {_shown(actual)}")
 
     def scalar(self, key: str, expected: Any) -> None:
         actual = getattr(self.result, key)
@@ -109,7 +123,7 @@ class _Checker:
             return
         for entry in self.result.trace or []:
             if entry.indicator == indicator:
-                reads = ", ".join(f"{k}={v}" for k, v in entry.reads.items())
+                reads = ", ".join(f"{k}={_shown(v)}" for k, v in entry.reads.items())
                 clause = f"{entry.kind} #{entry.clause + 1} fired={entry.fired}"
                 self.outcome.trace_lines.append(f"{indicator} [{entry.at}] {clause} {reads} → {entry.effect}")
 
@@ -152,34 +166,42 @@ def coverage_unit(kind: str, clause: int, note: str | None) -> str:
     return f"{unit}/{note}" if kind == "bands" and note else unit
 
 
-def run_file(path: Path, report: SuiteReport) -> None:
+def run_file(path: Path, report: SuiteReport, root: Path | None = None) -> None:
     try:
-        suite = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        suite = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         report.problems.append(f"{path}: cannot read: {error}")
         return
     if not isinstance(suite, Mapping) or "cases" not in suite or "ruleset" not in suite:
         return  # not a test file (fixtures live beside tests)
+    cases = suite.get("cases") or []
+    if not isinstance(cases, list) or not all(isinstance(case, Mapping) for case in cases):
+        report.problems.append(f"{path}: `cases:` is a list of mappings (name, record, expect)")
+        return
     ruleset_path = _find_ruleset(path, str(suite["ruleset"]))
     if ruleset_path is None:
         report.problems.append(f"{path}: cannot find ruleset `{suite['ruleset']}`")
         return
     try:
-        model = load(ruleset_path)
+        model = load(ruleset_path, root=root)
     except RulesetError as error:
         report.problems.append(f"{path}: ruleset {ruleset_path} has errors: {error}")
         return
-    for index, case in enumerate(suite.get("cases") or []):
-        name = str(case.get("name", f"case {index + 1}"))
+    for index, case in enumerate(cases):
+        name = _shown(case.get("name", f"case {index + 1}"))
         outcome = CaseOutcome(str(path), name)
         report.cases.append(outcome)
         try:
             record = _record(case, path.parent)
-        except (OSError, ValueError, yaml.YAMLError) as error:
+        except (OSError, UnicodeDecodeError, ValueError) as error:
             outcome.failures.append(f"record: {error}")
             continue
+        expect = case.get("expect") or {}
+        if not isinstance(expect, Mapping):
+            outcome.failures.append("`expect:` is a mapping of what the result should hold")
+            continue
         result = model.evaluate(record, sheets=case.get("sheets"), trace=True)
-        _Checker(result, outcome).check(case.get("expect") or {})
+        _Checker(result, outcome).check(expect)
         fired = report.fired.setdefault(model.name, set())
         for entry in result.trace or []:
             if entry.fired and entry.kind in ("deduct", "award", "bands", "score"):
@@ -189,7 +211,8 @@ def run_file(path: Path, report: SuiteReport) -> None:
             report.clauses.setdefault(model.name, set()).update(units)
 
 
-def run_paths(paths: list[Path]) -> SuiteReport:
+def run_paths(paths: list[Path], root: Path | None = None) -> SuiteReport:
+    """Run every test file named (folders: every YAML below them); rulesets load with imports inside `root`."""
     report = SuiteReport()
     files: list[Path] = []
     for path in paths:
@@ -198,5 +221,5 @@ def run_paths(paths: list[Path]) -> SuiteReport:
         else:
             files.append(path)
     for file in files:
-        run_file(file, report)
+        run_file(file, report, root)
     return report

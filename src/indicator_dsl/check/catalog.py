@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
-from .checker import grade_names
 from .resolver import ResolvedCatalog
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import Type
@@ -46,7 +45,7 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
                 catalog.node.span,
             )
         )
-    exprs = ExprChecker(first.types if first else {}, report)
+    exprs = ExprChecker(first.types if first else {}, report, period=False)
     fields: dict[str, Type] = exprs.fields_of(first.record.type_name) if first and first.record else {}
     scope = Scope(fields=fields)
     whens = [item for item in catalog.node.items if isinstance(item, n.RouteWhen)]
@@ -67,7 +66,7 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
         )
     if not tables and not whens:
         report(Diagnostic("E401", f"catalog `{catalog.name}` has no routes", catalog.node.span))
-    grades = set().union(*(grade_names(r) for r in rulesets)) if rulesets else set()
+    grades = set().union(*(r.grade_names for r in rulesets)) if rulesets else set()
     for quota in (item for item in catalog.node.items if isinstance(item, n.Quota)):
         if quota.grade not in grades:
             report(

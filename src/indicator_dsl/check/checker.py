@@ -14,39 +14,28 @@ from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
 from .bands import check_bands
-from .resolver import ResolvedRuleset, TableDimension, TableIndicator
+from .resolver import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 
 HUNDRED_PERCENT = Decimal(1)
 
 
-def grade_names(ruleset: ResolvedRuleset) -> list[str]:
-    return [rule.name for rule in ruleset.grades.rules] if ruleset.grades else []
-
-
-def table_sources(ruleset: ResolvedRuleset) -> list[str]:
-    if ruleset.assess is None:
-        return ["table"]
-    return [s.name for s in ruleset.assess.sources if s.value is None]
-
-
 def _fmt(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(UNBOUNDED), "f")
 
 
 def _percent(value: Decimal) -> str:
-    return _fmt(value * 100) + "%"
+    return _fmt(UNBOUNDED.multiply(value, Decimal(100))) + "%"
 
 
 class RulesetChecker:
     def __init__(self, ruleset: ResolvedRuleset, report: Callable[[Diagnostic], None]) -> None:
         self.r = ruleset
         self.report = report
-        self.exprs = ExprChecker(ruleset.types, report)
-        self.grades = grade_names(ruleset)
-        self.sources = table_sources(ruleset)
+        self.exprs = ExprChecker(ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete)
+        self.grades = ruleset.grade_names
+        self.sources = ruleset.table_sources
 
     def error(
         self,
@@ -64,8 +53,7 @@ class RulesetChecker:
     def run(self) -> None:
         fields = self.header()
         base = Scope(fields=fields, lets=dict(self.r.lets))
-        for let in self.r.lets.values():
-            self.exprs.let_type(let, base, use=False)
+        self.declare_lets(self.r.lets.values(), base)
         self.table(base)
         grading = self.grading_scope(base)
         self.assessment(base)
@@ -117,15 +105,13 @@ class RulesetChecker:
 
     def table(self, base: Scope) -> None:
         weighted = [d for d in self.r.dimensions if d.weight is not None]
-        dimension_sum = Decimal(0)
+        dimension_maxes: list[Decimal] = []
         for dim in self.r.dimensions:
             scope = Scope(fields=base.fields, lets={**base.lets, **{x.name: x for x in dim.lets}})
-            for let in dim.lets:
-                self.exprs.let_type(let, scope, use=False)
-            parts_sum = Decimal(0)
+            self.declare_lets(dim.lets, scope)
             for ind in dim.indicators:
                 self.indicator(ind, scope)
-                parts_sum += ind.node.max.value
+            parts_sum = exact_sum(ind.node.max.value for ind in dim.indicators)
             if dim.declared_max is not None and dim.declared_max.value != parts_sum:
                 listing = " + ".join(_fmt(i.node.max.value) for i in dim.indicators) or "nothing"
                 self.error(
@@ -135,8 +121,9 @@ class RulesetChecker:
                     dim.declared_max,
                     hint=f"write `max {_fmt(parts_sum)}` or change the indicators",
                 )
-            dimension_sum += dim.max
+            dimension_maxes.append(dim.max)
             self.unused_lets(dim.lets)
+        dimension_sum = exact_sum(dimension_maxes)
         if weighted:
             self.dimension_weights(weighted)
         elif self.r.total is not None and self.r.rescale is None and self.r.total.value.value != dimension_sum:
@@ -163,7 +150,7 @@ class RulesetChecker:
             and base.rescale is None
             and base.total is r.total
             and all(d.weight is None for d in base.dimensions)
-            and sum((d.max for d in base.dimensions), Decimal(0)) != r.total.value.value
+            and exact_sum(d.max for d in base.dimensions) != r.total.value.value
         ):
             return  # the base has the same problem and reports it itself
         self.error(
@@ -183,7 +170,7 @@ class RulesetChecker:
                 dim,
                 hint="give every dimension a `weight`, or none",
             )
-        total = sum((d.weight.value for d in weighted if d.weight), Decimal(0))
+        total = exact_sum(d.weight.value for d in weighted if d.weight)
         if not missing and total != HUNDRED_PERCENT:
             first = weighted[0].weight
             self.error("E303", f"dimension weights add up to {_percent(total)}, not 100%", first or weighted[0])
@@ -191,8 +178,7 @@ class RulesetChecker:
     def indicator(self, table_ind: TableIndicator, dim_scope: Scope) -> None:
         ind = table_ind.node
         scope = Scope(fields=dim_scope.fields, lets={**dim_scope.lets, **{x.name: x for x in ind.lets}})
-        for let in ind.lets:
-            self.exprs.let_type(let, scope, use=False)
+        self.declare_lets(ind.lets, scope)
         if ind.applies is not None:
             self.exprs.check_condition(ind.applies, scope, "`applies when`")
         if ind.max.value < 0:
@@ -241,7 +227,7 @@ class RulesetChecker:
         awards = [c for c in points if c.kind == "award"]
         negative = any(isinstance(c.amount, n.Number) and c.amount.value < 0 for c in points)  # E311 already
         if awards and len(fixed) == len(points) == len(awards) and not negative:
-            reachable = sum((c.amount.value for c in awards if isinstance(c.amount, n.Number)), Decimal(0))
+            reachable = exact_sum(c.amount.value for c in awards if isinstance(c.amount, n.Number))
             if reachable < top:
                 self.report(
                     Diagnostic(
@@ -304,7 +290,7 @@ class RulesetChecker:
         for source in assess.sources:
             if source.value is not None:
                 self.exprs.check_number(source.value, base, f"source `{source.name}`")
-        total = sum((s.weight.value for s in assess.sources), Decimal(0))
+        total = exact_sum(s.weight.value for s in assess.sources)
         if total != HUNDRED_PERCENT:
             listing = " + ".join(s.weight.text for s in assess.sources)
             self.error("E302", f"assessment weights add up to {_percent(total)} ({listing}), not 100%", assess)
@@ -423,7 +409,7 @@ class RulesetChecker:
             )
         if not 0 <= quota.share.value <= 1:
             self.error("E311", f"a quota share must be between 0% and 100%, not {quota.share.text}", quota.share)
-        if quota.within is not None and quota.within not in scope.fields:
+        if quota.within is not None and quota.within not in scope.fields and not self.r.incomplete:
             self.error(
                 "E201",
                 f"quota groups by `{quota.within}`, which is not a field of the record",
@@ -434,6 +420,33 @@ class RulesetChecker:
             self.exprs.check_condition(quota.where, scope, "quota `where`")
         if quota.direction == "at least" and self.grades and quota.grade == self.grades[0]:
             self.error("E311", f"`at least` on the top grade `{quota.grade}` has no grade above it to draw from", quota)
+
+    def declare_lets(self, lets: Iterable[n.Let], scope: Scope) -> None:
+        """Type the lets declared together (they may be in any order), each after the lets it
+        reads, so that typing one never recurses through a long chain of others. A cycle is
+        typed from the let where it was entered, which E213 then names first."""
+        done: set[int] = set()
+        path: set[int] = set()
+        for first in lets:
+            stack: list[tuple[n.Let, bool]] = [(first, False)]
+            while stack:
+                let, expanded = stack.pop()
+                if expanded:
+                    path.discard(id(let))
+                    self.exprs.let_type(let, scope, use=False)
+                    continue
+                if id(let) in done:
+                    continue
+                done.add(id(let))
+                path.add(id(let))
+                stack.append((let, True))
+                for node in n.walk(let.expr):
+                    if isinstance(node, n.Name) and node.name in scope.lets:
+                        read = scope.lets[node.name]
+                        if id(read) in path:
+                            self.exprs.let_type(read, scope, use=False)
+                        else:
+                            stack.append((read, False))
 
     def unused_lets(self, lets: Iterable[n.Let]) -> None:
         for let in lets:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from ..syntax.source import SourceFile, Span
 from .catalog import check_catalog
 from .checker import RulesetChecker
 from .resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .typecheck import bounded_suggestions
 
 
 @dataclass(slots=True)
@@ -29,14 +31,15 @@ class CheckReport:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
-    """Files as given, folders as every `*.ind` below them; also the paths that do not exist."""
+    """Files as given, folders as every `*.ind` below them; also the paths that do not exist.
+    A link that loops or leads nowhere is a file: reading it reports E001."""
     files: list[Path] = []
     missing: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*.ind") if p.is_file()))
-        elif path.exists():
+        elif os.path.lexists(path):
             files.append(path)
         else:
             missing.append(str(raw))
@@ -90,12 +93,16 @@ def unique_sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(out, key=sort_key)
 
 
-def check_paths(paths: Iterable[str | Path]) -> CheckReport:
+def check_paths(paths: Iterable[str | Path], root: Path | None = None) -> CheckReport:
+    """Check files and folders together; `root` is the folder imports may not leave (see project.py)."""
     files, _ = expand_paths(paths)
-    resolver = Resolver()
-    modules = [resolver.resolve_path(path, str(path)) for path in files]
+    resolver = Resolver(root=root)
+    modules: list[Resolved | None] = []
     try:
-        check_resolved(resolver, modules)
+        with bounded_suggestions():
+            for path in files:
+                modules.append(resolver.resolve_path(path, str(path)))
+            check_resolved(resolver, modules)
     except RecursionError:
         first = files[0] if files else Path("<input>")
         resolver.diagnostics.append(

@@ -8,8 +8,8 @@ not raised: a missing import still lets the rest of the file be checked.
 
 from __future__ import annotations
 
-import difflib
-import os
+import decimal
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +17,27 @@ from pathlib import Path
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import SourceFile, Span
-from .loader import FileCache, LoadedFile
+from .loader import FileCache, LoadedFile, real_path
+from .project import display_path, import_target, inside, project_root
+from .typecheck import did_you_mean
 from .types import PRIMITIVES
+
+# Sums of stated figures (maxes, weights) must be exact: the default 28 digits rounded a sum of large
+# maxes and reported a total that does not add up (a false E301).
+UNBOUNDED = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The sum of decimals with no digit lost, whatever their size."""
+    total = Decimal(0)
+    for value in values:
+        total = UNBOUNDED.add(total, value)
+    return total
+
+
+# A project nests five files deep (catalog, department, category, common, schema); a chain of
+# thousands would exhaust Python's recursion, and each `extends` level copies its base.
+MAX_IMPORT_DEPTH = 64
 
 
 @dataclass(slots=True)
@@ -45,7 +64,7 @@ class TableDimension:
         """The stated max where there is one, else the sum of the indicators (extensions)."""
         if self.declared_max is not None:
             return self.declared_max.value
-        return sum((i.node.max.value for i in self.indicators), Decimal(0))
+        return exact_sum(i.node.max.value for i in self.indicators)
 
 
 @dataclass(slots=True)
@@ -92,6 +111,19 @@ class ResolvedRuleset:
     def precision_places(self) -> int:
         return self.precision.places if self.precision else 2
 
+    @property
+    def grade_names(self) -> list[str]:
+        """The grades, best first."""
+        return [rule.name for rule in self.grades.rules] if self.grades else []
+
+    @property
+    def table_sources(self) -> list[str]:
+        """The sources scored by the indicator table: `table` without `assess`, else every
+        assessment source without a value expression."""
+        if self.assess is None:
+            return ["table"]
+        return [s.name for s in self.assess.sources if s.value is None]
+
 
 @dataclass(slots=True)
 class ResolvedCatalog:
@@ -106,34 +138,33 @@ class ResolvedCatalog:
 Resolved = ResolvedSchema | ResolvedRuleset | ResolvedCatalog
 
 
-def display_path(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return rel if not rel.startswith(".." + os.sep + "..") else str(path)
-
-
 def _did_you_mean(name: str, options: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    return did_you_mean(name, options, cutoff=0.6)
 
 
 class Resolver:
-    """Resolves files on demand, each once; `diagnostics` collects every problem found."""
+    """Resolves files on demand, each once; `diagnostics` collects every problem found.
 
-    def __init__(self, cache: FileCache | None = None) -> None:
+    `root` is the folder imports may not leave; without it, each file checked gets its own
+    (`project.project_root`), which the files it imports share.
+    """
+
+    def __init__(self, cache: FileCache | None = None, root: Path | None = None) -> None:
         self.cache = cache or FileCache()
         self.diagnostics: list[Diagnostic] = []
+        self.root_option = root
+        self._root = root
         self._done: dict[Path, Resolved | None] = {}
         self._stack: list[Path] = []
 
     # ---------------------------------------------------------------- entry points
 
     def resolve_path(self, path: Path, display: str | None = None) -> Resolved | None:
-        key = path.resolve()
+        key = real_path(path) or path.absolute()  # a link loop: reading it reports E001
         if key in self._done:
             return self._done[key]
+        if not self._stack:
+            self._root = project_root(key, self.root_option)
         loaded = self.cache.load(key, display or display_path(path))
         if loaded is None or loaded.module is None:
             self.diagnostics.extend(self.cache.failures.get(key, []))
@@ -142,7 +173,9 @@ class Resolver:
         return self._resolve_loaded(key, loaded)
 
     def resolve_text(self, text: str, display: str = "<text>", base_dir: Path | None = None) -> Resolved | None:
-        key = (base_dir or Path.cwd()).resolve() / f"<text {len(self._done)}>.ind"
+        folder = base_dir or Path.cwd()
+        key = (real_path(folder) or folder.absolute()) / f"<text {len(self._done)}>.ind"
+        self._root = project_root(key.parent, self.root_option)
         loaded = self.cache.add_text(key, display, text.encode("utf-8"))
         if loaded is None or loaded.module is None:
             self.diagnostics.extend(self.cache.failures.get(key, []))
@@ -152,6 +185,7 @@ class Resolver:
     # ---------------------------------------------------------------- imports
 
     def _resolve_loaded(self, key: Path, loaded: LoadedFile) -> Resolved | None:
+        self.diagnostics.extend(loaded.notes)
         self._stack.append(key)
         try:
             imported = self._imports(key, loaded)
@@ -172,13 +206,26 @@ class Resolver:
     def _imports(self, key: Path, loaded: LoadedFile) -> list[tuple[n.Import, Resolved]]:
         out: list[tuple[n.Import, Resolved]] = []
         for imp in loaded.imports:
-            target = (key.parent / imp.path).resolve()
+            target = import_target(key, imp, self._root)
+            if isinstance(target, Diagnostic):
+                self.diagnostics.append(target)
+                continue
+            if len(self._stack) >= MAX_IMPORT_DEPTH:
+                self.diagnostics.append(
+                    Diagnostic(
+                        "E013",
+                        f"imports nest more than {MAX_IMPORT_DEPTH} files deep",
+                        imp.span,
+                        hint="import the shared files from fewer levels (a chain of `extends` counts too)",
+                    )
+                )
+                continue
             if target in self._stack:
                 chain = [*self._stack[self._stack.index(target) :], target]
                 names = " → ".join(display_path(p) for p in chain)
                 self.diagnostics.append(Diagnostic("E101", f"import cycle: {names}", imp.span))
                 continue
-            if not target.is_file():
+            if not target.exists():  # a folder or a FIFO is the reader's E001
                 siblings = [p.name for p in target.parent.glob("*.ind")] if target.parent.is_dir() else []
                 hint = _did_you_mean(Path(imp.path).name, siblings)
                 self.diagnostics.append(
@@ -249,8 +296,8 @@ class Resolver:
         self, loaded: LoadedFile, node: n.Ruleset, imported: list[tuple[n.Import, Resolved]]
     ) -> ResolvedRuleset:
         base: ResolvedRuleset | None = None
-        if node.extends is not None:
-            base = self._find_base(node, imported)
+        if node.extends is not None and len(imported) == len(loaded.imports):
+            base = self._find_base(node, imported)  # (with an import missing, E103 would only repeat it)
         result = ResolvedRuleset(
             name=node.name,
             label=node.label,
@@ -273,7 +320,7 @@ class Resolver:
             or (node.extends is not None and base is None)
             or (base is not None and base.incomplete)
         )
-        _Assembler(self, result, extension=base is not None).apply(node.items)
+        _Assembler(self, result, extension=node.extends is not None).apply(node.items)
         return result
 
     def _find_base(self, node: n.Ruleset, imported: list[tuple[n.Import, Resolved]]) -> ResolvedRuleset | None:
@@ -318,9 +365,13 @@ class Resolver:
         return ResolvedCatalog(node.name, node.label, node, loaded.source, rulesets, sources)
 
     def _find_ruleset_file(self, folder: Path, name: str) -> ResolvedRuleset | None:
-        """A catalog may name a ruleset it does not import if `NAME.ind` lies in its folder tree."""
+        """A catalog may name a ruleset it does not import if `NAME.ind` lies in its folder tree
+        (and, links followed, inside the project root)."""
         for candidate in sorted(folder.rglob(f"{name}.ind")):
-            res = self.resolve_path(candidate)
+            real = real_path(candidate)
+            if real is None or (self._root is not None and not inside(real, self._root)):
+                continue
+            res = self.resolve_path(real)
             if isinstance(res, ResolvedRuleset) and res.name == name:
                 return res
         return None
@@ -521,6 +572,8 @@ class _Assembler:
         for dim in self.r.dimensions:
             if dim.name == name:
                 return dim
+        if self.r.incomplete:
+            return None  # the base could not be read (reported): its parts are unknown, not missing
         self.error(
             "E107",
             f"there is no dimension `{name}` to extend",
@@ -551,6 +604,8 @@ class _Assembler:
             for index, ind in enumerate(dim.indicators):
                 if ind.node.name == name:
                     return dim, index
+        if self.r.incomplete:
+            return None  # as in `_dimension`
         names = [i.node.name for i in self.r.indicators()]
         self.error("E107", f"there is no indicator `{name}` to {verb}", span, hint=_did_you_mean(name, names))
         return None

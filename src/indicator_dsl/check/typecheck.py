@@ -9,9 +9,12 @@ a guard, operand and argument types, non-boolean conditions. Guards narrow
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
+from ..semantics.builtins import AGGREGATES, FUNCTIONS
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic
 from .types import BOOL, DATE, DECIMAL, ERROR, INT, NONE, TEXT, Type, comparable, list_of, type_of_ref, unify_numeric
@@ -20,33 +23,42 @@ ARITHMETIC = {"+", "-", "*", "/"}
 ORDERING = {"<", "<=", ">", ">="}
 EQUALITY = {"==", "!="}
 
-# name -> (argument kinds, result). "num" numeric, "date", "list", "int", or "same" (result follows arg 1).
-FUNCTIONS: dict[str, tuple[tuple[tuple[str, ...], ...], str]] = {
-    "floor": ((("num",),), "int"),
-    "ceil": ((("num",),), "int"),
-    "abs": ((("num",),), "same"),
-    "round": ((("num",), ("num", "int")), "round"),
-    "min": ((("num", "num"),), "unify"),
-    "max": ((("num", "num"),), "unify"),
-    "clamp": ((("num", "num", "num"),), "unify"),
-    "in_period": ((("date",),), "bool"),
-    "len": ((("list",),), "int"),
-    "days_between": ((("date", "date"),), "int"),
-    "months_between": ((("date", "date"),), "int"),
-    "year": ((("date",),), "int"),
-    "month": ((("date",),), "int"),
-    "quarter": ((("date",),), "int"),
-}
-VALUE_AGGREGATES = {"sum", "min", "max", "avg"}
+
+# "Did you mean" compares a name with every option (difflib, a few microseconds each): 3,000 unknown
+# names against 3,000 fields took half a minute. The search is skipped for more options than this,
+# for names longer than a typo of a name, and once a check has spent its comparisons.
+MAX_SUGGESTION_OPTIONS = 1000
+MAX_SUGGESTION_LENGTH = 80
+SUGGESTION_BUDGET = 50_000
+_budget: ContextVar[list[int] | None] = ContextVar("suggestion_budget", default=None)
 
 
-def closest(name: str, options: Iterable[str]) -> str | None:
-    found = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
+@contextmanager
+def bounded_suggestions() -> Iterator[None]:
+    """Within this block, all "did you mean" searches together make at most SUGGESTION_BUDGET comparisons."""
+    token = _budget.set([SUGGESTION_BUDGET])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def closest(name: str, options: Iterable[str], cutoff: float = 0.5) -> str | None:
+    """The option most like `name` (difflib ratio at least `cutoff`), or None, within the bounds above."""
+    choices = [o for o in options if len(o) <= MAX_SUGGESTION_LENGTH]
+    if not choices or len(choices) > MAX_SUGGESTION_OPTIONS or len(name) > MAX_SUGGESTION_LENGTH:
+        return None
+    left = _budget.get()
+    if left is not None:
+        if left[0] < len(choices):
+            return None
+        left[0] -= len(choices)
+    found = difflib.get_close_matches(name, choices, n=1, cutoff=cutoff)
     return found[0] if found else None
 
 
-def did_you_mean(name: str, options: Iterable[str]) -> str | None:
-    best = closest(name, options)
+def did_you_mean(name: str, options: Iterable[str], cutoff: float = 0.5) -> str | None:
+    best = closest(name, options, cutoff)
     return f"did you mean `{best}`?" if best else None
 
 
@@ -80,9 +92,15 @@ class Scope:
 
 
 class ExprChecker:
-    def __init__(self, record_types: Mapping[str, n.TypeDecl], report: Callable[[Diagnostic], None]) -> None:
+    """Types expressions; `period` says whether the ruleset declares the assessment period
+    that `in_period`, `period.start` and the calendar counts read (a catalog has none)."""
+
+    def __init__(
+        self, record_types: Mapping[str, n.TypeDecl], report: Callable[[Diagnostic], None], *, period: bool
+    ) -> None:
         self.record_types = record_types
         self.report = report
+        self.period = period
         self.let_types: dict[int, Type] = {}
         self.in_progress: list[n.Let] = []
         self.used_lets: set[int] = set()
@@ -167,7 +185,18 @@ class ExprChecker:
     def _check_NoneLit(self, expr: n.NoneLit, scope: Scope) -> Type:
         return NONE
 
+    def needs_period(self, what: str, expr: n.Expr) -> None:
+        """E216: a built-in that reads the period, where no period is declared."""
+        if not self.period:
+            self.error(
+                "E216",
+                f"{what} reads the assessment period, but no `period` is declared",
+                expr,
+                hint="declare it after the ruleset line, for example `period 2023-01-01 to 2023-12-31`",
+            )
+
     def _check_PeriodRef(self, expr: n.PeriodRef, scope: Scope) -> Type:
+        self.needs_period(f"`period.{expr.part}`", expr)
         if expr.part not in ("start", "end"):
             return self.error(
                 "E201",
@@ -220,15 +249,21 @@ class ExprChecker:
         return any(name in names for names in (scope.variables, scope.lets, scope.values, scope.fields))
 
     def mark_used(self, key: int) -> None:
-        if key in self.used_lets:
-            return
-        self.used_lets.add(key)
-        for dep in self.let_deps.get(key, ()):
-            self.mark_used(dep)
+        """A let is used, and so is every let it reads (iteratively: chains may be long)."""
+        stack = [key]
+        while stack:
+            current = stack.pop()
+            if current not in self.used_lets:
+                self.used_lets.add(current)
+                stack.extend(self.let_deps.get(current, ()))
 
     def let_type(self, let: n.Let, scope: Scope, *, use: bool = True) -> Type:
-        """The type of a let, computed once; `use` marks it (and what it reads) as used."""
+        """The type of a let, computed once; `use` marks it (and what it reads) as used. Inside
+        another let's body a let is only recorded as read: it is used if that let is."""
         key = id(let)
+        if self.in_progress:
+            self.let_deps[id(self.in_progress[-1])].add(key)
+            use = False
         if key in self.let_types:
             if use:
                 self.mark_used(key)
@@ -239,13 +274,11 @@ class ExprChecker:
                 "E213", f"`let {let.name}` refers to itself: {chain}", let, hint="a let cannot depend on itself"
             )
         self.in_progress.append(let)
-        before = set(self.used_lets)
+        self.let_deps[key] = set()
         try:
             t = self.check(let.expr, replace(scope, variables={}, narrowed=frozenset()))
         finally:
             self.in_progress.pop()
-        self.let_deps[key] = self.used_lets - before
-        self.used_lets = before | (self.used_lets - before if use else set())
         self.let_types[key] = t
         if use:
             self.mark_used(key)
@@ -388,17 +421,19 @@ class ExprChecker:
     # ---------------------------------------------------------------- calls
 
     def _check_Call(self, expr: n.Call, scope: Scope) -> Type:
-        if expr.func not in FUNCTIONS:
-            if expr.func in VALUE_AGGREGATES | {"count", "any", "all", "distinct", "months_with", "quarters_with"}:
+        function = FUNCTIONS.get(expr.func)
+        if function is None:
+            if expr.func in AGGREGATES:
                 return self.error(
                     "E015", f"{expr.func}(...) needs `NAME in LIST`, for example {expr.func}(m in meetings ...)", expr
                 )
             return self.error("E208", f"unknown function `{expr.func}`", expr, hint=did_you_mean(expr.func, FUNCTIONS))
-        shapes, result = FUNCTIONS[expr.func]
-        shape = next((s for s in shapes if len(s) == len(expr.args)), None)
+        shape = next((s for s in function.shapes if len(s) == len(expr.args)), None)
         if shape is None:
-            counts = " or ".join(str(len(s)) for s in shapes)
+            counts = " or ".join(str(len(s)) for s in function.shapes)
             return self.error("E206", f"{expr.func}(...) takes {counts} argument(s), not {len(expr.args)}", expr)
+        if function.reads_period:
+            self.needs_period(f"{expr.func}(...)", expr)
         types: list[Type] = []
         for arg, kind in zip(expr.args, shape, strict=True):
             t = self.required(self.check(arg, scope), arg)
@@ -410,16 +445,16 @@ class ExprChecker:
                 words = {"num": "a number", "int": "a whole number", "date": "a date", "list": "a list"}
                 self.error("E206", f"{expr.func}(...) needs {words[kind]} here, not {t}", arg)
                 return ERROR
-        if result == "same":
+        if function.result == "same":
             return types[0]
-        if result == "unify":
+        if function.result == "unify":
             out = types[0]
             for t in types[1:]:
                 out = unify_numeric(out, t)
             return out
-        if result == "round":
+        if function.result == "round":
             return INT if len(types) == 1 else DECIMAL
-        return {"int": INT, "bool": BOOL}[result]
+        return {"int": INT, "bool": BOOL}[function.result]
 
     def _check_Aggregate(self, expr: n.Aggregate, scope: Scope) -> Type:
         source = self.required(self.check(expr.source, scope), expr.source)
@@ -438,8 +473,10 @@ class ExprChecker:
         if expr.where is not None:
             self.check_condition(expr.where, inner, "`where`")
             inner = inner.narrow(guarded(expr.where, when=True))
-        func = expr.func
-        if func in ("months_with", "quarters_with"):
+        func, aggregate = expr.func, AGGREGATES[expr.func]
+        if aggregate.reads_period:
+            self.needs_period(f"{func}(...)", expr)
+        if aggregate.needs_by:
             if expr.by is None:
                 return self.error("E206", f"{func}(...) needs `by DATE`, for example `, by m.held_on`", expr)
             by = self.required(self.check(expr.by, inner), expr.by)
@@ -447,23 +484,31 @@ class ExprChecker:
                 self.error("E206", f"`by` must give a date, not {by}", expr.by)
             return INT
         if expr.by is not None:
-            self.error("E206", "`by` only belongs in months_with(...) and quarters_with(...)", expr.by)
-        if func in ("count", "any", "all"):
+            by_names = " and ".join(f"{a.name}(...)" for a in AGGREGATES.values() if a.needs_by)
+            self.error("E206", f"`by` only belongs in {by_names}", expr.by)
+        if not aggregate.takes_value:
             if expr.value is not None:
                 self.error("E206", f"{func}(...) takes no value expression", expr.value)
-            return INT if func == "count" else BOOL
+            if func == "all" and expr.where is None and item.kind not in ("bool", "error"):
+                self.error(
+                    "E206",
+                    f"all(...) without `where` asks whether every element is true, but they are {item}",
+                    expr,
+                    hint=f"say what every element must satisfy: all({expr.var} in ... where CONDITION)",
+                )
+            return INT if aggregate.result == "int" else BOOL
         value = item if expr.value is None else self.check(expr.value, inner)
         if value.kind == "error":
-            return DECIMAL if func != "distinct" else INT
-        if func == "distinct":
+            return INT if aggregate.result == "int" else DECIMAL
+        if aggregate.result == "int":
             return INT
         value = self.required(value, expr.value or expr)
-        if func in ("min", "max") and value.kind == "date":
+        if aggregate.over_dates and value.kind == "date":
             return DATE
         if not value.numeric:
             what = "its values" if expr.value is not None else "the list's elements"
             return self.error("E206", f"{func}(...) adds up numbers, but {what} are {value}", expr.value or expr)
-        if func == "avg":
+        if aggregate.result == "decimal":
             return DECIMAL
         return value
 

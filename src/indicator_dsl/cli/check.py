@@ -7,7 +7,7 @@ import sys
 
 from .. import __version__
 from ..check.paths import check_paths
-from .common import ArgumentParser, ind_files, render_diagnostics
+from .common import ArgumentParser, add_root_option, ind_files, render_diagnostics
 
 
 def main(argv: list[str]) -> int:
@@ -15,6 +15,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("paths", nargs="+", help="files or folders")
     parser.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
@@ -25,7 +26,7 @@ def run_check(args: argparse.Namespace) -> int:
     files = ind_files(args.paths, "ind check")
     if isinstance(files, int):
         return files
-    report = check_paths(files)
+    report = check_paths(files, root=args.root)
     out = render_diagnostics(report.diagnostics, report.sources, args.format, __version__)
     if out:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -44,22 +45,35 @@ def render_diagnostics(
     return render.render_text(diagnostics, sources, color=sys.stdout.isatty())
 
 
-def load_or_report(path: str, prog: str) -> Any:
-    """Load a ruleset or catalog, or print its diagnostics and return None."""
+def add_root_option(parser: argparse.ArgumentParser) -> None:
+    """`--root DIR`: the folder that imports may not leave (docs/errors/E109.md)."""
+    parser.add_argument(
+        "--root",
+        type=_folder,
+        help="the project folder that imports may not leave "
+        "(default: the nearest folder holding catalog.ind or .indroot, else the working folder)",
+    )
+
+
+def _folder(text: str) -> Path:
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    return Path(text)
+
+
+def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
+    """Load a ruleset or catalog (imports kept inside `root`), or print its diagnostics and return None."""
     from .. import api
     from ..check.renderers import render_text
-    from ..check.resolver import Resolver
     from ..syntax.diagnostics import RulesetError
 
-    if not Path(path).is_file():
+    if not os.path.lexists(path):
         sys.stderr.write(f"{prog}: {path}: no such file\n")
         return None
     try:
-        return api.load(Path(path))
+        return api.load(Path(path), root=root)
     except RulesetError as error:
-        resolver = Resolver()
-        resolver.resolve_path(Path(path), path)
-        sys.stderr.write(render_text(error.diagnostics, resolver.cache.sources()))
+        sys.stderr.write(render_text(error.diagnostics, error.sources))
         return None
 
 

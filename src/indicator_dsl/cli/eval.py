@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import ArgumentParser, cannot_write, load_or_report, progress, progress_callback
+from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress, progress_callback
 
 
 def main(argv: list[str]) -> int:
@@ -20,6 +20,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--explain", metavar="ID", help="print a readable trace of the record with this id")
     parser.add_argument("--sheets", type=Path, help="a JSON file of sheets keyed by record id")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
@@ -31,7 +32,7 @@ def main(argv: list[str]) -> int:
 
     if args.out is not None and cannot_write(args.out, "ind eval"):
         return 2
-    model = load_or_report(args.ruleset, "ind eval")
+    model = load_or_report(args.ruleset, "ind eval", args.root)
     if model is None:
         return 2
     sheets = None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import ArgumentParser
+from .common import ArgumentParser, add_root_option
 
 
 def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind test", description="Run YAML test cases (folders: every *.yaml below them).")
     parser.add_argument("paths", nargs="*", default=["."], help="test files or folders (default: .)")
     parser.add_argument("--coverage", action="store_true", help="list clauses and bands that no case exercised")
+    add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
@@ -23,7 +24,7 @@ def main(argv: list[str]) -> int:
         for p in missing:
             sys.stderr.write(f"ind test: {p}: no such file or folder\n")
         return 2
-    report = run_paths(paths)
+    report = run_paths(paths, root=args.root)
     for problem in report.problems:
         sys.stdout.write(f"ERROR {problem}\n")
     for case in report.failed:

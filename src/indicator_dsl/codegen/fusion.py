@@ -15,26 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
+from ..semantics.builtins import AGGREGATES
 from ..syntax import nodes as n
+from .emitter import Emitter
+from .expressions import ExprCompiler, NameSpace
 
-if TYPE_CHECKING:
-    from .expressions import NameSpace
-    from .module import Emitter
-
-_IN_PERIOD = "if (fd := {by}) is not None and {start} <= fd <= {end} else None"
-# aggregate -> (accumulator's initial value, its update per element, the aggregate's value)
-_ACCUMULATORS = {
-    "count": ("0", "{guard}{var} += 1", "{var}"),
-    "any": ("False", "if not {var}{and_cond}: {var} = True", "{var}"),
-    "all": ("True", "if {var} and not ({cond_or_element}): {var} = False", "{var}"),
-    "sum": ("0", "{guard}{var} += {value}", "{var}"),
-    "distinct": ("set()", "{guard}{var}.add({value})", "len({var})"),
-    "months_with": ("set()", "{guard}{var}.add((fd.year, fd.month)) " + _IN_PERIOD, "len({var})"),
-    "quarters_with": ("set()", "{guard}{var}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "len({var})"),
-}
-FUSABLE = frozenset(_ACCUMULATORS)
+FUSABLE = frozenset(name for name, aggregate in AGGREGATES.items() if aggregate.accumulator is not None)
 
 
 def _children(node: object) -> Iterator[object]:
@@ -82,8 +69,6 @@ def fusable(expr: n.Expr, lets: Mapping[str, n.Let]) -> list[n.Aggregate]:
 
 def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, dict[str, n.Let]]]) -> dict[int, str]:
     """Write the fused loops; return, per aggregate node id, the code that reads its value."""
-    from .expressions import ExprCompiler
-
     by_source: dict[str, list[tuple[n.Aggregate, dict[str, n.Let]]]] = {}
     for aggregate, lets in groups:
         source = ExprCompiler(names, lets, traced=False).compile(aggregate.source)
@@ -94,31 +79,30 @@ def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, d
         hoisted: dict[str, str] = {}
         for aggregate, lets in members:
             var = f"F{len(values)}"
-            source_type = names.static_type(aggregate.source, {})
-            item_type = source_type.item if source_type is not None and source_type.kind == "list" else None
             ec = ExprCompiler(names, lets, traced=False)
-            ec.vars[aggregate.var] = ("fv", item_type)
+            ec.vars[aggregate.var] = ("fv", names.item_type(aggregate.source, {}))
             ec.in_aggregate = 1
             ec.hoisted = hoisted
             cond = ec.expr(aggregate.where) if aggregate.where is not None else None
             value = ec.expr(aggregate.value) if aggregate.value is not None else "fv"
             by = ec.expr(aggregate.by) if aggregate.by is not None else "None"
-            start, end = (names.const(d) for d in names.period) if names.period else ("None", "None")
-            initial, update, result = _ACCUMULATORS[aggregate.func]
-            out.line(f"{var} = {initial}")
+            start, end = names.period_code() or ("None", "None")
+            accumulator = AGGREGATES[aggregate.func].accumulator
+            assert accumulator is not None
+            out.line(f"{var} = {accumulator.initial}")
             body.append(
-                update.format(
-                    var=var,
+                accumulator.update.format(
+                    acc=var,
                     value=value,
                     by=by,
                     start=start,
                     end=end,
                     guard=f"if {cond}: " if cond else "",
                     and_cond=f" and {cond}" if cond else "",
-                    cond_or_element=cond or "fv",
+                    test=cond or "fv",
                 )
             )
-            values[id(aggregate)] = result.format(var=var)
+            values[id(aggregate)] = accumulator.result.format(acc=var)
         out.line(f"for fv in {source}:")
         for code, local in hoisted.items():
             out.line(f"    {local} = {code}")

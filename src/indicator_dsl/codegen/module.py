@@ -1,40 +1,45 @@
-"""Compiling a checked ruleset to Python source, once, cached by content hash.
+"""Writing a checked ruleset as Python source: the code generator (it only writes code).
 
-Each ruleset becomes a small Python module: one function computes every indicator
-of the table in straight-line code (no AST walking per record), and one small function
-per grading expression. Only names the compiler made appear in the generated code;
-user text enters only as `repr()` literals or as constants, never as code. The
-generated source is kept (`Plan.source_code`) so `ind eval --explain` can show it, and
-a plan pickles as that source plus its constants, so worker processes rebuild it.
+Each ruleset becomes a small Python module: `score` computes every indicator, table and
+the total in straight-line code (no AST walking per record), calling the helpers of
+`semantics/arithmetic.py` by the names in `RUNTIME_GLOBALS`; one small function per
+grading condition, quota `where` and the outcomes follow. Only names the compiler made
+appear in the generated code; user text enters only as `repr()` literals or as numbered
+constants, never as code. Beside the text, a `GeneratedModule` keeps a line map from each
+generated line to the `.ind` clause it evaluates (as Jinja's `debug_info`), so an error
+raised while running it names that clause. `evaluate/compiled.py` runs the module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..check.resolver import ResolvedRuleset
-from ..evaluate.scoring import Scored, SourceScores, apply_vetoes, quantizer
 from ..semantics import arithmetic as runtime
-from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
-from ..semantics.records import FieldProblem
-from ..semantics.sheets import SheetProblems, SheetReader, judged_value
-from ..semantics.trace import ClauseTrace, GradeStep
+from ..semantics.arithmetic import start
+from ..semantics.builtins import RUNTIME_NAMES
+from ..semantics.grading import Scored, SourceScores
+from ..semantics.plan import JUDGED, TablePlan
+from ..semantics.trace import ClauseTrace
 from ..syntax import nodes as n
-from .expressions import ExprCompiler, NameSpace
+from ..syntax.source import Span
+from .emitter import Emitter
+from .expressions import ExprCompiler, NameSpace, let_closures
 from .fusion import emit_fused, fusable, indicator_exprs
 from .record import RecordFunction
 
 
-@dataclass(slots=True)
-class Emitter:
-    lines: list[str] = field(default_factory=list)
-    depth: int = 0
+@dataclass(frozen=True, slots=True)
+class GeneratedModule:
+    """The text of a generated module, the constants it names (`K0`, `K1`, ...), the span
+    each of its lines evaluates, and the file name it is compiled under (one per ruleset)."""
 
-    def line(self, text: str) -> None:
-        self.lines.append("    " * self.depth + text)
+    code: str
+    constants: tuple[Any, ...]
+    spans: tuple[Span | None, ...]
+    filename: str
 
 
 class RulesetCompiler:
@@ -56,8 +61,7 @@ class RulesetCompiler:
         lets = list(self.r.lets.values()) + [x for d in self.r.dimensions for x in d.lets]
         lets += [x for i in self.r.indicators() for x in i.node.lets]
         self.fused = emit_fused(out, self.names, self.fusable_aggregates(lets))
-        for let in lets:
-            out.line(f"{self.names.let_var(let)} = _U")
+        let_closures(out, self.names, lets, dict(self.r.lets), self.fused)
         slots: list[str] = []
         for index, table_ind in enumerate(self.r.indicators()):
             dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
@@ -91,6 +95,7 @@ class RulesetCompiler:
         ec = ExprCompiler(self.names, scope, traced=self.traced, fused=self.fused)
         judged = any(isinstance(c, n.Judged) for c in ind.clauses)
         if ind.applies is not None:
+            out.span = ind.applies.span
             if self.traced:
                 out.line("A = []")  # the values the `applies when` condition reads, for the trace
             out.line(f"if {ec.compile(ind.applies, reads='A')}:" if self.traced else f"if {ec.compile(ind.applies)}:")
@@ -100,6 +105,7 @@ class RulesetCompiler:
         else:
             self.score_clauses(index, ind, var, ec)
         if ind.applies is not None:
+            out.span = ind.applies.span
             out.depth -= 1
             out.line("else:")
             out.depth += 1
@@ -107,17 +113,17 @@ class RulesetCompiler:
             if self.traced:
                 out.line(f"T.append(_CT({index}, -1, 'applies', False, A, None, 'not applicable'))")
             out.depth -= 1
+        out.span = None
         return var
 
     def score_clauses(self, index: int, ind: n.Indicator, var: str, ec: ExprCompiler) -> None:
         out = self.out
         maximum = self.names.const(ind.max.value)
-        kinds = {c.kind for c in ind.clauses if isinstance(c, n.Points)}
-        if kinds == {"deduct"}:
-            out.line(f"{var} = {maximum}")
-        elif kinds:
-            out.line(f"{var} = _Z")
+        kinds = [c.kind for c in ind.clauses if isinstance(c, n.Points)]
+        if kinds:
+            out.line(f"{var} = {self.names.const(start(kinds, ind.max.value))}")
         for number, clause in enumerate(ind.clauses):
+            out.span = clause.span
             reads = f"R{number}" if self.traced else None
             if reads:
                 out.line(f"{reads} = []")
@@ -129,40 +135,37 @@ class RulesetCompiler:
                     out.line(f"T.append(_CT({index}, {number}, 'score', True, {reads}, {var}, None))")
             elif isinstance(clause, n.Bands):
                 self.bands(index, number, clause, var, ec, reads)
-        low = "_Z"
-        if ind.uncapped:
-            out.line(
-                f"if {var} < {low}: {var} = {low}"
-                + (f"; T.append(_CT({index}, -1, 'clamp', True, [], {var}, 'raised to 0'))" if self.traced else "")
-            )
+        out.span = None
+        if self.traced:
+            out.line(f"{var}, why = _bounded({var}, {maximum}, {ind.uncapped})")
+            out.line(f"if why is not None: T.append(_CT({index}, -1, 'clamp', True, [], {var}, why))")
         else:
-            clamp_note = f"; T.append(_CT({index}, -1, 'clamp', True, [], {{v}}, {{why}}))" if self.traced else ""
-            out.line(f"if {var} < 0: {var} = _Z" + clamp_note.format(v=var, why="'raised to 0 (扣完为止)'"))
-            out.line(f"elif {var} > {maximum}: {var} = {maximum}" + clamp_note.format(v=var, why="'lowered to max'"))
+            out.line(f"{var} = _bounded({var}, {maximum}, {ind.uncapped})[0]")
 
     def points(self, index: int, number: int, clause: n.Points, var: str, ec: ExprCompiler, reads: str | None) -> None:
         out = self.out
-        sign = "-" if clause.kind == "deduct" else "+"
-        amount = ec.compile(clause.amount, reads=reads)
-        if clause.per is not None:
-            per = ec.compile(clause.per, reads=reads)
-            points = f"{amount} * _max0({per})"
-            if clause.up_to is not None:
-                points = f"min({points}, {ec.compile(clause.up_to, reads=reads)})"
-        else:
-            points = amount
         if clause.when is not None:
             out.line(f"if {ec.compile(clause.when, reads=reads)}:")
             out.depth += 1
-        out.line(f"p = {points}")
-        out.line(f"{var} = {var} {sign} p")
+        out.line(f"e = _signed({clause.kind!r}, {self.points_moved(clause, ec, reads)})")
+        out.line(f"{var} = {var} + e")
         if reads:
-            out.line(f"T.append(_CT({index}, {number}, {clause.kind!r}, True, {reads}, {sign}p, None))")
+            out.line(f"T.append(_CT({index}, {number}, {clause.kind!r}, True, {reads}, e, None))")
         if clause.when is not None:
             out.depth -= 1
             if reads:
                 out.line("else:")
                 out.line(f"    T.append(_CT({index}, {number}, {clause.kind!r}, False, {reads}, 0, None))")
+
+    def points_moved(self, clause: n.Points, ec: ExprCompiler, reads: str | None) -> str:
+        """What a clause moves: its amount, or `_points(amount, per, up_to)` when it counts."""
+        amount = ec.compile(clause.amount, reads=reads)
+        if clause.per is None:
+            return amount
+        args = [amount, ec.compile(clause.per, reads=reads)]
+        if clause.up_to is not None:
+            args.append(ec.compile(clause.up_to, reads=reads))
+        return f"_points({', '.join(args)})"
 
     def bands(self, index: int, number: int, bands: n.Bands, var: str, ec: ExprCompiler, reads: str | None) -> None:
         out = self.out
@@ -190,81 +193,67 @@ class RulesetCompiler:
                 )
             first = False
         out.line("else:")
-        out.line(f"    raise _EvalError('missing_value', 'no band matches', {self.names.span(bands.span)})")
+        out.line(f"    _no_band({self.names.span(bands.span)})")
 
     # ---------------------------------------------------------------- grading functions
 
-    def simple_function(self, name: str, params: str, expr: n.Expr, scope: dict[str, n.Let], grading: bool) -> None:
-        ec = ExprCompiler(self.names, scope, traced=False, grading=grading)
-        body = ec.compile(expr)
-        self.out.line(f"def {name}({params}):")
-        self.out.line(f"    return {body}")
-
-    def module(self) -> str:
-        """`score` (the whole per-record path), then what quotas and outcomes need later:
-        quota `where` conditions and outcomes, which read the final grade."""
-        r = self.r
-        lets = dict(r.lets)
-        RecordFunction(self).emit()
-        for i, quota in enumerate(q for q in r.quotas if q.where is not None):
-            assert quota.where is not None
-            self.simple_function(f"cond_quota_{i}", "r, g", quota.where, lets, grading=True)
+    def grading_function(self, name: str, expr: n.Expr, span: Span) -> None:
+        """`def name(r, g)` returning one grading expression, with closures for the lets it reads."""
+        lets = dict(self.r.lets)
         ec = ExprCompiler(self.names, lets, traced=False, grading=True)
-        entries = ", ".join(f"{o.name!r}: {ec.compile(o.expr)}" for o in r.outcomes)
-        self.out.line(f"def outcomes(r, g):\n    return {{{entries}}}")
-        return "\n".join(self.out.lines) + "\n"
+        self.out.line(f"def {name}(r, g):")
+        self.out.depth += 1
+        let_closures(self.out, self.names, self.names.lets_reached([expr], lets), lets)
+        self.out.span = span
+        self.out.line(f"return {ec.compile(expr)}")
+        self.out.span = None
+        self.out.depth -= 1
+
+    def outcomes_function(self) -> None:
+        """`def outcomes(r, g)`: every outcome by name, each line mapped to its outcome."""
+        lets = dict(self.r.lets)
+        ec = ExprCompiler(self.names, lets, traced=False, grading=True)
+        self.out.line("def outcomes(r, g):")
+        self.out.depth += 1
+        let_closures(self.out, self.names, self.names.lets_reached([o.expr for o in self.r.outcomes], lets), lets)
+        self.out.line("o = {}")
+        for outcome in self.r.outcomes:
+            self.out.span = outcome.span
+            self.out.line(f"o[{outcome.name!r}] = {ec.compile(outcome.expr)}")
+        self.out.span = None
+        self.out.line("return o")
+        self.out.depth -= 1
+
+    def module(self) -> GeneratedModule:
+        """`score` (every figure of a record), then the grading conditions in ruleset order,
+        quota `where` conditions and outcomes, which read the rounded grading values."""
+        r = self.r
+        RecordFunction(self).emit()
+        rules = r.grades.rules if r.grades else ()
+        groups: list[tuple[str, list[tuple[n.Expr, Span]]]] = [
+            ("exempt", [(e.when, e.span) for e in r.exempts]),
+            ("grade", [(rule.when, rule.span) for rule in rules if rule.when is not None]),
+            ("assign", [(a.when, a.span) for a in r.assigns]),
+            ("veto", [(v.when, v.span) for v in r.vetoes]),
+            ("quota", [(q.where, q.span) for q in r.quotas if q.where is not None]),
+        ]
+        for kind, conditions in groups:
+            for i, (expr, span) in enumerate(conditions):
+                self.grading_function(f"cond_{kind}_{i}", expr, span)
+        self.outcomes_function()
+        filename = f"<generated {r.name} {self.plan.sha256[:12]}{' traced' if self.traced else ''}>"
+        return GeneratedModule(
+            "\n".join(self.out.lines) + "\n", tuple(self.names.constants), tuple(self.out.spans), filename
+        )
 
 
-def _max0(value: Decimal | int) -> Decimal | int:
-    return value if value > 0 else 0
+def generate(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> GeneratedModule:
+    """The module for one ruleset; `traced` adds clause-by-clause recording."""
+    return RulesetCompiler(ruleset, names, plan, traced=traced).module()
 
 
 def _decimal(value: Decimal | int) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
-
-
-def _prorate(table: Decimal, scale: Decimal, applicable: Decimal) -> Decimal:
-    if applicable == 0:
-        raise runtime.EvalError("arithmetic", "no indicator applies to this record")
-    return runtime.EXACT.divide(table * scale, applicable)
-
-
-def _share(weight: Decimal, points: Decimal, applicable: Decimal, dimension: str) -> Decimal:
-    if applicable == 0:
-        raise runtime.EvalError(
-            "arithmetic", f"no indicator of dimension `{dimension}` applies; its weight cannot be shared"
-        )
-    return runtime.EXACT.divide(weight * points, applicable)
-
-
-RUNTIME_GLOBALS: dict[str, Any] = {
-    "_U": object(),
-    "_JUDGED": JUDGED,
-    "_CT": ClauseTrace,
-    "_EvalError": runtime.EvalError,
-    "_Z": runtime.ZERO,
-    "_D": _decimal,
-    "_prorate": _prorate,
-    "_share": _share,
-    "_SS": SourceScores,
-    "_Scored": Scored,
-    "_Step": GradeStep,
-    "_max0": _max0,
-    "_div": runtime.div,
-    "_floor": runtime.floor,
-    "_ceil": runtime.ceil,
-    "_round": runtime.round_fn,
-    "_clamp": runtime.clamp,
-    "_min": runtime.minimum,
-    "_max": runtime.maximum,
-    "_avg": runtime.average,
-    "_months_with": runtime.months_with,
-    "_quarters_with": runtime.quarters_with,
-    "_days": runtime.days_between,
-    "_months": runtime.months_between,
-    "_quarter": runtime.quarter,
-    "_rd": None,  # set below: records a value read by a traced clause
-}
 
 
 def _record_read(reads: list[tuple[str, Any]], label: str, value: Any) -> Any:
@@ -272,65 +261,24 @@ def _record_read(reads: list[tuple[str, Any]], label: str, value: Any) -> Any:
     return value
 
 
-RUNTIME_GLOBALS["_rd"] = _record_read
-
-
-def generated_functions(code: str, constants: tuple[Any, ...], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run generated module text with the runtime helpers and constants it names."""
-    namespace: dict[str, Any] = dict(RUNTIME_GLOBALS)
-    namespace.update({f"K{i}": value for i, value in enumerate(constants)})
-    namespace.update(extra or {})
-    exec(compile(code, "<indicator plan>", "exec"), namespace)
-    return namespace
-
-
-def _rebuild(code: str, constants: tuple[Any, ...], plan: TablePlan) -> CompiledBackend:
-    return CompiledBackend(code, constants, plan)
-
-
-class CompiledBackend:
-    """The functions of one generated module; `score` is the whole per-record path."""
-
-    def __init__(self, code: str, constants: tuple[Any, ...], plan: TablePlan) -> None:
-        self.code = code
-        self.constants = constants
-        self.plan = plan
-        self.fused: dict[int, str] = {}
-        namespace = generated_functions(
-            code,
-            constants,
-            {
-                "Q": quantizer(plan.precision),
-                "_sheets": SheetReader(plan),
-                "_jv": judged_value,
-                "_vetoes": lambda fired, grade, pinned, steps: apply_vetoes(plan, fired, grade, pinned, steps),
-            },
-        )
-        self._score: Callable[[Any, Any, Trace | None], Scored] = namespace["score"]
-        self._quota_where = [namespace[f"cond_quota_{i}"] for i in range(sum(q.has_where for q in plan.quotas))]
-        self._outcomes: Callable[[Any, GradingValues], dict[str, Any]] = namespace["outcomes"]
-
-    def __reduce__(self) -> tuple[Callable[..., CompiledBackend], tuple[str, tuple[Any, ...], TablePlan]]:
-        return _rebuild, (self.code, self.constants, self.plan)
-
-    def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Scored | list[FieldProblem]:
-        try:
-            return self._score(record, sheets, [] if trace else None)
-        except SheetProblems as problems:
-            return problems.problems
-        except runtime.EvalError as error:
-            return [FieldProblem(error.path, error.message + error.where())]
-        except (ArithmeticError, TypeError, AttributeError) as error:
-            return [FieldProblem("", f"evaluation failed: {error}")]
-
-    def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool:
-        """Only quota `where` conditions are asked for later; the rest are inside `score`."""
-        return bool(self._quota_where[index](record, grading))
-
-    def outcomes(self, record: Any, grading: GradingValues) -> dict[str, Any]:
-        return self._outcomes(record, grading)
-
-
-def compile_ruleset(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, traced: bool) -> CompiledBackend:
-    code = RulesetCompiler(ruleset, names, plan, traced=traced).module()
-    return CompiledBackend(code, tuple(names.constants), plan)
+# The vocabulary of generated code: every name it uses that it does not define. Scoring
+# helpers come from `semantics/arithmetic.py`, the same ones the interpreter calls.
+RUNTIME_GLOBALS: dict[str, Any] = {
+    "_U": object(),  # a let not yet computed for this record
+    "_JUDGED": JUDGED,
+    "_CT": ClauseTrace,
+    "_Z": runtime.ZERO,
+    "_D": _decimal,
+    "_rd": _record_read,  # records a value read by a traced clause
+    "_points": runtime.points,
+    "_signed": runtime.signed,
+    "_bounded": runtime.bounded,
+    "_prorate": runtime.prorate,
+    "_share": runtime.weighted_share,
+    "_capped": runtime.capped_bonus,
+    "_no_band": runtime.no_band,
+    "_SS": SourceScores,
+    "_Scored": Scored,
+    # built-in functions, aggregates and operators: one table, read by the interpreter too
+    **RUNTIME_NAMES,
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from ..check.checker import grade_names, table_sources
+from ..check.names import Names
 from ..check.resolver import ResolvedRuleset
 from ..semantics.plan import (
     DimensionInfo,
@@ -32,36 +32,10 @@ def content_hash(ruleset: ResolvedRuleset) -> str:
 
 
 def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
-    assert ruleset.record is not None
-    sources = ruleset.assess.sources if ruleset.assess else ()
-    parts = {d.name for d in ruleset.dimensions} | {i.node.name for i in ruleset.indicators()}
-    period = (ruleset.period.start, ruleset.period.end) if ruleset.period else None
-    names = NameSpace(
-        types=ruleset.types,
-        fields=fields,
-        root=ruleset.record.type_name,
-        period=period,
-        lets=dict(ruleset.lets),
-        table_sources=table_sources(ruleset),
-        value_sources=[s.name for s in sources if s.value is not None],
-        parts=parts,
-        grades=grade_names(ruleset),
-    )
-    # each let's body is evaluated in the scope where it is declared (ruleset, dimension, indicator)
-    for let in ruleset.lets.values():
-        names.let_scopes[id(let)] = dict(ruleset.lets)
-    for dim in ruleset.dimensions:
-        dim_scope = names.scope_for(dim.lets)
-        for let in dim.lets:
-            names.let_scopes[id(let)] = dim_scope
-        for table_ind in dim.indicators:
-            ind_scope = names.scope_for(dim.lets, table_ind.node.lets)
-            for let in table_ind.node.lets:
-                names.let_scopes[id(let)] = ind_scope
-    return names
+    return NameSpace.of(ruleset, fields)
 
 
-def grading_keys(ruleset: ResolvedRuleset, names: NameSpace) -> frozenset[str]:
+def grading_keys(ruleset: ResolvedRuleset, names: Names) -> frozenset[str]:
     """The scores grading expressions read (`total`, `superior.activities`, ...), so only
     those are rounded and handed over per record."""
     exprs: list[n.Expr | None] = [e.when for e in ruleset.exempts]
@@ -100,7 +74,7 @@ def _at(span: Span) -> str:
     return f"{span.path}:{span.line}"
 
 
-def build_plan(ruleset: ResolvedRuleset, names: NameSpace, sha256: str) -> TablePlan:
+def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan:
     assert ruleset.record is not None and ruleset.total is not None
     indicators: list[IndicatorInfo] = []
     dimensions: list[DimensionInfo] = []

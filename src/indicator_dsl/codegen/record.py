@@ -1,29 +1,46 @@
-"""Generating the whole per-record scoring function of a compiled plan.
+"""Generating the per-record scoring function of a compiled plan.
 
-After the indicators, the generated `score(r, S, T)` reads the judged scores, sums
-dimensions and tables per source (with proration, rescale and dimension weights known
-statically), combines sources and bonus, rounds, and grades (exempt, rules, assign,
-vetoes) in straight-line code. The reference path (`scoring.py` with the interpreter)
-computes the same figures generically; the property tests hold the two equal.
+After the indicators, the generated `score(r, S, T, C)` reads the judged scores, sums
+dimensions and tables per source (which maxima, weights and proration apply is known
+statically, so only what varies is computed), and combines sources and bonus, all in
+straight-line code that calls the helpers of `semantics/arithmetic.py` for proration,
+weights and the bonus cap with the context `C` it is given. Grading is not generated:
+the backend hands the figures to `semantics/grading.grade`, as the interpreter does.
+The reference path (`evaluate/scoring.py`) computes the same figures generically; the
+property tests hold the two equal, traces included.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ..check.checker import table_sources
+from ..check.resolver import ResolvedRuleset
+from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
-from ..semantics.trace import GradeStep
 from ..syntax import nodes as n
-from .expressions import ExprCompiler
+from .emitter import Emitter
+from .expressions import ExprCompiler, NameSpace
 
-if TYPE_CHECKING:
-    from .module import RulesetCompiler
+
+class IndicatorWriter(Protocol):
+    """What the record function needs from the module compiler (`module.RulesetCompiler`):
+    the code computing every indicator, written where `score` needs it, and what it shares."""
+
+    r: ResolvedRuleset
+    names: NameSpace
+    plan: TablePlan
+    out: Emitter
+    traced: bool
+    fused: dict[int, str]
+
+    def indicator_body(self) -> list[str]: ...
+
+    def points_moved(self, clause: n.Points, ec: ExprCompiler, reads: str | None) -> str: ...
 
 
 class RecordFunction:
-    def __init__(self, compiler: RulesetCompiler) -> None:
+    def __init__(self, compiler: IndicatorWriter) -> None:
         self.c = compiler
         self.r = compiler.r
         self.names = compiler.names
@@ -39,13 +56,13 @@ class RecordFunction:
 
     def emit(self) -> None:
         out, r = self.out, self.r
-        out.line("def score(r, S, T):")
+        out.line("def score(r, S, T, C):")
         out.depth += 1
         slots = self.c.indicator_body()
         self.c_slots = slots
         indicators = r.indicators()
         judged = [i for i, t in enumerate(indicators) if any(isinstance(c, n.Judged) for c in t.node.clauses)]
-        sources = table_sources(r)
+        sources = r.table_sources
         may_be_none = {i for i, t in enumerate(indicators) if t.node.applies is not None}
         self.read_sheets(judged, slots, may_be_none)
         tables: list[str] = []
@@ -54,41 +71,20 @@ class RecordFunction:
             for i in judged:
                 var = f"j{i}_{k}"
                 if self.traced:
-                    entry = f"_CT({i}, 0, 'judged', True, [('sheets', {var})], {var}, {source!r})"
+                    by = self.c.plan.indicators[i].judged_by or source
+                    entry = f"_CT({i}, 0, 'judged', True, [({f'sheets.{by}'!r}, {var})], {var}, {source!r})"
                     out.line(f"if {var} is not None: T.append({entry})")
                 names[i] = var
             tables.append(self.table(k, source, names, may_be_none))
         combined = self.combine(sources, tables)
         out.line(f"TOT = {combined} + B")
-        out.line("TR = TOT.quantize(Q)")
-        self.grading(sources, tables)
+        per_source = ", ".join(
+            f"{s!r}: _SS([{', '.join(self.source_slots(k, slots, judged))}], [{', '.join(self.dims[k])}], {tables[k]})"
+            for k, s in enumerate(sources)
+        )
+        values = ", ".join(f"{name!r}: {var}" for name, var in self.values)
         out.line(
-            "return _Scored("
-            + ", ".join(
-                [
-                    "{"
-                    + ", ".join(
-                        f"{s!r}: _SS([{', '.join(self.source_slots(k, slots, judged))}], "
-                        f"[{', '.join(self.dims[k])}], {tables[k]})"
-                        for k, s in enumerate(sources)
-                    )
-                    + "}",
-                    "{" + ", ".join(f"{name!r}: {var}" for name, var in self.values) + "}",
-                    "B",
-                    "TOT",
-                    "g",
-                    "JR",
-                    "EX",
-                    "G0",
-                    "GR",
-                    "GR",
-                    "PIN",
-                    "VN",
-                    "STEPS",
-                    "T",
-                ]
-            )
-            + ")"
+            f"return _Scored(tables={{{per_source}}}, values={{{values}}}, bonus=B, total=TOT, judged=JR, trace=T)"
         )
         out.depth -= 1
 
@@ -98,7 +94,7 @@ class RecordFunction:
         which reads anything and reports every problem."""
         out = self.out
         flags = "(" + "".join(f"{slots[i]} is not None, " for i in judged) + ")"
-        targets = [f"j{i}_{k}" for k in range(len(table_sources(self.r))) for i in judged]
+        targets = [f"j{i}_{k}" for k in range(len(self.r.table_sources)) for i in judged]
         out.line("JR = {}")
         if not judged:
             out.line("if S: _sheets(S, ())")
@@ -180,7 +176,7 @@ class RecordFunction:
         total = self.const(self.r.total.value.value) if self.r.total else "_Z"
         if weighted:
             shares = [
-                f"_share({self.const(dim.weight.value if dim.weight else 0)}, {dvar}, {mvar}, {dim.name!r})"
+                f"_share({self.const(dim.weight.value if dim.weight else 0)}, {dvar}, {mvar}, {dim.name!r}, C)"
                 for dim, dvar, mvar in zip(self.r.dimensions, dims, maxima, strict=True)
             ]
             out.line(f"{tvar} = (" + " + ".join(shares) + f") * {total}")
@@ -197,11 +193,13 @@ class RecordFunction:
             if not all_static:
                 out.line(f"A{k} = " + " + ".join(maxima))
                 out.line(f"if A{k} != {scale}:")
-                out.line(f"    R{k} = {tvar}; {tvar} = _prorate({tvar}, {scale}, A{k})")
+                out.line(f"    R{k} = {tvar}; {tvar} = _prorate({tvar}, {scale}, A{k}, C)")
                 if self.traced:
                     out.line(f"    {note}")
             elif static_total != scale_value:
-                out.line(f"R{k} = {tvar}; A{k} = {self.const(static_total)}; {tvar} = _prorate({tvar}, {scale}, A{k})")
+                out.line(
+                    f"R{k} = {tvar}; A{k} = {self.const(static_total)}; {tvar} = _prorate({tvar}, {scale}, A{k}, C)"
+                )
                 if self.traced:
                     out.line(note)
         return tvar
@@ -219,94 +217,25 @@ class RecordFunction:
                     terms.append(f"{weight} * {tables[sources.index(source.name)]}")
                 else:
                     var = f"V_{len(self.values)}"
+                    out.span = source.span
                     out.line(f"{var} = _D({ec.compile(source.value)})")
+                    out.span = None
                     self.values.append((source.name, var))
                     terms.append(f"{weight} * {var}")
             combined = " + ".join(terms)
         if r.bonus is not None and r.bonus.items:
-            terms = []
-            for item in r.bonus.items:
+            for number, item in enumerate(r.bonus.items):
                 clause = item.clause
-                amount = ec.compile(clause.amount)
-                if clause.per is not None:
-                    amount = f"{amount} * _max0({ec.compile(clause.per)})"
-                    if clause.up_to is not None:
-                        amount = f"min({amount}, {ec.compile(clause.up_to)})"
-                terms.append(
-                    f"({amount} if {ec.compile(clause.when)} else 0)" if clause.when is not None else f"({amount})"
+                amount = self.c.points_moved(clause, ec, None)
+                out.span = item.span
+                out.line(
+                    f"B{number} = {amount} if {ec.compile(clause.when)} else 0"
+                    if clause.when
+                    else f"B{number} = {amount}"
                 )
-            out.line("B = _D(" + " + ".join(terms) + ")")
-            out.line(f"if B > {self.const(r.bonus.max.value)}: B = {self.const(r.bonus.max.value)}")
+            out.span = None
+            items = " + ".join(f"B{number}" for number in range(len(r.bonus.items)))
+            out.line(f"B = _capped(_D({items}), {self.const(r.bonus.max.value)})")
         else:
             out.line("B = _Z")
         return combined
-
-    # ---------------------------------------------------------------- grading
-
-    def grading(self, sources: list[str], tables: list[str]) -> None:
-        out, r = self.out, self.r
-        keys = sorted(self.c.plan.grading_keys)
-        entries: list[str] = []
-        for key in keys:
-            entries.append(f"{key!r}: {self.grading_value(key, sources, tables)}")
-        out.line("g = {" + ", ".join(entries) + "}")
-        ec = ExprCompiler(self.names, dict(r.lets), traced=False, grading=True)
-        out.line("EX = None; G0 = GR = None; PIN = False; VN = []")
-        for k, exempt in enumerate(r.exempts):
-            out.line(f"{'if' if k == 0 else 'elif'} {ec.compile(exempt.when)}:")
-            label = exempt.label or exempt.name or "exempt"
-            out.line(f"    EX = {label!r}")
-        if not r.grades:
-            out.line("STEPS = [] if EX is None else [_Step('exempt', None, None, EX)]")
-            return
-        out.line("if EX is not None:")
-        out.line("    STEPS = [_Step('exempt', None, None, EX)]")
-        out.line("else:")
-        out.depth += 1
-        first = True
-        for rule in r.grades.rules:
-            label = rule.label or rule.name
-            if rule.when is None:
-                out.line("else:" if not first else "if True:")
-            else:
-                out.line(f"{'if' if first else 'elif'} {ec.compile(rule.when)}:")
-            step = self.const(GradeStep("rules", None, rule.name, label))  # immutable: one per ruleset
-            out.line(f"    GR = {rule.name!r}; STEPS = [{step}]")
-            first = False
-        out.line("G0 = GR")
-        for k, assign in enumerate(r.assigns):
-            out.line(f"{'if' if k == 0 else 'elif'} {ec.compile(assign.when)}:")
-            label = assign.label or assign.name
-            out.line(
-                f"    STEPS.append(_Step('assign', GR, {assign.grade!r}, {label!r})); GR = {assign.grade!r}; PIN = True"
-            )
-        for k, veto in enumerate(r.vetoes):
-            out.line(f"if {ec.compile(veto.when)}: VN.append({k})")
-        if r.vetoes:
-            out.line("if VN: GR, PIN, VN = _vetoes(VN, GR, PIN, STEPS)")
-        out.depth -= 1
-
-    def grading_value(self, key: str, sources: list[str], tables: list[str]) -> str:
-        if key == "total":
-            return "TR"
-        if key == "bonus":
-            return "B.quantize(Q)"
-        if key == "grade":
-            return "None"
-        value_vars = dict(self.values)
-        if key in value_vars:
-            return f"{value_vars[key]}.quantize(Q)"
-        if key in sources:
-            return f"{tables[sources.index(key)]}.quantize(Q)"
-        source, part = key.split(".", 1)
-        k = sources.index(source)
-        for d, dim in enumerate(self.r.dimensions):
-            if dim.name == part:
-                return f"{self.dims[k][d]}.quantize(Q)"
-        position = next(i for i, t in enumerate(self.r.indicators()) if t.node.name == part)
-        var = (
-            f"j{position}_{k}"
-            if any(isinstance(c, n.Judged) for c in self.r.indicators()[position].node.clauses)
-            else f"s{position}"
-        )
-        return f"(None if {var} is None else {var}.quantize(Q))"

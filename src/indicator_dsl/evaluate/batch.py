@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from ..semantics.arithmetic import EXACT
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reported
+from ..semantics.grading import quota_text
 from ..semantics.plan import QuotaInfo
+from ..semantics.records import FieldProblem, failure_problem
 from .engine import Engine, Pending
 from .population import Standing, apply_quota
 from .results import Result
-from .scoring import quantizer, rounded
 
 CatalogQuota = tuple[QuotaInfo, Callable[[Any, dict[str, Any]], bool] | None]
 
@@ -89,28 +90,45 @@ def _where(engine: Engine, index: int) -> int:
     return sum(1 for q in engine.plan.quotas[:index] if q.has_where)
 
 
-def standing_of(engine: Engine, pending: Pending, catalog_quotas: Sequence[CatalogQuota]) -> Standing | None:
+def standing_of(
+    engine: Engine, pending: Pending, catalog_quotas: Sequence[CatalogQuota]
+) -> Standing | FieldProblem | None:
     """What quotas need of a scored record: its rounded total, grade and group per quota.
-    Ruleset quotas are keyed (ruleset, index), the catalog's ("", index)."""
+    Ruleset quotas are keyed (ruleset, index), the catalog's ("", index). A quota `where`
+    that fails for this record (a division by zero) is the record's error, naming the quota."""
     scored, record = pending.scored, pending.record
     if scored is None or record is None or scored.grade is None:
         return None
-    standing = Standing(rounded(scored.total, quantizer(engine.plan.precision)), scored.grade, scored.pinned)
-    for index, quota in enumerate(engine.plan.quotas):
-        if quota.has_where and not engine.backend.condition("quota", _where(engine, index), record, scored.grading):
-            continue
-        standing.groups[(engine.plan.name, index)] = record.get(quota.within) if quota.within else ""
-    for index, (quota, condition) in enumerate(catalog_quotas):
-        if condition is not None and not condition(record, scored.grading):
-            continue
-        standing.groups[("", index)] = record.get(quota.within) if quota.within else ""
+    standing = Standing(reported(scored.total, quantum(engine.plan.precision), EXACT), scored.grade, scored.pinned)
+    quota: QuotaInfo | None = None
+    try:
+        for index, quota in enumerate(engine.plan.quotas):
+            if quota.has_where and not engine.backend.quota_where(_where(engine, index), record, scored.grading):
+                continue
+            standing.groups[(engine.plan.name, index)] = _group(engine, record, quota.within)
+        for index, (quota, condition) in enumerate(catalog_quotas):
+            if condition is not None and not condition(record, scored.grading):
+                continue
+            standing.groups[("", index)] = _group(engine, record, quota.within)
+    except RUNTIME_FAILURES as error:
+        assert quota is not None
+        return failure_problem(error, f"quota {quota_text(quota)} ({quota.span.path}:{quota.span.line})")
     standing.ruleset = engine.plan.name
     return standing
+
+
+def _group(engine: Engine, record: dict[str, Any], within: str | None) -> Any:
+    """A record's group for a quota `within` a field: the field's value, its default when
+    the record leaves it out (validated records hold only the fields they were given)."""
+    return "" if within is None else engine.models.fields.read(record, engine.plan.record_type, within)
 
 
 def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
     engine, pending = model.route(data, sheets, trace=trace)
     standing = standing_of(engine, pending, model.catalog_quotas)
+    if isinstance(standing, FieldProblem):
+        pending = Pending(pending.record_id, None, None, [standing], pending.warnings, pending.ref)
+        standing = None
     return Scorecard(engine.finish(pending), standing, kept_attributes(pending))
 
 

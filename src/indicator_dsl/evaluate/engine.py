@@ -8,20 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
-from ..semantics.arithmetic import EvalError
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError, quantum, reporter
+from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
-from ..semantics.records import FieldProblem, RecordModels, validate
+from ..semantics.records import QUOTE_LIMIT, FieldProblem, RecordModels, failure_problem, quoted, validate
 from ..semantics.trace import ClauseTrace
 from .inputs import InputError
 from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry, construct
-from .scoring import Scored, quantizer, rounded
 
 SHEETS_KEY = "sheets"
+MAX_ERRORS = 20
 
 
 @dataclass(slots=True)
@@ -43,7 +44,7 @@ class Engine:
         self.traced = traced
         self.models = models
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
-        self._q = quantizer(plan.precision)
+        self._shown = reporter(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
         self._grade_labels = {g.name: g.label for g in plan.grades}
@@ -58,14 +59,17 @@ class Engine:
         warnings: list[str] = []
         if isinstance(data, InputError):
             return None, None, [FieldProblem("", f"{data.where}: {data.message}")], warnings, None
-        record_id = _raw_id(data)
+        record_id, id_problem = _raw_id(data)
         if isinstance(data, Mapping):
             if sheets is None:
                 sheets = data.get(SHEETS_KEY)
             if len(data) > len(self._known_keys) or not self._known_keys.issuperset(data):
-                unknown = sorted(str(k) for k in data if k not in self._known_keys)
-                warnings.append("unknown field(s) ignored: " + ", ".join(unknown))
+                unknown = sorted(str(k)[:QUOTE_LIMIT] for k in data if k not in self._known_keys)
+                more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+                warnings.append("unknown field(s) ignored: " + ", ".join(unknown[:10]) + more)
         record, problems = validate(self.models, data)
+        if id_problem is not None:
+            return None, sheets, [id_problem, *(p for p in problems if p.path != "id")], warnings, None
         if record is not None and "id" in record:
             record_id = str(record["id"])
         return record, sheets, problems, warnings, record_id
@@ -93,7 +97,10 @@ class Engine:
         values = self.backend.outcomes(record, g)
         for name, value in values.items():
             if value.__class__ not in _SCALARS:
-                values[name] = _plain(value)
+                values[name] = value = _plain(value)
+            for item in value if isinstance(value, list) else (value,):
+                if item.__class__ is int and not -_INT_BOUND < item < _INT_BOUND:
+                    raise EvalError("arithmetic", f"`{name}` is {quoted(item)}, more than {EXACT.prec} digits")
         return values
 
     def finish(self, pending: Pending) -> Result:
@@ -102,40 +109,38 @@ class Engine:
             return self.failed(pending.record_id, pending.problems, pending.warnings, pending.ref)
         try:
             outcomes = self.outcomes(pending.record, scored)
-            return self.result(pending.record_id, scored, outcomes, pending.warnings)
-        except EvalError as error:
-            return self.failed(
-                pending.record_id, [FieldProblem(error.path, error.message + error.where())], pending.warnings
-            )
-        except (ArithmeticError, TypeError, AttributeError) as error:
+        except RUNTIME_FAILURES as error:
             # e.g. round(x, 1) of a 1e308 in an outcome: a per-record error, as in scoring, never a traceback
-            return self.failed(pending.record_id, [FieldProblem("", f"evaluation failed: {error}")], pending.warnings)
+            problem = failure_problem(error, "outcome", self.backend.where(error))
+            return self.failed(pending.record_id, [problem], pending.warnings)
+        try:
+            return self.result(pending.record_id, scored, outcomes, pending.warnings)
+        except RUNTIME_FAILURES as error:
+            return self.failed(pending.record_id, [failure_problem(error)], pending.warnings)
 
     def failed(
         self, record_id: str | None, problems: list[FieldProblem], warnings: list[str], ref: RulesetRef | None = None
     ) -> Result:
-        return Result(
-            id=record_id,
-            ruleset=ref or self.ref,
-            errors=[RecordError(path=p.path, message=p.message) for p in problems],
-            warnings=warnings,
-        )
+        """A result with no scores. At most `MAX_ERRORS` problems are listed, then how many
+        more: a record of a million bad list items gets a bounded result, not a million lines."""
+        shown = [RecordError(path=p.path, message=p.message) for p in problems[:MAX_ERRORS]]
+        if len(problems) > MAX_ERRORS:
+            shown.append(RecordError(path="", message=f"and {len(problems) - MAX_ERRORS:,} more problem(s)"))
+        return Result(id=record_id, ruleset=ref or self.ref, errors=shown, warnings=warnings)
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
-        plan, q, up = self.plan, self._q, ROUND_HALF_UP
+        plan, shown = self.plan, self._shown
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
             if source.is_table:
                 table = scored.tables[source.name]
                 entry: dict[str, Any] = {
-                    "table": table.table.quantize(q, up),
-                    "dimensions": dict(
-                        zip(self._dimension_names, [v.quantize(q, up) for v in table.dimensions], strict=True)
-                    ),
+                    "table": shown(table.table),
+                    "dimensions": dict(zip(self._dimension_names, map(shown, table.dimensions), strict=True)),
                     "indicators": dict(
                         zip(
                             self._indicator_names,
-                            [None if v is None else v.quantize(q, up) for v in table.indicators],
+                            [None if v is None else shown(v) for v in table.indicators],
                             strict=True,
                         )
                     ),
@@ -145,16 +150,16 @@ class Engine:
                     entry["reasons"] = reasons
                 sources[source.name] = entry
             else:
-                sources[source.name] = {"value": rounded(scored.values[source.name], q)}
+                sources[source.name] = {"value": shown(scored.values[source.name])}
         label = self._grade_labels.get(scored.grade) if scored.grade else None
         return construct(
             Result,
             id=record_id,
             ruleset=self.ref,
             sources=sources,
-            bonus=rounded(scored.bonus, q),
+            bonus=shown(scored.bonus),
             vetoes=scored.vetoes,
-            total=rounded(scored.total, q),
+            total=shown(scored.total),
             grade=scored.grade,
             grade_label=label,
             grade_by_rules=scored.grade_by_rules,
@@ -205,6 +210,9 @@ class Engine:
 
 
 _SCALARS = frozenset({str, bool, int, Decimal, type(None)})
+# An integer outcome (`floor(x)` of a huge x) has at most as many digits as exact arithmetic
+# keeps; a longer one is that record's error in every output format (docs/decisions.md).
+_INT_BOUND = 10**EXACT.prec
 
 
 def _plain(value: Any) -> Any:
@@ -216,9 +224,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _raw_id(data: Any) -> str | None:
-    if isinstance(data, Mapping):
-        raw = data.get("id")
-        return None if raw is None else str(raw)
-    raw = getattr(data, "id", None)
-    return None if raw is None else str(raw)
+def _raw_id(data: Any) -> tuple[str | None, FieldProblem | None]:
+    """The id a result shows before validation: text or a whole number, anything else (a
+    list, an object, a YAML alias of either) is that record's error and is never printed."""
+    raw = data.get("id") if isinstance(data, Mapping) else getattr(data, "id", None)
+    if raw is None or isinstance(raw, str):
+        return raw, None
+    if raw.__class__ is int and -_INT_BOUND < raw < _INT_BOUND:
+        return str(raw), None
+    return None, FieldProblem("id", f"an id is text or a whole number ({EXACT.prec} digits at most), not {quoted(raw)}")

@@ -2,21 +2,36 @@
 
 Numbers are read as Decimal (JSON floats never pass through binary floats). A line or
 row that cannot be read becomes an `InputError` in its place, so the batch keeps its
-order and the bad line is reported with the others' results.
+order and the bad line is reported with the others' results: a JSON line that is not
+UTF-8, or nested deeper than the JSON reader goes (a list 100,000 deep; in a JSON array
+document, that item alone), or a CSV row with a cell over `CSV_CELL_LIMIT` characters.
+A whole file that cannot be read (a JSON or YAML document that does not parse) raises
+ValueError naming the file and line.
+
+YAML is read by `load_yaml`, a safe loader with two bounds: nesting (`YAML_DEPTH`
+levels) and alias expansion (`YAML_ALIAS_VALUES` values reached through aliases in one
+file), so a few hundred bytes of nested aliases ("billion laughs") are refused at once.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import yaml
 
 FORMATS = ("json", "jsonl", "yaml", "csv")
+YAML_DEPTH = 100
+YAML_ALIAS_VALUES = 100_000
+CSV_CELL_LIMIT = 131_072  # the csv module's own default field limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +46,73 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than the reader's recursion goes (about 1,000 levels)."""
+
+
 def loads(text: str) -> Any:
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    """JSON with exact numbers; ValueError for anything that is not JSON, TooDeep for a
+    structure nested deeper than the reader's recursion."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise TooDeep("nested too deeply (more than about 1,000 levels)") from None
+
+
+# A JSON string (escapes included) or one structural character, for `_json_items`.
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)
+
+
+def _json_items(text: str) -> Iterator[Any]:
+    """The records of a JSON array too deep to parse whole, each parsed alone: items are
+    found by bracket depth (strings skipped), so only a too-deep item is an error."""
+    start = text.index("[") + 1
+    depth, line, counted = 0, 1, 0
+    for match in _JSON_TOKENS.finditer(text, start):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}" and depth > 0:
+            depth -= 1
+        elif token in ",]" and depth == 0:
+            item = text[start : match.start()]
+            first = start + len(item) - len(item.lstrip())
+            line += text.count("\n", counted, first)
+            counted = first
+            if item.strip() or token == ",":
+                yield parse_line(item, line)
+            if token == "]":
+                return
+            start = match.end()
+
+
+def parse_line(line: str | InputError, number: int) -> Any:
+    """One JSON line as a record, or the InputError that stands in its place."""
+    if isinstance(line, InputError):
+        return line
+    try:
+        return loads(line)
+    except ValueError as error:
+        return InputError(f"line {number}", f"not JSON: {error}")
+
+
+def numbered_lines(paths: Iterable[Path]) -> Iterator[tuple[int, str | InputError]]:
+    """The non-blank lines of JSON-lines files, numbered across the files. A line that is
+    not UTF-8 is an InputError (never a silent U+FFFD); the others are still read."""
+    number = 0
+    for path in paths:
+        with path.open("rb") as handle:
+            for first, raw in enumerate(handle):
+                number += 1
+                if first == 0 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    yield number, InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
+                    continue
+                if line.strip():
+                    yield number, line
 
 
 def detect_format(path: Path) -> str:
@@ -45,23 +125,26 @@ def read_records(path: Path, fmt: str | None = None) -> Iterator[Any]:
     a file that cannot be read as a whole."""
     kind = fmt or detect_format(path)
     if kind == "jsonl":
-        yield from _jsonl(path)
+        for number, line in numbered_lines([path]):
+            yield parse_line(line, number)
         return
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 (byte {error.start + 1})") from None
     if kind == "json":
         try:
             data = loads(text)
+        except TooDeep:
+            if not text.lstrip().startswith("["):
+                raise ValueError(f"{path}: not valid JSON: nested too deeply") from None
+            yield from _json_items(text)
+            return
         except ValueError as error:
             raise ValueError(f"{path}: not valid JSON: {error}") from None
         yield from _many(data)
     elif kind == "yaml":
-        import yaml
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise ValueError(f"{path}: not valid YAML: {error}") from None
-        yield from _many(data)
+        yield from _many(load_yaml(text, str(path)))
     elif kind == "csv":
         yield from _csv(text)
     else:
@@ -77,20 +160,72 @@ def _many(data: Any) -> Iterator[Any]:
         yield data
 
 
-def _jsonl(path: Path) -> Iterator[Any]:
-    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield loads(line)
-            except ValueError as error:
-                yield InputError(f"line {number}", f"not JSON: {error}")
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing documents nested deeper than `YAML_DEPTH` (the
+    composer recurses per level) and aliases that reach more than `YAML_ALIAS_VALUES`
+    values in all (each use of an alias counts every value under its anchor)."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+        self.depth = 0
+        self.expanded = 0
+        self.sizes: dict[int, int] = {}
+        self.open: list[str | None] = []  # anchors of the nodes being composed, outermost first
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open:
+                _refuse("an alias refers to the node that contains it", event.start_mark)
+            anchored = self.anchors.get(event.anchor)
+            if anchored is not None:
+                self.expanded += self.size(anchored)
+                if self.expanded > YAML_ALIAS_VALUES:
+                    _refuse(f"aliases expand to more than {YAML_ALIAS_VALUES:,} values", event.start_mark)
+            return super().compose_node(parent, index)
+        if self.depth >= YAML_DEPTH:  # before the composer's recursion (and the scanner's quadratic flow levels)
+            _refuse(f"nested more than {YAML_DEPTH} levels deep", event.start_mark)
+        self.depth += 1
+        self.open.append(event.anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            self.open.pop()
+
+    def size(self, node: yaml.Node) -> int:
+        """Values under a node, aliases counted in full (memoized per node; no cycles, as
+        an alias to an enclosing node is refused)."""
+        known = self.sizes.get(id(node))
+        if known is None:
+            known = 1
+            if isinstance(node, yaml.SequenceNode):
+                known += sum(self.size(child) for child in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                known += sum(self.size(key) + self.size(value) for key, value in node.value)
+            self.sizes[id(node)] = known
+        return known
 
 
-def _cell(value: str | None) -> Any:
-    if value is None:
-        return None
+def _refuse(problem: str, mark: Any) -> NoReturn:
+    raise yaml.composer.ComposerError(None, None, problem, mark)
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """A YAML document read safely and within bounds; ValueError names the file and line."""
+    loader = _BoundedLoader(text, name)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as error:
+        raise ValueError(f"{name}: not valid YAML: {error}") from None
+    except ValueError as error:  # a constructor's: an integer over Python's digit limit, a date out of range
+        raise ValueError(f"{name}: not valid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+def _cell(value: str) -> Any:
     text = value.strip()
     if text == "":
         return None
@@ -103,9 +238,28 @@ def _cell(value: str | None) -> Any:
 
 
 def _csv(text: str) -> Iterator[Any]:
-    reader = csv.DictReader(io.StringIO(text))
-    for number, row in enumerate(reader, start=2):
-        if None in row:
-            yield InputError(f"row {number}", "the row has more cells than the header")
+    """Rows as records keyed by the header. The csv module's field limit is lifted while
+    the text (already in memory) is split, so a long cell cannot throw the parser out of
+    step; a row with a cell over `CSV_CELL_LIMIT` characters is that row's error."""
+    previous = csv.field_size_limit(max(len(text), CSV_CELL_LIMIT) + 1)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
+        rows: list[tuple[int, list[str]]] = []
+        ended = reader.line_num  # a quoted cell may span lines: a row starts after the last one ended
+        for row in reader:
+            rows.append((ended + 1, row))
+            ended = reader.line_num
+    finally:
+        csv.field_size_limit(previous)
+    for line, row in rows:
+        if not row:
             continue
-        yield {key: _cell(value) for key, value in row.items() if _cell(value) is not None}
+        where = f"line {line}"
+        if len(row) > len(header):
+            yield InputError(where, "the row has more cells than the header")
+        elif any(len(cell) > CSV_CELL_LIMIT for cell in row):
+            yield InputError(where, f"a cell is longer than {CSV_CELL_LIMIT:,} characters")
+        else:
+            cells = ((key, _cell(value)) for key, value in zip(header, row, strict=False))
+            yield {key: value for key, value in cells if value is not None}

@@ -40,7 +40,7 @@ from ..files import publish, temporary
 from ..semantics.arithmetic import EXACT
 from .batch import Batch, Scorer, first_pass, refinish, settle, sheets_for
 from .engine import Engine
-from .inputs import InputError, loads
+from .inputs import numbered_lines, parse_line
 from .population import Standing
 from .results import Result
 
@@ -110,13 +110,6 @@ def _end_with(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(1)
-
-
-def parse_line(line: str, number: int) -> Any:
-    try:
-        return loads(line)
-    except ValueError as error:
-        return InputError(f"line {number}", f"not JSON: {error}")
 
 
 def _score_chunk(
@@ -212,13 +205,22 @@ def _ordered(
         for chunk in chunks:
             yield from _score_chunk(model, sheets, chunk, trace, as_json)
         return
-    in_flight: deque[Future[list[Card]]] = deque()
+    in_flight: deque[tuple[Future[list[Card]], Chunk]] = deque()
     for chunk in chunks:
-        in_flight.append(_submit(executor, chunk, trace, as_json))
+        in_flight.append((_submit(executor, chunk, trace, as_json), chunk))
         if len(in_flight) >= window:
-            yield from in_flight.popleft().result()
+            yield from _cards(model, sheets, *in_flight.popleft(), trace, as_json)
     while in_flight:
-        yield from in_flight.popleft().result()
+        yield from _cards(model, sheets, *in_flight.popleft(), trace, as_json)
+
+
+def _cards(
+    model: Scorer, sheets: Sheets, future: Future[list[Card]], chunk: Chunk, trace: bool, as_json: bool
+) -> list[Card]:
+    try:
+        return future.result()
+    except RecursionError:  # a record nested too deep to pickle for a worker: score the chunk here
+        return _score_chunk(model, sheets, chunk, trace, as_json)
 
 
 def evaluate_parallel(model: Portable, records: Iterable[Any], *, sheets: Sheets, trace: bool, workers: int) -> Batch:
@@ -234,16 +236,6 @@ def evaluate_parallel(model: Portable, records: Iterable[Any], *, sheets: Sheets
             data = items[index]
             results[index] = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
     return Batch(results, [c[2] for c in cards])
-
-
-def _numbered_lines(paths: list[Path]) -> Iterator[tuple[int, str]]:
-    number = 0
-    for path in paths:
-        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
-            for line in handle:
-                number += 1
-                if line.strip():
-                    yield number, line
 
 
 def stream_jsonl(
@@ -265,7 +257,7 @@ def stream_jsonl(
     failed = 0
     with temporary(out, "pass1.") as spill:
         with spill.open("w", encoding="utf-8") as target, _workers(model, workers, sheets) as executor:
-            chunks = _chunks(_numbered_lines(inputs), CHUNK)
+            chunks = _chunks(numbered_lines(inputs), CHUNK)
             for line, standing, _ in _ordered(model, sheets, executor, chunks, False, True, 2 * max(workers, 1)):
                 target.write(line + "\n")
                 standings.append(standing)
@@ -289,7 +281,7 @@ def _second_pass(
 ) -> None:
     """Copy the spill into `final`, with the records a quota moved scored again (read again
     from `inputs`, which must still hold the lines pass one read)."""
-    lines = _numbered_lines(inputs)
+    lines = numbered_lines(inputs)
     number = 0
     with (
         final.open("w", encoding="utf-8") as target,

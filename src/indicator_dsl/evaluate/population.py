@@ -1,19 +1,20 @@
 """The population stage: quotas over a batch, deterministic for any input order.
 
 Spec 6.2: in each group, n counts records with a grade (not exempt, not failed) and k
-is floor(n × share) for `at most`, ceil(n × share) for `at least`. Only the rounded
+is floor(n × share) for `at most`, ceil(n × share) for `at least` (`grading.quota_size`;
+the step a move records and its reason are written in `semantics/grading.py` too). Only the rounded
 totals rank records, and ties are settled by the stated rule, never by input order.
 Records graded by `assign` or `force` count in n but are never moved.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..semantics.grading import quota_reason, quota_size, quota_step
 from ..semantics.plan import QuotaInfo
 from ..semantics.trace import GradeStep
 
@@ -35,10 +36,8 @@ def apply_quota(index: Hashable, quota: QuotaInfo, grades: Sequence[str], standi
     for s in standings:
         if s.grade is not None and index in s.groups:
             groups[s.groups[index]].append(s)
-    share = format((quota.share * 100).normalize(), "f")
-    reason = f"quota: {quota.grade} {quota.direction} {share}%"
     for key, members in groups.items():
-        where = f"{reason} within {quota.within} = {key}" if quota.within else reason
+        where = quota_reason(quota, key)
         if quota.direction == "at most":
             _at_most(quota, grades, members, where)
         else:
@@ -46,12 +45,12 @@ def apply_quota(index: Hashable, quota: QuotaInfo, grades: Sequence[str], standi
 
 
 def _move(s: Standing, to: str, reason: str) -> None:
-    s.steps.append(GradeStep("quota", s.grade, to, reason))
+    s.steps.append(quota_step(s.grade, to, reason))
     s.grade = to
 
 
 def _at_most(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], reason: str) -> None:
-    k = math.floor(len(members) * quota.share)
+    k = quota_size(quota, len(members))
     holders = sorted((s for s in members if s.grade == quota.grade), key=lambda s: s.total, reverse=True)
     if len(holders) <= k:
         return
@@ -71,7 +70,7 @@ def _at_most(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], r
 
 
 def _at_least(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], reason: str) -> None:
-    k = math.ceil(len(members) * quota.share)
+    k = quota_size(quota, len(members))
     holding = sum(1 for s in members if s.grade == quota.grade)
     need = k - holding
     if need <= 0:

@@ -87,6 +87,3 @@ class Result(BaseModel):
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    def json_line(self) -> str:
-        return self.model_dump_json(exclude_none=False)

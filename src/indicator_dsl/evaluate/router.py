@@ -7,19 +7,25 @@ error naming the routes, never a silent pick.
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..check.names import Names
 from ..check.resolver import ResolvedCatalog
 from ..codegen.expressions import ExprCompiler
-from ..codegen.module import generated_functions
+from ..codegen.module import GeneratedModule
 from ..codegen.planner import namespace_for
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES
 from ..semantics.plan import QuotaInfo
-from ..semantics.records import FieldProblem
+from ..semantics.records import FieldProblem, failure_problem, quoted
 from ..syntax import nodes as n
+from ..syntax.source import Span
+from .compiled import generated_functions
 from .engine import Engine, Pending
+from .interpreter import Interpreter
 from .results import RulesetRef
 
 RouteFn = Callable[[Any], bool]
@@ -38,27 +44,20 @@ class Router:
     quotas: list[tuple[QuotaInfo, QuotaWhere | None]]
 
     @staticmethod
-    def for_catalog(resolved: ResolvedCatalog, engines: dict[str, Engine]) -> Router:
+    def for_catalog(resolved: ResolvedCatalog, engines: dict[str, Engine], backend: str) -> Router:
         first_name = next(iter(engines))
         first = engines[first_name]
-        names = namespace_for(resolved.rulesets[first_name], first.models.fields)
-        lines: list[str] = []
         whens = [item for item in resolved.node.items if isinstance(item, n.RouteWhen)]
         quota_nodes = [item for item in resolved.node.items if isinstance(item, n.Quota)]
-        for i, route in enumerate(whens):
-            lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
-        for i, quota in enumerate(quota_nodes):
-            if quota.where is not None:
-                body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
-                lines.append(f"def quota_{i}(r, g):\n    return {body}")
-        functions = generated_functions("\n".join(lines) + "\n", tuple(names.constants))
+        build = _interpreted if backend == "interpreted" else _compiled
+        routes, wheres = build(resolved, first_name, first, whens, quota_nodes)
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
         quotas = [
             (
                 QuotaInfo(
                     q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span
                 ),
-                functions[f"quota_{i}"] if q.where is not None else None,
+                wheres.get(i),
             )
             for i, q in enumerate(quota_nodes)
         ]
@@ -69,7 +68,7 @@ class Router:
             engines=engines,
             first=first,
             conditions=[
-                (functions[f"route_{i}"], w.target, f"{w.span.path}:{w.span.line}") for i, w in enumerate(whens)
+                (route, w.target, f"{w.span.path}:{w.span.line}") for route, w in zip(routes, whens, strict=True)
             ],
             table={e.value: e.target for e in table.entries} if table else {},
             table_field=table.field if table else None,
@@ -87,15 +86,67 @@ class Router:
         return engine, engine.score_valid(record, sheets, record_id, warnings, trace=trace)
 
     def route(self, record: Any) -> tuple[str | None, FieldProblem | None]:
-        matched = [(target, where) for test, target, where in self.conditions if test(record)]
+        """The ruleset a record goes to, or the record's error: no route, several, or a
+        route condition that fails for it (a division by zero), named by its line."""
+        matched: list[tuple[str, str]] = []
+        with decimal.localcontext(EXACT):
+            for test, target, where in self.conditions:
+                try:
+                    if test(record):
+                        matched.append((target, where))
+                except RUNTIME_FAILURES as error:
+                    return None, failure_problem(error, f"route to `{target}` ({where})")
         if len(matched) > 1:
             names = ", ".join(f"`{t}` ({w})" for t, w in matched)
             return None, FieldProblem("", f"the record matches several routes: {names}")
         if matched:
             return matched[0][0], None
         if self.table_field is not None:
-            value = record.get(self.table_field)
+            value = self.first.models.fields.read(record, self.first.plan.record_type, self.table_field)
             if value in self.table:
                 return self.table[value], None
-            return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {value!r}")
+            return None, FieldProblem(self.table_field or "", f"no route for {self.table_field} = {quoted(value)}")
         return None, FieldProblem("", f"no route of catalog `{self.catalog}` matches the record")
+
+
+Conditions = tuple[list[RouteFn], dict[int, QuotaWhere]]
+
+
+def _compiled(
+    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], quotas: list[n.Quota]
+) -> Conditions:
+    """Route conditions and quota `where`s as one generated module, with its line map."""
+    names = namespace_for(resolved.rulesets[first_name], first.models.fields)
+    lines: list[str] = []
+    spans: list[Span | None] = []
+    for i, route in enumerate(whens):
+        lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
+        spans += [None, route.span]
+    for i, quota in enumerate(quotas):
+        if quota.where is not None:
+            body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
+            lines.append(f"def quota_{i}(r, g):\n    return {body}")
+            spans += [None, quota.span]
+    module = GeneratedModule(
+        "\n".join(lines) + "\n", tuple(names.constants), tuple(spans), f"<generated routes of {resolved.name}>"
+    )
+    functions = generated_functions(module)
+    return (
+        [functions[f"route_{i}"] for i in range(len(whens))],
+        {i: functions[f"quota_{i}"] for i, q in enumerate(quotas) if q.where is not None},
+    )
+
+
+def _interpreted(
+    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], quotas: list[n.Quota]
+) -> Conditions:
+    """The same conditions walked by the reference interpreter (nothing is compiled)."""
+    interpreter = Interpreter(Names.of(resolved.rulesets[first_name], first.models.fields))
+
+    def route(cond: n.Expr) -> RouteFn:
+        return lambda record: bool(interpreter.eval(cond, record, {}, {}, None))
+
+    def where(cond: n.Expr) -> QuotaWhere:
+        return lambda record, grading: bool(interpreter.eval(cond, record, {}, {}, grading))
+
+    return [route(w.cond) for w in whens], {i: where(q.where) for i, q in enumerate(quotas) if q.where is not None}

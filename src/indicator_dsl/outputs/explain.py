@@ -2,6 +2,10 @@
 
 Every indicator with its label, score and maximum, each clause that fired with the
 values it read and the points it added or took, then the grading steps with reasons.
+
+Ids, texts and messages come from records: each line is shown as diagnostics show source
+lines (`syntax.cells.layout`), so a control character (a terminal escape, a line break
+in an id) is U+FFFD and can neither move the cursor nor fake a line.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..evaluate.results import Result, TraceEntry
+from ..semantics.records import quoted
+from ..syntax.cells import layout
 
 
 def _value(value: Any) -> str:
@@ -20,6 +26,8 @@ def _value(value: Any) -> str:
         return "是" if value else "否"
     if isinstance(value, list):
         return f"[{len(value)} 项]"
+    if isinstance(value, int):
+        return quoted(value)  # an integer too long to print whole is cut
     return str(value)
 
 
@@ -46,15 +54,15 @@ def explain(result: Result) -> str:
     if result.errors:
         lines.append("无法评分 (could not be scored):")
         lines.extend(f"  {e.path or '(record)'}: {e.message}" for e in result.errors)
-        return "\n".join(lines) + "\n"
+        return _text(lines)
     by_indicator: dict[str, list[TraceEntry]] = defaultdict(list)
     for entry in result.trace or []:
         by_indicator[entry.indicator].append(entry)
     for source, parts in result.sources.items():
         if "value" in parts:
-            lines.append(f"\n[{source}] {parts['value']}")
+            lines += ["", f"[{source}] {parts['value']}"]
             continue
-        lines.append(f"\n[{source}] 总分 table {parts['table']}")
+        lines += ["", f"[{source}] 总分 table {parts['table']}"]
         for entry in result.trace or []:
             if entry.kind == "prorate" and entry.source == source:
                 lines.append(f"  折算 prorated: {entry.note} = {parts['table']}   [{entry.at}]")
@@ -67,11 +75,15 @@ def explain(result: Result) -> str:
                 label = entries[0].label or name
                 lines.append(f"    {label} ({name}) {'—' if value is None else value}   [{entries[0].at}]")
                 lines.extend(_clause_line(e) for e in entries if e.kind != "judged" or e.source == source)
-    lines.append(f"\n加分 bonus {result.bonus}   总分 total {result.total}")
+    lines += ["", f"加分 bonus {result.bonus}   总分 total {result.total}"]
     for step in result.steps:
         arrow = f"{step.before or '—'} → {step.after or '—'}"
         lines.append(f"  {step.step}: {arrow}  {step.reason}")
     lines.append(f"等次 grade: {result.grade_label or '—'} ({result.grade or 'none'})")
     for name, value in result.outcomes.items():
         lines.append(f"  {name}: {_value(value)}")
-    return "\n".join(lines) + "\n"
+    return _text(lines)
+
+
+def _text(lines: list[str]) -> str:
+    return "".join(layout(line)[0] + "\n" for line in lines)

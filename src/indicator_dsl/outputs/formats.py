@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..evaluate.results import Result
-from ..syntax.cells import display_width
+from ..syntax.cells import display_width, layout
 
 
 def as_json(results: Sequence[Result]) -> str:
@@ -63,14 +63,19 @@ def as_csv(results: Sequence[Result]) -> str:
 
 
 def as_table(results: Sequence[Result]) -> str:
+    """Aligned columns for a terminal. Cells are shown as diagnostics show source lines
+    (`layout`): a control character in an id or a message is U+FFFD, never an escape."""
     header = ["id", "ruleset", "total", "grade", "problems"]
     rows = [
         [
-            r.id or "?",
-            r.ruleset.name,
-            "" if r.total is None else str(r.total),
-            "" if r.grade is None else f"{r.grade_label or r.grade} ({r.grade})" if r.grade else "",
-            "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in r.errors) or (r.exempt or ""),
+            layout(cell)[0]
+            for cell in (
+                r.id or "?",
+                r.ruleset.name,
+                "" if r.total is None else str(r.total),
+                "" if r.grade is None else f"{r.grade_label or r.grade} ({r.grade})" if r.grade else "",
+                "; ".join(f"{e.path}: {e.message}" if e.path else e.message for e in r.errors) or (r.exempt or ""),
+            )
         ]
         for r in results
     ]

@@ -1,17 +1,24 @@
-"""What evaluated rulesets call at run time: exact arithmetic, calendar counting, errors.
+"""What evaluated rulesets compute with: the exact context, rounding, points, tables, errors.
 
-Both the compiled plans and the reference interpreter use these, so the two agree on
-every primitive; they differ only in how they walk the ruleset. The set of run-time
-error kinds is closed (`EvalError.kind`), and every error carries the ruleset position.
+Both backends call these by name, the compiled plans from generated code and the
+reference interpreter from `evaluate/scoring.py`, so a score is computed one way:
+the points a clause gives, an indicator held within its bounds, proration, dimension
+weights, the bonus cap, and rounding with a stated mode and context (never the caller's
+ambient decimal context). The run-time error kinds are closed (`ErrorKind`), and every
+message they carry is written here once; errors raised inside an expression carry its
+position, the table-level ones (nothing applies) have none.
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Literal, NoReturn
 
+from ..syntax.nodes import PointsKind
 from ..syntax.source import Span
 
 # Exact enough that no score a person could write loses a digit before rounding; half-up
@@ -21,26 +28,29 @@ EXACT = decimal.Context(
     rounding=decimal.ROUND_HALF_UP,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+REPORTED = ROUND_HALF_UP  # how shown and graded values are rounded: half away from zero
 ZERO = Decimal(0)
-ONE = Decimal(1)
-HUNDRED = Decimal(100)
 
-ERROR_KINDS = (
-    "division_by_zero",
-    "empty_aggregate",
-    "missing_value",
-    "type",
-    "judged",
-    "no_route",
-    "ambiguous_route",
-    "arithmetic",
-)
+ErrorKind = Literal["division_by_zero", "empty_aggregate", "missing_value", "arithmetic"]
+Number = Decimal | int
+
+# ---------------------------------------------------------------- error messages
+DIVISION_BY_ZERO = "division by zero"
+NO_BAND_MATCHES = "no band matches"
+NOTHING_APPLIES = "no indicator applies to this record"
+RAISED_TO_ZERO = "raised to 0"  # an uncapped indicator below 0
+DEDUCTED_TO_ZERO = "raised to 0 (扣完为止)"  # deductions stop at 0
+LOWERED_TO_MAX = "lowered to max"
+
+
+def weight_unshared(dimension: str) -> str:
+    return f"no indicator of dimension `{dimension}` applies; its weight cannot be shared"
 
 
 class EvalError(Exception):
     """A per-record evaluation error: the record is reported, the batch goes on."""
 
-    def __init__(self, kind: str, message: str, span: Span | None = None, path: str = "") -> None:
+    def __init__(self, kind: ErrorKind, message: str, span: Span | None = None, path: str = "") -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -50,10 +60,113 @@ class EvalError(Exception):
     def where(self) -> str:
         return f" (at {self.span})" if self.span else ""
 
+    def __reduce__(self) -> tuple[type[EvalError], tuple[str, str, Span | None, str]]:
+        # pickled by the worker processes of `--workers`: rebuilt with every argument
+        return EvalError, (self.kind, self.message, self.span, self.path)
+
+
+# What evaluating a record may raise: the closed `EvalError` kinds, and what Python raises
+# for the rest (decimal signals trapped by EXACT, a value of the wrong type at run time).
+RUNTIME_FAILURES = (EvalError, ArithmeticError, TypeError, AttributeError)
+
+
+def describe_failure(error: BaseException) -> str:
+    """A run-time failure in words a ruleset author can act on (never a signal's class list)."""
+    if isinstance(error, EvalError):
+        return error.message + error.where()
+    if isinstance(error, decimal.Overflow):
+        return "arithmetic overflow: a value is beyond the range of exact arithmetic"
+    if isinstance(error, ZeroDivisionError):  # decimal.DivisionByZero is one
+        return "division by zero"
+    if isinstance(error, decimal.InvalidOperation):
+        return f"invalid arithmetic: a value with more than {EXACT.prec} digits, or not a number"
+    return f"evaluation failed: {error}"
+
+
+# ---------------------------------------------------------------- rounding
+
+
+def quantum(places: int) -> Decimal:
+    """The step of a value shown with `places` decimals: 0.01 for 2."""
+    return Decimal(1).scaleb(-places)
+
+
+def quantize(value: Number, step: Decimal, *, rounding: str, context: decimal.Context) -> Decimal:
+    """`value` to a multiple of `step`, with the rounding mode and context named by the caller."""
+    return Decimal(value).quantize(step, rounding=rounding, context=context)
+
+
+def reported(value: Number, step: Decimal, context: decimal.Context) -> Decimal:
+    """A value as shown and as grades compare it: half-up to `step` (see `REPORTED`)."""
+    return quantize(value, step, rounding=REPORTED, context=context)
+
+
+def reporter(step: Decimal, context: decimal.Context) -> Callable[[Decimal], Decimal]:
+    """`reported` for many Decimals at one step: the bound method, one C call per value."""
+    return functools.partial(Decimal.quantize, exp=step, rounding=REPORTED, context=context)
+
+
+# ---------------------------------------------------------------- scores
+
+
+def points(amount: Number, per: Number | None = None, up_to: Number | None = None) -> Number:
+    """What a `deduct`/`award` clause moves: `amount`, or `amount × max(per, 0)` at most `up_to`."""
+    if per is None:
+        return amount
+    moved = amount * (per if per > 0 else 0)
+    return moved if up_to is None or moved <= up_to else up_to
+
+
+def signed(kind: PointsKind, moved: Number) -> Number:
+    """The effect of a clause on its indicator: a deduction takes, an award gives."""
+    return -moved if kind == "deduct" else moved
+
+
+def start(kinds: Iterable[PointsKind], maximum: Decimal) -> Decimal:
+    """Where an indicator's points start: at its max if it only deducts, else at 0."""
+    return maximum if set(kinds) == {"deduct"} else ZERO
+
+
+def bounded(score: Number, maximum: Decimal, uncapped: bool) -> tuple[Decimal, str | None]:
+    """An indicator's score within [0, max] (`uncapped`: only raised to 0), and why it moved."""
+    if score < 0:
+        return ZERO, RAISED_TO_ZERO if uncapped else DEDUCTED_TO_ZERO
+    if not uncapped and score > maximum:
+        return maximum, LOWERED_TO_MAX
+    return Decimal(score), None
+
+
+def prorate(table: Decimal, scale: Decimal, applicable: Decimal, context: decimal.Context) -> Decimal:
+    """A table rescaled to `scale` from the maximum of the indicators that apply."""
+    if applicable == 0:
+        raise EvalError("arithmetic", NOTHING_APPLIES)
+    return context.divide(context.multiply(table, scale), applicable)
+
+
+def weighted_share(
+    weight: Decimal, points: Decimal, applicable: Decimal, dimension: str, context: decimal.Context
+) -> Decimal:
+    """A weighted dimension's part of the table: weight × points / applicable maximum."""
+    if applicable == 0:
+        raise EvalError("arithmetic", weight_unshared(dimension))
+    return context.divide(context.multiply(weight, points), applicable)
+
+
+def capped_bonus(bonus: Decimal, maximum: Decimal) -> Decimal:
+    return maximum if bonus > maximum else bonus
+
+
+def no_band(span: Span) -> NoReturn:
+    """A `bands` clause none of whose bands holds (it has no `else`)."""
+    raise EvalError("missing_value", NO_BAND_MATCHES, span)
+
+
+# ---------------------------------------------------------------- built-in functions
+
 
 def div(a: Decimal | int, b: Decimal | int, span: Span) -> Decimal:
     if b == 0:
-        raise EvalError("division_by_zero", "division by zero", span)
+        raise EvalError("division_by_zero", DIVISION_BY_ZERO, span)
     return EXACT.divide(Decimal(a), Decimal(b))
 
 
@@ -67,7 +180,7 @@ def ceil(x: Decimal | int) -> int:
 
 def round_half_up(x: Decimal | int, places: int = 0) -> Decimal:
     """Half away from zero, as reported values are rounded: round(-7.5) is -8."""
-    return Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=EXACT)
+    return quantize(x, quantum(places), rounding=ROUND_HALF_UP, context=EXACT)
 
 
 def round_fn(x: Decimal | int, places: int | None = None) -> Decimal | int:
@@ -117,7 +230,3 @@ def months_between(a: datetime.date, b: datetime.date) -> int:
 
 def quarter(d: datetime.date) -> int:
     return (d.month - 1) // 3 + 1
-
-
-def number(value: Decimal | int) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(value)

@@ -1,9 +1,12 @@
 """The executable shape of a ruleset, shared by the compiled and interpreted backends.
 
-A `TablePlan` is plain data (names, maxima, weights, which indicator is judged by whom);
-a backend supplies the functions that evaluate expressions. `scoring.py` combines the
-two into scores and grades, so the backends differ only in how expressions and
-clauses are evaluated, which is what the compiled == interpreted tests compare.
+A `TablePlan` is plain data (names, maxima, weights, which indicator is judged by whom).
+Everything a score is made of is computed by the helpers of `arithmetic.py` (points,
+bounds, proration, weights, bonus cap, rounding) and graded by `grading.grade`, which
+both backends call: the compiled plan from straight-line generated code, the reference
+interpreter from `evaluate/scoring.py`. So the backends differ only in how they evaluate
+expressions and walk the clauses, which is what the compiled == interpreted property
+tests compare, traces included.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
+from ..syntax.nodes import QuotaDirection, Ties
 from ..syntax.source import Span
 
 JUDGED = object()  # marks an applicable judged indicator in the indicator vector
+RuleAction = Literal["exempt", "assign", "cap", "force"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +68,7 @@ class RuleInfo:
 
     name: str | None
     label: str | None
-    action: str  # "exempt", "assign", "cap", "force"
+    action: RuleAction
     grade: str | None
     span: Span
 
@@ -71,10 +76,10 @@ class RuleInfo:
 @dataclass(frozen=True, slots=True)
 class QuotaInfo:
     grade: str
-    direction: str
+    direction: QuotaDirection
     share: Decimal
     within: str | None
-    ties: str
+    ties: Ties
     has_where: bool
     span: Span
 
@@ -118,20 +123,15 @@ GradingValues = dict[str, Any]
 
 
 class Backend(Protocol):
-    """What an `Engine` asks of a compiled or interpreted ruleset."""
+    """What an `Engine` asks of a compiled or interpreted ruleset. Each call evaluates under
+    the backend's own exact context, whatever decimal context the caller has set."""
 
     def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Any: ...
 
-    def condition(self, kind: str, index: int, record: Any, grading: GradingValues) -> bool: ...
+    def quota_where(self, index: int, record: Any, grading: GradingValues) -> bool: ...
 
     def outcomes(self, record: Any, grading: GradingValues) -> dict[str, Any]: ...
 
-
-class ExpressionBackend(Backend, Protocol):
-    """The finer-grained questions `scoring.score_record` asks of the reference interpreter."""
-
-    def indicators(self, record: Any, trace: Trace | None) -> list[Any]: ...
-
-    def source_value(self, index: int, record: Any) -> Decimal | int: ...
-
-    def bonus_item(self, index: int, record: Any, trace: Trace | None) -> Decimal | int: ...
+    def where(self, error: BaseException) -> Span | None:
+        """The `.ind` clause whose evaluation raised `error` (the last one it evaluated)."""
+        ...

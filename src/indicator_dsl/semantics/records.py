@@ -9,14 +9,20 @@ Coercion is refused where it would lie, inside pydantic-core (no Python callback
 field): a date is a date object or a `YYYY-MM-DD` text, never a number; an int is an int
 or a text of digits, never a fraction or a bool; a decimal is read exactly from a
 Decimal, an int, a numeric text ("0.96", as CSV and exports carry it) or a float by its
-shortest repr, and NaN and Infinity are refused.
+shortest repr, and NaN and Infinity are refused. Numbers written as text follow one
+lexical rule for both (`INT_TEXT`, `DECIMAL_TEXT`): ASCII digits only, no `_` separators,
+no Arabic-Indic or full-width digits, surrounding spaces ignored.
+
+Values quoted in messages go through `quoted`, which cuts them to a bounded length: a
+record's message never grows with the size (or the YAML-alias expansion) of its input.
 """
 
 from __future__ import annotations
 
 import datetime
 import keyword
-from collections.abc import Mapping
+import reprlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NotRequired
@@ -27,20 +33,80 @@ from pydantic_core import core_schema as cs
 from typing_extensions import TypedDict
 
 from ..syntax import nodes as n
+from ..syntax.source import Span
+from .arithmetic import EvalError, describe_failure
 
 NOT_A_DATE, NOT_A_NUMBER, NOT_AN_INT = "not_a_date", "not_a_number", "not_an_int"
+# Numbers written as text, for int and decimal fields alike: ASCII digits only ([0-9], not
+# \d, which would admit Arabic-Indic and full-width digits), no `_` separators.
+INT_TEXT = r"^[+-]?[0-9]+$"
+DECIMAL_TEXT = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
-def python_name(name: str, index: int) -> str:
-    """The attribute a field has on its pydantic model; unusual names get a safe one (and the alias)."""
-    if (
+def python_names(names: Iterable[str]) -> dict[str, str]:
+    """The attribute each field has on its pydantic model (the field name stays its alias).
+
+    A name that is not a usable attribute (a keyword, `_x`, `model_x`, a BaseModel
+    attribute such as `copy`) gets `field_<index>`, with `_` appended until it is taken by
+    no other field: two fields never share an attribute, so none is dropped from a model.
+    """
+    fields = list(names)
+    kept = {name for name in fields if _usable(name)}
+    out: dict[str, str] = {}
+    for index, name in enumerate(fields):
+        if name in kept:
+            out[name] = name
+            continue
+        candidate = f"field_{index}"
+        while candidate in kept or candidate in out.values():
+            candidate += "_"
+        out[name] = candidate
+    return out
+
+
+def _usable(name: str) -> bool:
+    return (
         name.isidentifier()
         and not keyword.iskeyword(name)
         and not name.startswith(("_", "model_"))
         and not hasattr(BaseModel, name)
-    ):
-        return name
-    return f"field_{index}"
+    )
+
+
+QUOTE_LIMIT = 60
+
+
+class _Quoter(reprlib.Repr):
+    """`reprlib` with our cuts; integers past Python's digit limit and Decimals as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxstring = self.maxother = self.maxlong = QUOTE_LIMIT
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = self.maxfrozenset = 4
+
+    def repr_int(self, x: int, level: int) -> str:
+        try:
+            return super().repr_int(x, level)
+        except ValueError:  # more digits than `sys.get_int_max_str_digits()` allows
+            return f"<an integer of about {int(x.bit_length() * 0.30103)} digits>"
+
+    def repr_Decimal(self, x: Decimal, level: int) -> str:  # reprlib dispatches on the type name
+        return self.repr_str(str(x), level)
+
+
+_QUOTER = _Quoter()
+
+
+def quoted(value: Any) -> str:
+    """`repr(value)` cut to about `QUOTE_LIMIT` characters, for every value a message quotes.
+
+    Nesting past two levels, more than four items and long texts are elided (`...`), so
+    a record nested 100,000 deep, or a YAML alias bomb, costs a few characters here; an
+    integer too long for `int.__repr__` is shown by its number of digits.
+    """
+    text = _QUOTER.repr(value)
+    return text if len(text) <= QUOTE_LIMIT + 5 else text[:QUOTE_LIMIT] + "..."
 
 
 class _DateRule:
@@ -63,7 +129,7 @@ class _DecimalRule:
             [
                 cs.decimal_schema(strict=True, allow_inf_nan=False),
                 cs.chain_schema([cs.int_schema(strict=True), finite]),
-                cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True), finite]),
+                cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), finite]),
                 cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
             ],
             mode="left_to_right",
@@ -75,9 +141,7 @@ class _DecimalRule:
 class _IntRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        digits = cs.chain_schema(
-            [cs.str_schema(strict=True, strip_whitespace=True, pattern=r"^[+-]?\d+$"), cs.int_schema()]
-        )
+        digits = cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=INT_TEXT), cs.int_schema()])
         return cs.union_schema(
             [cs.int_schema(strict=True), digits],
             mode="left_to_right",
@@ -177,7 +241,8 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
         field_info(name)
         decl = types[name]
         definitions: dict[str, Any] = {}
-        for index, fld in enumerate(decl.fields):
+        attributes = python_names(fld.name for fld in decl.fields)
+        for fld in decl.fields:
             access = fields[name][fld.name]
             if access.required:
                 info = Field(alias=fld.name, description=fld.label)
@@ -185,7 +250,7 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
                 info = Field(default_factory=lambda d=access.default: list(d), alias=fld.name, description=fld.label)
             else:
                 info = Field(default=access.default, alias=fld.name, description=fld.label)
-            definitions[python_name(fld.name, index)] = (annotation(fld.type, "model"), info)
+            definitions[attributes[fld.name]] = (annotation(fld.type, "model"), info)
         config = ConfigDict(extra="ignore", populate_by_name=True, title=decl.label or decl.name)
         model: type[BaseModel] = create_model(name, __config__=config, **definitions)
         model.__doc__ = decl.label or name
@@ -228,16 +293,16 @@ def error_path(loc: tuple[int | str, ...]) -> str:
 
 _MESSAGES = {
     "missing": "is required",
-    NOT_AN_INT: "{input!r} is not a whole number",
-    NOT_A_NUMBER: "{input!r} is not a number",
-    NOT_A_DATE: "{input!r} is not a date",
-    "bool_parsing": "{input!r} is not true or false",
-    "bool_type": "{input!r} is not true or false",
-    "string_type": "{input!r} is not text",
-    "list_type": "{input!r} is not a list",
-    "dict_type": "{input!r} is not an object",
-    "model_type": "{input!r} is not an object",
-    "model_attributes_type": "{input!r} is not an object",
+    NOT_AN_INT: "{input} is not a whole number",
+    NOT_A_NUMBER: "{input} is not a number",
+    NOT_A_DATE: "{input} is not a date",
+    "bool_parsing": "{input} is not true or false",
+    "bool_type": "{input} is not true or false",
+    "string_type": "{input} is not text",
+    "list_type": "{input} is not a list",
+    "dict_type": "{input} is not an object",
+    "model_type": "{input} is not an object",
+    "model_attributes_type": "{input} is not an object",
 }
 
 
@@ -255,16 +320,14 @@ def _non_finite(value: Any) -> str | None:
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     value = error.get("input")
-    if isinstance(value, Decimal):
-        value = str(value)
     if kind == NOT_A_NUMBER and _non_finite(value):
         return f"{_non_finite(value)} is not a finite number"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"{value!r} is not one of {expected}"
+        return f"{quoted(value)} is not one of {expected}"
     template = _MESSAGES.get(kind)
     if template:
-        return template.format(input=value)
+        return template.format(input=quoted(value))
     return str(error["msg"])
 
 
@@ -278,3 +341,15 @@ def validate(models: RecordModels, data: Any) -> tuple[dict[str, Any] | None, li
         return models.validator.validate_python(data), []
     except ValidationError as error:
         return None, [FieldProblem(error_path(e["loc"]), _message(e)) for e in error.errors()]
+
+
+def failure_problem(error: BaseException, context: str = "", at: Span | None = None) -> FieldProblem:
+    """A run-time failure (`arithmetic.RUNTIME_FAILURES`) as the error of the record it met.
+
+    An `EvalError` names its own position; a Python error inside an expression is named by
+    the clause being evaluated (`at`), as the backend knows it."""
+    path = error.path if isinstance(error, EvalError) else ""
+    message = describe_failure(error)
+    if at is not None and not isinstance(error, EvalError):
+        message += f" (at {at})"
+    return FieldProblem(path, f"{context}: {message}" if context else message)

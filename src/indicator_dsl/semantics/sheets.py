@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .plan import TablePlan
-from .records import FieldProblem
+from .records import FieldProblem, quoted
 
 JudgedScores = dict[str, dict[int, tuple[Decimal, str | None]]]  # source -> indicator index -> (score, reason)
 
@@ -79,7 +79,7 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
             raw, reason = (entry.get("score"), entry.get("reason")) if isinstance(entry, Mapping) else (entry, None)
             score = _number(raw)
             if score is None:
-                problems.append(FieldProblem(path, f"{raw!r} is not a number"))
+                problems.append(FieldProblem(path, f"{quoted(raw)} is not a number"))
                 continue
             if not 0 <= score <= info.max:
                 problems.append(FieldProblem(path, f"{score} is outside 0..{info.max}"))
@@ -117,6 +117,9 @@ class SheetProblems(Exception):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__(problems[0].message if problems else "sheet problems")
         self.problems = problems
+
+    def __reduce__(self) -> tuple[type[SheetProblems], tuple[list[FieldProblem]]]:
+        return SheetProblems, (self.problems,)
 
 
 class SheetReader:

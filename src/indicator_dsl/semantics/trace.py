@@ -1,18 +1,22 @@
 """Trace records: what each clause read, whether it fired, and what it added or took.
 
 Kept as small slotted tuples while evaluating (a traced run must stay within 3x of an
-untraced one); `results.py` turns them into labelled, positioned JSON on request.
+untraced one); `results.py` turns them into labelled, positioned JSON on request. Both
+backends write the same entries: the property tests compare traces, not just figures.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
+
+ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "applies", "clamp", "prorate"]
+StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
 
 
 class ClauseTrace(NamedTuple):
-    indicator: int  # index into the plan's indicators
+    indicator: int  # index into the plan's indicators; -1 for a table-level step (proration)
     clause: int  # index of the clause in the indicator; -1 for applicability and clamps
-    kind: str  # deduct, award, bands, score, judged, applies, clamp
+    kind: ClauseKind
     fired: bool
     reads: list[tuple[str, Any]]
     effect: Any
@@ -20,7 +24,7 @@ class ClauseTrace(NamedTuple):
 
 
 class GradeStep(NamedTuple):
-    step: str  # exempt, rules, assign, veto, quota
+    step: StepKind
     before: str | None
     after: str | None
     reason: str

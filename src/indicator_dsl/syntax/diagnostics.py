@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from .source import Span
+from .source import SourceFile, Span
 
 
 class Severity(StrEnum):
@@ -24,6 +24,7 @@ class Severity(StrEnum):
 CODES: dict[str, str] = {
     "E001": "cannot read file",
     "E002": "file is not UTF-8 text",
+    "E003": "file too large",
     "E010": "unexpected token",
     "E011": "unexpected character",
     "E012": "unexpected end of file",
@@ -39,6 +40,8 @@ CODES: dict[str, str] = {
     "E106": "remove without a reason",
     "E107": "extension names an unknown part",
     "E108": "unknown ruleset in catalog",
+    "E109": "import outside the project root",
+    "E110": "import of a file that is not .ind",
     "E200": "unknown name",
     "E201": "unknown field",
     "E202": "unknown type",
@@ -55,6 +58,7 @@ CODES: dict[str, str] = {
     "E213": "recursive let",
     "E214": "missing or unknown record type",
     "E215": "value of the wrong type",
+    "E216": "the period is read but not declared",
     "E300": "dimension max differs from its indicators",
     "E301": "total differs from the dimensions",
     "E302": "assessment weights do not sum to 100%",
@@ -76,6 +80,7 @@ CODES: dict[str, str] = {
     "W501": "unused let",
     "W502": "unreachable else",
     "W503": "suspicious score",
+    "W504": "invisible bidirectional control character",
 }
 
 
@@ -116,8 +121,9 @@ def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
 class RulesetError(Exception):
     """Raised by the Python API when a ruleset does not load; carries every diagnostic."""
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, SourceFile] | None = None) -> None:
         self.diagnostics = diagnostics
+        self.sources = sources or {}  # the texts read, so the diagnostics can be shown without reading again
         first = next((d for d in diagnostics if d.is_error), diagnostics[0] if diagnostics else None)
         summary = f"{first.span}: {first.message}" if first else "ruleset error"
         more = len([d for d in diagnostics if d.is_error]) - 1

@@ -1,9 +1,14 @@
-"""Loading the Lark grammar once.
+"""The grammar and the parser generated from it.
 
-The grammar ships inside the wheel (`indicator_dsl/grammars/indicator.lark`, forced in by
-hatch); a source checkout reads the top-level `grammars/` folder instead, so the two
-can never differ. The parser is built once per process behind `functools.cache` and
-Lark's own cache makes the next process start fast.
+`grammars/indicator.lark` is the source of truth. The parser that runs is `_standalone.py`,
+generated from it by `python -m indicator_dsl.syntax.build_parser` and committed (a test fails
+when the two disagree). Starting it reads no cache and no pickle and does not import Lark: the
+tables are Python literals in the module, so nothing outside the package is read at start-up
+and a file planted in a shared temp directory can never run.
+
+The grammar text itself ships inside the wheel (`indicator_dsl/grammars/indicator.lark`,
+forced in by hatch) for readers and tools; a source checkout reads the top-level `grammars/`
+folder instead, so the two can never differ.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from lark import Lark
+from ._standalone import Lark, Lark_StandAlone
 
 GRAMMAR_NAME = "indicator.lark"
 
@@ -33,14 +38,6 @@ def grammar_text() -> str:
 
 @functools.cache
 def lark_parser() -> Lark:
-    """LALR with the contextual lexer, so a keyword is read as a keyword only where the grammar
-    can use it. (The basic lexer starts about 0.1 s faster and passed the suite; see
-    docs/performance.md for why it is not the default yet.)"""
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=True,
-    )
+    """The generated LALR parser (options in `build_parser.OPTIONS`), built once per process."""
+    parser: Lark = Lark_StandAlone()
+    return parser

@@ -1,4 +1,4 @@
-"""Turning Lark's parse failures into messages for ruleset authors.
+"""Turning the generated parser's failures into messages for ruleset authors.
 
 Lark reports terminal names (`RBRACE`, `__ANON_3`); authors think in words and
 punctuation. The common slips (full-width punctuation, `=` for `==`, `&&`) get a hint.
@@ -6,8 +6,7 @@ punctuation. The common slips (full-width punctuation, `=` for `==`, `&&`) get a
 
 from __future__ import annotations
 
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
+from ._standalone import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from .diagnostics import Diagnostic
 from .grammar import lark_parser
 from .source import SourceFile, Span

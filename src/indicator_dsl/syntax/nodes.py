@@ -12,8 +12,15 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from .source import NO_SPAN, Span
+
+PointsKind = Literal["deduct", "award"]
+VetoAction = Literal["cap", "force"]
+QuotaDirection = Literal["at most", "at least"]
+Ties = Literal["demote", "admit"]
+BandKind = Literal["compare", "equal", "when", "else"]
 
 # ---------------------------------------------------------------- expressions
 
@@ -217,7 +224,7 @@ class Let:
 class Points:
     """`deduct|award AMOUNT [per E [up to C]] [when COND]`."""
 
-    kind: str  # "deduct" | "award"
+    kind: PointsKind
     amount: Expr
     per: Expr | None = None
     up_to: Expr | None = None
@@ -227,7 +234,7 @@ class Points:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BandEntry:
-    kind: str  # "compare" | "equal" | "when" | "else"
+    kind: BandKind
     score: Number
     op: str | None = None
     test: Expr | None = None
@@ -301,7 +308,7 @@ class Veto:
     name: str
     label: str | None
     when: Expr
-    action: str  # "cap" | "force"
+    action: VetoAction
     grade: str
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
@@ -355,11 +362,11 @@ class Grades:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quota:
     grade: str
-    direction: str  # "at most" | "at least"
+    direction: QuotaDirection
     share: Number
     within: str | None = None
     where: Expr | None = None
-    ties: str | None = None  # "demote" | "admit"; None is a check error
+    ties: Ties | None = None  # None is a check error
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 

@@ -1,7 +1,8 @@
 """Text to AST.
 
-Lark parses; a Transformer builds `nodes`. Nothing from Lark leaves this module:
-syntax errors become `Diagnostic`s with a message a ruleset author can act on.
+The generated parser (`_standalone.py`, Lark's LALR runtime) parses; `_Builder` turns its
+tree into `nodes`. Nothing from it leaves this module: its exceptions are its own classes, not
+`lark.exceptions`, and syntax errors become `Diagnostic`s with a message a ruleset author can act on.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from lark import Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
-
 from . import nodes as n
+from ._standalone import Token, Tree, UnexpectedInput, UnexpectedToken
 from .diagnostics import Diagnostic
 from .grammar import lark_parser
 from .messages import describe_unexpected
@@ -98,13 +97,16 @@ def _plain(children: list[Any], kind: type) -> list[Any]:
     return [c for c in children if isinstance(c, kind)]
 
 
-@v_args(meta=True)
-class _Builder(Transformer[Token, Any]):
-    """One method per grammar rule or alias; dispatch is by name, as Lark does."""
+class _Builder:
+    """One method per grammar rule or alias, called with the node's position and its children
+    already built (dispatch by name, as Lark's Transformer does, without its per-call wrappers)."""
 
     def __init__(self, source: SourceFile) -> None:
-        super().__init__()
         self.path = source.path
+
+    def build(self, tree: Tree[Token]) -> Any:
+        children = [self.build(c) if isinstance(c, Tree) else c for c in tree.children]
+        return getattr(self, tree.data)(tree.meta, children)
 
     def _s(self, meta: Any) -> Span:
         return _span(self.path, meta)
@@ -617,14 +619,17 @@ _NAME = re.compile(r"[^\W\d]\w*")
 
 def _keyword_as_name(error: UnexpectedInput) -> bool:
     """A keyword where only a name fits is a name (`total otherwise` in grades, a field called
-    `record`): LALR state merging makes the lexer see a keyword there; re-read it as NAME."""
+    `record`): the lexer reads every keyword-shaped word as the keyword (one regex for the whole
+    file, no parser state), so where the parser refuses it but takes a NAME, it is fed as NAME."""
     if (
         isinstance(error, UnexpectedToken)
         and "NAME" in error.accepts
         and error.token.type != "NAME"
         and _NAME.fullmatch(str(error.token))
     ):
-        error.interactive_parser.feed_token(Token.new_borrow_pos("NAME", str(error.token), error.token))
+        token = error.token
+        where = (token.start_pos, token.line, token.column, token.end_line, token.end_column, token.end_pos)
+        error.interactive_parser.feed_token(Token("NAME", str(token), *where))
         return True
     return False
 
@@ -639,13 +644,9 @@ def parse_source(source: SourceFile) -> ParseResult:
     except UnexpectedInput as error:
         return ParseResult(None, (), [describe_unexpected(source, error)])
     try:
-        imports, module = _Builder(source).transform(tree)
-    except VisitError as error:
-        if isinstance(error.orig_exc, _Problem):
-            return ParseResult(None, (), [error.orig_exc.diagnostic])
-        if isinstance(error.orig_exc, RecursionError):
-            return ParseResult(None, (), [_too_long(source)])
-        raise
+        imports, module = _Builder(source).build(tree)
+    except _Problem as problem:
+        return ParseResult(None, (), [problem.diagnostic])
     except RecursionError:
         return ParseResult(None, (), [_too_long(source)])
     return ParseResult(module, imports, [])

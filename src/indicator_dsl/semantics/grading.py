@@ -1,0 +1,187 @@
+"""Grading one record: the rounded values grades read, then exempt → rules → assign → vetoes.
+
+The order of spec 6.1. Both backends call `grade` with their own conditions (generated
+functions or interpreted expressions) and nothing else differs: the values grading
+expressions compare are the figures rounded half-up to the ruleset's precision (so a
+branch shown as 90.00 is never graded below 90), every step a grade takes is recorded
+as a `GradeStep`, and vetoes apply forces first, then caps. Quotas need the whole batch
+and run in `evaluate/population.py`, with the sizes, reasons and steps written here.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .arithmetic import EXACT, ZERO, EvalError, quantum, reported
+from .plan import GradingValues, QuotaInfo, RuleInfo, TablePlan, Trace
+from .sheets import JudgedScores
+from .trace import GradeStep
+
+Condition = Callable[[Any, GradingValues], Any]  # (record, grading values) -> truthy
+
+
+@dataclass(slots=True)
+class SourceScores:
+    indicators: list[Decimal | None]
+    dimensions: list[Decimal]
+    table: Decimal
+
+
+@dataclass(slots=True)
+class Scored:
+    """Exact figures of one record; rounding happens only when values are shown or compared."""
+
+    tables: dict[str, SourceScores] = field(default_factory=dict)
+    values: dict[str, Decimal] = field(default_factory=dict)
+    bonus: Decimal = ZERO
+    total: Decimal = ZERO
+    grading: GradingValues = field(default_factory=dict)
+    judged: JudgedScores = field(default_factory=dict)
+    exempt: str | None = None
+    grade_by_rules: str | None = None
+    grade_after_veto: str | None = None
+    grade: str | None = None
+    pinned: bool = False  # graded by `assign` or `force`: counted by quotas, never moved
+    vetoes: list[str] = field(default_factory=list)
+    steps: list[GradeStep] = field(default_factory=list)
+    trace: Trace | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    """A backend's grading conditions, in ruleset order; `grades` has one per `when` rule."""
+
+    exempts: Sequence[Condition]
+    grades: Sequence[Condition]
+    assigns: Sequence[Condition]
+    vetoes: Sequence[Condition]
+
+
+def grading_values(plan: TablePlan, scored: Scored, context: decimal.Context) -> GradingValues:
+    """The rounded values grading expressions read, only those the ruleset names."""
+    step = quantum(plan.precision)
+    g: GradingValues = {}
+    for key in plan.grading_keys:
+        if key == "total":
+            g[key] = reported(scored.total, step, context)
+        elif key == "bonus":
+            g[key] = reported(scored.bonus, step, context)
+        elif key == "grade":
+            g[key] = scored.grade
+        elif "." in key:
+            source, part = key.split(".", 1)
+            g[key] = _part_value(plan, scored.tables[source], part, step, context)
+        elif key in scored.tables:
+            g[key] = reported(scored.tables[key].table, step, context)
+        elif key in scored.values:
+            g[key] = reported(scored.values[key], step, context)
+    return g
+
+
+def _part_value(
+    plan: TablePlan, source: SourceScores, part: str, step: Decimal, context: decimal.Context
+) -> Decimal | None:
+    for d, dim in enumerate(plan.dimensions):
+        if dim.name == part:
+            return reported(source.dimensions[d], step, context)
+    for i, ind in enumerate(plan.indicators):
+        if ind.name == part:
+            value = source.indicators[i]
+            return None if value is None else reported(value, step, context)
+    raise EvalError("missing_value", f"unknown part `{part}`")
+
+
+def grade(plan: TablePlan, conditions: Conditions, record: Any, scored: Scored, context: decimal.Context) -> None:
+    """Grade a scored record in place: exempt, the first grade rule that holds, the first
+    `assign` that holds, then every veto that fires."""
+    g = scored.grading = grading_values(plan, scored, context)
+    for rule, holds in zip(plan.exempts, conditions.exempts, strict=True):
+        if holds(record, g):
+            scored.exempt = rule_reason(rule) or "exempt"
+            scored.steps.append(GradeStep("exempt", None, None, scored.exempt))
+            return
+    if not plan.grades:
+        return
+    grade = None
+    whens: list[Condition | None] = [*conditions.grades, None]  # `otherwise` is last, with no condition
+    for info, when in zip(plan.grades, whens, strict=False):
+        if when is None or when(record, g):
+            grade = info.name
+            break
+    scored.grade_by_rules = grade
+    scored.steps.append(GradeStep("rules", None, grade, grade_label(plan, grade)))
+    for rule, holds in zip(plan.assigns, conditions.assigns, strict=True):
+        if holds(record, g):
+            scored.steps.append(GradeStep("assign", grade, rule.grade, rule_reason(rule)))
+            grade, scored.pinned = rule.grade, True
+            break
+    fired = [i for i, holds in enumerate(conditions.vetoes) if holds(record, g)]
+    if fired:
+        grade, scored.pinned, scored.vetoes = apply_vetoes(plan, fired, grade, scored.pinned, scored.steps)
+    scored.grade_after_veto = scored.grade = grade
+
+
+def apply_vetoes(
+    plan: TablePlan, fired: list[int], grade: str | None, pinned: bool, steps: list[GradeStep]
+) -> tuple[str | None, bool, list[str]]:
+    """All vetoes that fired apply: forces first (the lowest forced grade wins), then caps
+    (the lowest cap wins), so a cap always has the last word. Returns grade, pinned, names."""
+    rules = [plan.vetoes[i] for i in fired]
+    forced = [rule for rule in rules if rule.action == "force"]
+    caps = [rule for rule in rules if rule.action == "cap"]
+    if forced:
+        lowest = max(forced, key=lambda rule: rank(plan, rule.grade or ""))
+        steps.append(GradeStep("veto", grade, lowest.grade, rule_reason(lowest)))
+        grade, pinned = lowest.grade, True
+    if caps and grade is not None:
+        cap = max(caps, key=lambda rule: rank(plan, rule.grade or ""))
+        if rank(plan, grade) < rank(plan, cap.grade or ""):
+            reasons = "; ".join(rule_reason(rule) for rule in caps if rule.grade == cap.grade)
+            steps.append(GradeStep("veto", grade, cap.grade, reasons))
+            grade = cap.grade
+    return grade, pinned, [rule.name or "" for rule in rules]
+
+
+def rank(plan: TablePlan, grade: str) -> int:
+    return next(i for i, g in enumerate(plan.grades) if g.name == grade)
+
+
+def rule_reason(rule: RuleInfo) -> str:
+    """How a step names the rule that made it: its label, else its name."""
+    return rule.label or rule.name or ""
+
+
+def grade_label(plan: TablePlan, grade: str | None) -> str:
+    for info in plan.grades:
+        if info.name == grade:
+            return info.label or info.name
+    return ""
+
+
+# ---------------------------------------------------------------- quotas (spec 6.2)
+
+
+def quota_size(quota: QuotaInfo, members: int) -> int:
+    """k: floor(n × share) for `at most`, ceil(n × share) for `at least`, exactly."""
+    k = EXACT.multiply(Decimal(members), quota.share)
+    return math.floor(k) if quota.direction == "at most" else math.ceil(k)
+
+
+def quota_text(quota: QuotaInfo) -> str:
+    """A quota as its ruleset line reads: `advanced at most 20%`."""
+    share = format(EXACT.multiply(quota.share, 100).normalize(EXACT), "f")
+    return f"{quota.grade} {quota.direction} {share}%"
+
+
+def quota_reason(quota: QuotaInfo, group: object) -> str:
+    reason = f"quota: {quota_text(quota)}"
+    return f"{reason} within {quota.within} = {group}" if quota.within else reason
+
+
+def quota_step(before: str | None, after: str, reason: str) -> GradeStep:
+    return GradeStep("quota", before, after, reason)
