@@ -33,12 +33,19 @@ def output_problem(path: Path) -> str | None:
     return None
 
 
-def publish(temp: str | Path, path: Path) -> None:
-    """Move a finished temporary file into place, with the permissions a new file would get
-    (`mkstemp` makes it private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
+def publish(temp: str | Path, path: Path, mode: int | None = None) -> None:
+    """Move a finished temporary file into place: its data on disk first, then the permissions
+    (`mode`, or those a new file would get: `mkstemp` makes it private), then the rename."""
+    fd = os.open(temp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(temp, mode)
     os.replace(temp, path)
 
 
@@ -55,8 +62,11 @@ def temporary(path: Path, infix: str = "") -> Iterator[Path]:
         Path(name).unlink(missing_ok=True)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` (UTF-8) in one step."""
+def write_atomic(path: Path, text: str | bytes, mode: int | None = None) -> None:
+    """Replace `path` with `text` (UTF-8) or bytes in one step; `mode` as `publish`."""
     with temporary(path) as temp:
-        temp.write_text(text, encoding="utf-8", newline="")
-        publish(temp, path)
+        if isinstance(text, bytes):
+            temp.write_bytes(text)
+        else:
+            temp.write_text(text, encoding="utf-8", newline="")
+        publish(temp, path, mode)
