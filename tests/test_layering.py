@@ -21,7 +21,7 @@ import pytest
 PACKAGE = "indicator_dsl"
 ROOT = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
-# one rank per stage; api.py and cases.py share theirs (neither imports the other)
+# one rank per stage; api.py and cases.py share theirs (cases runs its YAML cases through api.load)
 STAGES: dict[str, int] = {
     "files": 0,
     "syntax": 1,
