@@ -23,7 +23,7 @@ from .check.loader import FileCache, real_path
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
 from .check.typecheck import bounded_suggestions
-from .codegen.planner import build_plan, content_hash, namespace_for
+from .codegen.planner import build_plan, content_hash, location_key, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
@@ -37,12 +37,12 @@ from .semantics.records import build_models
 from .syntax.diagnostics import Diagnostic, RulesetError
 from .syntax.source import Span
 
-_ENGINES: dict[tuple[str, str], Engine] = {}
+_ENGINES: dict[tuple[str, str, str], Engine] = {}
 
 
 def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
     sha = content_hash(resolved)
-    key = (sha, backend)
+    key = (sha, location_key(resolved), backend)
     if key not in _ENGINES:
         assert resolved.record is not None
         models = build_models(resolved.types, resolved.record.type_name)
