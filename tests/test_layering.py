@@ -44,7 +44,6 @@ OVERSIZED = {
     "indicator_dsl.syntax.nodes",
     "indicator_dsl.syntax.printer",
     "indicator_dsl.syntax.parser",
-    "indicator_dsl.check.resolver",
 }
 
 # Generated from grammars/indicator.lark (tests/test_grammar_standalone.py keeps it in step): its
