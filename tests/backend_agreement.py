@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 import indicator_dsl
 from indicator_dsl.api import Catalog, Ruleset
-from indicator_dsl.check.resolver import ResolvedCatalog, ResolvedRuleset, Resolver
+from indicator_dsl.check.resolved import ResolvedCatalog, ResolvedRuleset
+from indicator_dsl.check.resolver import Resolver
 from indicator_dsl.semantics.arithmetic import EXACT
 from indicator_dsl.syntax import nodes as n
 

@@ -549,6 +549,70 @@ def test_a_single_evaluate_applies_no_quota(tmp_path_factory: pytest.TempPathFac
     assert rs.evaluate(unit("A1", "99")).grade == "advanced"
 
 
+# ---------------------------------------------------------------- quota sizes, n = 1..10 (issue 10)
+
+# k for n = 1..10, worked out by hand: at most floor(n × share), at least ceil(n × share)
+QUOTA_SIZES = {
+    ("at most", "10%"): [0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+    ("at most", "25%"): [0, 0, 0, 1, 1, 1, 1, 2, 2, 2],
+    ("at most", "40%"): [0, 0, 1, 1, 2, 2, 2, 3, 3, 4],
+    ("at most", "50%"): [0, 1, 1, 2, 2, 3, 3, 4, 4, 5],
+    ("at most", "75%"): [0, 1, 2, 3, 3, 4, 5, 6, 6, 7],
+    ("at least", "10%"): [1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    ("at least", "25%"): [1, 1, 1, 1, 2, 2, 2, 2, 3, 3],
+    ("at least", "40%"): [1, 1, 2, 2, 2, 3, 3, 4, 4, 4],
+    ("at least", "50%"): [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+    ("at least", "75%"): [1, 2, 3, 3, 4, 5, 6, 6, 7, 8],
+}
+
+
+def grades_in_order(rs: indicator_dsl.Ruleset, totals: list[str]) -> list[str | None]:
+    batch = rs.evaluate_many([unit(f"R{i}", t) for i, t in enumerate(totals)])
+    assert batch.failed == []
+    return [r.grade for r in batch.results]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ties", ["demote", "admit"])
+@pytest.mark.parametrize(("direction", "share"), sorted(QUOTA_SIZES))
+def test_quota_sizes_for_small_populations(
+    tmp_path_factory: pytest.TempPathFactory, backend: str, ties: str, direction: str, share: str
+) -> None:
+    # at most: n advanced with distinct totals, highest first -> the k highest keep it;
+    # at least: n standard with distinct totals, lowest first -> the k lowest move down to lagging
+    grade, start, step = ("advanced", 99, -1) if direction == "at most" else ("lagging", 70, 1)
+    rs = quota_ruleset(tmp_path_factory, f"quota {grade} {direction} {share} ties {ties}", backend)
+    for n, k in enumerate(QUOTA_SIZES[(direction, share)], start=1):
+        totals = [str(start + step * i) for i in range(n)]
+        assert grades_in_order(rs, totals) == [grade] * k + ["standard"] * (n - k), (share, n)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_issue_population_n7_at_least_40_percent(tmp_path_factory: pytest.TempPathFactory, backend: str) -> None:
+    rs = quota_ruleset(tmp_path_factory, "quota lagging at least 40% ties admit", backend)
+    # n = 7, k = ceil(2.8) = 3; one already lagging (60), so the two lowest of the rest move (the
+    # engine moved one: the last to move was treated as tied with itself); 95 is advanced and stays
+    got = grades_in_order(rs, ["60", "71", "72", "73", "80", "85", "95"])
+    assert got == ["lagging", "lagging", "lagging", "standard", "standard", "standard", "advanced"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("ties", "expected"),
+    [
+        # n = 6, k = ceil(1.8) = 2; candidates 71, 72, 72, 80, ...: the 2nd and 3rd lowest tie across
+        # the line: demote moves both 72s too (3 lagging), admit leaves both (1 lagging)
+        ("demote", ["lagging", "lagging", "lagging", "standard", "standard", "standard"]),
+        ("admit", ["lagging", "standard", "standard", "standard", "standard", "standard"]),
+    ],
+)
+def test_at_least_ties_across_the_line(
+    tmp_path_factory: pytest.TempPathFactory, backend: str, ties: str, expected: list[str]
+) -> None:
+    rs = quota_ruleset(tmp_path_factory, f"quota lagging at least 30% ties {ties}", backend)
+    assert grades_in_order(rs, ["71", "72", "72", "80", "81", "82"]) == expected
+
+
 # ---------------------------------------------------------------- determinism for any input order
 
 
@@ -610,16 +674,16 @@ def test_the_deterministic_population_by_hand(tmp_path_factory: pytest.TempPathF
     # 甲: n = 8 (M1 assigned counts), advanced k = floor(2) = 2: holders 98, 93, 93, 91, 55(M1);
     #     t_2 = 93 -> 98 keeps; 93, 93, 91 -> standard; M1 pinned. lagging k = ceil(1.6) = 2:
     #     holding: 60 -> 1; need 1: candidates (not pinned) from advanced/standard ascending: 72, 75, 91, 93, ...
-    #     line 72 -> admit: below 72 moves -> nobody (72 itself is the line)
+    #     72 moves (it is not tied with 75, the first to stay)
     assert (got["D00"], got["D01"], got["D02"], got["D03"]) == ("advanced", "standard", "standard", "standard")
-    assert (got["D04"], got["D05"], got["D06"], got["M1"]) == ("standard", "lagging", "standard", "advanced")
+    assert (got["D04"], got["D05"], got["D06"], got["M1"]) == ("standard", "lagging", "lagging", "advanced")
     # 乙: n = 7 (F1 forced to standard counts), advanced k = 1: 95, 95, 90 -> t_1 = 95 -> nobody > 95 keeps
-    #     lagging k = ceil(1.4) = 2, holding 0: candidates 71, 71, 85, 90, 95, 95: line = 71 -> admit: none < 71
+    #     lagging k = ceil(1.4) = 2, holding 0: candidates 71, 71, 85, 90, 95, 95: both 71s move (85 stays)
     assert (got["D07"], got["D08"], got["D09"]) == ("standard", "standard", "standard")
-    assert (got["D10"], got["D11"], got["D12"], got["F1"]) == ("standard", "standard", "standard", "standard")
+    assert (got["D10"], got["D11"], got["D12"], got["F1"]) == ("lagging", "lagging", "standard", "standard")
     # 丙: n = 4 (E1 exempt), advanced k = 1: 99 keeps. lagging k = ceil(0.8) = 1, holding: 69.996 shown 70.00
-    #     is graded standard (rounded total >= 70); candidates 70.00, 70.00, 70.00 (all shown 70.00): line 70
-    #     -> admit: none below 70 moves
+    #     is graded standard (rounded total >= 70); candidates 70.00, 70.00, 70.00 (all shown 70.00): the
+    #     lowest is tied with the next across the line -> admit: all three stay
     assert (got["D13"], got["D14"], got["D15"], got["D16"]) == ("advanced", "standard", "standard", "standard")
     assert got["E1"] is None and got["X1"] is None
 

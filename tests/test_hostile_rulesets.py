@@ -22,7 +22,8 @@ from indicator_dsl.check import loader, typecheck
 from indicator_dsl.check.loader import BIDI_CONTROLS, MAX_BIDI_WARNINGS, MAX_TOKENS, scan_text
 from indicator_dsl.check.paths import check_paths
 from indicator_dsl.check.project import project_root
-from indicator_dsl.check.resolver import MAX_IMPORT_DEPTH, exact_sum
+from indicator_dsl.check.resolved import exact_sum
+from indicator_dsl.check.resolver import MAX_IMPORT_DEPTH
 from indicator_dsl.cli.main import main
 from indicator_dsl.syntax.diagnostics import RulesetError
 from indicator_dsl.syntax.source import SourceFile
@@ -260,7 +261,7 @@ def test_sums_of_large_maxes_are_exact(project: Path) -> None:
     [e300] = check_paths([rules]).diagnostics
     assert (e300.code, e300.span.line) == ("E300", 8)
     assert f"its indicators add up to {top}.4 ({top} + 0.4)" in e300.message
-    rules.write_text(rules.read_text().replace("max 0.4 { deduct 0.4", "max 0 { deduct 0"))
+    rules.write_text(rules.read_text().replace("max 0.4 { deduct 0.4 when members > 1 }", "max 0 { score 0 }"))
     assert check_paths([rules]).diagnostics == []
 
 

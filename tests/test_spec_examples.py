@@ -17,7 +17,8 @@ from support import SPEC_EXAMPLES
 
 from indicator_dsl.check.paths import check_paths
 from indicator_dsl.check.renderers import render_text
-from indicator_dsl.check.resolver import ResolvedCatalog, ResolvedRuleset, Resolver
+from indicator_dsl.check.resolved import ResolvedCatalog, ResolvedRuleset
+from indicator_dsl.check.resolver import Resolver
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAGMENTS = SPEC_EXAMPLES / "fragments.md"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402  (the sibling module, not an installed package)
 
 from indicator_dsl import check_paths  # noqa: E402
-from indicator_dsl.check.resolver import ResolvedCatalog, ResolvedRuleset  # noqa: E402
+from indicator_dsl.check.resolved import ResolvedCatalog, ResolvedRuleset  # noqa: E402
 from indicator_dsl.syntax import nodes as n  # noqa: E402
 
 DEFAULT_CATALOG = HERE.parents[1] / "rulesets" / "jiangsu" / "catalog.ind"

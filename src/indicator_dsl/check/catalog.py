@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
-from .resolver import ResolvedCatalog
+from .resolved import ResolvedCatalog
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import Type
 

@@ -2,7 +2,9 @@
 
 The checker only rejects; it never changes what a ruleset computes (CEL's contract),
 so the evaluator keeps the same rules dynamically. Each rule of the spec that a
-ruleset can break has its own diagnostic code.
+ruleset can break has its own diagnostic code. Every expression it types is also
+handed to the range analysis (`check/ranges.py`, W505); the lints of fixed amounts
+against `max` are in `check/amounts.py`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from decimal import Decimal
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
+from .amounts import max_zero_points, suspicious_points
 from .bands import check_bands
-from .resolver import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum
+from .ranges import RangeChecker
+from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 
@@ -27,19 +31,17 @@ def _total_hint(dimension_sum: Decimal, total: Decimal, bonus: n.Bonus | None) -
     another figure on purpose."""
     if bonus is not None and dimension_sum + bonus.max.value == total:
         return (
-            f"the bonus (max {_fmt(bonus.max.value)}) sits outside `total` and is added on top: "
-            f"write `total {_fmt(dimension_sum)}`"
+            f"the bonus (max {figure(bonus.max.value)}) sits outside `total` and is added on top: "
+            f"write `total {figure(dimension_sum)}`"
         )
-    scale = _fmt(total)
-    return f"write `total {_fmt(dimension_sum)}`; only if the table is meant to be out of {scale}, `rescale to {scale}`"
-
-
-def _fmt(value: Decimal) -> str:
-    return format(value.normalize(UNBOUNDED), "f")
+    scale = figure(total)
+    return (
+        f"write `total {figure(dimension_sum)}`; only if the table is meant to be out of {scale}, `rescale to {scale}`"
+    )
 
 
 def _percent(value: Decimal) -> str:
-    return _fmt(UNBOUNDED.multiply(value, Decimal(100))) + "%"
+    return figure(UNBOUNDED.multiply(value, Decimal(100))) + "%"
 
 
 class RulesetChecker:
@@ -47,6 +49,7 @@ class RulesetChecker:
         self.r = ruleset
         self.report = report
         self.exprs = ExprChecker(ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete)
+        self.ranges = RangeChecker(ruleset.types, ruleset.record.type_name if ruleset.record else None, report)
         self.grades = ruleset.grade_names
         self.sources = ruleset.table_sources
 
@@ -60,6 +63,15 @@ class RulesetChecker:
     ) -> None:
         span = span_of.span
         self.report(Diagnostic(code, message, span, hint=hint, related=related))
+
+    def check_condition(self, expr: n.Expr, scope: Scope, what: str) -> None:
+        """Type a condition, then report the comparisons in it the declared ranges settle (W505)."""
+        self.exprs.check_condition(expr, scope, what)
+        self.ranges.visit(expr, scope)
+
+    def check_number(self, expr: n.Expr, scope: Scope, what: str) -> None:
+        self.exprs.check_number(expr, scope, what)
+        self.ranges.visit(expr, scope)
 
     # ---------------------------------------------------------------- entry
 
@@ -126,13 +138,13 @@ class RulesetChecker:
                 self.indicator(ind, scope)
             parts_sum = exact_sum(ind.node.max.value for ind in dim.indicators)
             if dim.declared_max is not None and dim.declared_max.value != parts_sum:
-                listing = " + ".join(_fmt(i.node.max.value) for i in dim.indicators) or "nothing"
+                listing = " + ".join(figure(i.node.max.value) for i in dim.indicators) or "nothing"
                 self.error(
                     "E300",
-                    f"dimension `{dim.name}` declares max {_fmt(dim.declared_max.value)}, "
-                    f"but its indicators add up to {_fmt(parts_sum)} ({listing})",
+                    f"dimension `{dim.name}` declares max {figure(dim.declared_max.value)}, "
+                    f"but its indicators add up to {figure(parts_sum)} ({listing})",
                     dim.declared_max,
-                    hint=f"write `max {_fmt(parts_sum)}` or change the indicators",
+                    hint=f"write `max {figure(parts_sum)}` or change the indicators",
                 )
             dimension_maxes.append(dim.max)
             self.unused_lets(dim.lets)
@@ -145,12 +157,12 @@ class RulesetChecker:
     def total_mismatch(self, dimension_sum: Decimal) -> None:
         r = self.r
         assert r.total is not None
-        total = _fmt(r.total.value.value)
-        listing = " + ".join(_fmt(d.max) for d in r.dimensions) or "nothing"
+        total = figure(r.total.value.value)
+        listing = " + ".join(figure(d.max) for d in r.dimensions) or "nothing"
         if r.total.span.path == r.source.path:
             self.error(
                 "E301",
-                f"total is {total}, but the dimensions add up to {_fmt(dimension_sum)} ({listing})",
+                f"total is {total}, but the dimensions add up to {figure(dimension_sum)} ({listing})",
                 r.total,
                 hint=_total_hint(dimension_sum, r.total.value.value, r.bonus),
             )
@@ -169,7 +181,7 @@ class RulesetChecker:
         self.error(
             "E301",
             f"`{r.name}` keeps the base's total {total}, but after its changes the dimensions "
-            f"add up to {_fmt(dimension_sum)} ({listing})",
+            f"add up to {figure(dimension_sum)} ({listing})",
             r.node,
             hint=f"add `rescale to {total}` to the extension",
         )
@@ -193,9 +205,10 @@ class RulesetChecker:
         scope = Scope(fields=dim_scope.fields, lets={**dim_scope.lets, **{x.name: x for x in ind.lets}})
         self.declare_lets(ind.lets, scope)
         if ind.applies is not None:
-            self.exprs.check_condition(ind.applies, scope, "`applies when`")
+            self.check_condition(ind.applies, scope, "`applies when`")
         if ind.max.value < 0:
             self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
+        max_zero_points(ind, self.report)
         if not ind.clauses:
             self.error(
                 "E305",
@@ -215,48 +228,15 @@ class RulesetChecker:
             )
         for clause in ind.clauses:
             self.clause(clause, scope, ind)
-        if len(styles) == 1:
-            self.suspicious_points(ind)
+        if len(styles) == 1 and ind.max.value != 0:  # with max 0, E311 already said it
+            suspicious_points(ind, self.report)
         self.unused_lets(ind.lets)
-
-    def suspicious_points(self, ind: n.Indicator) -> None:
-        """W503: fixed points the clamp always cuts, or awards that can never reach the max."""
-        points = [c for c in ind.clauses if isinstance(c, n.Points)]
-        fixed = [c for c in points if c.per is None and isinstance(c.amount, n.Number)]
-        top = ind.max.value
-        for clause in fixed:
-            assert isinstance(clause.amount, n.Number)
-            uncapped_award = ind.uncapped and clause.kind == "award"
-            if clause.amount.value > top and not uncapped_award:
-                self.report(
-                    Diagnostic(
-                        "W503",
-                        f"`{clause.kind} {clause.amount.text}` is more than the max {_fmt(top)} of `{ind.name}`; "
-                        "the score is clamped, so the extra points never count",
-                        clause.amount.span,
-                        hint=f"write `{clause.kind} {_fmt(top)}`",
-                    )
-                )
-        awards = [c for c in points if c.kind == "award"]
-        negative = any(isinstance(c.amount, n.Number) and c.amount.value < 0 for c in points)  # E311 already
-        if awards and len(fixed) == len(points) == len(awards) and not negative:
-            reachable = exact_sum(c.amount.value for c in awards if isinstance(c.amount, n.Number))
-            if reachable < top:
-                self.report(
-                    Diagnostic(
-                        "W503",
-                        f"the awards of `{ind.name}` add up to {_fmt(reachable)}, so it can never reach its "
-                        f"max {_fmt(top)}",
-                        ind.max.span,
-                        hint=f"write `max {_fmt(reachable)}` or award more",
-                    )
-                )
 
     def clause(self, clause: n.Clause, scope: Scope, ind: n.Indicator) -> None:
         if isinstance(clause, n.Points):
             self.points(clause, scope)
         elif isinstance(clause, n.ScoreFormula):
-            self.exprs.check_number(clause.expr, scope, "a score")
+            self.check_number(clause.expr, scope, "a score")
         elif isinstance(clause, n.Judged):
             if clause.by is not None and clause.by not in self.sources:
                 values = [s.name for s in self.r.assess.sources] if self.r.assess else []
@@ -276,9 +256,10 @@ class RulesetChecker:
                     )
         else:
             check_bands(self.exprs, clause, scope)
+            self.ranges.bands(clause, scope)
 
     def points(self, clause: n.Points, scope: Scope) -> None:
-        self.exprs.check_number(clause.amount, scope, "the points")
+        self.check_number(clause.amount, scope, "the points")
         if isinstance(clause.amount, n.Number) and clause.amount.value < 0:
             self.error(
                 "E311",
@@ -287,11 +268,11 @@ class RulesetChecker:
                 hint="use `deduct` to take points away",
             )
         if clause.per is not None:
-            self.exprs.check_number(clause.per, scope, "the count after `per`")
+            self.check_number(clause.per, scope, "the count after `per`")
         if clause.up_to is not None:
-            self.exprs.check_number(clause.up_to, scope, "the cap after `up to`")
+            self.check_number(clause.up_to, scope, "the cap after `up to`")
         if clause.when is not None:
-            self.exprs.check_condition(clause.when, scope, "`when`")
+            self.check_condition(clause.when, scope, "`when`")
 
     # ---------------------------------------------------------------- assess, bonus
 
@@ -302,7 +283,7 @@ class RulesetChecker:
         self.declared_once("source", assess.sources)
         for source in assess.sources:
             if source.value is not None:
-                self.exprs.check_number(source.value, base, f"source `{source.name}`")
+                self.check_number(source.value, base, f"source `{source.name}`")
         total = exact_sum(s.weight.value for s in assess.sources)
         if total != HUNDRED_PERCENT:
             listing = " + ".join(s.weight.text for s in assess.sources)
@@ -366,12 +347,12 @@ class RulesetChecker:
     def grading(self, scope: Scope) -> None:
         self.grade_rules(scope)
         for veto in self.r.vetoes:
-            self.exprs.check_condition(veto.when, scope, "veto")
+            self.check_condition(veto.when, scope, "veto")
             self.grade_ref(veto.grade, veto)
         for exempt in self.r.exempts:
-            self.exprs.check_condition(exempt.when, scope, "exempt")
+            self.check_condition(exempt.when, scope, "exempt")
         for assign in self.r.assigns:
-            self.exprs.check_condition(assign.when, scope, "assign")
+            self.check_condition(assign.when, scope, "assign")
             self.grade_ref(assign.grade, assign)
         for quota in self.r.quotas:
             self.quota(quota, scope)
@@ -386,6 +367,7 @@ class RulesetChecker:
         )
         for outcome in self.r.outcomes:
             self.exprs.check(outcome.expr, outcome_scope)
+            self.ranges.visit(outcome.expr, outcome_scope)
 
     def grade_rules(self, scope: Scope) -> None:
         grades = self.r.grades
@@ -395,7 +377,7 @@ class RulesetChecker:
         self.declared_once("grade", grades.rules)
         for rule in grades.rules:
             if rule.when is not None:
-                self.exprs.check_condition(rule.when, scope, "grade")
+                self.check_condition(rule.when, scope, "grade")
         if len(otherwise) != 1:
             where = otherwise[1] if len(otherwise) > 1 else grades
             self.error(
@@ -430,7 +412,7 @@ class RulesetChecker:
                 hint=did_you_mean(quota.within, scope.fields),
             )
         if quota.where is not None:
-            self.exprs.check_condition(quota.where, scope, "quota `where`")
+            self.check_condition(quota.where, scope, "quota `where`")
         if quota.direction == "at least" and self.grades and quota.grade == self.grades[0]:
             self.error("E311", f"`at least` on the top grade `{quota.grade}` has no grade above it to draw from", quota)
 
@@ -460,6 +442,8 @@ class RulesetChecker:
                             self.exprs.let_type(read, scope, use=False)
                         else:
                             stack.append((read, False))
+        for let in lets:
+            self.ranges.visit(let.expr, scope)
 
     def unused_lets(self, lets: Iterable[n.Let]) -> None:
         for let in lets:

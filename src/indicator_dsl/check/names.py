@@ -16,7 +16,7 @@ from typing import Literal, TypeVar
 
 from ..semantics.records import FieldMap
 from ..syntax import nodes as n
-from .resolver import ResolvedRuleset
+from .resolved import ResolvedRuleset
 from .types import Type, type_of_ref
 
 GRADING_WORDS = ("total", "bonus", "grade")

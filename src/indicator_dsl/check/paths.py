@@ -11,7 +11,8 @@ from ..syntax.diagnostics import Diagnostic, sort_key
 from ..syntax.source import SourceFile, Span
 from .catalog import check_catalog
 from .checker import RulesetChecker
-from .resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
+from .resolved import Resolved, ResolvedCatalog, ResolvedRuleset
+from .resolver import Resolver
 from .typecheck import bounded_suggestions
 
 

@@ -1,145 +1,28 @@
-"""Imports, `extends` and catalogs: from parsed files to one resolved table per ruleset.
+"""From parsed files to resolved ones: imports (each file once, inside the project root),
+schemas, a ruleset's base (`extends`), and a catalog's routes to its rulesets.
 
-The resolver applies a department's `extend` / `override` / `remove` to its base and
-keeps, for every indicator, where it came from (base file:line or the extension's), so
-results and traces can say which file a point was defined in. Problems are collected,
-not raised: a missing import still lets the rest of the file be checked.
+What a ruleset's items make of its table, inherited or not, is `check/extension.py`; the
+resolved forms are in `check/resolved.py`. Problems are collected, not raised: a missing
+import still lets the rest of the file be checked.
 """
 
 from __future__ import annotations
 
-import decimal
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from ..syntax import nodes as n
-from ..syntax.diagnostics import Diagnostic, Related
+from ..syntax.diagnostics import Diagnostic
 from ..syntax.source import SourceFile, Span
+from .extension import Assembler, close_name, duplicate, inherit
 from .loader import FileCache, LoadedFile, real_path
 from .project import display_path, import_target, inside, project_root
-from .typecheck import did_you_mean
+from .ranges import field_range_problems
+from .resolved import Resolved, ResolvedCatalog, ResolvedRuleset, ResolvedSchema
 from .types import PRIMITIVES
-
-# Sums of stated figures (maxes, weights) must be exact: the default 28 digits rounded a sum of large
-# maxes and reported a total that does not add up (a false E301).
-UNBOUNDED = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-
-
-def exact_sum(values: Iterable[Decimal]) -> Decimal:
-    """The sum of decimals with no digit lost, whatever their size."""
-    total = Decimal(0)
-    for value in values:
-        total = UNBOUNDED.add(total, value)
-    return total
-
 
 # A project nests five files deep (catalog, department, category, common, schema); a chain of
 # thousands would exhaust Python's recursion, and each `extends` level copies its base.
 MAX_IMPORT_DEPTH = 64
-
-
-@dataclass(slots=True)
-class TableIndicator:
-    node: n.Indicator
-    dimension: str
-    origin: Span
-    how: str  # "base", "added" (extend dimension), "override", or "declared" in this file
-
-
-@dataclass(slots=True)
-class TableDimension:
-    name: str
-    label: str | None
-    declared_max: n.Number | None
-    weight: n.Number | None
-    indicators: list[TableIndicator]
-    lets: list[n.Let]
-    span: Span
-    max_stated_here: bool = False  # `extend dimension D max N` in this file: N is checked against the final sum
-
-    @property
-    def max(self) -> Decimal:
-        """The stated max where there is one, else the sum of the indicators (extensions)."""
-        if self.declared_max is not None:
-            return self.declared_max.value
-        return exact_sum(i.node.max.value for i in self.indicators)
-
-
-@dataclass(slots=True)
-class ResolvedSchema:
-    name: str
-    source: SourceFile
-    types: dict[str, n.TypeDecl]
-
-
-@dataclass(slots=True)
-class ResolvedRuleset:
-    name: str
-    label: str | None
-    version: str | None
-    node: n.Ruleset
-    source: SourceFile
-    sources: list[SourceFile]  # this file, its bases and schemas: all that defines it
-    types: dict[str, n.TypeDecl] = field(default_factory=dict)
-    base: ResolvedRuleset | None = None
-    record: n.RecordDecl | None = None
-    period: n.PeriodDecl | None = None
-    total: n.TotalDecl | None = None
-    precision: n.PrecisionDecl | None = None
-    rescale: n.RescaleDecl | None = None
-    lets: dict[str, n.Let] = field(default_factory=dict)
-    dimensions: list[TableDimension] = field(default_factory=list)
-    bonus: n.Bonus | None = None
-    vetoes: list[n.Veto] = field(default_factory=list)
-    exempts: list[n.Exempt] = field(default_factory=list)
-    assigns: list[n.Assign] = field(default_factory=list)
-    assess: n.Assess | None = None
-    grades: n.Grades | None = None
-    quotas: list[n.Quota] = field(default_factory=list)
-    outcomes: list[n.Outcome] = field(default_factory=list)
-    removed: list[n.RemoveIndicator] = field(default_factory=list)
-    # An import or the base ruleset could not be read (already reported): the checker then skips
-    # the errors that would only repeat it (unknown record type, unknown fields, missing total).
-    incomplete: bool = False
-
-    def indicators(self) -> list[TableIndicator]:
-        return [i for d in self.dimensions for i in d.indicators]
-
-    @property
-    def precision_places(self) -> int:
-        return self.precision.places if self.precision else 2
-
-    @property
-    def grade_names(self) -> list[str]:
-        """The grades, best first."""
-        return [rule.name for rule in self.grades.rules] if self.grades else []
-
-    @property
-    def table_sources(self) -> list[str]:
-        """The sources scored by the indicator table: `table` without `assess`, else every
-        assessment source without a value expression."""
-        if self.assess is None:
-            return ["table"]
-        return [s.name for s in self.assess.sources if s.value is None]
-
-
-@dataclass(slots=True)
-class ResolvedCatalog:
-    name: str
-    label: str | None
-    node: n.Catalog
-    source: SourceFile
-    rulesets: dict[str, ResolvedRuleset]
-    sources: list[SourceFile]
-
-
-Resolved = ResolvedSchema | ResolvedRuleset | ResolvedCatalog
-
-
-def _did_you_mean(name: str, options: list[str]) -> str | None:
-    return did_you_mean(name, options, cutoff=0.6)
 
 
 class Resolver:
@@ -227,7 +110,7 @@ class Resolver:
                 continue
             if not target.exists():  # a folder or a FIFO is the reader's E001
                 siblings = [p.name for p in target.parent.glob("*.ind")] if target.parent.is_dir() else []
-                hint = _did_you_mean(Path(imp.path).name, siblings)
+                hint = close_name(Path(imp.path).name, siblings)
                 self.diagnostics.append(
                     Diagnostic(
                         "E100",
@@ -266,17 +149,18 @@ class Resolver:
         types = self._types_of(imported)
         for decl in schema.types:
             if decl.name in types and types[decl.name] is not decl:
-                self._duplicate("type", decl.name, decl.span, types[decl.name].span)
+                self.diagnostics.append(duplicate("type", decl.name, decl.span, types[decl.name].span))
                 continue
             seen: dict[str, n.FieldDecl] = {}
             for fld in decl.fields:
                 if fld.name in seen:
-                    self._duplicate("field", fld.name, fld.span, seen[fld.name].span)
+                    self.diagnostics.append(duplicate("field", fld.name, fld.span, seen[fld.name].span))
                 seen[fld.name] = fld
             types[decl.name] = decl
         for decl in schema.types:
             for fld in decl.fields:
                 self._unknown_types(fld.type, types)
+                self.diagnostics.extend(field_range_problems(fld))
         return ResolvedSchema(schema.name, loaded.source, types)
 
     def _unknown_types(self, ref: n.TypeRef, types: dict[str, n.TypeDecl]) -> None:
@@ -287,7 +171,7 @@ class Resolver:
         elif isinstance(ref, n.ListType):
             self._unknown_types(ref.item, types)
         elif isinstance(ref, n.NamedType) and ref.name not in PRIMITIVES and ref.name not in types:
-            hint = _did_you_mean(ref.name, [*PRIMITIVES, *types]) or "declare it with `type NAME { ... }`"
+            hint = close_name(ref.name, [*PRIMITIVES, *types]) or "declare it with `type NAME { ... }`"
             self.diagnostics.append(Diagnostic("E202", f"unknown type `{ref.name}`", ref.span, hint=hint))
 
     # ---------------------------------------------------------------- ruleset
@@ -314,33 +198,26 @@ class Resolver:
                     Diagnostic("E102", f"a ruleset cannot import the catalog `{res.name}`", node.span)
                 )
         if base is not None:
-            _inherit(result, base)
+            inherit(result, base)
         result.incomplete = (
             len(imported) < len(loaded.imports)
             or (node.extends is not None and base is None)
             or (base is not None and base.incomplete)
         )
-        _Assembler(self, result, extension=node.extends is not None).apply(node.items)
+        Assembler(self.diagnostics, result, extension=node.extends is not None).apply(node.items)
         return result
 
     def _find_base(self, node: n.Ruleset, imported: list[tuple[n.Import, Resolved]]) -> ResolvedRuleset | None:
         rulesets = {res.name: res for _, res in imported if isinstance(res, ResolvedRuleset)}
         if node.extends in rulesets:
             return rulesets[node.extends]
-        hint = _did_you_mean(node.extends or "", list(rulesets)) or f"import the file that declares `{node.extends}`"
+        hint = close_name(node.extends or "", list(rulesets)) or f"import the file that declares `{node.extends}`"
         self.diagnostics.append(
             Diagnostic(
                 "E103", f"`{node.name}` extends `{node.extends}`, which no import declares", node.span, hint=hint
             )
         )
         return None
-
-    def _duplicate(self, what: str, name: str, span: Span, first: Span) -> None:
-        self.diagnostics.append(
-            Diagnostic(
-                "E104", f"{what} `{name}` is declared twice", span, related=(Related(first, "first declared here"),)
-            )
-        )
 
     # ---------------------------------------------------------------- catalog
 
@@ -355,7 +232,7 @@ class Resolver:
             if found is not None:
                 rulesets[target] = found
                 continue
-            hint = _did_you_mean(target, list(rulesets)) or f'add `import "{target}.ind"`'
+            hint = close_name(target, list(rulesets)) or f'add `import "{target}.ind"`'
             self.diagnostics.append(
                 Diagnostic("E108", f"the catalog routes to `{target}`, which is not imported", span, hint=hint)
             )
@@ -385,272 +262,3 @@ def _route_targets(node: n.Catalog) -> list[tuple[str, Span]]:
         elif isinstance(item, n.RouteWhen):
             out.append((item.target, item.span))
     return out
-
-
-def _inherit(child: ResolvedRuleset, base: ResolvedRuleset) -> None:
-    child.types = {**base.types, **child.types}
-    child.record, child.period, child.total = base.record, base.period, base.total
-    child.precision, child.rescale = base.precision, base.rescale
-    child.lets = dict(base.lets)
-    child.dimensions = [
-        TableDimension(
-            d.name,
-            d.label,
-            d.declared_max,
-            d.weight,
-            [TableIndicator(i.node, i.dimension, i.origin, "base") for i in d.indicators],
-            list(d.lets),
-            d.span,
-        )
-        for d in base.dimensions
-    ]
-    child.bonus, child.assess, child.grades = base.bonus, base.assess, base.grades
-    child.vetoes, child.exempts, child.assigns = list(base.vetoes), list(base.exempts), list(base.assigns)
-    child.quotas, child.outcomes = list(base.quotas), list(base.outcomes)
-    child.removed = list(base.removed)
-    for src in base.sources:
-        if src not in child.sources:
-            child.sources.append(src)
-
-
-class _Assembler:
-    """Applies one file's ruleset items onto a (possibly inherited) resolved table."""
-
-    def __init__(self, resolver: Resolver, target: ResolvedRuleset, *, extension: bool) -> None:
-        self.resolver = resolver
-        self.r = target
-        self.extension = extension
-        self.inherited = {d.name for d in target.dimensions} | {i.node.name for i in target.indicators()}
-        self.seen_blocks: dict[str, Span] = {}
-        self._parts: dict[str, Span] | None = None  # dimension and indicator names; None = rebuild
-
-    def error(
-        self, code: str, message: str, span: Span, hint: str | None = None, related: tuple[Related, ...] = ()
-    ) -> None:
-        self.resolver.diagnostics.append(Diagnostic(code, message, span, hint=hint, related=related))
-
-    def apply(self, items: tuple[n.RulesetItem, ...]) -> None:
-        for item in items:
-            handler = getattr(self, f"_on_{type(item).__name__}")
-            handler(item)
-
-    def _single(self, kind: str, span: Span) -> bool:
-        if kind in self.seen_blocks:
-            self.resolver._duplicate(kind, kind, span, self.seen_blocks[kind])
-            return False
-        self.seen_blocks[kind] = span
-        return True
-
-    # header items: a restatement in an extension replaces the base's value
-    def _on_RecordDecl(self, item: n.RecordDecl) -> None:
-        if self._single("record", item.span):
-            self.r.record = item
-
-    def _on_PeriodDecl(self, item: n.PeriodDecl) -> None:
-        if self._single("period", item.span):
-            self.r.period = item
-
-    def _on_TotalDecl(self, item: n.TotalDecl) -> None:
-        if self._single("total", item.span):
-            self.r.total = item
-
-    def _on_PrecisionDecl(self, item: n.PrecisionDecl) -> None:
-        if self._single("precision", item.span):
-            self.r.precision = item
-
-    def _on_RescaleDecl(self, item: n.RescaleDecl) -> None:
-        if self._single("rescale", item.span):
-            self.r.rescale = item
-
-    def _on_Assess(self, item: n.Assess) -> None:
-        if self._single("assess", item.span):
-            self.r.assess = item
-
-    def _on_Grades(self, item: n.Grades) -> None:
-        if self._single("grades", item.span):
-            self.r.grades = item
-
-    def _on_Bonus(self, item: n.Bonus) -> None:
-        if self._single("bonus", item.span):
-            self.r.bonus = item
-
-    def _named(self, kind: str, name: str, span: Span, existing: list[tuple[str, Span]]) -> bool:
-        for other, other_span in existing:
-            if other == name:
-                if other_span.path != span.path and self.extension:
-                    self.error(
-                        "E105",
-                        f"{kind} `{name}` is already declared by the base ruleset",
-                        span,
-                        hint="choose a new name",
-                        related=(Related(other_span, "declared here"),),
-                    )
-                else:
-                    self.resolver._duplicate(kind, name, span, other_span)
-                return False
-        return True
-
-    def _on_Let(self, item: n.Let) -> None:
-        if self._named("let", item.name, item.span, [(k, v.span) for k, v in self.r.lets.items()]):
-            self.r.lets[item.name] = item
-
-    def _on_Veto(self, item: n.Veto) -> None:
-        if self._named("veto", item.name, item.span, [(v.name, v.span) for v in self.r.vetoes]):
-            self.r.vetoes.append(item)
-
-    def _on_Exempt(self, item: n.Exempt) -> None:
-        self.r.exempts.append(item)
-
-    def _on_Assign(self, item: n.Assign) -> None:
-        if self._named("assign", item.name, item.span, [(a.name, a.span) for a in self.r.assigns]):
-            self.r.assigns.append(item)
-
-    def _on_Outcome(self, item: n.Outcome) -> None:
-        if self._named("outcome", item.name, item.span, [(o.name, o.span) for o in self.r.outcomes]):
-            self.r.outcomes.append(item)
-
-    def _on_Quota(self, item: n.Quota) -> None:
-        same = [q for q in self.r.quotas if (q.grade, q.direction) == (item.grade, item.direction)]
-        for q in same:
-            if q.span.path == item.span.path:
-                self.resolver._duplicate("quota", f"{item.grade} {item.direction}", item.span, q.span)
-                return
-            self.r.quotas.remove(q)  # an extension's quota for the same grade replaces the base's
-        self.r.quotas.append(item)
-
-    # the table
-    def _all_parts(self) -> dict[str, Span]:
-        # Kept between calls (rebuilding it for every indicator was quadratic in the table's size);
-        # override and remove reset it.
-        if self._parts is None:
-            self._parts = {d.name: d.span for d in self.r.dimensions}
-            self._parts.update({i.node.name: i.origin for i in self.r.indicators()})
-        return self._parts
-
-    def _check_new_part(self, kind: str, name: str, span: Span) -> bool:
-        """True when `name` is free; the caller then adds the part, so it is recorded as taken."""
-        parts = self._all_parts()
-        if name not in parts:
-            parts[name] = span
-            return True
-        if name in self.inherited and self.extension:
-            verb = "extend dimension" if kind == "dimension" else "override indicator"
-            self.error(
-                "E105",
-                f"{kind} `{name}` is already in the base ruleset",
-                span,
-                hint=f"use `{verb} {name}` to change it, or choose a new name",
-                related=(Related(parts[name], "declared here"),),
-            )
-        else:
-            self.resolver._duplicate("dimension or indicator" if kind == "dimension" else kind, name, span, parts[name])
-        return False
-
-    def _on_Dimension(self, item: n.Dimension) -> None:
-        if not self._check_new_part("dimension", item.name, item.span):
-            return
-        dim = TableDimension(item.name, item.label, item.max, item.weight, [], [], item.span)
-        self.r.dimensions.append(dim)
-        for sub in item.items:
-            if isinstance(sub, n.Let):
-                dim.lets.append(sub)
-            elif self._check_new_part("indicator", sub.name, sub.span):
-                dim.indicators.append(TableIndicator(sub, item.name, sub.span, "declared"))
-
-    def _require_extension(self, what: str, span: Span) -> bool:
-        if self.extension:
-            return True
-        self.error(
-            "E313",
-            f"`{what}` only works in a ruleset that `extends` another",
-            span,
-            hint="add `extends BASE` to the ruleset line",
-        )
-        return False
-
-    def _dimension(self, name: str, span: Span) -> TableDimension | None:
-        for dim in self.r.dimensions:
-            if dim.name == name:
-                return dim
-        if self.r.incomplete:
-            return None  # the base could not be read (reported): its parts are unknown, not missing
-        self.error(
-            "E107",
-            f"there is no dimension `{name}` to extend",
-            span,
-            hint=_did_you_mean(name, [d.name for d in self.r.dimensions]),
-        )
-        return None
-
-    def _on_ExtendDimension(self, item: n.ExtendDimension) -> None:
-        if not self._require_extension("extend dimension", item.span):
-            return
-        dim = self._dimension(item.name, item.span)
-        if dim is None:
-            return
-        rejected = False
-        for ind in item.indicators:
-            if self._check_new_part("indicator", ind.name, ind.span):
-                dim.indicators.append(TableIndicator(ind, dim.name, ind.span, "added"))
-            else:
-                rejected = True
-        # A stated max counts the indicators as written; with one of them refused (E104/E105) the
-        # sum cannot match, and a second error about it would only repeat the first.
-        dim.declared_max = None if rejected else item.max
-        dim.max_stated_here = item.max is not None
-
-    def _find_indicator(self, name: str, span: Span, verb: str) -> tuple[TableDimension, int] | None:
-        for dim in self.r.dimensions:
-            for index, ind in enumerate(dim.indicators):
-                if ind.node.name == name:
-                    return dim, index
-        if self.r.incomplete:
-            return None  # as in `_dimension`
-        names = [i.node.name for i in self.r.indicators()]
-        self.error("E107", f"there is no indicator `{name}` to {verb}", span, hint=_did_you_mean(name, names))
-        return None
-
-    def _on_OverrideIndicator(self, item: n.OverrideIndicator) -> None:
-        if not self._require_extension("override indicator", item.span):
-            return
-        found = self._find_indicator(item.indicator.name, item.span, "override")
-        if found is None:
-            return
-        dim, index = found
-        old = dim.indicators[index]
-        node = item.indicator
-        if node.label is None:
-            node = n.Indicator(
-                name=node.name,
-                label=old.node.label,
-                max=node.max,
-                uncapped=node.uncapped,
-                applies=node.applies,
-                lets=node.lets,
-                clauses=node.clauses,
-                span=node.span,
-            )
-        dim.indicators[index] = TableIndicator(node, dim.name, item.span, "override")
-        self._parts = None
-        if not dim.max_stated_here and old.node.max.value != node.max.value:
-            dim.declared_max = None
-
-    def _on_RemoveIndicator(self, item: n.RemoveIndicator) -> None:
-        if not self._require_extension("remove indicator", item.span):
-            return
-        if item.reason is None or not item.reason.strip():
-            self.error(
-                "E106",
-                f"removing `{item.name}` needs a reason",
-                item.span,
-                hint=f'write `remove indicator {item.name} because "..."`',
-            )
-        found = self._find_indicator(item.name, item.span, "remove")
-        if found is None:
-            return
-        dim, index = found
-        del dim.indicators[index]
-        self._parts = None
-        if not dim.max_stated_here:
-            dim.declared_max = None
-        self.r.removed.append(item)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..check.resolver import ResolvedRuleset
+from ..check.resolved import ResolvedRuleset
 from ..semantics import arithmetic as runtime
 from ..semantics.arithmetic import start
 from ..semantics.builtins import RUNTIME_NAMES
@@ -28,6 +28,7 @@ from ..syntax.source import Span
 from .emitter import Emitter
 from .expressions import ExprCompiler, NameSpace, let_closures
 from .fusion import emit_fused, fusable, indicator_exprs
+from .planner import location_key
 from .record import RecordFunction
 
 
@@ -158,14 +159,17 @@ class RulesetCompiler:
                 out.line(f"    T.append(_CT({index}, {number}, {clause.kind!r}, False, {reads}, 0, None))")
 
     def points_moved(self, clause: n.Points, ec: ExprCompiler, reads: str | None) -> str:
-        """What a clause moves: its amount, or `_points(amount, per, up_to)` when it counts."""
+        """What a clause moves: `_points(kind, amount, per, up_to, span)`, which counts and
+        refuses a negative amount or cap; a literal amount alone (never negative: E311) as is."""
         amount = ec.compile(clause.amount, reads=reads)
-        if clause.per is None:
+        if clause.per is None and isinstance(clause.amount, n.Number):
             return amount
-        args = [amount, ec.compile(clause.per, reads=reads)]
-        if clause.up_to is not None:
-            args.append(ec.compile(clause.up_to, reads=reads))
-        return f"_points({', '.join(args)})"
+        args = [repr(clause.kind), amount]
+        if clause.per is not None:
+            args.append(ec.compile(clause.per, reads=reads))
+            if clause.up_to is not None:
+                args.append(ec.compile(clause.up_to, reads=reads))
+        return f"_points({', '.join(args)}, span={self.names.span(clause.span)})"
 
     def bands(self, index: int, number: int, bands: n.Bands, var: str, ec: ExprCompiler, reads: str | None) -> None:
         out = self.out
@@ -241,7 +245,8 @@ class RulesetCompiler:
             for i, (expr, span) in enumerate(conditions):
                 self.grading_function(f"cond_{kind}_{i}", expr, span)
         self.outcomes_function()
-        filename = f"<generated {r.name} {self.plan.sha256[:12]}{' traced' if self.traced else ''}>"
+        where = f"{self.plan.sha256[:12]} {location_key(r)}"
+        filename = f"<generated {r.name} {where}{' traced' if self.traced else ''}>"
         return GeneratedModule(
             "\n".join(self.out.lines) + "\n", tuple(self.names.constants), tuple(self.out.spans), filename
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
-from ..check.resolver import ResolvedRuleset
+from ..check.resolved import ResolvedRuleset
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
 from ..syntax import nodes as n

@@ -17,7 +17,7 @@ import linecache
 from collections.abc import Callable
 from typing import Any
 
-from ..check.resolver import ResolvedRuleset
+from ..check.resolved import ResolvedRuleset
 from ..codegen.expressions import NameSpace
 from ..codegen.module import RUNTIME_GLOBALS, GeneratedModule, generate
 from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES

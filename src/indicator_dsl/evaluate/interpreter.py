@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..check.names import LetScope, Names
-from ..check.resolver import ResolvedRuleset
+from ..check.resolved import ResolvedRuleset
 from ..check.typecheck import path_of
 from ..semantics import arithmetic as rt
 from ..semantics.arithmetic import EXACT, bounded, points, signed, start
@@ -293,10 +293,10 @@ class InterpretedBackend:
     def points(self, clause: n.Points, record: Any, lets: LetScope) -> Any:
         amount = self._eval(clause.amount, record, lets)
         if clause.per is None:
-            return amount
+            return points(clause.kind, amount, span=clause.span)
         per = self._eval(clause.per, record, lets)
         up_to = None if clause.up_to is None else self._eval(clause.up_to, record, lets)
-        return points(amount, per, up_to)
+        return points(clause.kind, amount, per, up_to, clause.span)
 
     def band(self, bands: n.Bands, record: Any, lets: LetScope) -> tuple[Decimal, int]:
         """The score of the first band that holds, and its number (from 1). A subject band's

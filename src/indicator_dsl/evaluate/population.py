@@ -14,7 +14,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..semantics.grading import quota_reason, quota_size, quota_step
+from ..semantics.grading import at_least_moves, quota_reason, quota_size, quota_step
 from ..semantics.plan import QuotaInfo
 from ..semantics.trace import GradeStep
 
@@ -78,9 +78,5 @@ def _at_least(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], 
     position = grades.index(quota.grade)
     above = set(grades[:position])
     candidates = sorted((s for s in members if s.grade in above and not s.pinned), key=lambda s: s.total)
-    if not candidates:
-        return
-    line = candidates[min(need, len(candidates)) - 1].total
-    for s in candidates:
-        if s.total < line or (s.total == line and quota.ties == "demote"):
-            _move(s, quota.grade, reason)
+    for s in candidates[: at_least_moves([s.total for s in candidates], need, quota.ties)]:
+        _move(s, quota.grade, reason)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..check.names import Names
-from ..check.resolver import ResolvedCatalog
+from ..check.resolved import ResolvedCatalog
 from ..codegen.expressions import ExprCompiler
 from ..codegen.module import GeneratedModule
 from ..codegen.planner import namespace_for

@@ -109,16 +109,37 @@ def reporter(step: Decimal, context: decimal.Context) -> Callable[[Decimal], Dec
 # ---------------------------------------------------------------- scores
 
 
-def points(amount: Number, per: Number | None = None, up_to: Number | None = None) -> Number:
-    """What a `deduct`/`award` clause moves: `amount`, or `amount × max(per, 0)` at most `up_to`."""
+def negative_points(kind: PointsKind, part: str, value: Number) -> str:
+    """The error of a `deduct`/`award` clause whose amount or cap is negative at run time."""
+    return f"`{kind}` {part} is negative ({value}); points must not be negative"
+
+
+def points(
+    kind: PointsKind,
+    amount: Number,
+    per: Number | None = None,
+    up_to: Number | None = None,
+    span: Span | None = None,
+) -> Number:
+    """What a `deduct`/`award` clause (or a bonus item) moves: `amount`, or
+    `amount × max(per, 0)` at most `up_to` (spec 4: a count below 0 counts nothing).
+
+    A negative amount or cap is the record's error at the clause (`span`), never a
+    deduction turned into an award: the checker rejects negative literals (E311), this
+    catches the values only known at run time."""
+    if amount < 0:
+        raise EvalError("arithmetic", negative_points(kind, "amount", amount), span)
     if per is None:
         return amount
+    if up_to is not None and up_to < 0:
+        raise EvalError("arithmetic", negative_points(kind, "cap after `up to`", up_to), span)
     moved = amount * (per if per > 0 else 0)
     return moved if up_to is None or moved <= up_to else up_to
 
 
 def signed(kind: PointsKind, moved: Number) -> Number:
-    """The effect of a clause on its indicator: a deduction takes, an award gives."""
+    """The effect of a clause on its indicator: a deduction takes, an award gives
+    (`moved` comes from `points`, so it is never negative)."""
     return -moved if kind == "deduct" else moved
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..syntax.nodes import Ties
 from .arithmetic import EXACT, ZERO, EvalError, quantum, reported
 from .plan import GradingValues, QuotaInfo, RuleInfo, TablePlan, Trace
 from .sheets import JudgedScores
@@ -170,6 +171,25 @@ def quota_size(quota: QuotaInfo, members: int) -> int:
     """k: floor(n × share) for `at most`, ceil(n × share) for `at least`, exactly."""
     k = EXACT.multiply(Decimal(members), quota.share)
     return math.floor(k) if quota.direction == "at most" else math.ceil(k)
+
+
+def at_least_moves(totals: Sequence[Decimal], need: int, ties: Ties) -> int:
+    """How many of the candidates of an `at least` quota move down into its grade: `totals`
+    are theirs in ascending order, `need` = k minus the records already in the grade.
+
+    The `need` lowest move. A tie across the line (the last to move has the total of the
+    first to stay) is settled by the rule: `demote` moves every record tied there too (more
+    than the share), `admit` leaves them all where they are (fewer)."""
+    if need <= 0 or not totals:
+        return 0
+    if need >= len(totals):
+        return len(totals)
+    line = totals[need]  # the total of the first candidate that stays
+    if totals[need - 1] < line:
+        return need
+    if ties == "demote":
+        return sum(1 for t in totals if t <= line)
+    return sum(1 for t in totals if t < line)
 
 
 def quota_text(quota: QuotaInfo) -> str:

@@ -24,10 +24,20 @@ import keyword
 import reprlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, TypeAdapter, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 from pydantic_core import core_schema as cs
 from typing_extensions import TypedDict
@@ -150,6 +160,42 @@ class _IntRule:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Within:
+    """A field's declared range (`decimal in 0..1`), checked after the value is read, inside
+    pydantic-core like the rest; an int field keeps the whole numbers within it."""
+
+    low: Decimal
+    high: Decimal
+    whole: bool
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        bound: CoreSchema = cs.decimal_schema(strict=True, ge=self.low, le=self.high)
+        if self.whole:
+            low = int(self.low.to_integral_value(rounding=ROUND_CEILING))
+            high = int(self.high.to_integral_value(rounding=ROUND_FLOOR))
+            bound = cs.int_schema(strict=True, ge=low, le=high)
+        return cs.chain_schema([handler(source), bound])
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The range as `minimum`/`maximum` on the JSON Schema's number forms (texts are read
+        as numbers too, but a JSON Schema cannot bound them)."""
+        shown = handler(schema)
+        for option in shown.get("anyOf", [shown]):
+            if option.get("type") in ("number", "integer"):
+                option["minimum"], option["maximum"] = _json_number(self.low), _json_number(self.high)
+        return shown
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def within(annotation: Any, field_range: n.FieldRange, kind: str) -> Any:
+    """`annotation` (a primitive field's) narrowed to the field's declared range."""
+    return Annotated[annotation, _Within(field_range.low.value, field_range.high.value, kind == "int")]
+
+
 DateField = Annotated[datetime.date, _DateRule]
 IntField = Annotated[int, _IntRule]
 DecimalField = Annotated[Decimal, _DecimalRule]
@@ -215,14 +261,16 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
     dicts: dict[str, Any] = {}
     fields: dict[str, dict[str, FieldAccess]] = {}
 
-    def annotation(ref: n.TypeRef, kind: str) -> Any:
+    def annotation(ref: n.TypeRef, kind: str, field_range: n.FieldRange | None = None) -> Any:
         if isinstance(ref, n.OptionalType):
-            return annotation(ref.inner, kind) | None
+            return annotation(ref.inner, kind, field_range) | None
         if isinstance(ref, n.ListType):
             return list[annotation(ref.item, kind)]  # type: ignore[misc]
         if isinstance(ref, n.EnumType):
             return Literal[ref.members]
         if ref.name in PRIMITIVE_FIELDS:
+            if field_range is not None and ref.name in ("int", "decimal"):
+                return within(PRIMITIVE_FIELDS[ref.name], field_range, ref.name)
             return PRIMITIVE_FIELDS[ref.name]
         return model_for(ref.name) if kind == "model" else dict_for(ref.name)
 
@@ -251,7 +299,7 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
                 info = Field(default_factory=lambda d=access.default: list(d), alias=fld.name, title=title)
             else:
                 info = Field(default=access.default, alias=fld.name, title=title)
-            definitions[attributes[fld.name]] = (annotation(fld.type, "model"), info)
+            definitions[attributes[fld.name]] = (annotation(fld.type, "model", fld.range), info)
         config = ConfigDict(extra="ignore", populate_by_name=True, title=decl.label or decl.name)
         model: type[BaseModel] = create_model(name, __config__=config, **definitions)
         model.__doc__ = decl.label or name
@@ -264,7 +312,7 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
         field_info(name)
         spec: dict[str, Any] = {}
         for fld in types[name].fields:
-            ann = annotation(fld.type, "dict")
+            ann = annotation(fld.type, "dict", fld.range)
             spec[fld.name] = ann if fields[name][fld.name].required else NotRequired[ann]
         typed = TypedDict(f"{name}Record", spec)  # type: ignore[misc]  # a type built at run time
         typed.__pydantic_config__ = RECORD_CONFIG  # type: ignore[attr-defined]
@@ -304,6 +352,8 @@ _MESSAGES = {
     "dict_type": "{input} is not an object",
     "model_type": "{input} is not an object",
     "model_attributes_type": "{input} is not an object",
+    "greater_than_equal": "{input} is below {ge}, the lowest the schema allows",
+    "less_than_equal": "{input} is above {le}, the highest the schema allows",
 }
 
 
@@ -328,7 +378,7 @@ def _message(error: Mapping[str, Any]) -> str:
         return f"{quoted(value)} is not one of {expected}"
     template = _MESSAGES.get(kind)
     if template:
-        return template.format(input=quoted(value))
+        return template.format(input=quoted(value), **error.get("ctx", {}))
     return str(error["msg"])
 
 

@@ -81,6 +81,7 @@ CODES: dict[str, str] = {
     "W502": "unreachable else",
     "W503": "suspicious score",
     "W504": "invisible bidirectional control character",
+    "W505": "comparison settled by declared ranges",
 }
 
 

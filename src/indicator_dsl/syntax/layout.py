@@ -271,6 +271,8 @@ def _type_line(decl: n.TypeDecl) -> Line:
     fields = []
     for f in decl.fields:
         text = f"{f.name}: {_type_text(f.type)}"
+        if f.range is not None:
+            text += f" in {f.range.low.text}..{f.range.high.text}"
         if f.default is not None:
             text += f" = {print_expr(f.default)}"
         fields.append(Line(text + _label(f.label), f.span))

@@ -179,9 +179,19 @@ TypeRef = NamedType | EnumType | ListType | OptionalType
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FieldRange:
+    """`in LOW..HIGH` after a number field's type: the values a record may hold (both included)."""
+
+    low: Number
+    high: Number
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FieldDecl:
     name: str
     type: TypeRef
+    range: FieldRange | None = None
     default: Expr | None = None
     label: str | None = None
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)

@@ -154,8 +154,16 @@ class _Builder:
 
     def field_decl(self, meta: Any, c: list[Any]) -> n.FieldDecl:
         return n.FieldDecl(
-            name=str(c[0]), type=c[1], default=_pick(c, "default"), label=_pick(c, "label"), span=self._s(meta)
+            name=str(c[0]),
+            type=c[1],
+            range=next((x for x in c if isinstance(x, n.FieldRange)), None),
+            default=_pick(c, "default"),
+            label=_pick(c, "label"),
+            span=self._s(meta),
         )
+
+    def field_range(self, meta: Any, c: list[Any]) -> n.FieldRange:
+        return n.FieldRange(low=c[0], high=c[1], span=self._s(meta))
 
     def default(self, meta: Any, c: list[Any]) -> _Tagged:
         return _Tagged("default", c[0])
