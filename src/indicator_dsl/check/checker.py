@@ -57,7 +57,8 @@ class RulesetChecker:
         self.table(base)
         grading = self.grading_scope(base)
         self.assessment(base)
-        self.bonus(base)
+        self.bonus(self.r.bonus, base)
+        self.bonus(self.r.penalty, base)
         self.grading(grading)
         self.unused_lets(self.r.lets.values())
 
@@ -299,29 +300,30 @@ class RulesetChecker:
                 "E302", "every source is computed (`= ...`); at least one must score the indicator table", assess
             )
 
-    def bonus(self, base: Scope) -> None:
-        bonus = self.r.bonus
+    def bonus(self, bonus: n.Bonus | None, base: Scope) -> None:
+        """A `bonus` block's items award; a `penalty` block's items deduct (E312)."""
         if bonus is None:
             return
+        if bonus.max.value < 0:
+            self.error("E311", f"a {bonus.kind} cap must not be negative, not {bonus.max.text}", bonus.max)
+        verb = "award" if bonus.kind == "bonus" else "deduct"
         seen: set[str] = set()
         for item in bonus.items:
             if item.name in seen:
-                self.error("E104", f"bonus item `{item.name}` is declared twice", item)
+                self.error("E104", f"{bonus.kind} item `{item.name}` is declared twice", item)
             seen.add(item.name)
-            if item.clause.kind != "award":
-                self.error(
-                    "E312",
-                    f"bonus item `{item.name}` must `award` points",
-                    item.clause,
-                    hint="write `award N when ...`",
-                )
+            if item.clause.kind != verb:
+                hint = f"write `{verb} N when ...`"
+                if bonus.kind == "bonus":
+                    hint += "; a deduction from the total belongs in a `penalty` block"
+                self.error("E312", f"{bonus.kind} item `{item.name}` must `{verb}` points", item.clause, hint=hint)
             self.points(item.clause, base)
 
     # ---------------------------------------------------------------- grading
 
     def grading_scope(self, base: Scope) -> Scope:
         parts = frozenset(d.name for d in self.r.dimensions) | frozenset(i.node.name for i in self.r.indicators())
-        values: dict[str, Type] = {"total": DECIMAL, "bonus": DECIMAL}
+        values: dict[str, Type] = {"total": DECIMAL, "bonus": DECIMAL, "penalty": DECIMAL}
         for name in self.sources:
             values[name] = Type("source", record=name)
         if self.r.assess:

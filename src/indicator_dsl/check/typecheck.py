@@ -483,9 +483,14 @@ class ExprChecker:
             if by.kind not in ("date", "error"):
                 self.error("E206", f"`by` must give a date, not {by}", expr.by)
             return INT
-        if expr.by is not None:
-            by_names = " and ".join(f"{a.name}(...)" for a in AGGREGATES.values() if a.needs_by)
-            self.error("E206", f"`by` only belongs in {by_names}", expr.by)
+        if expr.by is not None and aggregate.keyed:
+            key = self.required(self.check(expr.by, inner), expr.by)
+            if key.kind in ("list", "record", "source"):
+                self.error("E206", f"`by` picks one element per distinct key; a key is a value, not {key}", expr.by)
+        elif expr.by is not None:
+            dated = ", ".join(f"{a.name}(...)" for a in AGGREGATES.values() if a.needs_by)
+            keyed = ", ".join(f"{a.name}(...)" for a in AGGREGATES.values() if a.keyed)
+            self.error("E206", f"`by` belongs in {dated} (a date) and {keyed} (a key)", expr.by)
         if not aggregate.takes_value:
             if expr.value is not None:
                 self.error("E206", f"{func}(...) takes no value expression", expr.value)

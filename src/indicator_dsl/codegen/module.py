@@ -82,7 +82,7 @@ class RulesetCompiler:
         ruleset_lets = dict(self.r.lets)
         extra: list[n.Expr | None] = []
         extra += [s.value for s in (self.r.assess.sources if self.r.assess else ())]
-        for item in self.r.bonus.items if self.r.bonus else ():
+        for item in [*(self.r.bonus.items if self.r.bonus else ()), *(self.r.penalty.items if self.r.penalty else ())]:
             extra += [item.clause.amount, item.clause.per, item.clause.up_to, item.clause.when]
         for candidate in extra:
             if candidate is not None:
@@ -276,6 +276,7 @@ RUNTIME_GLOBALS: dict[str, Any] = {
     "_prorate": runtime.prorate,
     "_share": runtime.weighted_share,
     "_capped": runtime.capped_bonus,
+    "_deducted": runtime.deducted,
     "_no_band": runtime.no_band,
     "_SS": SourceScores,
     "_Scored": Scored,

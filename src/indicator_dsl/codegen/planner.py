@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from ..check.names import Names
+from ..check.names import GRADING_WORDS, Names
 from ..check.resolver import ResolvedRuleset
 from ..semantics.plan import (
     DimensionInfo,
@@ -50,7 +50,7 @@ def grading_keys(ruleset: ResolvedRuleset, names: Names) -> frozenset[str]:
             if isinstance(node, n.Attribute) and isinstance(node.obj, n.Name) and node.obj.name in names.table_sources:
                 keys.add(f"{node.obj.name}.{node.name}")
             elif isinstance(node, n.Name):
-                if node.name in ("total", "bonus", "grade") or node.name in sources:
+                if node.name in GRADING_WORDS or node.name in sources:
                     keys.add(node.name)
                 elif node.name in names.parts and len(names.table_sources) == 1:
                     keys.add(f"{names.table_sources[0]}.{node.name}")
@@ -126,6 +126,9 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         has_assess=ruleset.assess is not None,
         bonus_max=ruleset.bonus.max.value if ruleset.bonus else None,
         bonus_items=tuple((i.name, i.label) for i in ruleset.bonus.items) if ruleset.bonus else (),
+        penalty_max=ruleset.penalty.max.value if ruleset.penalty else None,
+        penalty_items=tuple((i.name, i.label) for i in ruleset.penalty.items) if ruleset.penalty else (),
+        penalty_at=_at(ruleset.penalty.span) if ruleset.penalty else "",
         grades=tuple(GradeInfo(g.name, g.label, g.when is None) for g in ruleset.grades.rules)
         if ruleset.grades
         else (),

@@ -77,14 +77,15 @@ class RecordFunction:
                 names[i] = var
             tables.append(self.table(k, source, names, may_be_none))
         combined = self.combine(sources, tables)
-        out.line(f"TOT = {combined} + B")
+        self.penalty(f"{combined} + B")
         per_source = ", ".join(
             f"{s!r}: _SS([{', '.join(self.source_slots(k, slots, judged))}], [{', '.join(self.dims[k])}], {tables[k]})"
             for k, s in enumerate(sources)
         )
         values = ", ".join(f"{name!r}: {var}" for name, var in self.values)
         out.line(
-            f"return _Scored(tables={{{per_source}}}, values={{{values}}}, bonus=B, total=TOT, judged=JR, trace=T)"
+            f"return _Scored(tables={{{per_source}}}, values={{{values}}}, "
+            "bonus=B, penalty=P, total=TOT, judged=JR, trace=T)"
         )
         out.depth -= 1
 
@@ -203,6 +204,41 @@ class RecordFunction:
                 if self.traced:
                     out.line(note)
         return tvar
+
+    def penalty(self, before: str) -> None:
+        """`TOT` (and `P`): the total after the penalty items, each traced, as `deducted` says."""
+        out, r = self.out, self.r
+        if r.penalty is None:
+            out.line(f"TOT = {before}")
+            out.line("P = _Z")
+            return
+        ec = ExprCompiler(self.names, dict(r.lets), traced=self.traced, fused=self.c.fused)
+        moved: list[str] = []
+        for number, item in enumerate(r.penalty.items):
+            clause, var, reads = item.clause, f"M{number}", f"P{number}" if self.traced else None
+            out.span = item.span
+            if reads:
+                out.line(f"{reads} = []")
+            if clause.when is not None:
+                out.line(f"if {ec.compile(clause.when, reads=reads)}:")
+                out.depth += 1
+            out.line(f"{var} = {self.c.points_moved(clause, ec, reads)}")
+            if reads:
+                out.line(
+                    f"T.append(_CT(-1, {number}, 'penalty', True, {reads}, _signed('deduct', {var}), {item.name!r}))"
+                )
+            if clause.when is not None:
+                out.depth -= 1
+                out.line("else:")
+                out.line(f"    {var} = 0")
+                if reads:
+                    out.line(f"    T.append(_CT(-1, {number}, 'penalty', False, {reads}, 0, {item.name!r}))")
+            moved.append(var)
+        out.span = None
+        total = " + ".join(moved) if moved else "0"
+        out.line(f"P, TOT, why = _deducted({before}, _Z + {total}, {self.const(r.penalty.max.value)})")
+        if self.traced:
+            out.line("if why is not None: T.append(_CT(-1, -1, 'penalty', True, [], TOT, why))")
 
     def combine(self, sources: list[str], tables: list[str]) -> str:
         out, r = self.out, self.r

@@ -158,6 +158,7 @@ class Engine:
             ruleset=self.ref,
             sources=sources,
             bonus=shown(scored.bonus),
+            penalty=None if plan.penalty_max is None else shown(scored.penalty),
             vetoes=scored.vetoes,
             total=shown(scored.total),
             grade=scored.grade,
@@ -176,6 +177,8 @@ class Engine:
         )
 
     def trace_entry(self, t: ClauseTrace) -> TraceEntry:
+        if t.kind == "penalty":
+            return self.penalty_entry(t)
         if t.indicator < 0:  # a table-level step: proration or rescale of one source's table
             raw, applicable, scale = (v for _, v in t.reads)
             note = f"table {raw} × {scale} / {applicable} (applicable maximum)"
@@ -206,6 +209,23 @@ class Engine:
             effect=effect,
             note=None if t.kind == "judged" else t.note,
             at=f"{info.origin.path}:{info.origin.line}",
+        )
+
+    def penalty_entry(self, t: ClauseTrace) -> TraceEntry:
+        """A penalty item (its name, label and what it took), or the cap or floor that moved the total."""
+        item = t.clause >= 0
+        name, label = self.plan.penalty_items[t.clause] if item else ("", "扣分 penalty")
+        return TraceEntry(
+            indicator=name,
+            label=label,
+            dimension="",
+            clause=t.clause,
+            kind=t.kind,
+            fired=t.fired,
+            reads={k: _plain(v) for k, v in t.reads},
+            effect=Decimal(t.effect),
+            note=None if item else t.note,
+            at=self.plan.penalty_at,
         )
 
 

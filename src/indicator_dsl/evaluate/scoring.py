@@ -16,7 +16,9 @@ from ..semantics.arithmetic import (
     RUNTIME_FAILURES,
     ZERO,
     capped_bonus,
+    deducted,
     prorate,
+    signed,
     weighted_share,
 )
 from ..semantics.grading import Conditions, Scored, SourceScores, grade
@@ -38,6 +40,10 @@ class ClauseWalker(Protocol):
     def source_value(self, index: int, record: Any) -> Decimal | int: ...
 
     def bonus_item(self, index: int, record: Any) -> Decimal | int: ...
+
+    def penalty_item(self, index: int, record: Any, reads: Trace | None) -> Decimal | int | None:
+        """What penalty item `index` deducts, None when its `when` does not hold."""
+        ...
 
 
 def score_record(
@@ -114,4 +120,26 @@ def _combine(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored)
         bonus = sum((Decimal(walker.bonus_item(i, record)) for i in range(len(plan.bonus_items))), ZERO)
         walker.at = None
         scored.bonus = capped_bonus(bonus, plan.bonus_max)
-    scored.total = combined + scored.bonus
+    total = combined + scored.bonus
+    if plan.penalty_max is not None:
+        total = _penalty(plan, walker, record, scored, total)
+    scored.total = total
+
+
+def _penalty(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored, before: Decimal) -> Decimal:
+    """The penalty items, each traced, taken from the total as `deducted` says."""
+    assert plan.penalty_max is not None
+    penalty = ZERO
+    for number, (name, _) in enumerate(plan.penalty_items):
+        reads: Trace | None = [] if scored.trace is not None else None
+        moved = walker.penalty_item(number, record, reads)
+        walker.at = None
+        if moved is not None:
+            penalty += moved
+        if scored.trace is not None:
+            effect = 0 if moved is None else signed("deduct", moved)
+            scored.trace.append(ClauseTrace(-1, number, "penalty", moved is not None, reads or [], effect, name))
+    scored.penalty, total, why = deducted(before, penalty, plan.penalty_max)
+    if why is not None and scored.trace is not None:
+        scored.trace.append(ClauseTrace(-1, -1, "penalty", True, [], total, why))
+    return total

@@ -109,6 +109,9 @@ class TablePlan:
     has_assess: bool
     bonus_max: Decimal | None
     bonus_items: tuple[tuple[str, str | None], ...]
+    penalty_max: Decimal | None  # a `penalty` block: deducted from the total after the bonus
+    penalty_items: tuple[tuple[str, str | None], ...]
+    penalty_at: str  # file:line of the `penalty` block, for its trace entries
     grades: tuple[GradeInfo, ...]
     exempts: tuple[RuleInfo, ...]
     assigns: tuple[RuleInfo, ...]

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "applies", "clamp", "prorate"]
+ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "applies", "clamp", "prorate", "penalty"]
 StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
 
 
 class ClauseTrace(NamedTuple):
-    indicator: int  # index into the plan's indicators; -1 for a table-level step (proration)
+    """One step. A `penalty` entry has indicator -1 and the item's number as `clause` (its
+    name as `note`), or clause -1 when the cap or the floor at 0 moved the total."""
+
+    indicator: int  # index into the plan's indicators; -1 for a table-level step (proration, penalty)
     clause: int  # index of the clause in the indicator; -1 for applicability and clamps
     kind: ClauseKind
     fired: bool

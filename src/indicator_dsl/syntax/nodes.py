@@ -296,10 +296,14 @@ class BonusItem:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bonus:
+    """`bonus` (items award, added to the total) or `penalty` (items deduct, taken from it),
+    each with its own cap."""
+
     name: str | None
     label: str | None
     max: Number
     items: tuple[BonusItem, ...]
+    kind: Literal["bonus", "penalty"] = "bonus"
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 

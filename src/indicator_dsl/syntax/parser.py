@@ -20,7 +20,23 @@ from .grammar import lark_parser
 from .messages import describe_unexpected
 from .source import SourceFile, Span
 
-AGGREGATES = frozenset({"count", "any", "all", "sum", "min", "max", "avg", "distinct", "months_with", "quarters_with"})
+# The names read as aggregates (`NAME in LIST` first); semantics/builtins.py holds what each does.
+AGGREGATES = frozenset(
+    {
+        "count",
+        "any",
+        "all",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "distinct",
+        "months_with",
+        "quarters_with",
+        "longest_gap",
+        "longest_gap_months",
+    }
+)
 MAX_NESTING = 64
 
 
@@ -318,6 +334,12 @@ class _Builder:
             max=_plain(c, n.Number)[0],
             items=tuple(_plain(c, n.BonusItem)),
             span=self._s(meta),
+        )
+
+    def penalty(self, meta: Any, c: list[Any]) -> n.Bonus:
+        bonus = self.bonus(meta, c)
+        return n.Bonus(
+            name=bonus.name, label=bonus.label, max=bonus.max, items=bonus.items, kind="penalty", span=bonus.span
         )
 
     def bonus_item(self, meta: Any, c: list[Any]) -> n.BonusItem:

@@ -321,7 +321,7 @@ def _dimension_line(dim: n.Dimension) -> Line:
 def _bonus_line(bonus: n.Bonus) -> Line:
     name = f" {bonus.name}" if bonus.name is not None else ""
     body = tuple(_points_line(i.clause, f"item {i.name}{_label(i.label)} ", i.span) for i in bonus.items)
-    return Line(f"bonus{name}{_label(bonus.label)} max {bonus.max.text}", bonus.span, body=body)
+    return Line(f"{bonus.kind}{name}{_label(bonus.label)} max {bonus.max.text}", bonus.span, body=body)
 
 
 def _assess_line(assess: n.Assess) -> Line:
