@@ -184,23 +184,27 @@ class RulesetChecker:
             self.exprs.check_condition(ind.applies, scope, "`applies when`")
         if ind.max.value < 0:
             self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
-        if not ind.clauses:
+        scoring = [c for c in ind.clauses if not isinstance(c, n.Adjust)]
+        if not scoring:
             self.error(
                 "E305",
                 f"indicator `{ind.name}` has no scoring rule",
                 ind,
-                hint="add `deduct`, `award`, `bands`, `score` or `judged`",
+                hint="add `deduct`, `award`, `bands`, `score` or `judged`"
+                + ("; `adjust` only adjusts a computed score" if ind.clauses else ""),
             )
-        styles = {_style(c) for c in ind.clauses}
-        singles = [c for c in ind.clauses if isinstance(c, (n.Bands, n.ScoreFormula, n.Judged))]
+        styles = {_style(c) for c in scoring}
+        singles = [c for c in scoring if isinstance(c, (n.Bands, n.ScoreFormula, n.Judged))]
         if len(styles) > 1 or len(singles) > 1:
             names = ", ".join(sorted(styles))
             self.error(
                 "E304",
                 f"indicator `{ind.name}` mixes scoring styles ({names})",
-                ind.clauses[1] if len(ind.clauses) > 1 else ind,
-                hint="one indicator uses one style: deduct, award, bands, score or judged",
+                scoring[1] if len(scoring) > 1 else ind,
+                hint="one indicator uses one style: deduct, award, bands, score or judged"
+                + ("; an assessor's adjustment of a computed score is `adjust up to N`" if "judged" in styles else ""),
             )
+        self.adjustment(ind, [c for c in ind.clauses if isinstance(c, n.Adjust)], styles)
         for clause in ind.clauses:
             self.clause(clause, scope, ind)
         if len(styles) == 1:
@@ -245,7 +249,7 @@ class RulesetChecker:
             self.points(clause, scope)
         elif isinstance(clause, n.ScoreFormula):
             self.exprs.check_number(clause.expr, scope, "a score")
-        elif isinstance(clause, n.Judged):
+        elif isinstance(clause, (n.Judged, n.Adjust)):
             if clause.by is not None and clause.by not in self.sources:
                 values = [s.name for s in self.r.assess.sources] if self.r.assess else []
                 if clause.by in values:
@@ -264,6 +268,18 @@ class RulesetChecker:
                     )
         else:
             check_bands(self.exprs, clause, scope)
+
+    def adjustment(self, ind: n.Indicator, adjusts: list[n.Adjust], styles: set[str]) -> None:
+        """At most one `adjust` per indicator, on a computed score (E304)."""
+        if len(adjusts) > 1:
+            self.error("E304", f"indicator `{ind.name}` says `adjust` twice", adjusts[1], hint="keep one")
+        if adjusts and "judged" in styles:
+            self.error(
+                "E304",
+                f"indicator `{ind.name}` is judged; `adjust` adjusts a computed score",
+                adjusts[0],
+                hint="remove `adjust`: the judged score is already the assessor's",
+            )
 
     def points(self, clause: n.Points, scope: Scope) -> None:
         self.exprs.check_number(clause.amount, scope, "the points")

@@ -22,7 +22,7 @@ from ..semantics.arithmetic import start
 from ..semantics.builtins import RUNTIME_NAMES
 from ..semantics.grading import Scored, SourceScores
 from ..semantics.plan import JUDGED, TablePlan
-from ..semantics.trace import ClauseTrace
+from ..semantics.trace import ClauseTrace, adjust_trace, adjusted_clamp
 from ..syntax import nodes as n
 from ..syntax.source import Span
 from .emitter import Emitter
@@ -276,6 +276,8 @@ RUNTIME_GLOBALS: dict[str, Any] = {
     "_prorate": runtime.prorate,
     "_share": runtime.weighted_share,
     "_capped": runtime.capped_bonus,
+    "_adjust_trace": adjust_trace,
+    "_aclamp": adjusted_clamp,
     "_deducted": runtime.deducted,
     "_no_band": runtime.no_band,
     "_SS": SourceScores,

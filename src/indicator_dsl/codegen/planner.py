@@ -83,6 +83,8 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         for table_ind in dim.indicators:
             ind = table_ind.node
             judged = next((c for c in ind.clauses if isinstance(c, n.Judged)), None)
+            adjust = next(((k, c) for k, c in enumerate(ind.clauses) if isinstance(c, n.Adjust)), None)
+            sheet = judged or (adjust[1] if adjust else None)
             members.append(len(indicators))
             indicators.append(
                 IndicatorInfo(
@@ -92,11 +94,13 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
                     max=ind.max.value,
                     uncapped=ind.uncapped,
                     judged=judged is not None,
-                    judged_by=judged.by if judged else None,
-                    reason_required=bool(judged and judged.reason_required),
+                    judged_by=sheet.by if sheet else None,
+                    reason_required=bool(sheet and sheet.reason_required),
                     origin=table_ind.origin,
                     how=table_ind.how,
                     units=coverage_units(ind),
+                    adjust=adjust[1].bound.value if adjust else None,
+                    adjust_clause=adjust[0] if adjust else -1,
                 )
             )
         dimensions.append(

@@ -198,7 +198,7 @@ class Engine:
         info = self.plan.indicators[t.indicator]
         effect = None if t.effect is None else Decimal(t.effect)
         return TraceEntry(
-            source=t.note if t.kind == "judged" else None,
+            source=t.note if t.kind in PER_SOURCE else None,
             indicator=info.name,
             label=info.label,
             dimension=self.plan.dimensions[info.dimension].name,
@@ -207,7 +207,7 @@ class Engine:
             fired=t.fired,
             reads={k: _plain(v) for k, v in t.reads},
             effect=effect,
-            note=None if t.kind == "judged" else t.note,
+            note=None if t.kind in PER_SOURCE else t.note,
             at=f"{info.origin.path}:{info.origin.line}",
         )
 
@@ -229,6 +229,7 @@ class Engine:
         )
 
 
+PER_SOURCE = frozenset({"judged", "adjust"})  # trace kinds whose `note` names the table source
 _SCALARS = frozenset({str, bool, int, Decimal, type(None)})
 # An integer outcome (`floor(x)` of a huge x) has at most as many digits as exact arithmetic
 # keeps; a longer one is that record's error in every output format (docs/decisions.md).

@@ -15,6 +15,7 @@ from ..semantics.arithmetic import (
     EXACT,
     RUNTIME_FAILURES,
     ZERO,
+    bounded,
     capped_bonus,
     deducted,
     prorate,
@@ -25,7 +26,7 @@ from ..semantics.grading import Conditions, Scored, SourceScores, grade
 from ..semantics.plan import JUDGED, TablePlan, Trace
 from ..semantics.records import FieldProblem, failure_problem
 from ..semantics.sheets import JudgedScores, read_sheets
-from ..semantics.trace import ClauseTrace
+from ..semantics.trace import ClauseTrace, adjust_trace, adjusted_clamp
 from ..syntax.source import Span
 
 
@@ -69,6 +70,7 @@ def score_record(
 
 def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scored) -> None:
     judged_indices = [i for i, v in enumerate(base) if v is JUDGED]
+    adjusted = [i for i, v in enumerate(base) if v is not None and plan.indicators[i].adjust is not None]
     for source in plan.sources:
         if not source.is_table:
             continue
@@ -80,6 +82,8 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
                 scored.trace.append(
                     ClauseTrace(i, 0, "judged", True, [(f"sheets.{by}", scores[i])], scores[i], source.name)
                 )
+        for i in adjusted:
+            scores[i] = _adjusted(plan, i, base[i], judged, source.name, scored.trace)
         dims: list[Decimal] = []
         table = ZERO
         applicable_total = ZERO
@@ -104,6 +108,21 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
                 reads = [("raw", raw), ("applicable max", applicable_total), ("scale", plan.scale)]
                 scored.trace.append(ClauseTrace(-1, -1, "prorate", True, reads, table, source.name))
         scored.tables[source.name] = SourceScores(scores, dims, table)
+
+
+def _adjusted(
+    plan: TablePlan, index: int, score: Decimal, judged: JudgedScores, source: str, trace: Trace | None
+) -> Decimal:
+    """An indicator's computed score moved by its `adjust` from the sheet, held in its bounds again."""
+    info = plan.indicators[index]
+    by = info.judged_by or source
+    adjustment, reason = judged[by][index]
+    adjusted, why = bounded(score + adjustment, info.max, info.uncapped)
+    if trace is not None:
+        trace.append(adjust_trace(index, info.adjust_clause, by, adjustment, reason, adjusted, source))
+        if why is not None:
+            trace.append(ClauseTrace(index, -1, "clamp", True, [], adjusted, adjusted_clamp(why, source)))
+    return adjusted
 
 
 def _combine(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored) -> None:

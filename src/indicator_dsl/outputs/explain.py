@@ -88,7 +88,7 @@ def explain(result: Result) -> str:
                     continue
                 label = entries[0].label or name
                 lines.append(f"    {label} ({name}) {'—' if value is None else value}   [{entries[0].at}]")
-                lines.extend(_clause_line(e) for e in entries if e.kind != "judged" or e.source == source)
+                lines.extend(_clause_line(e) for e in entries if e.source in (None, source))
     if result.penalty is None:
         lines += ["", f"加分 bonus {result.bonus}   总分 total {result.total}"]
     else:

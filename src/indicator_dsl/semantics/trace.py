@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "applies", "clamp", "prorate", "penalty"]
+ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "adjust", "applies", "clamp", "prorate", "penalty"]
 StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
 
 
@@ -24,6 +24,21 @@ class ClauseTrace(NamedTuple):
     reads: list[tuple[str, Any]]
     effect: Any
     note: str | None
+
+
+def adjust_trace(
+    indicator: int, clause: int, by: str, adjustment: Any, reason: str | None, score: Any, source: str
+) -> ClauseTrace:
+    """An `adjust` clause for one table source: the sheet's adjustment (and reason), the score after it."""
+    reads: list[tuple[str, Any]] = [(f"sheets.{by}", adjustment)]
+    if reason is not None:
+        reads.append((f"sheets.{by} reason", reason))
+    return ClauseTrace(indicator, clause, "adjust", True, reads, score, source)
+
+
+def adjusted_clamp(why: str, source: str) -> str:
+    """The note of a clamp after one table source's adjustment."""
+    return f"{why} ({source})"
 
 
 class GradeStep(NamedTuple):

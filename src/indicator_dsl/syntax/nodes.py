@@ -261,7 +261,18 @@ class Judged:
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
-Clause = Points | Bands | ScoreFormula | Judged
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Adjust:
+    """`adjust [by SOURCE] up to N [reason required]`: an assessor's adjustment of the
+    indicator's computed score, within ±N, read from the sheets."""
+
+    bound: Number
+    by: str | None = None
+    reason_required: bool = False
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+Clause = Points | Bands | ScoreFormula | Judged | Adjust
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

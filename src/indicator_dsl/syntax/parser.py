@@ -302,6 +302,14 @@ class _Builder:
     def judged(self, meta: Any, c: list[Any]) -> n.Judged:
         return n.Judged(by=_pick(c, "by"), reason_required=_pick(c, "reason") is not None, span=self._s(meta))
 
+    def adjust(self, meta: Any, c: list[Any]) -> n.Adjust:
+        return n.Adjust(
+            bound=_plain(c, n.Number)[0],
+            by=_pick(c, "by"),
+            reason_required=_pick(c, "reason") is not None,
+            span=self._s(meta),
+        )
+
     def judged_by(self, meta: Any, c: list[Any]) -> _Tagged:
         return _Tagged("by", str(c[0]))
 
