@@ -19,8 +19,8 @@ from lark import Lark
 
 from indicator_dsl.syntax import build_parser
 from indicator_dsl.syntax import nodes as n
-from indicator_dsl.syntax.grammar import grammar_text, lark_parser
 from indicator_dsl.syntax.builder import TreeBuilder
+from indicator_dsl.syntax.grammar import grammar_text, lark_parser
 from indicator_dsl.syntax.parser import parse_source
 from indicator_dsl.syntax.source import SourceFile
 

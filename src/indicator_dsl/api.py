@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
-from .check.typecheck import bounded_suggestions
+from .check.suggestions import bounded_suggestions
 from .codegen.planner import build_plan, content_hash, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset

@@ -12,7 +12,7 @@ from ..syntax.source import SourceFile, Span
 from .catalog import check_catalog
 from .checker import RulesetChecker
 from .resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
-from .typecheck import bounded_suggestions
+from .suggestions import bounded_suggestions
 
 
 @dataclass(slots=True)
