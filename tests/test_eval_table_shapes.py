@@ -212,3 +212,20 @@ def test_fmt_round_trips_the_new_shapes() -> None:
     assert 'penalty "从总分中扣除" max 10 {' in formatted
     assert "adjust by superior up to 2 reason required" in formatted
     assert format_source(SourceFile(str(path), formatted)).text == formatted
+
+
+def test_ind_test_expects_a_penalty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suite = tmp_path / "deductions.yaml"
+    suite.write_text(
+        f"ruleset: {(EVAL_RULESETS / 'deductions.ind').as_posix()}\ncases:\n"
+        "  - name: three lessons\n    record: {id: T1, meetings: [{kind: 党课, held_on: 2023-03-01},"
+        " {kind: 党课, held_on: 2023-06-01}, {kind: 党课, held_on: 2023-09-01}]}\n"
+        "    expect: {penalty: 3.00, total: 3.00}\n"
+        "  - name: wrong\n    record: {id: T2}\n    expect: {penalty: 7.00}\n",
+        encoding="utf-8",
+    )
+    assert main(["test", str(suite), "--root", str(ROOT)]) == 1
+    out = capsys.readouterr().out
+    # T1: gaps of 2, 3, 3 and 3 months → 6 points; three lessons → penalty 3; total 3. T2: 12 capped at 8.
+    assert "penalty: expected 7.0, got 8.00" in out and "1 passed, 1 failed" in out
+    assert "three lessons" not in out
