@@ -23,7 +23,8 @@ from typing import Any
 
 import indicator_dsl
 from indicator_dsl.evaluate.batch import Batch, GroupShares
-from indicator_dsl.outputs.formats import as_jsonl, pad, write_atomic
+from indicator_dsl.files import write_atomic
+from indicator_dsl.outputs.formats import as_jsonl, pad
 from indicator_dsl.outputs.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]

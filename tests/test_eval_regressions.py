@@ -178,3 +178,22 @@ def test_the_interpreted_backend_compiles_nothing_for_a_catalog(monkeypatch: pyt
     batch = catalog.evaluate_many(records)
     assert [r.errors for r in batch] == [[] for _ in records]
     assert len({r.ruleset.name for r in batch}) > 1  # routed to several category rulesets
+
+
+def test_a_rulesets_sha256_is_its_content_wherever_it_lies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the hash named in results covered the path as typed: the same files gave another
+    # sha256 by absolute path, by relative path and in another folder
+    for folder in ("a", "b"):
+        project_with(tmp_path / folder, SCHEMA)
+        (tmp_path / folder / "overflow.ind").write_text(OVERFLOW.format(schema=SCHEMA.name), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    loads = [
+        indicator_dsl.load(tmp_path / "a" / "overflow.ind"),
+        indicator_dsl.load("a/overflow.ind"),
+        indicator_dsl.load(tmp_path / "b" / "overflow.ind"),
+    ]
+    results = [rs.evaluate({"id": "U1", "x": "1e600000"}) for rs in loads]
+    assert len({r.ruleset.sha256 for r in results}) == 1
+    # each plan still names its own files in errors and traces
+    assert "b/overflow.ind:10:5" in results[2].errors[0].message
+    assert "a/overflow.ind:10:5" in results[1].errors[0].message

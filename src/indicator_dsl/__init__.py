@@ -19,9 +19,9 @@ _LAZY = {
     "load": "api",
     "Ruleset": "api",
     "Catalog": "api",
-    "Diagnostic": "diagnostics",
-    "RulesetError": "diagnostics",
-    "check_paths": "project",
+    "Diagnostic": "syntax.diagnostics",
+    "RulesetError": "syntax.diagnostics",
+    "check_paths": "check.paths",
 }
 
 __all__ = ["Catalog", "Diagnostic", "Ruleset", "RulesetError", "__version__", "check_paths", "load"]

@@ -19,10 +19,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .check.loader import FileCache, real_path
 from .check.paths import check_resolved, unique_sorted
 from .check.resolver import Resolved, ResolvedCatalog, ResolvedRuleset, Resolver
 from .check.suggestions import bounded_suggestions
-from .codegen.planner import build_plan, content_hash, namespace_for
+from .codegen.planner import build_plan, content_hash, location_key, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
@@ -36,12 +37,12 @@ from .semantics.records import build_models
 from .syntax.diagnostics import Diagnostic, RulesetError
 from .syntax.source import Span
 
-_ENGINES: dict[tuple[str, str], Engine] = {}
+_ENGINES: dict[tuple[str, str, str], Engine] = {}
 
 
 def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
     sha = content_hash(resolved)
-    key = (sha, backend)
+    key = (sha, location_key(resolved), backend)
     if key not in _ENGINES:
         assert resolved.record is not None
         models = build_models(resolved.types, resolved.record.type_name)
@@ -62,11 +63,12 @@ def _is_path(source: str | Path) -> bool:
     return isinstance(source, Path) or ("\n" not in source and source.endswith(".ind"))
 
 
-def _resolve(source: str | Path, root: Path | None) -> tuple[Resolver, Resolved | None]:
-    resolver = Resolver(root=root)
+def _resolve(source: str | Path, root: Path | None, cache: FileCache) -> tuple[Resolver, Resolved | None]:
+    resolver = Resolver(cache, root=root)
     if _is_path(source):
         path = Path(source)
-        if not os.path.lexists(path):  # a folder, a FIFO or a link loop is E001 from the reader
+        known = (real_path(path) or path.absolute()) in cache.files  # a worker's snapshot of the files
+        if not known and not os.path.lexists(path):  # a folder, a FIFO or a link loop is E001 from the reader
             raise FileNotFoundError(f"no such ruleset file: {path}")
         return resolver, resolver.resolve_path(path, str(path))
     return resolver, resolver.resolve_text(str(source))
@@ -76,15 +78,19 @@ def load(source: str | Path, *, backend: str = "compiled", root: str | Path | No
     """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
 
     Imports may not leave `root` (default: the project of the file, see docs/decisions.md)."""
-    root_path = Path(root) if root is not None else None
+    return _load(source, backend, Path(root) if root is not None else None, FileCache())
+
+
+def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache) -> Ruleset | Catalog:
+    """`load()` reading files through `cache` (files already in it are not read from disk)."""
     try:
         with bounded_suggestions():
-            resolver, resolved = _resolve(source, root_path)
+            resolver, resolved = _resolve(source, root, cache)
             check_resolved(resolver, [resolved])
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
             raise RulesetError(errors or unique_sorted(resolver.diagnostics), resolver.cache.sources())
-        return _build(resolved, source, backend, root_path)
+        return _build(resolved, source, backend, root, cache)
     except RecursionError:  # a pathologically deep expression, past the checker (code generation bugs propagate)
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
@@ -96,13 +102,11 @@ def load(source: str | Path, *, backend: str = "compiled", root: str | Path | No
         ) from None
 
 
-def _build(resolved: Resolved | None, source: str | Path, backend: str, root: Path | None) -> Ruleset | Catalog:
-    origin = Origin(
-        str(source) if isinstance(source, Path) or _is_path(source) else None,
-        None if isinstance(source, Path) or _is_path(source) else str(source),
-        backend,
-        root,
-    )
+def _build(
+    resolved: Resolved | None, source: str | Path, backend: str, root: Path | None, cache: FileCache
+) -> Ruleset | Catalog:
+    files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
+    origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files)
     if isinstance(resolved, ResolvedRuleset):
         return Ruleset(_engine(resolved, backend), origin)
     if isinstance(resolved, ResolvedCatalog):
@@ -113,15 +117,21 @@ def _build(resolved: Resolved | None, source: str | Path, backend: str, root: Pa
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a model was loaded from, so worker processes can load the same one."""
+    """What a model was loaded from, frozen at load time: the path or text given to `load()` and
+    the text of every file the resolver read (resolved path, path as shown, text). Worker
+    processes rebuild the model from these texts, never from disk, so a file edited during a run
+    cannot change how its records are scored."""
 
-    path: str | None
-    text: str | None
+    source: str | Path
     backend: str
-    root: Path | None = None
+    root: Path | None
+    files: tuple[tuple[str, str, str], ...]
 
     def load(self) -> Ruleset | Catalog:
-        return load(Path(self.path) if self.path else str(self.text), backend=self.backend, root=self.root)
+        cache = FileCache()
+        for key, shown, text in self.files:
+            cache.add_text(Path(key), shown, text.encode("utf-8"))
+        return _load(self.source, self.backend, self.root, cache)
 
 
 class Model:
@@ -131,6 +141,11 @@ class Model:
     origin: Origin
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
+        raise NotImplementedError
+
+    @property
+    def sha256(self) -> str:
+        """What results name as `ruleset.sha256`: a hash of every file the model was built from."""
         raise NotImplementedError
 
     @property
@@ -195,6 +210,11 @@ class Catalog(Model):
     @property
     def name(self) -> str:
         return self.resolved.name
+
+    @property
+    def sha256(self) -> str:
+        """sha256 over the catalog's text and the sha256 of each ruleset it routes to."""
+        return self.router.ref.sha256
 
     @property
     def catalog_quotas(self) -> list[CatalogQuota]:

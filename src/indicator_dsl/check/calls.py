@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..semantics.builtins import AGGREGATES, FUNCTIONS
 from ..syntax import nodes as n
@@ -11,8 +11,19 @@ from .scope import Scope, guarded, path_of
 from .suggestions import did_you_mean
 from .types import BOOL, DATE, DECIMAL, ERROR, INT, Type, unify_numeric
 
-if TYPE_CHECKING:
-    from .typecheck import ExprChecker
+
+class ExprChecker(Protocol):
+    """What typing a call needs of `typecheck.ExprChecker`: typing its arguments, and reporting."""
+
+    def check(self, expr: n.Expr, scope: Scope) -> Type: ...
+
+    def required(self, t: Type, expr: n.Expr) -> Type: ...
+
+    def check_condition(self, expr: n.Expr, scope: Scope, what: str) -> None: ...
+
+    def needs_period(self, what: str, expr: n.Expr) -> None: ...
+
+    def error(self, code: str, message: str, expr: n.Expr, hint: str | None = None) -> Type: ...
 
 
 def check_call(checker: ExprChecker, expr: n.Call, scope: Scope) -> Type:

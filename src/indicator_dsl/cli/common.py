@@ -118,3 +118,14 @@ def ind_files(paths: Sequence[str], prog: str) -> list[Path] | int:
         sys.stderr.write(f"{prog}: no .ind files found\n")
         return 2
     return files
+
+
+def cannot_write(path: Path, prog: str) -> bool:
+    """Say so (one line on stderr) if `path` cannot be an output file: a folder, or a place
+    where no file can be made. Checked before a long run, so a typo fails at once."""
+    from ..files import output_problem
+
+    problem = output_problem(path)
+    if problem is not None:
+        sys.stderr.write(f"{prog}: cannot write {path}: {problem}\n")
+    return problem is not None

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import ArgumentParser, add_root_option, load_or_report, progress, progress_callback
+from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress, progress_callback
 
 
 def main(argv: list[str]) -> int:
@@ -26,8 +26,12 @@ def main(argv: list[str]) -> int:
         return args
 
     from ..evaluate.inputs import loads, read_records
-    from ..outputs.formats import RENDERERS, write_atomic
+    from ..evaluate.parallel import WorkerSetupError, stream_jsonl
+    from ..files import write_atomic
+    from ..outputs.formats import RESULT_FORMATS
 
+    if args.out is not None and cannot_write(args.out, "ind eval"):
+        return 2
     model = load_or_report(args.ruleset, "ind eval", args.root)
     if model is None:
         return 2
@@ -55,11 +59,13 @@ def main(argv: list[str]) -> int:
         and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths)
     )
     if streaming:
-        from ..evaluate.parallel import stream_jsonl
-
-        count, failed = stream_jsonl(
-            model, paths, args.out, workers=args.workers, sheets=sheets, on_progress=progress_callback("scoring")
-        )
+        try:
+            count, failed = stream_jsonl(
+                model, paths, args.out, workers=args.workers, sheets=sheets, on_progress=progress_callback("scoring")
+            )
+        except (OSError, ValueError, WorkerSetupError) as error:
+            sys.stderr.write(f"ind eval: {args.out} not written: {error}\n")
+            return 2
         sys.stderr.write(f"ind eval: {count} result(s) written to {args.out}\n")
         if failed:
             sys.stderr.write(f"ind eval: {failed} of {count} record(s) could not be scored\n")
@@ -73,7 +79,7 @@ def main(argv: list[str]) -> int:
         batch = model.evaluate_many(
             progress(records(), "scoring"), sheets=sheets, trace=bool(args.explain), workers=args.workers
         )
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, WorkerSetupError) as error:
         sys.stderr.write(f"ind eval: {error}\n")
         return 2
     if args.explain:
@@ -85,9 +91,13 @@ def main(argv: list[str]) -> int:
             return 2
         sys.stdout.write(explain(chosen[0]))
         return 1 if chosen[0].errors else 0
-    text = RENDERERS[args.format](batch.results)
+    text = RESULT_FORMATS[args.format](batch.results)
     if args.out is not None:
-        write_atomic(args.out, text)
+        try:
+            write_atomic(args.out, text)
+        except OSError as error:
+            sys.stderr.write(f"ind eval: cannot write {args.out}: {error.strerror or error}\n")
+            return 2
         sys.stderr.write(f"ind eval: {len(batch.results)} result(s) written to {args.out}\n")
     else:
         sys.stdout.write(text)

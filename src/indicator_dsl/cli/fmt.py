@@ -10,17 +10,15 @@ regular files only, at most the loader's size limit (a FIFO or `/dev/zero` is re
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from ..check.loader import UnreadableFile, decode, read_ruleset_bytes, real_path, scan_text
 from ..check.project import inside, project_root
 from ..check.renderers import render_text
+from ..files import write_atomic
 from ..syntax.formatter import format_source
 from .common import ArgumentParser, add_root_option, ind_files
 
@@ -111,16 +109,4 @@ def _replace(path: Path, data: bytes) -> None:
     The link is followed (a symlinked ruleset stays a symlink) and the mode is kept.
     """
     target = path.resolve()
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_atomic(target, data, stat.S_IMODE(target.stat().st_mode))

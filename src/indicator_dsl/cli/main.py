@@ -1,14 +1,21 @@
 """`ind`: dispatch to a sub-command, imported only when used so start-up stays fast.
 
 Exit codes everywhere: 0 success, 1 problems found (ruleset errors, failed records,
-failed tests), 2 usage errors. A Python traceback never reaches the user: an
+failed tests), 2 usage errors (and paths that cannot be read or written), 130 after
+Ctrl-C (SIGINT), 143 after SIGTERM. A Python traceback never reaches the user: an
 unexpected failure prints one line and asks for a bug report.
+
+Both signals become exceptions in the main thread, so every `finally` runs on the way
+out: worker processes are stopped and temporary files removed.
 """
 
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+from types import FrameType
+from typing import Any
 
 from .. import __version__
 
@@ -45,13 +52,50 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (a BaseException, so no `except Exception` on the way swallows it)."""
+
+
+_stopping = False  # a signal's exception is on its way up: later signals wait for the clean-up
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """Turn the first SIGINT or SIGTERM into an exception; ignore later ones, so that a second
+    signal cannot interrupt the clean-up the first one started (that clean-up is bounded)."""
+    global _stopping
+    if _stopping:
+        return
+    _stopping = True
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+
+
+def _on_unraisable(report: Any) -> None:
+    """Python drops an exception raised where it cannot propagate (inside a `Decimal` operation
+    called from C, a finalizer, a fork hook), and a signal's exception can land there: raise it
+    again a moment later, from a timer, at a point where it ends the run."""
+    global _stopping
+    if not isinstance(report.exc_value, KeyboardInterrupt | Terminated):
+        sys.__unraisablehook__(report)
+        return
+    _stopping = False
+    signum = signal.SIGINT if isinstance(report.exc_value, KeyboardInterrupt) else signal.SIGTERM
+    signal.signal(signal.SIGALRM, lambda _, frame: _on_signal(signum, frame))
+    signal.setitimer(signal.ITIMER_REAL, 0.01)
+
+
 def run() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    sys.unraisablehook = _on_unraisable
     try:
         code = main()
     except KeyboardInterrupt:
         sys.stderr.write("ind: interrupted\n")
         code = 130
+    except Terminated:
+        sys.stderr.write("ind: terminated\n")
+        code = 143
     except BrokenPipeError:
         code = 0
     except Exception as error:

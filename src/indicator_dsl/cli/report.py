@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import ArgumentParser, add_root_option, load_or_report, progress
+from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress
 
 
 def main(argv: list[str]) -> int:
@@ -22,9 +22,11 @@ def main(argv: list[str]) -> int:
     if isinstance(args, int):
         return args
     from ..evaluate.inputs import read_records
-    from ..outputs.formats import write_atomic
+    from ..files import write_atomic
     from ..outputs.report import build_report
 
+    if cannot_write(args.out, "ind report"):
+        return 2
     model = load_or_report(args.ruleset, "ind report", args.root)
     if model is None:
         return 2
@@ -46,8 +48,11 @@ def main(argv: list[str]) -> int:
     engines = {model.name: model.engine} if hasattr(model, "engine") else model.engines
     plans = {name: engine.plan for name, engine in engines.items()}
     title = args.title or f"{model.name} 评定报告"
-    write_atomic(
-        args.out, build_report(title, batch.results, batch.attributes, plans, args.by or ["category", "department"])
-    )
+    html = build_report(title, batch.results, batch.attributes, plans, args.by or ["category", "department"])
+    try:
+        write_atomic(args.out, html)
+    except OSError as error:
+        sys.stderr.write(f"ind report: cannot write {args.out}: {error.strerror or error}\n")
+        return 2
     sys.stdout.write(f"ind report: {len(batch.results)} record(s), report written to {args.out}\n")
     return 0

@@ -28,6 +28,7 @@ from ..syntax.source import Span
 from .emitter import Emitter
 from .expressions import ExprCompiler, NameSpace, let_closures
 from .fusion import emit_fused, fusable, indicator_exprs
+from .planner import location_key
 from .record import RecordFunction
 
 
@@ -241,7 +242,8 @@ class RulesetCompiler:
             for i, (expr, span) in enumerate(conditions):
                 self.grading_function(f"cond_{kind}_{i}", expr, span)
         self.outcomes_function()
-        filename = f"<generated {r.name} {self.plan.sha256[:12]}{' traced' if self.traced else ''}>"
+        where = f"{self.plan.sha256[:12]} {location_key(r)}"
+        filename = f"<generated {r.name} {where}{' traced' if self.traced else ''}>"
         return GeneratedModule(
             "\n".join(self.out.lines) + "\n", tuple(self.names.constants), tuple(self.out.spans), filename
         )

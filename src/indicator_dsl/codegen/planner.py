@@ -24,11 +24,19 @@ from .expressions import NameSpace
 
 
 def content_hash(ruleset: ResolvedRuleset) -> str:
-    """sha256 over every file that defines the ruleset (its own, bases, schemas), in order."""
+    """sha256 over the text of every file that defines the ruleset (its own, bases, schemas),
+    in order: the ruleset's identity, the same wherever the files lie and however the path
+    was typed (results name it)."""
     digest = hashlib.sha256()
     for source in ruleset.sources:
-        digest.update(source.path.encode("utf-8") + b"\0" + source.text.encode("utf-8") + b"\0")
+        digest.update(source.text.encode("utf-8") + b"\0")
     return digest.hexdigest()
+
+
+def location_key(ruleset: ResolvedRuleset) -> str:
+    """A short digest of where those files were read from. Spans in generated code and traces
+    name the paths, so a compiled plan is kept per content *and* location."""
+    return hashlib.sha256("\0".join(s.path for s in ruleset.sources).encode("utf-8")).hexdigest()[:12]
 
 
 def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:

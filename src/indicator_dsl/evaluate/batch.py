@@ -67,8 +67,9 @@ class Batch:
         return out
 
 
-class Model(Protocol):
-    """What a batch needs of a Ruleset or a Catalog."""
+class Scorer(Protocol):
+    """What a batch needs of a Ruleset or a Catalog (`api.Model`): routing a record to the engine
+    that scores it, and the catalog's quotas."""
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]: ...
 
@@ -122,7 +123,7 @@ def _group(engine: Engine, record: dict[str, Any], within: str | None) -> Any:
     return "" if within is None else engine.models.fields.read(record, engine.plan.record_type, within)
 
 
-def first_pass(model: Model, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
+def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
     engine, pending = model.route(data, sheets, trace=trace)
     standing = standing_of(engine, pending, model.catalog_quotas)
     if isinstance(standing, FieldProblem):
@@ -131,7 +132,7 @@ def first_pass(model: Model, data: Any, sheets: Any, *, trace: bool) -> Scorecar
     return Scorecard(engine.finish(pending), standing, kept_attributes(pending))
 
 
-def settle(model: Model, engines: Mapping[str, Engine], standings: Sequence[Standing | None]) -> dict[int, Standing]:
+def settle(model: Scorer, engines: Mapping[str, Engine], standings: Sequence[Standing | None]) -> dict[int, Standing]:
     """Apply every quota; return the standings whose grade a quota changed, by position."""
     present = [s for s in standings if s is not None]
     for name, engine in engines.items():
@@ -153,7 +154,7 @@ def settle(model: Model, engines: Mapping[str, Engine], standings: Sequence[Stan
     return {i: s for i, s in enumerate(standings) if s is not None and s.steps}
 
 
-def refinish(model: Model, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result:
+def refinish(model: Scorer, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result:
     """Score a record again and finish it with the grade its quotas gave it."""
     engine, pending = model.route(data, sheets, trace=trace)
     if pending.scored is not None:
@@ -177,7 +178,7 @@ def sheets_for(sheets: Mapping[str, Any] | None, data: Any) -> Any:
 
 
 def run_batch(
-    model: Model,
+    model: Scorer,
     engines: Mapping[str, Engine],
     records: Iterable[Any],
     *,

@@ -7,55 +7,131 @@ small `Standing`; quotas then settle over the standings; the second pass re-scor
 the records a quota moved and splices their lines in. Memory is bounded by the window
 and the standings, not by the input; output order is input order.
 
-Workers rebuild the compiled plan from the ruleset's source (`Origin.load`), which the
-content-hash cache and Lark's grammar cache make cheap.
+Workers rebuild the model from the texts the parent loaded (`origin.load()` reads no
+ruleset file from disk), and each checks that its model has the parent's sha256, so every
+record of a run is scored by the same ruleset even if a file is edited meanwhile.
+
+Faults: whatever ends a run early (an error, Ctrl-C, or SIGTERM, which `ind` turns into an
+exception) stops the workers and removes every temporary file; the output file is replaced
+only by a finished run. Workers leave both signals to the parent, which raises a stop flag
+that cuts their chunks short and then shuts the pool down in order (a worker killed while
+sending a result could leave the pool waiting forever). A worker whose parent is gone, even
+by SIGKILL, ends itself within PARENT_CHECK_SECONDS.
 """
 
 from __future__ import annotations
 
 import decimal
+import multiprocessing
 import os
-import tempfile
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from itertools import islice
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from ..outputs.formats import publish
+from ..files import publish, temporary
 from ..semantics.arithmetic import EXACT
-from .batch import Batch, first_pass, refinish, settle, sheets_for
+from .batch import Batch, Scorer, first_pass, refinish, settle, sheets_for
+from .engine import Engine
 from .inputs import numbered_lines, parse_line
 from .population import Standing
 from .results import Result
 
-if TYPE_CHECKING:
-    from ..api import Model, Origin
-
 CHUNK = 500
+PARENT_CHECK_SECONDS = 0.2
+STOP_GRACE_SECONDS = 5.0
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 T = TypeVar("T")
 Card = tuple[Any, Standing | None, dict[str, Any]]
-
-_MODEL: Any = None
-_SHEETS: Mapping[str, Any] | None = None
-
-
-def _init_worker(origin: Origin, sheets: Mapping[str, Any] | None) -> None:
-    global _MODEL, _SHEETS
-    _MODEL = origin.load()
-    _SHEETS = sheets
+Chunk = list[tuple[int, Any]]
+Sheets = Mapping[str, Any] | None
 
 
-def _first_pass_chunk(items: list[tuple[int, Any]], trace: bool, as_json: bool) -> list[Card]:
+class Recipe(Protocol):
+    """How a worker process rebuilds a model (`api.Origin`: the texts the parent loaded)."""
+
+    def load(self) -> Portable: ...
+
+
+class Portable(Scorer, Protocol):
+    """A model that worker processes can rebuild (`api.Ruleset`, `api.Catalog`)."""
+
+    @property
+    def engines(self) -> Mapping[str, Engine]: ...
+
+    @property
+    def origin(self) -> Recipe: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+class WorkerSetupError(RuntimeError):
+    """A worker could not rebuild the parent's model (an imported file vanished meanwhile)."""
+
+
+# a worker process's model and sheets, and the parent's stop flag, set once by `_init_worker`
+_MODEL: Portable | None = None
+_SHEETS: Sheets = None
+_SETUP_ERROR = ""
+_STOP: EventType | None = None
+
+
+def _init_worker(parent: int, stop: EventType, origin: Recipe, sha256: str, sheets: Sheets) -> None:
+    global _MODEL, _SHEETS, _SETUP_ERROR, _STOP
+    # SIGINT (Ctrl-C reaches the whole group) and SIGTERM (so does a service manager's stop) are
+    # the parent's to act on: it raises `stop`, and a worker killed mid-message could hang the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held back by `_submit` during the fork
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    _STOP = stop
+    try:
+        model = origin.load()
+    except Exception as error:  # reported by the first chunk, as an error the parent can unpickle
+        _SETUP_ERROR = f"a worker could not load the ruleset: {error}"
+        return
+    if model.sha256 != sha256:
+        _SETUP_ERROR = f"a worker loaded a different ruleset (sha256 {model.sha256}, the run's is {sha256})"
+        return
+    _MODEL, _SHEETS = model, sheets
+
+
+def _end_with(parent: int) -> None:
+    """A worker's watch: end this process soon after the parent is gone, however it went (even
+    SIGKILL, which leaves the parent no chance to stop its workers)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _score_chunk(
+    model: Scorer, sheets: Sheets, items: Chunk, trace: bool, as_json: bool, stop: EventType | None = None
+) -> list[Card]:
+    """First-pass cards of a chunk of records; cut short (the run is ending) once `stop` is set."""
     out: list[Card] = []
     with decimal.localcontext(EXACT):
         for number, data in items:
+            if stop is not None and stop.is_set():
+                break
             record = parse_line(data, number) if isinstance(data, str) else data
-            card = first_pass(_MODEL, record, sheets_for(_SHEETS, record), trace=trace)
+            card = first_pass(model, record, sheets_for(sheets, record), trace=trace)
             result: Any = card.result.model_dump_json() if as_json else card.result
             out.append((result, card.standing, {} if as_json else card.attributes))
     return out
+
+
+def _worker_chunk(items: Chunk, trace: bool, as_json: bool) -> list[Card]:
+    if _MODEL is None:
+        raise WorkerSetupError(_SETUP_ERROR)
+    return _score_chunk(_MODEL, _SHEETS, items, trace, as_json, _STOP)
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -64,53 +140,95 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+@contextmanager
+def _workers(model: Portable, workers: int, sheets: Sheets) -> Iterator[ProcessPoolExecutor | None]:
+    """N worker processes (None for one: the caller scores in its own process). Leaving the block
+    normally waits for them; leaving it by any exception stops them at once."""
+    if workers <= 1:
+        yield None
+        return
+    context = multiprocessing.get_context()
+    stop = context.Event()
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(), stop, model.origin, model.sha256, sheets),
+    )
+    try:
+        yield executor
+        executor.shutdown()
+    except BaseException:
+        _stop(executor, stop)
+        raise
+
+
+def _stop(executor: ProcessPoolExecutor, stop: EventType) -> None:
+    """End the workers now: queued chunks are dropped, running ones cut short at the next record
+    (a run that ends early has no use for them), and the pool shut down in order. A worker still
+    busy after STOP_GRACE_SECONDS (one record that takes that long) is killed."""
+    stop.set()
+    processes = list((executor._processes or {}).values())  # no public handle before Python 3.14
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes:
+        process.join(timeout=max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _submit(executor: ProcessPoolExecutor, chunk: Chunk, trace: bool, as_json: bool) -> Future[list[Card]]:
+    """`executor.submit`, with SIGINT and SIGTERM held back until it returns. The first submit
+    forks the workers and starts the pool's threads: held back, a signal cannot raise its
+    exception inside a fork hook (where Python drops it) nor between a fork and the pool's
+    record of the new process; and the threads, which inherit the block, never take a signal,
+    so it always reaches the main thread. A held signal is raised as the block lifts."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        return executor.submit(_worker_chunk, chunk, trace, as_json)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _ordered(
-    executor: Executor | None, chunks: Iterator[list[tuple[int, Any]]], trace: bool, as_json: bool, window: int
+    model: Scorer,
+    sheets: Sheets,
+    executor: ProcessPoolExecutor | None,
+    chunks: Iterator[Chunk],
+    trace: bool,
+    as_json: bool,
+    window: int,
 ) -> Iterator[Card]:
     """Cards in input order, with at most `window` chunks in flight."""
     if executor is None:
         for chunk in chunks:
-            yield from _first_pass_chunk(chunk, trace, as_json)
+            yield from _score_chunk(model, sheets, chunk, trace, as_json)
         return
-    in_flight: deque[tuple[Future[list[Card]], list[tuple[int, Any]]]] = deque()
+    in_flight: deque[tuple[Future[list[Card]], Chunk]] = deque()
     for chunk in chunks:
-        in_flight.append((executor.submit(_first_pass_chunk, chunk, trace, as_json), chunk))
+        in_flight.append((_submit(executor, chunk, trace, as_json), chunk))
         if len(in_flight) >= window:
-            yield from _cards(*in_flight.popleft(), trace, as_json)
+            yield from _cards(model, sheets, *in_flight.popleft(), trace, as_json)
     while in_flight:
-        yield from _cards(*in_flight.popleft(), trace, as_json)
+        yield from _cards(model, sheets, *in_flight.popleft(), trace, as_json)
 
 
-def _cards(future: Future[list[Card]], chunk: list[tuple[int, Any]], trace: bool, as_json: bool) -> list[Card]:
+def _cards(
+    model: Scorer, sheets: Sheets, future: Future[list[Card]], chunk: Chunk, trace: bool, as_json: bool
+) -> list[Card]:
     try:
         return future.result()
     except RecursionError:  # a record nested too deep to pickle for a worker: score the chunk here
-        return _first_pass_chunk(chunk, trace, as_json)
+        return _score_chunk(model, sheets, chunk, trace, as_json)
 
 
-def _executor(model: Model, workers: int, sheets: Mapping[str, Any] | None) -> Executor | None:
-    _init_worker_local(model, sheets)  # the parent scores what cannot be sent to a worker
-    if workers <= 1:
-        return None
-    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(model.origin, sheets))
-
-
-def _init_worker_local(model: Model, sheets: Mapping[str, Any] | None) -> None:
-    global _MODEL, _SHEETS
-    _MODEL, _SHEETS = model, sheets
-
-
-def evaluate_parallel(
-    model: Model, records: Iterable[Any], *, sheets: Mapping[str, Any] | None, trace: bool, workers: int
-) -> Batch:
+def evaluate_parallel(model: Portable, records: Iterable[Any], *, sheets: Sheets, trace: bool, workers: int) -> Batch:
     """`evaluate_many(..., workers=N)`: the records are kept (a Batch holds every result anyway)."""
     items = list(records)
-    executor = _executor(model, workers, sheets)
-    try:
-        cards = list(_ordered(executor, _chunks(enumerate(items, 1), CHUNK), trace, False, 2 * max(workers, 1)))
-    finally:
-        if executor is not None:
-            executor.shutdown()
+    with _workers(model, workers, sheets) as executor:
+        chunks = _chunks(enumerate(items, 1), CHUNK)
+        cards = list(_ordered(model, sheets, executor, chunks, trace, False, 2 * max(workers, 1)))
     results: list[Result] = [c[0] for c in cards]
     moved = settle(model, model.engines, [c[1] for c in cards])
     with decimal.localcontext(EXACT):
@@ -121,59 +239,62 @@ def evaluate_parallel(
 
 
 def stream_jsonl(
-    model: Model,
+    model: Portable,
     inputs: list[Path],
     out: Path,
     *,
     workers: int = 1,
-    sheets: Mapping[str, Any] | None = None,
+    sheets: Sheets = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[int, int]:
-    """Score JSON lines into a JSON-lines file, atomically. Returns (records, failed)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, spill_name = tempfile.mkstemp(prefix=f".{out.name}.pass1.", dir=out.parent)
+    """Score JSON lines into a JSON-lines file, atomically. Returns (records, failed).
+
+    Pass one writes each record's result line to a private spill file beside `out`; if a
+    quota moved any record, pass two copies the spill into a second private file, re-scoring
+    the moved records. The finished file is renamed to `out`; both temporary files are
+    removed whatever happens."""
     standings: list[Standing | None] = []
     failed = 0
-    executor = _executor(model, workers, sheets)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as spill:
-            for line, standing, _ in _ordered(
-                executor, _chunks(numbered_lines(inputs), CHUNK), False, True, 2 * max(workers, 1)
-            ):
-                spill.write(line + "\n")
+    with temporary(out, "pass1.") as spill:
+        with spill.open("w", encoding="utf-8") as target, _workers(model, workers, sheets) as executor:
+            chunks = _chunks(numbered_lines(inputs), CHUNK)
+            for line, standing, _ in _ordered(model, sheets, executor, chunks, False, True, 2 * max(workers, 1)):
+                target.write(line + "\n")
                 standings.append(standing)
                 failed += '"errors":[]' not in line
                 if on_progress is not None:
                     on_progress(len(standings))
-    except BaseException:
-        Path(spill_name).unlink(missing_ok=True)
-        raise
-    finally:
-        if executor is not None:
-            executor.shutdown()
-    moved = settle(model, model.engines, standings)
-    count = len(standings)
-    del standings
-    if not moved:
-        publish(spill_name, out)
-        return count, failed
-    fixed: dict[int, str] = {}
-    with decimal.localcontext(EXACT):
-        for index, (number, line) in enumerate(numbered_lines(inputs)):
-            if index in moved:
-                data = parse_line(line, number)
-                fixed[index] = refinish(
-                    model, data, sheets_for(sheets, data), moved[index], trace=False
-                ).model_dump_json()
-    fd, final_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as target, open(spill_name, encoding="utf-8") as spill:
-            for index, line in enumerate(spill):
-                target.write(fixed[index] + "\n" if index in fixed else line)
-        publish(final_name, out)
-    except BaseException:
-        Path(final_name).unlink(missing_ok=True)
-        raise
-    finally:
-        Path(spill_name).unlink(missing_ok=True)
+        count = len(standings)
+        moved = settle(model, model.engines, standings)
+        del standings
+        if not moved:
+            publish(spill, out)
+            return count, failed
+        with temporary(out) as final:
+            _second_pass(model, inputs, sheets, spill, final, moved)
+            publish(final, out)
     return count, failed
+
+
+def _second_pass(
+    model: Scorer, inputs: list[Path], sheets: Sheets, spill: Path, final: Path, moved: Mapping[int, Standing]
+) -> None:
+    """Copy the spill into `final`, with the records a quota moved scored again (read again
+    from `inputs`, which must still hold the lines pass one read)."""
+    lines = numbered_lines(inputs)
+    number = 0
+    with (
+        final.open("w", encoding="utf-8") as target,
+        spill.open(encoding="utf-8") as first,
+        decimal.localcontext(EXACT),
+    ):
+        for index, line in enumerate(first):
+            number, text = next(lines, (0, ""))
+            if index not in moved:
+                target.write(line)
+                continue
+            data = parse_line(text, number)
+            result = refinish(model, data, sheets_for(sheets, data), moved[index], trace=False)
+            target.write(result.model_dump_json() + "\n")
+    if number == 0 or next(lines, None) is not None:
+        raise ValueError("the record files changed while they were being scored; run again")

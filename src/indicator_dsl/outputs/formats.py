@@ -1,7 +1,6 @@
-"""Writing results: JSON, JSON lines, CSV and a readable table; files replaced atomically.
+"""Results as text: JSON, JSON lines, CSV and a readable table (`RESULT_FORMATS` by name).
 
-An output file is written to a temporary file beside it and renamed into place, so a
-reader never sees half a report and a failed run leaves the previous file intact.
+Writing the text to a file is `files.write_atomic`'s job.
 """
 
 from __future__ import annotations
@@ -9,35 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from ..evaluate.results import Result
 from ..syntax.cells import display_width, layout
-
-
-def publish(temp: str | Path, path: Path) -> None:
-    """Move a finished temporary file into place, with the permissions a new file would get
-    (`mkstemp` makes it private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)
-    os.replace(temp, path)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        publish(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def as_json(results: Sequence[Result]) -> str:
@@ -115,4 +90,4 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
-RENDERERS = {"json": as_json, "jsonl": as_jsonl, "csv": as_csv, "table": as_table}
+RESULT_FORMATS = {"json": as_json, "jsonl": as_jsonl, "csv": as_csv, "table": as_table}
