@@ -155,7 +155,16 @@ class _Checker:
                         self.fail("errors", wanted, paths or "no errors")
                 if not want and result.errors:
                     self.fail("errors", "none", [f"{e.path}: {e.message}" for e in result.errors])
-            elif key in ("total", "bonus", "grade", "grade_by_rules", "grade_after_veto", "exempt", "vetoes"):
+            elif key in (
+                "total",
+                "bonus",
+                "penalty",
+                "grade",
+                "grade_by_rules",
+                "grade_after_veto",
+                "exempt",
+                "vetoes",
+            ):
                 self.scalar(key, want)
             else:
                 self.outcome.failures.append(f"unknown expectation `{key}`")
