@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import EVAL_RULESETS, project_with
 
-from indicator_dsl.cases import SuiteReport, find_ruleset, run_file, run_paths
+import indicator_dsl
+from indicator_dsl.cases import SuiteReport, coverage_units, exercised, find_ruleset, run_file, run_paths
 from indicator_dsl.cli.main import main
 
 SCHEMA = EVAL_RULESETS.parent / "schema" / "unit.ind"
@@ -128,8 +130,8 @@ def test_each_malformed_case_is_a_message_at_its_yaml_line(tmp_path: Path) -> No
         [f"{at}:16: `indicators:` is a mapping, e.g. `indicators: {{name: 5}}`; got 5"],
         [f"{at}:17: a case needs `record:` (a file path or a mapping of fields)"],
         [
-            f"{at}:21: unknown expectation `score` (one of total, bonus, grade, grade_by_rules, grade_after_veto, "
-            "exempt, vetoes, indicators, dimensions, sources, outcomes, errors)"
+            f"{at}:21: unknown expectation `score` (one of total, bonus, penalty, grade, grade_by_rules, "
+            "grade_after_veto, exempt, vetoes, indicators, dimensions, sources, outcomes, errors)"
         ],
         [],
     ]
@@ -239,3 +241,15 @@ def test_a_ruleset_name_with_a_control_character_is_shown_escaped(tmp_path: Path
     (problem,) = report.problems
     assert "\x00" not in problem and "\x1b" not in problem
     assert "cannot find ruleset `'t7\\x00\\x1b[2J'`" in problem
+
+
+def test_coverage_counts_penalty_items() -> None:
+    model = indicator_dsl.load(EVAL_RULESETS / "deductions.ind")
+    assert isinstance(model, indicator_dsl.Ruleset)
+    units = {unit for part, unit in coverage_units(model) if not part}
+    assert {"penalty item lessons_short", "penalty item violation", "bonus item honours"} <= units
+    # D2 holds 3 党课 in the period: 4 − 3 = 1 short → 3 points taken; no violations.
+    record = json.loads((EVAL_RULESETS.parent / "records" / "deductions.json").read_text(encoding="utf-8"))[1]
+    fired = {unit for part, unit in exercised(model, model.evaluate(record, trace=True)) if not part}
+    assert "penalty item lessons_short" in fired and "penalty item violation" not in fired
+    assert "bonus item honours" in fired

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from support import clean_ruleset, project_with
 
 import indicator_dsl
-from indicator_dsl.check import loader, typecheck
+from indicator_dsl.check import loader, suggestions
 from indicator_dsl.check.loader import BIDI_CONTROLS, MAX_BIDI_WARNINGS, MAX_TOKENS, scan_text
 from indicator_dsl.check.paths import check_paths
 from indicator_dsl.check.project import project_root
@@ -332,19 +332,19 @@ def test_a_long_extends_chain_checks_and_loads(project: Path) -> None:
 
 
 def test_did_you_mean_is_skipped_past_the_option_limit() -> None:
-    few = [f"field_{i:04d}" for i in range(typecheck.MAX_SUGGESTION_OPTIONS)]
-    assert typecheck.closest("field_0007x", few) == "field_0007"
-    assert typecheck.closest("field_0007x", [*few, "one_more"]) is None
-    assert typecheck.closest("x" * (typecheck.MAX_SUGGESTION_LENGTH + 1), ["x"]) is None
+    few = [f"field_{i:04d}" for i in range(suggestions.MAX_SUGGESTION_OPTIONS)]
+    assert suggestions.closest("field_0007x", few) == "field_0007"
+    assert suggestions.closest("field_0007x", [*few, "one_more"]) is None
+    assert suggestions.closest("x" * (suggestions.MAX_SUGGESTION_LENGTH + 1), ["x"]) is None
 
 
 def test_did_you_mean_stops_when_the_budget_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(typecheck, "SUGGESTION_BUDGET", 25)
+    monkeypatch.setattr(suggestions, "SUGGESTION_BUDGET", 25)
     options = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
-    with typecheck.bounded_suggestions():
-        found = [typecheck.closest(name, options) for name in ["alpah", "betta", "gama", "delat"]]
+    with suggestions.bounded_suggestions():
+        found = [suggestions.closest(name, options) for name in ["alpah", "betta", "gama", "delat"]]
     assert found == ["alpha", "beta", None, None]  # 10 comparisons each: the third would pass 25
-    assert typecheck.closest("gama", options) == "gamma"  # outside a check, no budget
+    assert suggestions.closest("gama", options) == "gamma"  # outside a check, no budget
 
 
 def test_thousands_of_unknown_names_get_hints_only_within_the_budget(project: Path) -> None:
@@ -359,7 +359,7 @@ def test_thousands_of_unknown_names_get_hints_only_within_the_budget(project: Pa
     report = check_paths([rules])
     assert len(report.diagnostics) == 3000 and {d.code for d in report.diagnostics} == {"E200"}
     hinted = [d for d in report.diagnostics if d.hint]
-    assert len(hinted) == typecheck.SUGGESTION_BUDGET // 901  # the options: 900 fields and `id`
+    assert len(hinted) == suggestions.SUGGESTION_BUDGET // 901  # the options: 900 fields and `id`
     assert hinted[0].hint == "did you mean `f0000`?"
 
 

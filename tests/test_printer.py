@@ -274,6 +274,7 @@ CLAUSES = st.one_of(
     st.builds(n.Bands, subject=optional(SMALL_EXPRS), entries=st.lists(BAND_ENTRIES, max_size=3).map(tuple)),
     st.builds(n.ScoreFormula, expr=SMALL_EXPRS),
     st.builds(n.Judged, by=optional(NAMES), reason_required=st.booleans()),
+    st.builds(n.Adjust, bound=MAXES, by=optional(NAMES), reason_required=st.booleans()),
 )
 LETS = st.builds(n.Let, name=NAMES, expr=SMALL_EXPRS)
 INDICATORS = st.builds(
@@ -316,6 +317,7 @@ RULESET_ITEMS = st.one_of(
         label=LABELS,
         max=MAXES,
         items=st.lists(st.builds(n.BonusItem, name=NAMES, label=LABELS, clause=points()), max_size=2).map(tuple),
+        kind=st.sampled_from(["bonus", "penalty"]),
     ),
     st.builds(
         n.Veto, name=NAMES, label=LABELS, when=SMALL_EXPRS, action=st.sampled_from(["cap", "force"]), grade=NAMES

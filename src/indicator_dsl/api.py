@@ -23,7 +23,7 @@ from .check.loader import FileCache, real_path
 from .check.paths import check_resolved, unique_sorted
 from .check.resolved import Resolved, ResolvedCatalog, ResolvedRuleset
 from .check.resolver import Resolver
-from .check.typecheck import bounded_suggestions
+from .check.suggestions import bounded_suggestions
 from .codegen.planner import build_plan, content_hash, location_key, namespace_for
 from .evaluate.batch import Batch, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset

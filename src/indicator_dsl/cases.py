@@ -36,7 +36,7 @@ SEARCH_UP = 3
 SEARCH_FILES = 2000
 """At most this many `.ind` files are opened while looking for `ruleset NAME`."""
 
-SCALARS = ("total", "bonus", "grade", "grade_by_rules", "grade_after_veto", "exempt", "vetoes")
+SCALARS = ("total", "bonus", "penalty", "grade", "grade_by_rules", "grade_after_veto", "exempt", "vetoes")
 EXPECTATIONS = (*SCALARS, "indicators", "dimensions", "sources", "outcomes", "errors")
 
 
@@ -321,10 +321,11 @@ def _quota_unit(quota: QuotaInfo) -> str:
 
 def coverage_units(model: Ruleset) -> set[tuple[str, str]]:
     """What a suite should exercise, as (indicator, unit): every clause and band of each indicator,
-    and with no indicator every bonus item, grade rule, veto and quota line."""
+    and with no indicator every bonus and penalty item, grade rule, veto and quota line."""
     plan = model.engine.plan
     units = {(i.name, u) for i in plan.indicators for u in i.units}
     units.update(("", f"bonus item {name}") for name, _ in plan.bonus_items)
+    units.update(("", f"penalty item {name}") for name, _ in plan.penalty_items)
     units.update(("", f"grade rule {g.name}") for g in plan.grades)
     units.update(("", f"veto {v.name}") for v in plan.vetoes if v.name is not None)
     units.update(("", _quota_unit(q)) for q in plan.quotas)
@@ -340,8 +341,8 @@ def exercised(model: Ruleset, result: Result) -> set[tuple[str, str]]:
     for entry in result.trace or []:
         if entry.fired and entry.kind in ("deduct", "award", "bands", "score"):
             fired.add((entry.indicator, coverage_unit(entry.kind, entry.clause, entry.note)))
-        elif entry.fired and entry.kind == "bonus":
-            fired.add(("", f"bonus item {entry.indicator}"))
+        elif entry.fired and entry.kind in ("bonus", "penalty") and entry.clause >= 0:
+            fired.add(("", f"{entry.kind} item {entry.indicator}"))
     if result.grade_by_rules is not None:
         fired.add(("", f"grade rule {result.grade_by_rules}"))
     fired.update(("", f"veto {name}") for name in result.vetoes)

@@ -82,7 +82,8 @@ class RulesetChecker:
         self.table(base)
         grading = self.grading_scope(base)
         self.assessment(base)
-        self.bonus(base)
+        self.bonus(self.r.bonus, base)
+        self.bonus(self.r.penalty, base)
         self.grading(grading)
         self.unused_lets(self.r.lets.values())
 
@@ -209,23 +210,27 @@ class RulesetChecker:
         if ind.max.value < 0:
             self.error("E311", f"indicator `{ind.name}` has a negative max", ind.max)
         max_zero_points(ind, self.report)
-        if not ind.clauses:
+        scoring = [c for c in ind.clauses if not isinstance(c, n.Adjust)]
+        if not scoring:
             self.error(
                 "E305",
                 f"indicator `{ind.name}` has no scoring rule",
                 ind,
-                hint="add `deduct`, `award`, `bands`, `score` or `judged`",
+                hint="add `deduct`, `award`, `bands`, `score` or `judged`"
+                + ("; `adjust` only adjusts a computed score" if ind.clauses else ""),
             )
-        styles = {_style(c) for c in ind.clauses}
-        singles = [c for c in ind.clauses if isinstance(c, (n.Bands, n.ScoreFormula, n.Judged))]
+        styles = {_style(c) for c in scoring}
+        singles = [c for c in scoring if isinstance(c, (n.Bands, n.ScoreFormula, n.Judged))]
         if len(styles) > 1 or len(singles) > 1:
             names = ", ".join(sorted(styles))
             self.error(
                 "E304",
                 f"indicator `{ind.name}` mixes scoring styles ({names})",
-                ind.clauses[1] if len(ind.clauses) > 1 else ind,
-                hint="one indicator uses one style: deduct, award, bands, score or judged",
+                scoring[1] if len(scoring) > 1 else ind,
+                hint="one indicator uses one style: deduct, award, bands, score or judged"
+                + ("; an assessor's adjustment of a computed score is `adjust up to N`" if "judged" in styles else ""),
             )
+        self.adjustment(ind, [c for c in ind.clauses if isinstance(c, n.Adjust)], styles)
         for clause in ind.clauses:
             self.clause(clause, scope, ind)
         if len(styles) == 1 and ind.max.value != 0:  # with max 0, E311 already said it
@@ -237,7 +242,7 @@ class RulesetChecker:
             self.points(clause, scope)
         elif isinstance(clause, n.ScoreFormula):
             self.check_number(clause.expr, scope, "a score")
-        elif isinstance(clause, n.Judged):
+        elif isinstance(clause, (n.Judged, n.Adjust)):
             if clause.by is not None and clause.by not in self.sources:
                 values = [s.name for s in self.r.assess.sources] if self.r.assess else []
                 if clause.by in values:
@@ -257,6 +262,18 @@ class RulesetChecker:
         else:
             check_bands(self.exprs, clause, scope)
             self.ranges.bands(clause, scope)
+
+    def adjustment(self, ind: n.Indicator, adjusts: list[n.Adjust], styles: set[str]) -> None:
+        """At most one `adjust` per indicator, on a computed score (E304)."""
+        if len(adjusts) > 1:
+            self.error("E304", f"indicator `{ind.name}` says `adjust` twice", adjusts[1], hint="keep one")
+        if adjusts and "judged" in styles:
+            self.error(
+                "E304",
+                f"indicator `{ind.name}` is judged; `adjust` adjusts a computed score",
+                adjusts[0],
+                hint="remove `adjust`: the judged score is already the assessor's",
+            )
 
     def points(self, clause: n.Points, scope: Scope) -> None:
         self.check_number(clause.amount, scope, "the points")
@@ -293,29 +310,30 @@ class RulesetChecker:
                 "E302", "every source is computed (`= ...`); at least one must score the indicator table", assess
             )
 
-    def bonus(self, base: Scope) -> None:
-        bonus = self.r.bonus
+    def bonus(self, bonus: n.Bonus | None, base: Scope) -> None:
+        """A `bonus` block's items award; a `penalty` block's items deduct (E312)."""
         if bonus is None:
             return
+        if bonus.max.value < 0:
+            self.error("E311", f"a {bonus.kind} cap must not be negative, not {bonus.max.text}", bonus.max)
+        verb = "award" if bonus.kind == "bonus" else "deduct"
         seen: set[str] = set()
         for item in bonus.items:
             if item.name in seen:
-                self.error("E104", f"bonus item `{item.name}` is declared twice", item)
+                self.error("E104", f"{bonus.kind} item `{item.name}` is declared twice", item)
             seen.add(item.name)
-            if item.clause.kind != "award":
-                self.error(
-                    "E312",
-                    f"bonus item `{item.name}` must `award` points",
-                    item.clause,
-                    hint="write `award N when ...`",
-                )
+            if item.clause.kind != verb:
+                hint = f"write `{verb} N when ...`"
+                if bonus.kind == "bonus":
+                    hint += "; a deduction from the total belongs in a `penalty` block"
+                self.error("E312", f"{bonus.kind} item `{item.name}` must `{verb}` points", item.clause, hint=hint)
             self.points(item.clause, base)
 
     # ---------------------------------------------------------------- grading
 
     def grading_scope(self, base: Scope) -> Scope:
         parts = frozenset(d.name for d in self.r.dimensions) | frozenset(i.node.name for i in self.r.indicators())
-        values: dict[str, Type] = {"total": DECIMAL, "bonus": DECIMAL}
+        values: dict[str, Type] = {"total": DECIMAL, "bonus": DECIMAL, "penalty": DECIMAL}
         for name in self.sources:
             values[name] = Type("source", record=name)
         if self.r.assess:

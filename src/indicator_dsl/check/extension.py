@@ -45,7 +45,7 @@ def inherit(child: ResolvedRuleset, base: ResolvedRuleset) -> None:
         )
         for d in base.dimensions
     ]
-    child.bonus, child.assess, child.grades = base.bonus, base.assess, base.grades
+    child.bonus, child.penalty, child.assess, child.grades = base.bonus, base.penalty, base.assess, base.grades
     child.vetoes, child.exempts, child.assigns = list(base.vetoes), list(base.exempts), list(base.assigns)
     child.quotas, child.outcomes = list(base.quotas), list(base.outcomes)
     child.removed = list(base.removed)
@@ -112,8 +112,11 @@ class Assembler:
             self.r.grades = item
 
     def _on_Bonus(self, item: n.Bonus) -> None:
-        if self._single("bonus", item.span):
-            self.r.bonus = item
+        if self._single(item.kind, item.span):
+            if item.kind == "penalty":
+                self.r.penalty = item
+            else:
+                self.r.bonus = item
 
     def _named(self, kind: str, name: str, span: Span, existing: list[tuple[str, Span]]) -> bool:
         for other, other_span in existing:

@@ -19,7 +19,7 @@ from ..syntax import nodes as n
 from .resolved import ResolvedRuleset
 from .types import Type, type_of_ref
 
-GRADING_WORDS = ("total", "bonus", "grade")
+GRADING_WORDS = ("total", "bonus", "penalty", "grade")
 LetScope = dict[str, n.Let]
 _N = TypeVar("_N", bound="Names")
 

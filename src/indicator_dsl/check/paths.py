@@ -13,7 +13,7 @@ from .catalog import check_catalog
 from .checker import RulesetChecker
 from .resolved import Resolved, ResolvedCatalog, ResolvedRuleset
 from .resolver import Resolver
-from .typecheck import bounded_suggestions
+from .suggestions import bounded_suggestions
 
 
 @dataclass(slots=True)

@@ -85,6 +85,7 @@ class ResolvedRuleset:
     lets: dict[str, n.Let] = field(default_factory=dict)
     dimensions: list[TableDimension] = field(default_factory=list)
     bonus: n.Bonus | None = None
+    penalty: n.Bonus | None = None  # a `penalty` block: kind "penalty"
     vetoes: list[n.Veto] = field(default_factory=list)
     exempts: list[n.Exempt] = field(default_factory=list)
     assigns: list[n.Assign] = field(default_factory=list)

@@ -8,97 +8,19 @@ a guard, operand and argument types, non-boolean conditions. Guards narrow
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
-from ..semantics.builtins import AGGREGATES, FUNCTIONS
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic
+from .calls import check_aggregate, check_call
+from .scope import Scope, guarded, path_of
+from .suggestions import closest, did_you_mean, field_listing
 from .types import BOOL, DATE, DECIMAL, ERROR, INT, NONE, TEXT, Type, comparable, list_of, type_of_ref, unify_numeric
 
 ARITHMETIC = {"+", "-", "*", "/"}
 ORDERING = {"<", "<=", ">", ">="}
 EQUALITY = {"==", "!="}
-
-
-# "Did you mean" compares a name with every option (difflib, a few microseconds each): 3,000 unknown
-# names against 3,000 fields took half a minute. The search is skipped for more options than this,
-# for names longer than a typo of a name, and once a check has spent its comparisons.
-MAX_SUGGESTION_OPTIONS = 1000
-MAX_SUGGESTION_LENGTH = 80
-SUGGESTION_BUDGET = 50_000
-_budget: ContextVar[list[int] | None] = ContextVar("suggestion_budget", default=None)
-
-
-@contextmanager
-def bounded_suggestions() -> Iterator[None]:
-    """Within this block, all "did you mean" searches together make at most SUGGESTION_BUDGET comparisons."""
-    token = _budget.set([SUGGESTION_BUDGET])
-    try:
-        yield
-    finally:
-        _budget.reset(token)
-
-
-def closest(name: str, options: Iterable[str], cutoff: float = 0.5) -> str | None:
-    """The option most like `name` (difflib ratio at least `cutoff`), or None, within the bounds above."""
-    choices = [o for o in options if len(o) <= MAX_SUGGESTION_LENGTH]
-    if not choices or len(choices) > MAX_SUGGESTION_OPTIONS or len(name) > MAX_SUGGESTION_LENGTH:
-        return None
-    left = _budget.get()
-    if left is not None:
-        if left[0] < len(choices):
-            return None
-        left[0] -= len(choices)
-    found = difflib.get_close_matches(name, choices, n=1, cutoff=cutoff)
-    return found[0] if found else None
-
-
-def did_you_mean(name: str, options: Iterable[str], cutoff: float = 0.5) -> str | None:
-    best = closest(name, options, cutoff)
-    return f"did you mean `{best}`?" if best else None
-
-
-def field_listing(name: str, fields: Mapping[str, Type], limit: int = 12) -> str:
-    """A type's fields, for an unknown name nothing is close to: those whose type the name
-    names come first (`date` lists the date fields first), then the rest in declared order."""
-    words = set(name.lower().split("_"))
-    ranked = sorted(fields, key=lambda f: fields[f].kind not in words)
-    shown = ", ".join(f"`{f}` ({fields[f]})" for f in ranked[:limit])
-    more = f" and {len(ranked) - limit} more" if len(ranked) > limit else ""
-    return f"its fields: {shown}{more}"
-
-
-def path_of(expr: n.Expr) -> str | None:
-    """The narrowing key of a name or field path (`last_election`, `m.attendance`)."""
-    if isinstance(expr, n.Name):
-        return expr.name
-    if isinstance(expr, n.Attribute):
-        base = path_of(expr.obj)
-        return f"{base}.{expr.name}" if base else None
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """What names mean at one point. `values` holds grading names (total, sources, grades)."""
-
-    fields: Mapping[str, Type]
-    lets: Mapping[str, n.Let] = field(default_factory=dict)
-    variables: Mapping[str, Type] = field(default_factory=dict)
-    values: Mapping[str, Type] = field(default_factory=dict)
-    parts: frozenset[str] = frozenset()
-    table_sources: frozenset[str] = frozenset()
-    narrowed: frozenset[str] = frozenset()
-
-    def narrow(self, paths: Iterable[str]) -> Scope:
-        return replace(self, narrowed=self.narrowed | frozenset(paths))
-
-    def bind(self, name: str, type_: Type) -> Scope:
-        return replace(self, variables={**self.variables, name: type_})
 
 
 class ExprChecker:
@@ -427,112 +349,12 @@ class ExprChecker:
                 hint = f'did you mean "{best}"?' if best else ("members: " + ", ".join(f'"{m}"' for m in t.members))
                 self.error("E203", f'"{lit.value}" is not one of the values of {t}', lit, hint=hint)
 
-    # ---------------------------------------------------------------- calls
-
     def _check_Call(self, expr: n.Call, scope: Scope) -> Type:
-        function = FUNCTIONS.get(expr.func)
-        if function is None:
-            if expr.func in AGGREGATES:
-                return self.error(
-                    "E015", f"{expr.func}(...) needs `NAME in LIST`, for example {expr.func}(m in meetings ...)", expr
-                )
-            return self.error("E208", f"unknown function `{expr.func}`", expr, hint=did_you_mean(expr.func, FUNCTIONS))
-        shape = next((s for s in function.shapes if len(s) == len(expr.args)), None)
-        if shape is None:
-            counts = " or ".join(str(len(s)) for s in function.shapes)
-            return self.error("E206", f"{expr.func}(...) takes {counts} argument(s), not {len(expr.args)}", expr)
-        if function.reads_period:
-            self.needs_period(f"{expr.func}(...)", expr)
-        types: list[Type] = []
-        for arg, kind in zip(expr.args, shape, strict=True):
-            t = self.required(self.check(arg, scope), arg)
-            types.append(t)
-            wanted = {"num": t.numeric, "int": t.kind == "int", "date": t.kind == "date", "list": t.kind == "list"}[
-                kind
-            ]
-            if not wanted and t.kind != "error":
-                words = {"num": "a number", "int": "a whole number", "date": "a date", "list": "a list"}
-                self.error("E206", f"{expr.func}(...) needs {words[kind]} here, not {t}", arg)
-                return ERROR
-        if function.result == "same":
-            return types[0]
-        if function.result == "unify":
-            out = types[0]
-            for t in types[1:]:
-                out = unify_numeric(out, t)
-            return out
-        if function.result == "round":
-            return INT if len(types) == 1 else DECIMAL
-        return {"int": INT, "bool": BOOL}[function.result]
+        return check_call(self, expr, scope)
 
     def _check_Aggregate(self, expr: n.Aggregate, scope: Scope) -> Type:
-        source = self.required(self.check(expr.source, scope), expr.source)
-        if source.kind == "error":
-            item = ERROR
-        elif source.kind != "list" or source.item is None:
-            self.error(
-                "E205",
-                f"{expr.func}(...) goes over a list, but `{path_of(expr.source) or 'this'}` is {source}",
-                expr.source,
-            )
-            item = ERROR
-        else:
-            item = source.item
-        inner = scope.bind(expr.var, item)
-        if expr.where is not None:
-            self.check_condition(expr.where, inner, "`where`")
-            inner = inner.narrow(guarded(expr.where, when=True))
-        func, aggregate = expr.func, AGGREGATES[expr.func]
-        if aggregate.reads_period:
-            self.needs_period(f"{func}(...)", expr)
-        if aggregate.needs_by:
-            if expr.by is None:
-                return self.error("E206", f"{func}(...) needs `by DATE`, for example `, by m.held_on`", expr)
-            by = self.required(self.check(expr.by, inner), expr.by)
-            if by.kind not in ("date", "error"):
-                self.error("E206", f"`by` must give a date, not {by}", expr.by)
-            return INT
-        if expr.by is not None:
-            by_names = " and ".join(f"{a.name}(...)" for a in AGGREGATES.values() if a.needs_by)
-            self.error("E206", f"`by` only belongs in {by_names}", expr.by)
-        if not aggregate.takes_value:
-            if expr.value is not None:
-                self.error("E206", f"{func}(...) takes no value expression", expr.value)
-            if func == "all" and expr.where is None and item.kind not in ("bool", "error"):
-                self.error(
-                    "E206",
-                    f"all(...) without `where` asks whether every element is true, but they are {item}",
-                    expr,
-                    hint=f"say what every element must satisfy: all({expr.var} in ... where CONDITION)",
-                )
-            return INT if aggregate.result == "int" else BOOL
-        value = item if expr.value is None else self.check(expr.value, inner)
-        if value.kind == "error":
-            return INT if aggregate.result == "int" else DECIMAL
-        if aggregate.result == "int":
-            return INT
-        value = self.required(value, expr.value or expr)
-        if aggregate.over_dates and value.kind == "date":
-            return DATE
-        if not value.numeric:
-            what = "its values" if expr.value is not None else "the list's elements"
-            return self.error("E206", f"{func}(...) adds up numbers, but {what} are {value}", expr.value or expr)
-        if aggregate.result == "decimal":
-            return DECIMAL
-        return value
+        return check_aggregate(self, expr, scope)
 
 
-def guarded(cond: n.Expr, *, when: bool) -> list[str]:
-    """Paths known to be not none where `cond` evaluated to `when`."""
-    if isinstance(cond, n.IsNone):
-        path = path_of(cond.operand)
-        if path and cond.negated == when:
-            return [path]
-        return []
-    if isinstance(cond, n.Unary) and cond.op == "not":
-        return guarded(cond.operand, when=not when)
-    if isinstance(cond, n.Binary) and cond.op == "and" and when:
-        return guarded(cond.left, when=True) + guarded(cond.right, when=True)
-    if isinstance(cond, n.Binary) and cond.op == "or" and not when:
-        return guarded(cond.left, when=False) + guarded(cond.right, when=False)
-    return []
+# What other modules read from here: the checker, and the helpers it types with.
+__all__ = ["ExprChecker", "Scope", "closest", "did_you_mean", "guarded", "path_of"]

@@ -240,7 +240,7 @@ class ExprCompiler:
         start, end = self.names.period_code() or ("None", "None")
         code = aggregate.emit.format(
             runtime=aggregate.runtime,
-            loop=f"for {var} in {source}" + (f" if {cond}" if cond else ""),
+            loop=aggregate.loop(var, source, cond, by),
             var=var,
             source=source,
             value=value,

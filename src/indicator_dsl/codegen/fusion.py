@@ -58,6 +58,7 @@ def fusable(expr: n.Expr, lets: Mapping[str, n.Let]) -> list[n.Aggregate]:
         if isinstance(node, n.Aggregate):
             if (
                 node.func in FUSABLE
+                and (node.by is None or AGGREGATES[node.func].needs_by)  # a key picks first elements: not fused
                 and _is_field_path(node.source, lets)
                 and all(_safe(part, lets) for part in (node.where, node.value, node.by))
             ):

@@ -22,7 +22,7 @@ from ..semantics.arithmetic import start
 from ..semantics.builtins import RUNTIME_NAMES
 from ..semantics.grading import Scored, SourceScores
 from ..semantics.plan import JUDGED, TablePlan
-from ..semantics.trace import ClauseTrace
+from ..semantics.trace import ClauseTrace, adjust_trace, adjusted_clamp
 from ..syntax import nodes as n
 from ..syntax.source import Span
 from .emitter import Emitter
@@ -83,7 +83,7 @@ class RulesetCompiler:
         ruleset_lets = dict(self.r.lets)
         extra: list[n.Expr | None] = []
         extra += [s.value for s in (self.r.assess.sources if self.r.assess else ())]
-        for item in self.r.bonus.items if self.r.bonus else ():
+        for item in [*(self.r.bonus.items if self.r.bonus else ()), *(self.r.penalty.items if self.r.penalty else ())]:
             extra += [item.clause.amount, item.clause.per, item.clause.up_to, item.clause.when]
         for candidate in extra:
             if candidate is not None:
@@ -281,6 +281,9 @@ RUNTIME_GLOBALS: dict[str, Any] = {
     "_prorate": runtime.prorate,
     "_share": runtime.weighted_share,
     "_capped": runtime.capped_bonus,
+    "_adjust_trace": adjust_trace,
+    "_aclamp": adjusted_clamp,
+    "_deducted": runtime.deducted,
     "_no_band": runtime.no_band,
     "_SS": SourceScores,
     "_Scored": Scored,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from ..check.names import Names
+from ..check.names import GRADING_WORDS, Names
 from ..check.resolved import ResolvedRuleset
 from ..semantics.plan import (
     DimensionInfo,
@@ -58,7 +58,7 @@ def grading_keys(ruleset: ResolvedRuleset, names: Names) -> frozenset[str]:
             if isinstance(node, n.Attribute) and isinstance(node.obj, n.Name) and node.obj.name in names.table_sources:
                 keys.add(f"{node.obj.name}.{node.name}")
             elif isinstance(node, n.Name):
-                if node.name in ("total", "bonus", "grade") or node.name in sources:
+                if node.name in GRADING_WORDS or node.name in sources:
                     keys.add(node.name)
                 elif node.name in names.parts and len(names.table_sources) == 1:
                     keys.add(f"{names.table_sources[0]}.{node.name}")
@@ -91,6 +91,8 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         for table_ind in dim.indicators:
             ind = table_ind.node
             judged = next((c for c in ind.clauses if isinstance(c, n.Judged)), None)
+            adjust = next(((k, c) for k, c in enumerate(ind.clauses) if isinstance(c, n.Adjust)), None)
+            sheet = judged or (adjust[1] if adjust else None)
             members.append(len(indicators))
             indicators.append(
                 IndicatorInfo(
@@ -100,11 +102,13 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
                     max=ind.max.value,
                     uncapped=ind.uncapped,
                     judged=judged is not None,
-                    judged_by=judged.by if judged else None,
-                    reason_required=bool(judged and judged.reason_required),
+                    judged_by=sheet.by if sheet else None,
+                    reason_required=bool(sheet and sheet.reason_required),
                     origin=table_ind.origin,
                     how=table_ind.how,
                     units=coverage_units(ind),
+                    adjust=adjust[1].bound.value if adjust else None,
+                    adjust_clause=adjust[0] if adjust else -1,
                 )
             )
         dimensions.append(
@@ -135,6 +139,9 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         bonus_max=ruleset.bonus.max.value if ruleset.bonus else None,
         bonus_items=tuple((i.name, i.label) for i in ruleset.bonus.items) if ruleset.bonus else (),
         bonus_at=tuple(_at(i.span) for i in ruleset.bonus.items) if ruleset.bonus else (),
+        penalty_max=ruleset.penalty.max.value if ruleset.penalty else None,
+        penalty_items=tuple((i.name, i.label) for i in ruleset.penalty.items) if ruleset.penalty else (),
+        penalty_at=_at(ruleset.penalty.span) if ruleset.penalty else "",
         grades=tuple(GradeInfo(g.name, g.label, g.when is None) for g in ruleset.grades.rules)
         if ruleset.grades
         else (),

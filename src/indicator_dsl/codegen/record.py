@@ -62,10 +62,12 @@ class RecordFunction:
         self.c_slots = slots
         indicators = r.indicators()
         judged = [i for i, t in enumerate(indicators) if any(isinstance(c, n.Judged) for c in t.node.clauses)]
+        adjusted = [i for i, info in enumerate(self.c.plan.indicators) if info.adjust is not None]
         sources = r.table_sources
         may_be_none = {i for i, t in enumerate(indicators) if t.node.applies is not None}
-        self.read_sheets(judged, slots, may_be_none)
+        self.read_sheets(sorted(judged + adjusted), slots, may_be_none)
         tables: list[str] = []
+        per_source_names: list[list[str]] = []
         for k, source in enumerate(sources):
             names = list(slots)
             for i in judged:
@@ -75,16 +77,20 @@ class RecordFunction:
                     entry = f"_CT({i}, 0, 'judged', True, [({f'sheets.{by}'!r}, {var})], {var}, {source!r})"
                     out.line(f"if {var} is not None: T.append({entry})")
                 names[i] = var
+            for i in adjusted:
+                names[i] = self.adjusted(i, k, source, slots[i], i in may_be_none)
+            per_source_names.append(names)
             tables.append(self.table(k, source, names, may_be_none))
         combined = self.combine(sources, tables)
-        out.line(f"TOT = {combined} + B")
+        self.penalty(f"{combined} + B")
         per_source = ", ".join(
-            f"{s!r}: _SS([{', '.join(self.source_slots(k, slots, judged))}], [{', '.join(self.dims[k])}], {tables[k]})"
+            f"{s!r}: _SS([{', '.join(per_source_names[k])}], [{', '.join(self.dims[k])}], {tables[k]})"
             for k, s in enumerate(sources)
         )
         values = ", ".join(f"{name!r}: {var}" for name, var in self.values)
         out.line(
-            f"return _Scored(tables={{{per_source}}}, values={{{values}}}, bonus=B, total=TOT, judged=JR, trace=T)"
+            f"return _Scored(tables={{{per_source}}}, values={{{values}}}, "
+            "bonus=B, penalty=P, total=TOT, judged=JR, trace=T)"
         )
         out.depth -= 1
 
@@ -123,8 +129,28 @@ class RecordFunction:
         out.line(f"    J, JR = _sheets(S, {flags})")
         out.line(f"    {', '.join(targets)}, = J")
 
-    def source_slots(self, k: int, slots: list[str], judged: list[int]) -> list[str]:
-        return [f"j{i}_{k}" if i in judged else slot for i, slot in enumerate(slots)]
+    def adjusted(self, i: int, k: int, source: str, slot: str, may_be_none: bool) -> str:
+        """`q{i}_{k}`: indicator i's computed score moved by source k's adjustment (`j{i}_{k}`),
+        held in its bounds again, traced as the interpreter traces it; None where it does not apply."""
+        out, info = self.out, self.c.plan.indicators[i]
+        target, adjustment, by = f"q{i}_{k}", f"j{i}_{k}", info.judged_by or source
+        if may_be_none:
+            out.line(f"if {slot} is None: {target} = None")
+            out.line("else:")
+            out.depth += 1
+        bounds = f"{self.const(info.max)}, {info.uncapped}"
+        if self.traced:
+            out.line(f"{target}, why = _bounded({slot} + {adjustment}, {bounds})")
+            args = f"{i}, {info.adjust_clause}, {by!r}, {adjustment}, JR[{by!r}][{i}][1], {target}, {source!r}"
+            out.line(f"T.append(_adjust_trace({args}))")
+            out.line(
+                f"if why is not None: T.append(_CT({i}, -1, 'clamp', True, [], {target}, _aclamp(why, {source!r})))"
+            )
+        else:
+            out.line(f"{target} = _bounded({slot} + {adjustment}, {bounds})[0]")
+        if may_be_none:
+            out.depth -= 1
+        return target
 
     # ---------------------------------------------------------------- tables
 
@@ -203,6 +229,41 @@ class RecordFunction:
                 if self.traced:
                     out.line(note)
         return tvar
+
+    def penalty(self, before: str) -> None:
+        """`TOT` (and `P`): the total after the penalty items, each traced, as `deducted` says."""
+        out, r = self.out, self.r
+        if r.penalty is None:
+            out.line(f"TOT = {before}")
+            out.line("P = _Z")
+            return
+        ec = ExprCompiler(self.names, dict(r.lets), traced=self.traced, fused=self.c.fused)
+        moved: list[str] = []
+        for number, item in enumerate(r.penalty.items):
+            clause, var, reads = item.clause, f"M{number}", f"P{number}" if self.traced else None
+            out.span = item.span
+            if reads:
+                out.line(f"{reads} = []")
+            if clause.when is not None:
+                out.line(f"if {ec.compile(clause.when, reads=reads)}:")
+                out.depth += 1
+            out.line(f"{var} = {self.c.points_moved(clause, ec, reads)}")
+            if reads:
+                out.line(
+                    f"T.append(_CT(-1, {number}, 'penalty', True, {reads}, _signed('deduct', {var}), {item.name!r}))"
+                )
+            if clause.when is not None:
+                out.depth -= 1
+                out.line("else:")
+                out.line(f"    {var} = 0")
+                if reads:
+                    out.line(f"    T.append(_CT(-1, {number}, 'penalty', False, {reads}, 0, {item.name!r}))")
+            moved.append(var)
+        out.span = None
+        total = " + ".join(moved) if moved else "0"
+        out.line(f"P, TOT, why = _deducted({before}, _Z + {total}, {self.const(r.penalty.max.value)})")
+        if self.traced:
+            out.line("if why is not None: T.append(_CT(-1, -1, 'penalty', True, [], TOT, why))")
 
     def combine(self, sources: list[str], tables: list[str]) -> str:
         out, r = self.out, self.r

@@ -158,6 +158,7 @@ class Engine:
             ruleset=self.ref,
             sources=sources,
             bonus=shown(scored.bonus),
+            penalty=None if plan.penalty_max is None else shown(scored.penalty),
             vetoes=scored.vetoes,
             total=shown(scored.total),
             grade=scored.grade,
@@ -176,6 +177,8 @@ class Engine:
         )
 
     def trace_entry(self, t: ClauseTrace) -> TraceEntry:
+        if t.kind == "penalty":
+            return self.penalty_entry(t)
         if t.kind == "bonus":  # a bonus item: `clause` is its index, `note` its name
             return TraceEntry(
                 indicator=t.note or "",
@@ -206,7 +209,7 @@ class Engine:
         info = self.plan.indicators[t.indicator]
         effect = None if t.effect is None else Decimal(t.effect)
         return TraceEntry(
-            source=t.note if t.kind == "judged" else None,
+            source=t.note if t.kind in PER_SOURCE else None,
             indicator=info.name,
             label=info.label,
             dimension=self.plan.dimensions[info.dimension].name,
@@ -215,11 +218,29 @@ class Engine:
             fired=t.fired,
             reads={k: _plain(v) for k, v in t.reads},
             effect=effect,
-            note=None if t.kind == "judged" else t.note,
+            note=None if t.kind in PER_SOURCE else t.note,
             at=f"{info.origin.path}:{info.origin.line}",
         )
 
+    def penalty_entry(self, t: ClauseTrace) -> TraceEntry:
+        """A penalty item (its name, label and what it took), or the cap or floor that moved the total."""
+        item = t.clause >= 0
+        name, label = self.plan.penalty_items[t.clause] if item else ("", "扣分 penalty")
+        return TraceEntry(
+            indicator=name,
+            label=label,
+            dimension="",
+            clause=t.clause,
+            kind=t.kind,
+            fired=t.fired,
+            reads={k: _plain(v) for k, v in t.reads},
+            effect=Decimal(t.effect),
+            note=None if item else t.note,
+            at=self.plan.penalty_at,
+        )
 
+
+PER_SOURCE = frozenset({"judged", "adjust"})  # trace kinds whose `note` names the table source
 _SCALARS = frozenset({str, bool, int, Decimal, type(None)})
 # An integer outcome (`floor(x)` of a huge x) has at most as many digits as exact arithmetic
 # keeps; a longer one is that record's error in every output format (docs/decisions.md).

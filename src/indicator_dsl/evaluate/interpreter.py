@@ -11,7 +11,7 @@ results, traces included, so a bug in code generation shows up as a disagreement
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,7 +21,7 @@ from ..check.resolved import ResolvedRuleset
 from ..check.typecheck import path_of
 from ..semantics import arithmetic as rt
 from ..semantics.arithmetic import EXACT, bounded, points, signed, start
-from ..semantics.builtins import AGGREGATES, FUNCTIONS, OPERATORS, coalesce
+from ..semantics.builtins import AGGREGATES, FUNCTIONS, OPERATORS, coalesce, first_per_key
 from ..semantics.grading import Condition, Conditions
 from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
 from ..semantics.trace import ClauseTrace
@@ -154,14 +154,22 @@ class Interpreter:
         items = self.eval(e.source, record, env, lets, g)
         types = {**env.get(_TYPES, {}), e.var: self.names.item_type(e.source, env.get(_TYPES, {}))}
 
-        def values() -> Iterator[Any]:  # lazily, in order: `any` and `all` stop at their answer
+        def selected() -> Iterator[dict[str, Any]]:  # lazily, in order: `any` and `all` stop at their answer
             for item in items:
                 inner = {**env, e.var: item, _TYPES: types}
+                if e.func == "all" or e.where is None or self.eval(e.where, record, inner, lets, g):
+                    yield inner
+
+        def values() -> Iterator[Any]:
+            scopes: Iterable[dict[str, Any]] = selected()
+            if aggregate.keyed and e.by is not None:
+                scopes = first_per_key((self.eval(e.by, record, inner, lets, g), inner) for inner in scopes)
+            for inner in scopes:
                 if e.func == "all":
-                    yield item if e.where is None else self.eval(e.where, record, inner, lets, g)
-                elif e.where is None or self.eval(e.where, record, inner, lets, g):
+                    yield inner[e.var] if e.where is None else self.eval(e.where, record, inner, lets, g)
+                else:
                     value = e.by if aggregate.needs_by else e.value
-                    yield item if value is None else self.eval(value, record, inner, lets, g)
+                    yield inner[e.var] if value is None else self.eval(value, record, inner, lets, g)
 
         extra: list[Any] = [e.span] if aggregate.fails_empty else []
         if aggregate.reads_period:
@@ -335,6 +343,18 @@ class InterpretedBackend:
             return 0
         result: Decimal | int = self.points(clause, record, self.lets)
         return result
+
+    def penalty_item(self, index: int, record: Any, reads: Trace | None) -> Decimal | int | None:
+        assert self.r.penalty is not None
+        item = self.r.penalty.items[index]
+        clause, self.at, self.i.reads = item.clause, item.span, reads
+        try:
+            if clause.when is not None and not self._eval(clause.when, record, self.lets):
+                return None
+            result: Decimal | int = self.points(clause, record, self.lets)
+            return result
+        finally:
+            self.i.reads = None
 
     def quota_where(self, index: int, record: Any, grading: GradingValues) -> bool:
         with decimal.localcontext(EXACT):

@@ -71,6 +71,11 @@ class Result(BaseModel):
     ruleset: RulesetRef
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     bonus: Decimal | None = None
+    penalty: Decimal | None = Field(
+        default=None,
+        description="what a `penalty` block took from the total (absent without one)",
+        exclude_if=lambda value: value is None,
+    )
     vetoes: list[str] = Field(default_factory=list)
     total: Decimal | None = None
     grade: str | None = None

@@ -15,15 +15,18 @@ from ..semantics.arithmetic import (
     EXACT,
     RUNTIME_FAILURES,
     ZERO,
+    bounded,
     capped_bonus,
+    deducted,
     prorate,
+    signed,
     weighted_share,
 )
 from ..semantics.grading import Conditions, Scored, SourceScores, grade
 from ..semantics.plan import JUDGED, TablePlan, Trace
 from ..semantics.records import FieldProblem, failure_problem
 from ..semantics.sheets import JudgedScores, read_sheets
-from ..semantics.trace import ClauseTrace
+from ..semantics.trace import ClauseTrace, adjust_trace, adjusted_clamp
 from ..syntax.source import Span
 
 
@@ -38,6 +41,10 @@ class ClauseWalker(Protocol):
     def source_value(self, index: int, record: Any) -> Decimal | int: ...
 
     def bonus_item(self, index: int, record: Any) -> Decimal | int: ...
+
+    def penalty_item(self, index: int, record: Any, reads: Trace | None) -> Decimal | int | None:
+        """What penalty item `index` deducts, None when its `when` does not hold."""
+        ...
 
 
 def score_record(
@@ -63,6 +70,7 @@ def score_record(
 
 def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scored) -> None:
     judged_indices = [i for i, v in enumerate(base) if v is JUDGED]
+    adjusted = [i for i, v in enumerate(base) if v is not None and plan.indicators[i].adjust is not None]
     for source in plan.sources:
         if not source.is_table:
             continue
@@ -74,6 +82,8 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
                 scored.trace.append(
                     ClauseTrace(i, 0, "judged", True, [(f"sheets.{by}", scores[i])], scores[i], source.name)
                 )
+        for i in adjusted:
+            scores[i] = _adjusted(plan, i, base[i], judged, source.name, scored.trace)
         dims: list[Decimal] = []
         table = ZERO
         applicable_total = ZERO
@@ -100,6 +110,21 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
         scored.tables[source.name] = SourceScores(scores, dims, table)
 
 
+def _adjusted(
+    plan: TablePlan, index: int, score: Decimal, judged: JudgedScores, source: str, trace: Trace | None
+) -> Decimal:
+    """An indicator's computed score moved by its `adjust` from the sheet, held in its bounds again."""
+    info = plan.indicators[index]
+    by = info.judged_by or source
+    adjustment, reason = judged[by][index]
+    adjusted, why = bounded(score + adjustment, info.max, info.uncapped)
+    if trace is not None:
+        trace.append(adjust_trace(index, info.adjust_clause, by, adjustment, reason, adjusted, source))
+        if why is not None:
+            trace.append(ClauseTrace(index, -1, "clamp", True, [], adjusted, adjusted_clamp(why, source)))
+    return adjusted
+
+
 def _combine(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored) -> None:
     combined = ZERO
     for index, source in enumerate(plan.sources):
@@ -119,4 +144,26 @@ def _combine(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored)
                 scored.trace.append(ClauseTrace(-1, index, "bonus", points != 0, [], points, name))
         walker.at = None
         scored.bonus = capped_bonus(bonus, plan.bonus_max)
-    scored.total = combined + scored.bonus
+    total = combined + scored.bonus
+    if plan.penalty_max is not None:
+        total = _penalty(plan, walker, record, scored, total)
+    scored.total = total
+
+
+def _penalty(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored, before: Decimal) -> Decimal:
+    """The penalty items, each traced, taken from the total as `deducted` says."""
+    assert plan.penalty_max is not None
+    penalty = ZERO
+    for number, (name, _) in enumerate(plan.penalty_items):
+        reads: Trace | None = [] if scored.trace is not None else None
+        moved = walker.penalty_item(number, record, reads)
+        walker.at = None
+        if moved is not None:
+            penalty += moved
+        if scored.trace is not None:
+            effect = 0 if moved is None else signed("deduct", moved)
+            scored.trace.append(ClauseTrace(-1, number, "penalty", moved is not None, reads or [], effect, name))
+    scored.penalty, total, why = deducted(before, penalty, plan.penalty_max)
+    if why is not None and scored.trace is not None:
+        scored.trace.append(ClauseTrace(-1, -1, "penalty", True, [], total, why))
+    return total

@@ -52,8 +52,12 @@ def _weighting(result: Result, plan: TablePlan) -> str:
     return "合成 weighted: " + " + ".join(terms) + f" = {shown}"
 
 
+def _reads(entry: TraceEntry) -> str:
+    return ", ".join(f"{k} = {_value(v)}" for k, v in entry.reads.items())
+
+
 def _clause_line(entry: TraceEntry) -> str:
-    reads = ", ".join(f"{k} = {_value(v)}" for k, v in entry.reads.items())
+    reads = _reads(entry)
     if entry.kind == "applies":
         return f"      不适用 (not applicable){': ' + reads if reads else ''}"
     if entry.kind == "clamp":
@@ -68,6 +72,23 @@ def _clause_line(entry: TraceEntry) -> str:
         effect = f"  = {_value(entry.effect)}"
     note = f" ({entry.note})" if entry.note else ""
     return f"      {mark} {entry.kind} #{entry.clause + 1}{note}{': ' + reads if reads else ''}{effect}"
+
+
+def _bonus_line(entry: TraceEntry) -> str:
+    """A bonus item: whether it gave points, and how many."""
+    mark = "✓" if entry.fired else "·"
+    label = f" {entry.label}" if entry.label else ""
+    return f"  {mark} item {entry.indicator}{label}: {'+' if entry.fired else ''}{_value(entry.effect)}"
+
+
+def _penalty_line(entry: TraceEntry) -> str:
+    """A penalty item: whether it fired, what it read and what it took; or the cap or floor."""
+    if entry.clause < 0:
+        return f"      → {entry.note}"
+    reads = _reads(entry)
+    effect = f"  {_value(entry.effect)}" if entry.effect else "  0"
+    mark = "✓" if entry.fired else "·"
+    return f"      {mark} {entry.label or entry.indicator} ({entry.indicator}){': ' + reads if reads else ''}{effect}"
 
 
 def explain(result: Result, plan: TablePlan | None = None) -> str:
@@ -96,16 +117,17 @@ def explain(result: Result, plan: TablePlan | None = None) -> str:
                     continue
                 label = entries[0].label or name
                 lines.append(f"    {label} ({name}) {'—' if value is None else value}   [{entries[0].at}]")
-                lines.extend(_clause_line(e) for e in entries if e.kind != "judged" or e.source == source)
+                lines.extend(_clause_line(e) for e in entries if e.source in (None, source))
     if plan is not None and plan.has_assess and plan.name == result.ruleset.name:
         lines += ["", _weighting(result, plan)]
-    lines += ["", f"加分 bonus {result.bonus}   总分 total {result.total}"]
-    for entry in result.trace or []:
-        if entry.kind == "bonus":
-            mark = "✓" if entry.fired else "·"
-            label = f" {entry.label}" if entry.label else ""
-            points = _value(entry.effect)
-            lines.append(f"  {mark} item {entry.indicator}{label}: {'+' if entry.fired else ''}{points}")
+    penalty = [e for e in result.trace or [] if e.kind == "penalty"]
+    if result.penalty is None:
+        lines += ["", f"加分 bonus {result.bonus}   总分 total {result.total}"]
+    else:
+        at = f"   [{penalty[0].at}]" if penalty else ""
+        lines += ["", f"加分 bonus {result.bonus}   扣分 penalty {result.penalty}   总分 total {result.total}{at}"]
+    lines += [_bonus_line(e) for e in result.trace or [] if e.kind == "bonus"]
+    lines += [_penalty_line(e) for e in penalty]
     for step in result.steps:
         arrow = f"{step.before or '—'} → {step.after or '—'}"
         lines.append(f"  {step.step}: {arrow}  {step.reason}")

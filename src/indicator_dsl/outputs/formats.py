@@ -60,6 +60,7 @@ def _flat(result: Result) -> dict[str, Any]:
         "grade": result.grade,
         "grade_label": result.grade_label,
         "bonus": result.bonus,
+        **({} if result.penalty is None else {"penalty": result.penalty}),
         "vetoes": ";".join(result.vetoes),
         "exempt": result.exempt,
     }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import itertools
 from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal, NoReturn
@@ -41,6 +42,8 @@ NOTHING_APPLIES = "no indicator applies to this record"
 RAISED_TO_ZERO = "raised to 0"  # an uncapped indicator below 0
 DEDUCTED_TO_ZERO = "raised to 0 (扣完为止)"  # deductions stop at 0
 LOWERED_TO_MAX = "lowered to max"
+PENALTY_CAPPED = "penalty lowered to its max"
+PENALTY_TO_ZERO = "total raised to 0 (扣完为止)"  # a penalty larger than the total
 
 
 def weight_unshared(dimension: str) -> str:
@@ -174,7 +177,19 @@ def weighted_share(
 
 
 def capped_bonus(bonus: Decimal, maximum: Decimal) -> Decimal:
+    """A bonus (or a penalty) held at its block's cap."""
     return maximum if bonus > maximum else bonus
+
+
+def deducted(before: Decimal, penalty: Decimal, maximum: Decimal) -> tuple[Decimal, Decimal, str | None]:
+    """A `penalty` block taken from the total (tables and bonus combined): the penalty held at
+    its cap, the total after it (never below 0), and why either moved (None if neither did)."""
+    capped = capped_bonus(penalty, maximum)
+    after = before - capped
+    why = [PENALTY_CAPPED] if capped != penalty else []
+    if after < 0:
+        after, why = ZERO, [*why, PENALTY_TO_ZERO]
+    return capped, after, "; ".join(why) or None
 
 
 def no_band(span: Span) -> NoReturn:
@@ -238,6 +253,26 @@ def months_with(dates: Iterable[datetime.date | None], start: datetime.date, end
 
 def quarters_with(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
     return len({(d.year, (d.month - 1) // 3) for d in dates if d is not None and start <= d <= end})
+
+
+def gaps(
+    dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date, between: Callable[..., int]
+) -> int:
+    """The longest stretch without an event: `between` consecutive days of the period's start,
+    the dated events inside the period in order, and its end (the whole period if none)."""
+    days = sorted({d for d in dates if d is not None and start <= d <= end})
+    marks = [start, *days, end]
+    return max(between(a, b) for a, b in itertools.pairwise(marks))
+
+
+def longest_gap_days(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
+    """`longest_gap(...)`: the longest gap in days (see `gaps`)."""
+    return gaps(dates, start, end, days_between)
+
+
+def longest_gap_months(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
+    """`longest_gap_months(...)`: the longest gap in whole months, counted as `months_between` counts."""
+    return gaps(dates, start, end, months_between)
 
 
 def days_between(a: datetime.date, b: datetime.date) -> int:

@@ -8,9 +8,14 @@ An entry says everything any stage needs to know about one built-in:
   `runtime` name (generated code gets `RUNTIME_NAMES` as globals), and, for aggregates that
   can share a loop, the `accumulator` that loop fusion writes instead.
 
-A built-in that reads the assessment period (`in_period`, `months_with`, `quarters_with`)
-says so (`reads_period`): the checker rejects it in a ruleset without `period` (E216), and
-both backends pass the period's first and last day after the other arguments.
+A built-in that reads the assessment period (`in_period`, `months_with`, `quarters_with`,
+`longest_gap`, `longest_gap_months`) says so (`reads_period`): the checker rejects it in a
+ruleset without `period` (E216), and both backends pass the period's first and last day
+after the other arguments.
+
+An aggregate marked `keyed` (count, sum, min, max, avg) also takes `by KEY`: then only the
+first selected element of each distinct key counts (`sum(n in news, n.points, by n.title)`
+scores a story once however often it was filed); both backends pick them with `first_per_key`.
 """
 
 from __future__ import annotations
@@ -84,6 +89,7 @@ class Aggregate:
     takes_value: bool = True
     needs_by: bool = False
     over_dates: bool = False  # min and max also compare dates
+    keyed: bool = False  # `by KEY` keeps the first selected element of each distinct key
     fails_empty: bool = False  # of nothing it is an evaluation error at its position
     reads_period: bool = False
     accumulator: Accumulator | None = None
@@ -91,6 +97,14 @@ class Aggregate:
     @property
     def runtime(self) -> str:
         return f"_ag_{self.name}"
+
+    def loop(self, var: str, source: str, cond: str | None, key: str | None) -> str:
+        """The `{loop}` of `emit`: `for v in L if C`, or with a key, over the first element
+        of each distinct key among those selected."""
+        selected = f"for {var} in {source}" + (f" if {cond}" if cond else "")
+        if key is None or not self.keyed:
+            return selected
+        return f"for {var} in {FIRST_PER_KEY_RUNTIME}([({key}, {var}) {selected}])"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +151,17 @@ def distinct(values: Iterable[Any]) -> int:
     return len(set(values))
 
 
+def first_per_key(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:
+    """The element of each (key, element) pair whose key has not been seen before, in order."""
+    seen: set[Any] = set()
+    out: list[Any] = []
+    for key, item in pairs:
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
 def smallest(values: Iterable[Any], span: Span) -> Any:
     return arithmetic.minimum(list(values), span)
 
@@ -181,6 +206,7 @@ AGGREGATES: dict[str, Aggregate] = {
             count,
             "len([1 {loop}])",
             takes_value=False,
+            keyed=True,
             accumulator=Accumulator("0", "{guard}{acc} += 1", "{acc}"),
         ),
         Aggregate(
@@ -204,11 +230,28 @@ AGGREGATES: dict[str, Aggregate] = {
             "value",
             total,
             "sum([{value} {loop}])",
+            keyed=True,
             accumulator=Accumulator("0", "{guard}{acc} += {value}", "{acc}"),
         ),
-        Aggregate("min", "value", smallest, "{runtime}([{value} {loop}], {span})", over_dates=True, fails_empty=True),
-        Aggregate("max", "value", largest, "{runtime}([{value} {loop}], {span})", over_dates=True, fails_empty=True),
-        Aggregate("avg", "decimal", mean, "{runtime}([{value} {loop}], {span})", fails_empty=True),
+        Aggregate(
+            "min",
+            "value",
+            smallest,
+            "{runtime}([{value} {loop}], {span})",
+            over_dates=True,
+            fails_empty=True,
+            keyed=True,
+        ),
+        Aggregate(
+            "max",
+            "value",
+            largest,
+            "{runtime}([{value} {loop}], {span})",
+            over_dates=True,
+            fails_empty=True,
+            keyed=True,
+        ),
+        Aggregate("avg", "decimal", mean, "{runtime}([{value} {loop}], {span})", fails_empty=True, keyed=True),
         Aggregate(
             "distinct",
             "int",
@@ -237,6 +280,24 @@ AGGREGATES: dict[str, Aggregate] = {
             accumulator=Accumulator(
                 "set()", "{guard}{acc}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "len({acc})"
             ),
+        ),
+        Aggregate(
+            "longest_gap",
+            "int",
+            arithmetic.longest_gap_days,
+            "{runtime}([{by} {loop}], {start}, {end})",
+            takes_value=False,
+            needs_by=True,
+            reads_period=True,
+        ),
+        Aggregate(
+            "longest_gap_months",
+            "int",
+            arithmetic.longest_gap_months,
+            "{runtime}([{by} {loop}], {start}, {end})",
+            takes_value=False,
+            needs_by=True,
+            reads_period=True,
         ),
     )
 }
@@ -271,10 +332,12 @@ def coalesce(value: Any, otherwise: Callable[[], Any]) -> Any:
 # Generated code writes `??` inline with a temporary, except where Python allows no assignment
 # (the list an aggregate goes over): there it calls this with the fallback as a lambda.
 COALESCE_RUNTIME = "_op_coalesce"
+FIRST_PER_KEY_RUNTIME = "_ag_first_per_key"
 
 RUNTIME_NAMES: dict[str, Callable[..., Any]] = {
     **{f.runtime: f.implementation for f in FUNCTIONS.values()},
     **{a.runtime: a.implementation for a in AGGREGATES.values()},
     DIVISION_RUNTIME: arithmetic.div,
     COALESCE_RUNTIME: coalesce,
+    FIRST_PER_KEY_RUNTIME: first_per_key,
 }

@@ -40,6 +40,7 @@ class Scored:
     tables: dict[str, SourceScores] = field(default_factory=dict)
     values: dict[str, Decimal] = field(default_factory=dict)
     bonus: Decimal = ZERO
+    penalty: Decimal = ZERO
     total: Decimal = ZERO
     grading: GradingValues = field(default_factory=dict)
     judged: JudgedScores = field(default_factory=dict)
@@ -72,6 +73,8 @@ def grading_values(plan: TablePlan, scored: Scored, context: decimal.Context) ->
             g[key] = reported(scored.total, step, context)
         elif key == "bonus":
             g[key] = reported(scored.bonus, step, context)
+        elif key == "penalty":
+            g[key] = reported(scored.penalty, step, context)
         elif key == "grade":
             g[key] = scored.grade
         elif "." in key:

@@ -25,6 +25,9 @@ RuleAction = Literal["exempt", "assign", "cap", "force"]
 
 @dataclass(frozen=True, slots=True)
 class IndicatorInfo:
+    """One indicator. `judged_by` and `reason_required` belong to its `judged` clause, or to
+    its `adjust` clause (then `adjust` is the bound N and `adjust_clause` the clause's number)."""
+
     name: str
     label: str | None
     dimension: int
@@ -36,6 +39,13 @@ class IndicatorInfo:
     origin: Span
     how: str
     units: tuple[str, ...] = ()  # coverage units: "deduct#1", "bands#1/band 2", ...
+    adjust: Decimal | None = None
+    adjust_clause: int = -1
+
+    @property
+    def from_sheets(self) -> bool:
+        """Whether the sheets carry a value for it: a judged score or an adjustment."""
+        return self.judged or self.adjust is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +119,9 @@ class TablePlan:
     has_assess: bool
     bonus_max: Decimal | None
     bonus_items: tuple[tuple[str, str | None], ...]
+    penalty_max: Decimal | None  # a `penalty` block: deducted from the total after the bonus
+    penalty_items: tuple[tuple[str, str | None], ...]
+    penalty_at: str  # file:line of the `penalty` block, for its trace entries
     grades: tuple[GradeInfo, ...]
     exempts: tuple[RuleInfo, ...]
     assigns: tuple[RuleInfo, ...]

@@ -1,4 +1,7 @@
-"""Assessors' sheets: judged scores per source, checked before anything is scored.
+"""Assessors' sheets: judged scores and adjustments per source, checked before anything is scored.
+
+A judged indicator's entry is its score in 0..max; an indicator with `adjust up to N` takes
+an adjustment in -N..N (`-2`, or `{"adjust": -2, "reason": "..."}`), 0 for none.
 
 Every problem in a record's sheets is reported at once (missing scores, unknown names,
 scores out of range, a value in a sheet that may not carry it, a missing reason), each
@@ -11,10 +14,12 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .arithmetic import ZERO
 from .plan import TablePlan
 from .records import FieldProblem, quoted
 
-JudgedScores = dict[str, dict[int, tuple[Decimal, str | None]]]  # source -> indicator index -> (score, reason)
+# source -> indicator index -> (score, reason); for an adjusted indicator, the adjustment
+JudgedScores = dict[str, dict[int, tuple[Decimal, str | None]]]
 
 
 def _number(value: Any) -> Decimal | None:
@@ -40,7 +45,7 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
     problems: list[FieldProblem] = []
     table_sources = [s.name for s in plan.sources if s.is_table]
     all_sources = [s.name for s in plan.sources]
-    judged = {ind.name: i for i, ind in enumerate(plan.indicators) if ind.judged}
+    judged = {ind.name: i for i, ind in enumerate(plan.indicators) if ind.from_sheets}
     scores: JudgedScores = {name: {} for name in all_sources}
     if sheets is None:
         sheets = {}
@@ -60,11 +65,11 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
             path = f"{where}.{name}"
             if name not in judged:
                 known = (
-                    "is not a judged indicator"
+                    f"is not a judged indicator of {plan.name}, and has no `adjust`"
                     if any(i.name == name for i in plan.indicators)
-                    else "is not an indicator"
+                    else f"is not an indicator of {plan.name}"
                 )
-                problems.append(FieldProblem(path, f"`{name}` {known} of {plan.name}"))
+                problems.append(FieldProblem(path, f"`{name}` {known}"))
                 continue
             index = judged[name]
             info = plan.indicators[index]
@@ -76,16 +81,20 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
             if info.judged_by is None and source not in table_sources:
                 problems.append(FieldProblem(path, f"`{source}` is a computed source; it has no judged scores"))
                 continue
-            raw, reason = (entry.get("score"), entry.get("reason")) if isinstance(entry, Mapping) else (entry, None)
+            key = "score" if info.adjust is None else "adjust"
+            raw, reason = (entry.get(key), entry.get("reason")) if isinstance(entry, Mapping) else (entry, None)
             score = _number(raw)
             if score is None:
                 problems.append(FieldProblem(path, f"{quoted(raw)} is not a number"))
                 continue
-            if not 0 <= score <= info.max:
-                problems.append(FieldProblem(path, f"{score} is outside 0..{info.max}"))
+            low, high = (ZERO, info.max) if info.adjust is None else (-info.adjust, info.adjust)
+            if not low <= score <= high:
+                problems.append(FieldProblem(path, f"{score} is outside {low}..{high}"))
                 continue
-            if info.reason_required and not (isinstance(reason, str) and reason.strip()):
-                problems.append(FieldProblem(path, 'this score needs a reason: {"score": ..., "reason": "..."}'))
+            needs_reason = info.reason_required and (info.adjust is None or score != 0)
+            if needs_reason and not (isinstance(reason, str) and reason.strip()):
+                what = "score" if info.adjust is None else "adjustment"
+                problems.append(FieldProblem(path, f'this {what} needs a reason: {{"{key}": ..., "reason": "..."}}'))
                 continue
             scores[source][index] = (score, reason if isinstance(reason, str) else None)
     for name, index in judged.items():
@@ -95,8 +104,10 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
         needed_from = [info.judged_by] if info.judged_by else table_sources
         for source in needed_from:
             if index not in scores.get(source, {}) and not any(p.path == f"sheets.{source}.{name}" for p in problems):
+                missing = "judged score" if info.adjust is None else "adjustment"
+                fix = "" if info.adjust is None else "; write 0 for none"
                 problems.append(
-                    FieldProblem(f"sheets.{source}.{name}", f"no judged score for `{name}` ({info.label or name})")
+                    FieldProblem(f"sheets.{source}.{name}", f"no {missing} for `{name}` ({info.label or name}){fix}")
                 )
     return scores, problems
 
@@ -130,7 +141,7 @@ class SheetReader:
 
     def __init__(self, plan: TablePlan) -> None:
         self.plan = plan
-        self.judged = [i for i, ind in enumerate(plan.indicators) if ind.judged]
+        self.judged = [i for i, ind in enumerate(plan.indicators) if ind.from_sheets]
         table_sources = [s.name for s in plan.sources if s.is_table]
         expected: dict[str, list[tuple[str, Decimal]]] = {}
         for i in self.judged:
@@ -138,8 +149,11 @@ class SheetReader:
             for source in [info.judged_by] if info.judged_by else table_sources:
                 expected.setdefault(source, []).append((info.name, info.max))
         self.expected = expected
-        # A plain number can stand for a judged score unless the indicator requires a reason.
-        self.fast = not any(plan.indicators[i].reason_required for i in self.judged)
+        # A plain number can stand for a judged score unless the indicator requires a reason;
+        # adjustments (in -N..N) are always read by `read_sheets`.
+        self.fast = not any(
+            plan.indicators[i].reason_required or plan.indicators[i].adjust is not None for i in self.judged
+        )
         self.order = [
             (info.judged_by or source, info.name)
             for source in table_sources

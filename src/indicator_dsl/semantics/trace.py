@@ -9,18 +9,39 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "applies", "clamp", "prorate", "bonus"]
+ClauseKind = Literal[
+    "deduct", "award", "bands", "score", "judged", "adjust", "applies", "clamp", "prorate", "penalty", "bonus"
+]
 StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
 
 
 class ClauseTrace(NamedTuple):
-    indicator: int  # index into the plan's indicators; -1 for a table-level step (proration, a bonus item)
+    """One step. A `penalty` entry has indicator -1 and the item's number as `clause` (its
+    name as `note`), or clause -1 when the cap or the floor at 0 moved the total; a `bonus`
+    entry has indicator -1, the item's number as `clause` and its name as `note`."""
+
+    indicator: int  # index into the plan's indicators; -1 for a table-level step (proration, penalty, bonus)
     clause: int  # index of the clause in the indicator; -1 for applicability and clamps
     kind: ClauseKind
     fired: bool
     reads: list[tuple[str, Any]]
     effect: Any
     note: str | None
+
+
+def adjust_trace(
+    indicator: int, clause: int, by: str, adjustment: Any, reason: str | None, score: Any, source: str
+) -> ClauseTrace:
+    """An `adjust` clause for one table source: the sheet's adjustment (and reason), the score after it."""
+    reads: list[tuple[str, Any]] = [(f"sheets.{by}", adjustment)]
+    if reason is not None:
+        reads.append((f"sheets.{by} reason", reason))
+    return ClauseTrace(indicator, clause, "adjust", True, reads, score, source)
+
+
+def adjusted_clamp(why: str, source: str) -> str:
+    """The note of a clamp after one table source's adjustment."""
+    return f"{why} ({source})"
 
 
 class GradeStep(NamedTuple):

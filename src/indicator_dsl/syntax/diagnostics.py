@@ -71,7 +71,7 @@ CODES: dict[str, str] = {
     "E309": "missing or invalid header",
     "E310": "judged by an unknown or non-table source",
     "E311": "invalid score amount",
-    "E312": "bonus item must award",
+    "E312": "bonus item must award, penalty item must deduct",
     "E313": "misplaced declaration",
     "E400": "ambiguous catalog routes",
     "E401": "records with no route",

@@ -114,12 +114,17 @@ def _clause_line(clause: n.Clause) -> Line:
         return _leaf(head, clause.span, tuple(_band_line(e) for e in clause.entries))
     if isinstance(clause, n.ScoreFormula):
         return _leaf(["score ", *expr_tokens(clause.expr)], clause.span)
-    text = "judged"
-    if clause.by is not None:
-        text += f" by {clause.by}"
+    if isinstance(clause, n.Adjust):
+        text = f"adjust{_by(clause.by)} up to {clause.bound.text}"
+    else:
+        text = f"judged{_by(clause.by)}"
     if clause.reason_required:
         text += " reason required"
     return Line(text, clause.span)
+
+
+def _by(source: str | None) -> str:
+    return "" if source is None else f" by {source}"
 
 
 def _binding(head: str, expr: n.Expr, span: Span) -> Line:
@@ -155,7 +160,7 @@ def _dimension_line(dim: n.Dimension) -> Line:
 def _bonus_line(bonus: n.Bonus) -> Line:
     name = f" {bonus.name}" if bonus.name is not None else ""
     body = tuple(_points_line(i.clause, f"item {i.name}{_label(i.label)} ", i.span) for i in bonus.items)
-    return Line(f"bonus{name}{_label(bonus.label)} max {bonus.max.text}", bonus.span, body=body)
+    return Line(f"{bonus.kind}{name}{_label(bonus.label)} max {bonus.max.text}", bonus.span, body=body)
 
 
 def _assess_line(assess: n.Assess) -> Line:

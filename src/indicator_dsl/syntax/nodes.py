@@ -1,4 +1,5 @@
-"""The abstract syntax tree.
+"""The abstract syntax tree: declarations (schema, ruleset, catalog), and the expression
+nodes of `expr_nodes.py` re-exported, so `nodes` names every node.
 
 Frozen, slotted dataclasses. `span` is excluded from equality so that trees from
 different texts (a file and its formatted print) compare equal when they mean the
@@ -11,9 +12,38 @@ import dataclasses
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Literal
 
+from .expr_nodes import (
+    Aggregate,
+    Attribute,
+    Binary,
+    Bool,
+    Call,
+    DateLit,
+    Expr,
+    IfExpr,
+    IsNone,
+    ListLit,
+    Name,
+    NoneLit,
+    Number,
+    PeriodRef,
+    String,
+    Unary,
+)
+from .schema_nodes import (
+    EnumType,
+    FieldDecl,
+    FieldRange,
+    Import,
+    ListType,
+    NamedType,
+    OptionalType,
+    Schema,
+    TypeDecl,
+    TypeRef,
+)
 from .source import NO_SPAN, Span
 
 PointsKind = Literal["deduct", "award"]
@@ -21,204 +51,6 @@ VetoAction = Literal["cap", "force"]
 QuotaDirection = Literal["at most", "at least"]
 Ties = Literal["demote", "admit"]
 BandKind = Literal["compare", "equal", "when", "else"]
-
-# ---------------------------------------------------------------- expressions
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Number:
-    value: Decimal
-    text: str
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class String:
-    value: str
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DateLit:
-    value: datetime.date
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Bool:
-    value: bool
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NoneLit:
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListLit:
-    items: tuple[Expr, ...]
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Name:
-    name: str
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Attribute:
-    obj: Expr
-    name: str
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PeriodRef:
-    part: str
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Unary:
-    op: str  # "-" or "not"
-    operand: Expr
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Binary:
-    op: str  # + - * / == != < <= > >= and or in "not in" ??
-    left: Expr
-    right: Expr
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IsNone:
-    operand: Expr
-    negated: bool
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IfExpr:
-    cond: Expr
-    then: Expr
-    else_: Expr
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Call:
-    func: str
-    args: tuple[Expr, ...]
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Aggregate:
-    """`func(var in source where filter, value, by key)`; `value`/`by` as the function allows."""
-
-    func: str
-    var: str
-    source: Expr
-    where: Expr | None = None
-    value: Expr | None = None
-    by: Expr | None = None
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-Expr = (
-    Number
-    | String
-    | DateLit
-    | Bool
-    | NoneLit
-    | ListLit
-    | Name
-    | Attribute
-    | PeriodRef
-    | Unary
-    | Binary
-    | IsNone
-    | IfExpr
-    | Call
-    | Aggregate
-)
-
-# ---------------------------------------------------------------- schema
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NamedType:
-    name: str
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EnumType:
-    members: tuple[str, ...]
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListType:
-    item: TypeRef
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OptionalType:
-    inner: TypeRef
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-TypeRef = NamedType | EnumType | ListType | OptionalType
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FieldRange:
-    """`in LOW..HIGH` after a number field's type: the values a record may hold (both included)."""
-
-    low: Number
-    high: Number
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FieldDecl:
-    name: str
-    type: TypeRef
-    range: FieldRange | None = None
-    default: Expr | None = None
-    label: str | None = None
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TypeDecl:
-    name: str
-    label: str | None
-    fields: tuple[FieldDecl, ...]
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Import:
-    path: str
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Schema:
-    name: str
-    label: str | None
-    imports: tuple[Import, ...]
-    types: tuple[TypeDecl, ...]
-    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
-
 
 # ---------------------------------------------------------------- ruleset pieces
 
@@ -271,7 +103,18 @@ class Judged:
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
-Clause = Points | Bands | ScoreFormula | Judged
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Adjust:
+    """`adjust [by SOURCE] up to N [reason required]`: an assessor's adjustment of the
+    indicator's computed score, within ±N, read from the sheets."""
+
+    bound: Number
+    by: str | None = None
+    reason_required: bool = False
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+Clause = Points | Bands | ScoreFormula | Judged | Adjust
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -306,10 +149,14 @@ class BonusItem:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Bonus:
+    """`bonus` (items award, added to the total) or `penalty` (items deduct, taken from it),
+    each with its own cap."""
+
     name: str | None
     label: str | None
     max: Number
     items: tuple[BonusItem, ...]
+    kind: Literal["bonus", "penalty"] = "bonus"
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -522,3 +369,75 @@ def walk(node: object) -> Iterator[object]:
             for item in value if isinstance(value, tuple) else (value,):
                 if dataclasses.is_dataclass(item):
                     stack.append(item)
+
+
+__all__ = [
+    "Adjust",
+    "Aggregate",
+    "Assess",
+    "Assign",
+    "Attribute",
+    "BandEntry",
+    "BandKind",
+    "Bands",
+    "Binary",
+    "Bonus",
+    "BonusItem",
+    "Bool",
+    "Call",
+    "Catalog",
+    "Clause",
+    "DateLit",
+    "Dimension",
+    "EnumType",
+    "Exempt",
+    "Expr",
+    "ExtendDimension",
+    "FieldDecl",
+    "FieldRange",
+    "GradeRule",
+    "Grades",
+    "IfExpr",
+    "Import",
+    "Indicator",
+    "IsNone",
+    "Judged",
+    "Let",
+    "ListLit",
+    "ListType",
+    "Module",
+    "Name",
+    "NamedType",
+    "NoneLit",
+    "Number",
+    "OptionalType",
+    "Outcome",
+    "OverrideIndicator",
+    "PeriodDecl",
+    "PeriodRef",
+    "Points",
+    "PointsKind",
+    "PrecisionDecl",
+    "Quota",
+    "QuotaDirection",
+    "RecordDecl",
+    "RemoveIndicator",
+    "RescaleDecl",
+    "RouteEntry",
+    "RouteTable",
+    "RouteWhen",
+    "Ruleset",
+    "RulesetItem",
+    "Schema",
+    "ScoreFormula",
+    "Source",
+    "String",
+    "Ties",
+    "TotalDecl",
+    "TypeDecl",
+    "TypeRef",
+    "Unary",
+    "Veto",
+    "VetoAction",
+    "walk",
+]
