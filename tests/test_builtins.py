@@ -266,3 +266,11 @@ def test_a_chain_of_fallbacks_is_written_once_each() -> None:
 
     # before: 3,344 characters for 4 links, 754,064 for 12 (the left side written twice per `??`)
     assert size(40) < 2.2 * size(20)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_chain_of_lets_deeper_than_the_evaluator_can_follow_is_e013(backend: str) -> None:
+    # compiled plans evaluate a let by calling the lets it reads: a chain of 1,500 exhausted
+    # Python's recursion on the first record (an internal error); the checker now bounds it
+    assert codes(chain(300), backend) == ["E013"]
+    assert load(chain(255), backend).evaluate(CHAIN_RECORD).errors == []  # a0 … a255: 256 lets deep

@@ -24,6 +24,10 @@ from .types import DECIMAL, Type
 
 HUNDRED_PERCENT = Decimal(1)
 
+# Compiled plans evaluate a let by calling the lets it reads, one Python frame each: a chain
+# longer than this would exhaust the interpreter's recursion limit on some record.
+MAX_LET_DEPTH = 256
+
 
 def _total_hint(dimension_sum: Decimal, total: Decimal, bonus: n.Bonus | None) -> str:
     """E301's fix: the dimensions' sum as `total`; a bonus counted in `total` is named, since a
@@ -52,6 +56,7 @@ class RulesetChecker:
         self.ranges = RangeChecker(ruleset.types, ruleset.record.type_name if ruleset.record else None, report)
         self.grades = ruleset.grade_names
         self.sources = ruleset.table_sources
+        self.let_depth: dict[int, int] = {}  # per let: the longest chain of lets it reads through, itself included
 
     def error(
         self,
@@ -440,6 +445,8 @@ class RulesetChecker:
         typed from the let where it was entered, which E213 then names first."""
         done: set[int] = set()
         path: set[int] = set()
+        depth = self.let_depth  # shared by every scope: a dimension's let may read the ruleset's
+        too_deep = False
         for first in lets:
             stack: list[tuple[n.Let, bool]] = [(first, False)]
             while stack:
@@ -447,6 +454,17 @@ class RulesetChecker:
                 if expanded:
                     path.discard(id(let))
                     self.exprs.let_type(let, scope, use=False)
+                    reads = [read for read in map(lambda x: _let_read(x, scope), n.walk(let.expr)) if read]
+                    depth[id(let)] = 1 + max((depth.get(id(read), 0) for read in reads), default=0)
+                    if depth[id(let)] > MAX_LET_DEPTH and not too_deep:
+                        too_deep = True
+                        self.error(
+                            "E013",
+                            f"`{let.name}` is computed from a chain of {depth[id(let)]} lets, each reading the next;"
+                            f" at most {MAX_LET_DEPTH} can be evaluated",
+                            let,
+                            hint="compute the value from fewer intermediate lets",
+                        )
                     continue
                 if id(let) in done:
                     continue
@@ -454,8 +472,8 @@ class RulesetChecker:
                 path.add(id(let))
                 stack.append((let, True))
                 for node in n.walk(let.expr):
-                    if isinstance(node, n.Name) and node.name in scope.lets:
-                        read = scope.lets[node.name]
+                    read = _let_read(node, scope)
+                    if read is not None:
                         if id(read) in path:
                             self.exprs.let_type(read, scope, use=False)
                         else:
@@ -473,3 +491,8 @@ def _style(clause: n.Clause) -> str:
     if isinstance(clause, n.Points):
         return clause.kind
     return {n.Bands: "bands", n.ScoreFormula: "score", n.Judged: "judged"}[type(clause)]
+
+
+def _let_read(node: object, scope: Scope) -> n.Let | None:
+    """The let a node of an expression reads, if it is the name of one."""
+    return scope.lets.get(node.name) if isinstance(node, n.Name) else None
