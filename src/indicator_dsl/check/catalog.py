@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
+from .quotas import quota_shape
 from .resolved import ResolvedCatalog
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import Type
@@ -97,6 +98,8 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
             )
         if quota.where is not None:
             exprs.check_condition(quota.where, scope, "quota `where`")
+        for found in quota_shape(quota, in_catalog=True):
+            report(found)
 
 
 def _overlapping_conditions(whens: list[n.RouteWhen], report: Callable[[Diagnostic], None]) -> None:

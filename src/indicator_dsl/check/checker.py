@@ -17,6 +17,7 @@ from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
 from .amounts import max_zero_points, suspicious_points
 from .bands import check_bands
+from .quotas import quota_shape
 from .ranges import RangeChecker
 from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
 from .typecheck import ExprChecker, Scope, did_you_mean
@@ -405,8 +406,8 @@ class RulesetChecker:
                 quota,
                 hint="add `ties demote` (fewer may pass) or `ties admit` (more may pass)",
             )
-        if not 0 <= quota.share.value <= 1:
-            self.error("E311", f"a quota share must be between 0% and 100%, not {quota.share.text}", quota.share)
+        for found in quota_shape(quota, in_catalog=False):
+            self.report(found)
         if quota.within is not None and quota.within not in scope.fields and not self.r.incomplete:
             self.error(
                 "E201",

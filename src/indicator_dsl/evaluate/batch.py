@@ -135,11 +135,13 @@ def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scoreca
 def settle(model: Scorer, engines: Mapping[str, Engine], standings: Sequence[Standing | None]) -> dict[int, Standing]:
     """Apply every quota; return the standings whose grade a quota changed, by position."""
     present = [s for s in standings if s is not None]
+    replaced = {(q.grade, q.direction) for q, _ in model.catalog_quotas if q.replaces}
     for name, engine in engines.items():
         mine = [s for s in present if s.ruleset == name]
         grades = [g.name for g in engine.plan.grades]
         for index, quota in enumerate(engine.plan.quotas):
-            apply_quota((name, index), quota, grades, mine)
+            if (quota.grade, quota.direction) not in replaced:
+                apply_quota((name, index), quota, grades, mine)
     for index, (quota, _) in enumerate(model.catalog_quotas):
         grades = next(
             (

@@ -281,6 +281,19 @@ class TreeBuilder(ExprBuilder):
     def ties_rule(self, meta: Any, c: list[Any]) -> str:
         return str(c[0])
 
+    def rounding_rule(self, meta: Any, c: list[Any]) -> str:
+        return " ".join(str(t) for t in c)
+
+    def quota_rounding(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("rounding", c[0])
+
+    def quota_minimum(self, meta: Any, c: list[Any]) -> Tagged:
+        places, members = (int(t) for t in c if getattr(t, "type", "") == "INT")
+        return Tagged("minimum", n.QuotaMinimum(places, members))
+
+    def quota_replaces(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("replaces", True)
+
     def quota_within(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("within", str(c[0]))
 
@@ -295,7 +308,10 @@ class TreeBuilder(ExprBuilder):
             grade=str(c[0]),
             direction=pick(c, "direction"),
             share=plain(c, n.Number)[0],
+            rounding=pick(c, "rounding"),
+            minimum=pick(c, "minimum"),
             within=pick(c, "within"),
+            replaces=pick(c, "replaces") or False,
             where=pick(c, "where"),
             ties=pick(c, "ties"),
             span=self._s(meta),

@@ -351,8 +351,15 @@ def _grades_line(grades: n.Grades) -> Line:
 
 def _quota_line(quota: n.Quota) -> Line:
     text = f"quota {quota.grade} {quota.direction} {quota.share.text}"
+    if quota.rounding is not None:
+        text += f" rounding {quota.rounding}"
+    if quota.minimum is not None:
+        places = quota.minimum.places
+        text += f" at least {places} {'place' if places == 1 else 'places'} when {quota.minimum.members} or more"
     if quota.within is not None:
         text += f" within {quota.within}"
+    if quota.replaces:
+        text += " replaces rulesets"
     ties = f" ties {quota.ties}" if quota.ties is not None else ""
     if quota.where is None:
         return Line(text + ties, quota.span)
