@@ -143,3 +143,22 @@ def test_a_catalog_quota_replaces_the_rulesets_quotas(
     assert [s.reason for s in moved.steps if s.step == "quota"] == [
         "quota: advanced at most 20% within department = 机关"
     ]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_summary_counts_what_each_quota_moved(tmp_path_factory: pytest.TempPathFactory, backend: str) -> None:
+    rs = quota_ruleset(tmp_path_factory, "quota advanced at most 20% within department ties demote", backend)
+    # 甲: n = 5, k = 1: 92 moves (one); 乙: n = 4, k = 0: 99 and 98 move (two); 丙: none advanced
+    records = [unit("J1", "96", department="甲"), unit("J2", "92", department="甲")]
+    records += [unit(f"J{i}", "75", department="甲") for i in range(3, 6)]
+    records += [unit("Y1", "99", department="乙"), unit("Y2", "98", department="乙")]
+    records += [unit(f"Y{i}", "75", department="乙") for i in range(3, 5)]
+    records += [unit("B1", "75", department="丙")]
+    batch = rs.evaluate_many(records)
+    assert batch.quota_moves() == {
+        "quota: advanced at most 20% within department = 乙": 2,
+        "quota: advanced at most 20% within department = 甲": 1,
+    }
+    by_department = {g.key: (g.count, g.moved) for g in batch.summary("department")}
+    assert by_department == {"丙": (1, 0), "乙": (4, 2), "甲": (5, 1)}
+    assert batch.summary()[0].moved == 3

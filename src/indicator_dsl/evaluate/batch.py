@@ -2,7 +2,8 @@
 
 A record that fails validation or evaluation keeps its place with its errors; nothing
 is dropped. Quotas run per ruleset over the records routed to it, then the catalog's
-quotas over all of them. `Batch.summary()` gives the grade shares a report shows.
+quotas over all of them. `Batch.summary()` gives the grade shares a report shows, and
+`Batch.quota_moves()` how many records each quota moved per group.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class GroupShares:
     count: int
     grades: dict[str, int]
     shares: dict[str, Decimal]
+    moved: int = 0  # records of the group whose grade a quota changed
 
 
 @dataclass(slots=True)
@@ -63,8 +65,15 @@ class Batch:
             counts = self.grade_counts(groups[key])
             total = sum(counts.values())
             shares = {g: (Decimal(c) * 100 / total).quantize(Decimal("0.1")) for g, c in counts.items()}
-            out.append(GroupShares(key, total, dict(counts), shares))
+            moved = sum(1 for i in groups[key] if any(s.step == "quota" for s in self.results[i].steps))
+            out.append(GroupShares(key, total, dict(counts), shares, moved))
         return out
+
+    def quota_moves(self) -> dict[str, int]:
+        """How many records each quota moved in each of its groups, keyed by the reason its
+        step records (`quota: advanced at most 20% within department = 省财政厅`), sorted."""
+        moves = Counter(s.reason for r in self.results for s in r.steps if s.step == "quota")
+        return dict(sorted(moves.items()))
 
 
 class Scorer(Protocol):
