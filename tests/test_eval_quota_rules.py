@@ -64,7 +64,38 @@ def test_a_minimum_of_places_for_a_large_enough_group(
     assert [a for a in ("A1", "A2") if got[a] == "advanced"] == kept
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_at_most_over_two_grades_moves_the_lowest_below_both(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> None:
+    # n = 10, k = floor(10 × 50%) = 5; advanced 98, 95 and standard 80, 79, 78, 77, 76 hold one of the
+    # two grades (7 > 5): the two lowest, 77 and 76, move to lagging, the grade below both
+    rs = quota_ruleset(tmp_path_factory, "quota advanced, standard at most 50% ties demote", backend)
+    records = [unit("A1", "98"), unit("A2", "95")]
+    records += [unit(f"S{t}", str(t)) for t in (80, 79, 78, 77, 76)]
+    records += [unit(f"L{i}", "50") for i in range(3)]
+    batch = rs.evaluate_many(records)
+    got = grades_of(batch)
+    assert [r for r in got if got[r] == "lagging"] == ["S77", "S76", "L0", "L1", "L2"]
+    assert (got["A1"], got["A2"], got["S78"]) == ("advanced", "advanced", "standard")
+    step = next(s for r in batch.results if r.id == "S76" for s in r.steps if s.step == "quota")
+    assert (step.before, step.after, step.reason) == ("standard", "lagging", "quota: advanced, standard at most 50%")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_at_least_over_two_grades_draws_into_the_higher(tmp_path_factory: pytest.TempPathFactory, backend: str) -> None:
+    # n = 10, k = ceil(10 × 60%) = 6; standard 75 × 3 and lagging 50 hold one of the two (4): the two
+    # lowest advanced, 94 and 95, move down into standard, the higher of the two grades
+    rs = quota_ruleset(tmp_path_factory, "quota standard, lagging at least 60% ties demote", backend)
+    records = [unit(f"A{t}", str(t)) for t in (99, 98, 97, 96, 95, 94)]
+    records += [unit(f"S{i}", "75") for i in range(3)] + [unit("L1", "50")]
+    got = grades_of(rs.evaluate_many(records))
+    assert [r for r in got if got[r] == "standard"] == ["A95", "A94", "S0", "S1", "S2"]
+    assert got["A96"] == "advanced" and got["L1"] == "lagging"
+
+
 QUOTA_LINES = [
+    "quota advanced, standard at most 50% ties demote",
     "quota advanced at most 20% rounding half up ties demote",
     "quota advanced at most 20% rounding ceil at least 1 place when 10 or more within department ties admit",
     "quota advanced at most 20% at least 2 places when 10 or more ties demote",
@@ -88,6 +119,8 @@ def test_quota_rules_print_back_the_same(line: str) -> None:
         ("quota advanced at most 20% at least 0 places when 10 or more ties demote", "not 0"),
         ("quota advanced at most 20% at least 5 places when 3 or more ties demote", "group size 3"),
         ("quota advanced at most 20% replaces rulesets ties demote", "belongs to a catalog"),
+        ("quota advanced, lagging at most 50% ties demote", "stand next to each other"),
+        ("quota advanced, standard at least 50% ties demote", "top grade `advanced`"),
     ],
 )
 def test_quota_rule_mistakes_are_e311(tmp_path: Path, line: str, message: str) -> None:

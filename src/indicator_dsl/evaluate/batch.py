@@ -142,21 +142,23 @@ def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scoreca
 
 
 def settle(model: Scorer, engines: Mapping[str, Engine], standings: Sequence[Standing | None]) -> dict[int, Standing]:
-    """Apply every quota; return the standings whose grade a quota changed, by position."""
+    """Apply every quota; return the standings whose grade a quota changed, by position.
+    A ruleset quota is set aside when a catalog quota `replaces rulesets` on the same
+    direction and a grade in common."""
     present = [s for s in standings if s is not None]
-    replaced = {(q.grade, q.direction) for q, _ in model.catalog_quotas if q.replaces}
+    replacing = [(set(q.grades), q.direction) for q, _ in model.catalog_quotas if q.replaces]
     for name, engine in engines.items():
         mine = [s for s in present if s.ruleset == name]
         grades = [g.name for g in engine.plan.grades]
         for index, quota in enumerate(engine.plan.quotas):
-            if (quota.grade, quota.direction) not in replaced:
+            if not any(way == quota.direction and over.intersection(quota.grades) for over, way in replacing):
                 apply_quota((name, index), quota, grades, mine)
     for index, (quota, _) in enumerate(model.catalog_quotas):
         grades = next(
             (
                 [g.name for g in e.plan.grades]
                 for e in engines.values()
-                if any(g.name == quota.grade for g in e.plan.grades)
+                if set(quota.grades) <= {g.name for g in e.plan.grades}
             ),
             [],
         )

@@ -210,7 +210,7 @@ def at_least_moves(totals: Sequence[Decimal], need: int, ties: Ties) -> int:
 def quota_text(quota: QuotaInfo) -> str:
     """A quota as its ruleset line reads: `advanced at most 20%`."""
     share = format(EXACT.multiply(quota.share, 100).normalize(EXACT), "f")
-    text = f"{quota.grade} {quota.direction} {share}%"
+    text = f"{', '.join(quota.grades)} {quota.direction} {share}%"
     if quota.rounding is not None:
         text += f" rounding {quota.rounding}"
     if quota.minimum is not None:

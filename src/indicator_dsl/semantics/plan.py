@@ -85,7 +85,7 @@ class RuleInfo:
 
 @dataclass(frozen=True, slots=True)
 class QuotaInfo:
-    grade: str
+    grades: tuple[str, ...]  # one grade, or adjacent grades counted together
     direction: QuotaDirection
     share: Decimal
     within: str | None
@@ -100,7 +100,7 @@ class QuotaInfo:
     def of(quota: Quota) -> QuotaInfo:
         """The quota as the population stage reads it (an unstated `ties` is E307, never run)."""
         return QuotaInfo(
-            quota.grade,
+            quota.grades,
             quota.direction,
             quota.share.value,
             quota.within,

@@ -294,6 +294,9 @@ class TreeBuilder(ExprBuilder):
     def quota_replaces(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("replaces", True)
 
+    def quota_grades(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("grades", tuple(str(t) for t in c))
+
     def quota_within(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("within", str(c[0]))
 
@@ -305,7 +308,7 @@ class TreeBuilder(ExprBuilder):
 
     def quota(self, meta: Any, c: list[Any]) -> n.Quota:
         return n.Quota(
-            grade=str(c[0]),
+            grades=pick(c, "grades"),
             direction=pick(c, "direction"),
             share=plain(c, n.Number)[0],
             rounding=pick(c, "rounding"),

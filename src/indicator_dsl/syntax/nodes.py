@@ -227,7 +227,7 @@ class QuotaMinimum:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quota:
-    grade: str
+    grades: tuple[str, ...]  # one grade, or adjacent grades counted together
     direction: QuotaDirection
     share: Number
     rounding: QuotaRounding | None = None  # None: floor for `at most`, ceil for `at least`

@@ -350,7 +350,7 @@ def _grades_line(grades: n.Grades) -> Line:
 
 
 def _quota_line(quota: n.Quota) -> Line:
-    text = f"quota {quota.grade} {quota.direction} {quota.share.text}"
+    text = f"quota {', '.join(quota.grades)} {quota.direction} {quota.share.text}"
     if quota.rounding is not None:
         text += f" rounding {quota.rounding}"
     if quota.minimum is not None:
