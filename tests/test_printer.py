@@ -296,6 +296,7 @@ QUOTAS = st.builds(
     replaces=st.booleans(),
     where=optional(SMALL_EXPRS),
     ties=optional(st.sampled_from(["demote", "admit"])),
+    hard=st.booleans(),
 )
 RULESET_ITEMS = st.one_of(
     st.builds(n.RecordDecl, type_name=NAMES),

@@ -31,6 +31,16 @@ class Standing:
     groups: dict[Hashable, Hashable] = field(default_factory=dict)  # quota key -> group (absent: out of scope)
     steps: list[GradeStep] = field(default_factory=list)
     ruleset: str = ""
+    warnings: list[str] = field(default_factory=list)  # an adjustment that breaks a quota
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaInForce:
+    """A quota as a batch runs it: its key in `Standing.groups`, the rule and its grade ladder."""
+
+    key: Hashable
+    quota: QuotaInfo
+    grades: Sequence[str]
 
 
 def apply_quota(index: Hashable, quota: QuotaInfo, grades: Sequence[str], standings: Sequence[Standing]) -> None:

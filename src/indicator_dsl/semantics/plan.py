@@ -95,6 +95,7 @@ class QuotaInfo:
     rounding: QuotaRounding | None = None  # None: floor for `at most`, ceil for `at least`
     minimum: QuotaMinimum | None = None
     replaces: bool = False  # a catalog quota that sets aside the routed rulesets' quotas on its grade
+    hard: bool = False  # an adjustment by people that breaks it is refused
 
     @staticmethod
     def of(quota: Quota) -> QuotaInfo:
@@ -110,6 +111,7 @@ class QuotaInfo:
             quota.rounding,
             quota.minimum,
             quota.replaces,
+            quota.hard,
         )
 
 

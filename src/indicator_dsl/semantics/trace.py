@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Literal, NamedTuple
 
 ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "adjust", "applies", "clamp", "prorate", "penalty"]
-StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
+StepKind = Literal["exempt", "rules", "assign", "veto", "quota", "adjustment"]
 
 
 class ClauseTrace(NamedTuple):

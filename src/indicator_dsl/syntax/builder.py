@@ -297,6 +297,9 @@ class TreeBuilder(ExprBuilder):
     def quota_grades(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("grades", tuple(str(t) for t in c))
 
+    def quota_hard(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("hard", True)
+
     def quota_within(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("within", str(c[0]))
 
@@ -317,6 +320,7 @@ class TreeBuilder(ExprBuilder):
             replaces=pick(c, "replaces") or False,
             where=pick(c, "where"),
             ties=pick(c, "ties"),
+            hard=pick(c, "hard") or False,
             span=self._s(meta),
         )
 

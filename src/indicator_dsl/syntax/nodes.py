@@ -236,6 +236,7 @@ class Quota:
     replaces: bool = False  # a catalog quota that sets aside the routed rulesets' quotas
     where: Expr | None = None
     ties: Ties | None = None  # None is a check error
+    hard: bool = False  # an adjustment by people that breaks it is refused
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 

@@ -360,10 +360,11 @@ def _quota_line(quota: n.Quota) -> Line:
         text += f" within {quota.within}"
     if quota.replaces:
         text += " replaces rulesets"
-    ties = f" ties {quota.ties}" if quota.ties is not None else ""
+    tail = f" ties {quota.ties}" if quota.ties is not None else ""
+    tail += " hard" if quota.hard else ""
     if quota.where is None:
-        return Line(text + ties, quota.span)
-    return _conditional(f"{text} where ", quota.where, ties, quota.span)
+        return Line(text + tail, quota.span)
+    return _conditional(f"{text} where ", quota.where, tail, quota.span)
 
 
 def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
