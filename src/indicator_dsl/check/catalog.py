@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
-from .quotas import quota_shape
+from .quotas import quota_ladder, quota_shape
 from .resolved import ResolvedCatalog
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import Type
@@ -98,7 +98,8 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
             )
         if quota.where is not None:
             exprs.check_condition(quota.where, scope, "quota `where`")
-        for found in quota_shape(quota, in_catalog=True):
+        ladder = next((r.grade_names for r in rulesets if set(quota.grades) <= set(r.grade_names)), [])
+        for found in [*quota_shape(quota, in_catalog=True), *quota_ladder(quota, ladder)]:
             report(found)
 
 

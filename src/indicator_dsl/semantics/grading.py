@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..syntax.nodes import Ties
+from ..syntax.printer import quota_size_text
 from .arithmetic import EXACT, ZERO, EvalError, quantum, reported
 from .plan import GradingValues, QuotaInfo, RuleInfo, TablePlan, Trace
 from .sheets import JudgedScores
@@ -211,12 +212,7 @@ def quota_text(quota: QuotaInfo) -> str:
     """A quota as its ruleset line reads: `advanced at most 20%`."""
     share = format(EXACT.multiply(quota.share, 100).normalize(EXACT), "f")
     text = f"{', '.join(quota.grades)} {quota.direction} {share}%"
-    if quota.rounding is not None:
-        text += f" rounding {quota.rounding}"
-    if quota.minimum is not None:
-        places = quota.minimum.places
-        text += f" at least {places} place{'' if places == 1 else 's'} when {quota.minimum.members} or more"
-    return text
+    return text + quota_size_text(quota.rounding, quota.minimum)
 
 
 def quota_reason(quota: QuotaInfo, group: object) -> str:

@@ -349,13 +349,18 @@ def _grades_line(grades: n.Grades) -> Line:
     return Line("grades", grades.span, body=body)
 
 
+def quota_size_text(rounding: n.QuotaRounding | None, minimum: n.QuotaMinimum | None) -> str:
+    """How a quota works out k, as written after its share (empty for the defaults)."""
+    text = f" rounding {rounding}" if rounding is not None else ""
+    if minimum is not None:
+        places = minimum.places
+        text += f" at least {places} {'place' if places == 1 else 'places'} when {minimum.members} or more"
+    return text
+
+
 def _quota_line(quota: n.Quota) -> Line:
     text = f"quota {', '.join(quota.grades)} {quota.direction} {quota.share.text}"
-    if quota.rounding is not None:
-        text += f" rounding {quota.rounding}"
-    if quota.minimum is not None:
-        places = quota.minimum.places
-        text += f" at least {places} {'place' if places == 1 else 'places'} when {quota.minimum.members} or more"
+    text += quota_size_text(quota.rounding, quota.minimum)
     if quota.within is not None:
         text += f" within {quota.within}"
     if quota.replaces:
