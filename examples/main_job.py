@@ -47,6 +47,7 @@ def summary_rows(batch: Batch) -> list[dict[str, Any]]:
     for level, by in (("overall", None), ("category", "category"), ("department", "department")):
         for group in batch.summary(by):
             row: dict[str, Any] = {"level": level, "group": group.key, "branches": group.count}
+            row["moved_by_quota"] = group.moved
             for grade, _ in GRADES:
                 row[grade] = group.grades.get(grade, 0)
                 row[f"{grade}_share"] = str(group.shares.get(grade, Decimal("0.0")))
@@ -70,6 +71,10 @@ def print_summary(batch: Batch, seconds: float) -> None:
     print(f"\n按部门 by department ({len(departments)}):")
     for group in departments:
         print(_line(group, 20))
+    moves = batch.quota_moves()
+    print(f"\n配额调整 moved by a quota: {overall.moved} of {overall.count} branches, in {len(moves)} group(s)")
+    for reason, count in moves.items():
+        print(f"  {count:>4}  {reason}")
     failed = len(batch.failed)
     print(f"\n{failed} branch(es) could not be scored." if failed else "\nEvery branch was scored.")
 

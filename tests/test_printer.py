@@ -289,12 +289,16 @@ INDICATORS = st.builds(
 )
 QUOTAS = st.builds(
     n.Quota,
-    grade=NAMES,
+    grades=st.lists(NAMES, min_size=1, max_size=3).map(tuple),
     direction=st.sampled_from(["at most", "at least"]),
     share=numbers(SHARE_TEXT),
+    rounding=optional(st.sampled_from(["floor", "half up", "ceil"])),
+    minimum=optional(st.builds(n.QuotaMinimum, places=st.integers(0, 30), members=st.integers(0, 300))),
     within=optional(NAMES),
+    replaces=st.booleans(),
     where=optional(SMALL_EXPRS),
     ties=optional(st.sampled_from(["demote", "admit"])),
+    hard=st.booleans(),
 )
 RULESET_ITEMS = st.one_of(
     st.builds(n.RecordDecl, type_name=NAMES),

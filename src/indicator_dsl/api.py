@@ -25,6 +25,7 @@ from .check.resolved import Resolved, ResolvedCatalog, ResolvedRuleset
 from .check.resolver import Resolver
 from .check.suggestions import bounded_suggestions
 from .codegen.planner import build_plan, content_hash, location_key, namespace_for
+from .evaluate.adjustments import read_adjustments
 from .evaluate.batch import Batch, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
@@ -160,12 +161,24 @@ class Model:
             return engine.finish(pending)
 
     def evaluate_many(
-        self, records: Iterable[Any], *, sheets: dict[str, Any] | None = None, trace: bool = False, workers: int = 1
+        self,
+        records: Iterable[Any],
+        *,
+        sheets: dict[str, Any] | None = None,
+        trace: bool = False,
+        workers: int = 1,
+        adjustments: Iterable[Any] = (),
     ) -> Batch:
-        """Score a batch: quotas apply; results come back in input order; `workers` processes."""
+        """Score a batch: quotas apply, then `adjustments` by people (mappings of id, grade,
+        reason, by); results come back in input order; `workers` processes. Adjustments that
+        cannot be applied are listed in `Batch.problems`; the others are still applied."""
+        read, problems = read_adjustments(adjustments)
         if workers > 1:
-            return evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers)
-        return run_batch(self, self.engines, records, sheets=sheets, trace=trace)
+            batch = evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers, adjustments=read)
+        else:
+            batch = run_batch(self, self.engines, records, sheets=sheets, trace=trace, adjustments=read)
+        batch.problems[:0] = problems
+        return batch
 
 
 class Ruleset(Model):

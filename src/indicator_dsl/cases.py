@@ -26,6 +26,7 @@ from .check.project import project_root
 from .evaluate.inputs import load_yaml, load_yaml_nodes
 from .evaluate.results import Result
 from .outputs.formats import readable
+from .semantics.grading import quota_text
 from .semantics.plan import QuotaInfo
 from .semantics.records import QUOTE_LIMIT, quoted
 from .syntax.diagnostics import RulesetError
@@ -314,9 +315,7 @@ def coverage_unit(kind: str, clause: int, note: str | None) -> str:
 
 
 def _quota_unit(quota: QuotaInfo) -> str:
-    return f"quota {quota.grade} {quota.direction} {quota.share:%}" + (
-        f" within {quota.within}" if quota.within else ""
-    )
+    return f"quota {quota_text(quota)}" + (f" within {quota.within}" if quota.within else "")
 
 
 def coverage_units(model: Ruleset) -> set[tuple[str, str]]:
@@ -347,7 +346,7 @@ def exercised(model: Ruleset, result: Result) -> set[tuple[str, str]]:
         fired.add(("", f"grade rule {result.grade_by_rules}"))
     fired.update(("", f"veto {name}") for name in result.vetoes)
     graded = result.grade_after_veto or result.grade_by_rules
-    fired.update(("", _quota_unit(q)) for q in plan.quotas if q.grade == graded)
+    fired.update(("", _quota_unit(q)) for q in plan.quotas if graded in q.grades)
     return fired
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
+from .quotas import quota_ladder, quota_shape
 from .resolved import ResolvedCatalog
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import Type
@@ -68,20 +69,20 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
         report(Diagnostic("E401", f"catalog `{catalog.name}` has no routes", catalog.node.span))
     grades = set().union(*(r.grade_names for r in rulesets)) if rulesets else set()
     for quota in (item for item in catalog.node.items if isinstance(item, n.Quota)):
-        if quota.grade not in grades:
+        for grade in (g for g in quota.grades if g not in grades):
             report(
                 Diagnostic(
                     "E211",
-                    f"no routed ruleset has a grade `{quota.grade}`",
+                    f"no routed ruleset has a grade `{grade}`",
                     quota.span,
-                    hint=did_you_mean(quota.grade, grades),
+                    hint=did_you_mean(grade, grades),
                 )
             )
         if quota.ties is None:
             report(
                 Diagnostic(
                     "E307",
-                    f"quota on `{quota.grade}` must say how ties are treated",
+                    f"quota on `{', '.join(quota.grades)}` must say how ties are treated",
                     quota.span,
                     hint="add `ties demote` or `ties admit`",
                 )
@@ -97,6 +98,9 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
             )
         if quota.where is not None:
             exprs.check_condition(quota.where, scope, "quota `where`")
+        ladder = next((r.grade_names for r in rulesets if set(quota.grades) <= set(r.grade_names)), [])
+        for found in [*quota_shape(quota, in_catalog=True), *quota_ladder(quota, ladder)]:
+            report(found)
 
 
 def _overlapping_conditions(whens: list[n.RouteWhen], report: Callable[[Diagnostic], None]) -> None:

@@ -17,6 +17,7 @@ from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
 from .amounts import max_zero_points, suspicious_points
 from .bands import check_bands
+from .quotas import quota_ladder, quota_shape
 from .ranges import RangeChecker
 from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
 from .typecheck import ExprChecker, Scope, did_you_mean
@@ -417,16 +418,17 @@ class RulesetChecker:
             )
 
     def quota(self, quota: n.Quota, scope: Scope) -> None:
-        self.grade_ref(quota.grade, quota)
+        for grade in quota.grades:
+            self.grade_ref(grade, quota)
         if quota.ties is None:
             self.error(
                 "E307",
-                f"quota on `{quota.grade}` must say how ties are treated",
+                f"quota on `{', '.join(quota.grades)}` must say how ties are treated",
                 quota,
                 hint="add `ties demote` (fewer may pass) or `ties admit` (more may pass)",
             )
-        if not 0 <= quota.share.value <= 1:
-            self.error("E311", f"a quota share must be between 0% and 100%, not {quota.share.text}", quota.share)
+        for found in [*quota_shape(quota, in_catalog=False), *quota_ladder(quota, self.grades)]:
+            self.report(found)
         if quota.within is not None and quota.within not in scope.fields and not self.r.incomplete:
             self.error(
                 "E201",
@@ -436,8 +438,6 @@ class RulesetChecker:
             )
         if quota.where is not None:
             self.check_condition(quota.where, scope, "quota `where`")
-        if quota.direction == "at least" and self.grades and quota.grade == self.grades[0]:
-            self.error("E311", f"`at least` on the top grade `{quota.grade}` has no grade above it to draw from", quota)
 
     def declare_lets(self, lets: Iterable[n.Let], scope: Scope) -> None:
         """Type the lets declared together (they may be in any order), each after the lets it

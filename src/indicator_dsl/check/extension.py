@@ -154,10 +154,11 @@ class Assembler:
             self.r.outcomes.append(item)
 
     def _on_Quota(self, item: n.Quota) -> None:
-        same = [q for q in self.r.quotas if (q.grade, q.direction) == (item.grade, item.direction)]
+        same = [q for q in self.r.quotas if (q.grades, q.direction) == (item.grades, item.direction)]
         for q in same:
             if q.span.path == item.span.path:
-                self.diagnostics.append(duplicate("quota", f"{item.grade} {item.direction}", item.span, q.span))
+                what = f"{', '.join(item.grades)} {item.direction}"
+                self.diagnostics.append(duplicate("quota", what, item.span, q.span))
                 return
             self.r.quotas.remove(q)  # an extension's quota for the same grade replaces the base's
         self.r.quotas.append(item)

@@ -20,6 +20,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--explain", metavar="ID", help="print a readable trace of the record with this id")
     parser.add_argument("--sheets", type=Path, help="a JSON file of sheets keyed by record id")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument(
+        "--adjustments",
+        type=Path,
+        help="grades set by people after quotas: .yaml, .json or .csv of id, grade, reason, by",
+    )
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
@@ -42,6 +47,16 @@ def main(argv: list[str]) -> int:
         except (OSError, ValueError) as error:
             sys.stderr.write(f"ind eval: cannot read sheets {args.sheets}: {error}\n")
             return 2
+    adjustments: list[Any] = []
+    adjustment_problems: list[str] = []
+    if args.adjustments is not None:
+        from ..evaluate.adjustments import read_adjustment_file
+
+        try:
+            adjustments, adjustment_problems = read_adjustment_file(args.adjustments)
+        except (OSError, ValueError) as error:
+            sys.stderr.write(f"ind eval: cannot read adjustments {args.adjustments}: {error}\n")
+            return 2
     paths = [Path(p) for p in args.records]
     for path in paths:
         if not path.is_file():
@@ -52,7 +67,8 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("ind eval: --workers must be at least 1\n")
         return 2
     streaming = (
-        args.format == "jsonl"
+        args.adjustments is None
+        and args.format == "jsonl"
         and args.out is not None
         and not args.explain
         and args.input_format in (None, "jsonl")
@@ -77,11 +93,18 @@ def main(argv: list[str]) -> int:
 
     try:
         batch = model.evaluate_many(
-            progress(records(), "scoring"), sheets=sheets, trace=bool(args.explain), workers=args.workers
+            progress(records(), "scoring"),
+            sheets=sheets,
+            trace=bool(args.explain),
+            workers=args.workers,
+            adjustments=adjustments,
         )
     except (OSError, ValueError, WorkerSetupError) as error:
         sys.stderr.write(f"ind eval: {error}\n")
         return 2
+    problems = adjustment_problems + batch.problems
+    for problem in problems:
+        sys.stderr.write(f"ind eval: {problem}\n")
     if args.explain:
         from ..outputs.explain import explain
 
@@ -91,7 +114,7 @@ def main(argv: list[str]) -> int:
             return 2
         engine = model.engines.get(chosen[0].ruleset.name)
         sys.stdout.write(explain(chosen[0], engine.plan if engine is not None else None))
-        return 1 if chosen[0].errors else 0
+        return 1 if chosen[0].errors or problems else 0
     text = RESULT_FORMATS[args.format](batch.results)
     if args.out is not None:
         try:
@@ -105,4 +128,4 @@ def main(argv: list[str]) -> int:
     failed = len(batch.failed)
     if failed:
         sys.stderr.write(f"ind eval: {failed} of {len(batch.results)} record(s) could not be scored\n")
-    return 1 if failed else 0
+    return 1 if failed or problems else 0

@@ -148,10 +148,7 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         exempts=tuple(RuleInfo(e.name, e.label, "exempt", None, e.span) for e in ruleset.exempts),
         assigns=tuple(RuleInfo(a.name, a.label, "assign", a.grade, a.span) for a in ruleset.assigns),
         vetoes=tuple(RuleInfo(v.name, v.label, v.action, v.grade, v.span) for v in ruleset.vetoes),
-        quotas=tuple(
-            QuotaInfo(q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span)
-            for q in ruleset.quotas
-        ),
+        quotas=tuple(QuotaInfo.of(q) for q in ruleset.quotas),
         outcomes=tuple(OutcomeInfo(o.name, o.label) for o in ruleset.outcomes),
         grading_keys=grading_keys(ruleset, names),
     )

@@ -2,7 +2,8 @@
 
 A record that fails validation or evaluation keeps its place with its errors; nothing
 is dropped. Quotas run per ruleset over the records routed to it, then the catalog's
-quotas over all of them. `Batch.summary()` gives the grade shares a report shows.
+quotas over all of them. `Batch.summary()` gives the grade shares a report shows, and
+`Batch.quota_moves()` how many records each quota moved per group.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reported
 from ..semantics.grading import quota_text
 from ..semantics.plan import QuotaInfo
 from ..semantics.records import FieldProblem, failure_problem
+from .adjustments import Adjustment, apply_adjustments
 from .engine import Engine, Pending
-from .population import Standing, apply_quota
+from .population import QuotaInForce, Standing, apply_quota
 from .results import Result
 
 CatalogQuota = tuple[QuotaInfo, Callable[[Any, dict[str, Any]], bool] | None]
@@ -31,12 +33,14 @@ class GroupShares:
     count: int
     grades: dict[str, int]
     shares: dict[str, Decimal]
+    moved: int = 0  # records of the group whose grade a quota changed
 
 
 @dataclass(slots=True)
 class Batch:
     results: list[Result]
     attributes: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # adjustments that could not be applied
 
     def __iter__(self) -> Any:
         return iter(self.results)
@@ -63,8 +67,15 @@ class Batch:
             counts = self.grade_counts(groups[key])
             total = sum(counts.values())
             shares = {g: (Decimal(c) * 100 / total).quantize(Decimal("0.1")) for g, c in counts.items()}
-            out.append(GroupShares(key, total, dict(counts), shares))
+            moved = sum(1 for i in groups[key] if any(s.step == "quota" for s in self.results[i].steps))
+            out.append(GroupShares(key, total, dict(counts), shares, moved))
         return out
+
+    def quota_moves(self) -> dict[str, int]:
+        """How many records each quota moved in each of its groups, keyed by the reason its
+        step records (`quota: advanced at most 20% within department = 省财政厅`), sorted."""
+        moves = Counter(s.reason for r in self.results for s in r.steps if s.step == "quota")
+        return dict(sorted(moves.items()))
 
 
 class Scorer(Protocol):
@@ -132,26 +143,50 @@ def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scoreca
     return Scorecard(engine.finish(pending), standing, kept_attributes(pending))
 
 
-def settle(model: Scorer, engines: Mapping[str, Engine], standings: Sequence[Standing | None]) -> dict[int, Standing]:
-    """Apply every quota; return the standings whose grade a quota changed, by position."""
-    present = [s for s in standings if s is not None]
+def quotas_in_force(model: Scorer, engines: Mapping[str, Engine]) -> list[QuotaInForce]:
+    """Every quota a batch runs, in order: each ruleset's (keyed (ruleset, index)), then the
+    catalog's (keyed ("", index)). A ruleset quota is set aside when a catalog quota
+    `replaces rulesets` on the same direction and a grade in common."""
+    replacing = [(set(q.grades), q.direction) for q, _ in model.catalog_quotas if q.replaces]
+    found: list[QuotaInForce] = []
     for name, engine in engines.items():
-        mine = [s for s in present if s.ruleset == name]
         grades = [g.name for g in engine.plan.grades]
         for index, quota in enumerate(engine.plan.quotas):
-            apply_quota((name, index), quota, grades, mine)
+            if not any(way == quota.direction and over.intersection(quota.grades) for over, way in replacing):
+                found.append(QuotaInForce((name, index), quota, grades))
     for index, (quota, _) in enumerate(model.catalog_quotas):
         grades = next(
             (
                 [g.name for g in e.plan.grades]
                 for e in engines.values()
-                if any(g.name == quota.grade for g in e.plan.grades)
+                if set(quota.grades) <= {g.name for g in e.plan.grades}
             ),
             [],
         )
         if grades:
-            apply_quota(("", index), quota, grades, present)
-    return {i: s for i, s in enumerate(standings) if s is not None and s.steps}
+            found.append(QuotaInForce(("", index), quota, grades))
+    return found
+
+
+def settle(
+    model: Scorer,
+    engines: Mapping[str, Engine],
+    standings: Sequence[Standing | None],
+    adjustments: Sequence[Adjustment] = (),
+    ids: Sequence[str | None] = (),
+) -> tuple[dict[int, Standing], list[str]]:
+    """Apply every quota, then the adjustments by people; return the standings whose grade
+    changed, by position, and the adjustment errors."""
+    present = [s for s in standings if s is not None]
+    in_force = quotas_in_force(model, engines)
+    for q in in_force:
+        ruleset = q.key[0] if isinstance(q.key, tuple) else ""
+        apply_quota(q.key, q.quota, q.grades, [s for s in present if s.ruleset == ruleset] if ruleset else present)
+    problems: list[str] = []
+    if adjustments:
+        ladders = {name: [g.name for g in e.plan.grades] for name, e in engines.items()}
+        _, problems = apply_adjustments(adjustments, ids, standings, ladders, in_force)
+    return {i: s for i, s in enumerate(standings) if s is not None and s.steps}, problems
 
 
 def refinish(model: Scorer, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result:
@@ -160,6 +195,7 @@ def refinish(model: Scorer, data: Any, sheets: Any, standing: Standing, *, trace
     if pending.scored is not None:
         pending.scored.grade = standing.grade
         pending.scored.steps.extend(standing.steps)
+    pending.warnings.extend(standing.warnings)
     return engine.finish(pending)
 
 
@@ -184,13 +220,15 @@ def run_batch(
     *,
     sheets: Mapping[str, Any] | None,
     trace: bool,
+    adjustments: Sequence[Adjustment] = (),
 ) -> Batch:
-    """Sequential batch: first pass over every record, quotas, then re-finish the moved."""
+    """Sequential batch: first pass over every record, quotas and adjustments, then re-finish the moved."""
     with decimal.localcontext(EXACT):
         items = list(records)
         cards = [first_pass(model, data, sheets_for(sheets, data), trace=trace) for data in items]
-        moved = settle(model, engines, [c.standing for c in cards])
+        ids = [c.result.id for c in cards]
+        moved, problems = settle(model, engines, [c.standing for c in cards], adjustments, ids)
         for index, standing in moved.items():
             data = items[index]
             cards[index].result = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
-    return Batch([c.result for c in cards], [c.attributes for c in cards])
+    return Batch([c.result for c in cards], [c.attributes for c in cards], problems)

@@ -28,7 +28,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from itertools import islice
@@ -38,6 +38,7 @@ from typing import Any, Protocol, TypeVar
 
 from ..files import publish, temporary
 from ..semantics.arithmetic import EXACT
+from .adjustments import Adjustment
 from .batch import Batch, Scorer, first_pass, refinish, settle, sheets_for
 from .engine import Engine
 from .inputs import numbered_lines, parse_line
@@ -223,19 +224,28 @@ def _cards(
         return _score_chunk(model, sheets, chunk, trace, as_json)
 
 
-def evaluate_parallel(model: Portable, records: Iterable[Any], *, sheets: Sheets, trace: bool, workers: int) -> Batch:
+def evaluate_parallel(
+    model: Portable,
+    records: Iterable[Any],
+    *,
+    sheets: Sheets,
+    trace: bool,
+    workers: int,
+    adjustments: Sequence[Adjustment] = (),
+) -> Batch:
     """`evaluate_many(..., workers=N)`: the records are kept (a Batch holds every result anyway)."""
     items = list(records)
     with _workers(model, workers, sheets) as executor:
         chunks = _chunks(enumerate(items, 1), CHUNK)
         cards = list(_ordered(model, sheets, executor, chunks, trace, False, 2 * max(workers, 1)))
     results: list[Result] = [c[0] for c in cards]
-    moved = settle(model, model.engines, [c[1] for c in cards])
+    ids = [r.id for r in results]
+    moved, problems = settle(model, model.engines, [c[1] for c in cards], adjustments, ids)
     with decimal.localcontext(EXACT):
         for index, standing in moved.items():
             data = items[index]
             results[index] = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
-    return Batch(results, [c[2] for c in cards])
+    return Batch(results, [c[2] for c in cards], problems)
 
 
 def stream_jsonl(
@@ -265,7 +275,7 @@ def stream_jsonl(
                 if on_progress is not None:
                     on_progress(len(standings))
         count = len(standings)
-        moved = settle(model, model.engines, standings)
+        moved, _ = settle(model, model.engines, standings)
         del standings
         if not moved:
             publish(spill, out)

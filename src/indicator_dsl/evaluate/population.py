@@ -4,7 +4,9 @@ Spec 6.2: in each group, n counts records with a grade (not exempt, not failed) 
 is floor(n × share) for `at most`, ceil(n × share) for `at least` (`grading.quota_size`;
 the step a move records and its reason are written in `semantics/grading.py` too). Only the rounded
 totals rank records, and ties are settled by the stated rule, never by input order.
-Records graded by `assign` or `force` count in n but are never moved.
+Records graded by `assign` or `force` count in n but are never moved. A quota over adjacent
+grades together counts a record at any of them; `at most` moves the excess to the grade below
+the lowest of them, `at least` draws from the grades above the highest into the highest.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ class Standing:
     groups: dict[Hashable, Hashable] = field(default_factory=dict)  # quota key -> group (absent: out of scope)
     steps: list[GradeStep] = field(default_factory=list)
     ruleset: str = ""
+    warnings: list[str] = field(default_factory=list)  # an adjustment that breaks a quota
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaInForce:
+    """A quota as a batch runs it: its key in `Standing.groups`, the rule and its grade ladder."""
+
+    key: Hashable
+    quota: QuotaInfo
+    grades: Sequence[str]
 
 
 def apply_quota(index: Hashable, quota: QuotaInfo, grades: Sequence[str], standings: Sequence[Standing]) -> None:
@@ -51,10 +63,10 @@ def _move(s: Standing, to: str, reason: str) -> None:
 
 def _at_most(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], reason: str) -> None:
     k = quota_size(quota, len(members))
-    holders = sorted((s for s in members if s.grade == quota.grade), key=lambda s: s.total, reverse=True)
+    holders = sorted((s for s in members if s.grade in quota.grades), key=lambda s: s.total, reverse=True)
     if len(holders) <= k:
         return
-    position = grades.index(quota.grade)
+    position = max(grades.index(g) for g in quota.grades)
     if position + 1 >= len(grades):
         return
     below = grades[position + 1]
@@ -71,12 +83,12 @@ def _at_most(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], r
 
 def _at_least(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], reason: str) -> None:
     k = quota_size(quota, len(members))
-    holding = sum(1 for s in members if s.grade == quota.grade)
+    holding = sum(1 for s in members if s.grade in quota.grades)
     need = k - holding
     if need <= 0:
         return
-    position = grades.index(quota.grade)
+    position = min(grades.index(g) for g in quota.grades)
     above = set(grades[:position])
     candidates = sorted((s for s in members if s.grade in above and not s.pinned), key=lambda s: s.total)
     for s in candidates[: at_least_moves([s.total for s in candidates], need, quota.ties)]:
-        _move(s, quota.grade, reason)
+        _move(s, grades[position], reason)

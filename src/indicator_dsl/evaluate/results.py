@@ -42,7 +42,7 @@ class RecordError(BaseModel):
 
 
 class GradeChange(BaseModel):
-    step: str = Field(description="exempt, rules, assign, veto or quota")
+    step: str = Field(description="exempt, rules, assign, veto, quota or adjustment")
     before: str | None = None
     after: str | None = None
     reason: str = ""

@@ -52,15 +52,7 @@ class Router:
         build = _interpreted if backend == "interpreted" else _compiled
         routes, wheres = build(resolved, first_name, first, whens, quota_nodes)
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
-        quotas = [
-            (
-                QuotaInfo(
-                    q.grade, q.direction, q.share.value, q.within, q.ties or "demote", q.where is not None, q.span
-                ),
-                wheres.get(i),
-            )
-            for i, q in enumerate(quota_nodes)
-        ]
+        quotas = [(QuotaInfo.of(q), wheres.get(i)) for i, q in enumerate(quota_nodes)]
         sha = hashlib.sha256("".join(e.plan.sha256 for e in engines.values()).encode() + resolved.source.text.encode())
         return Router(
             catalog=resolved.name,

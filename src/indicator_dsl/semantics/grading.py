@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..syntax.layout import quota_size_text
 from ..syntax.nodes import Ties
 from .arithmetic import EXACT, ZERO, EvalError, quantum, reported
 from .plan import GradingValues, QuotaInfo, RuleInfo, TablePlan, Trace
@@ -171,9 +172,21 @@ def grade_label(plan: TablePlan, grade: str | None) -> str:
 
 
 def quota_size(quota: QuotaInfo, members: int) -> int:
-    """k: floor(n × share) for `at most`, ceil(n × share) for `at least`, exactly."""
-    k = EXACT.multiply(Decimal(members), quota.share)
-    return math.floor(k) if quota.direction == "at most" else math.ceil(k)
+    """k for a group of n = `members` graded records: n × share rounded by the quota's
+    `rounding` (by default floor for `at most`, ceil for `at least`), exactly; then raised to
+    the `at least P places when N or more` floor when the group has N or more (the checker
+    keeps P <= N)."""
+    exact = EXACT.multiply(Decimal(members), quota.share)
+    rounding = quota.rounding or ("floor" if quota.direction == "at most" else "ceil")
+    if rounding == "floor":
+        k = math.floor(exact)
+    elif rounding == "ceil":
+        k = math.ceil(exact)
+    else:
+        k = int(exact.quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP))
+    if quota.minimum is not None and members >= quota.minimum.members:
+        k = max(k, quota.minimum.places)
+    return k
 
 
 def at_least_moves(totals: Sequence[Decimal], need: int, ties: Ties) -> int:
@@ -198,7 +211,8 @@ def at_least_moves(totals: Sequence[Decimal], need: int, ties: Ties) -> int:
 def quota_text(quota: QuotaInfo) -> str:
     """A quota as its ruleset line reads: `advanced at most 20%`."""
     share = format(EXACT.multiply(quota.share, 100).normalize(EXACT), "f")
-    return f"{quota.grade} {quota.direction} {share}%"
+    text = f"{', '.join(quota.grades)} {quota.direction} {share}%"
+    return text + quota_size_text(quota.rounding, quota.minimum)
 
 
 def quota_reason(quota: QuotaInfo, group: object) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from ..syntax.nodes import QuotaDirection, Ties
+from ..syntax.nodes import Quota, QuotaDirection, QuotaMinimum, QuotaRounding, Ties
 from ..syntax.source import Span
 
 JUDGED = object()  # marks an applicable judged indicator in the indicator vector
@@ -85,13 +85,34 @@ class RuleInfo:
 
 @dataclass(frozen=True, slots=True)
 class QuotaInfo:
-    grade: str
+    grades: tuple[str, ...]  # one grade, or adjacent grades counted together
     direction: QuotaDirection
     share: Decimal
     within: str | None
     ties: Ties
     has_where: bool
     span: Span
+    rounding: QuotaRounding | None = None  # None: floor for `at most`, ceil for `at least`
+    minimum: QuotaMinimum | None = None
+    replaces: bool = False  # a catalog quota that sets aside the routed rulesets' quotas on its grade
+    hard: bool = False  # an adjustment by people that breaks it is refused
+
+    @staticmethod
+    def of(quota: Quota) -> QuotaInfo:
+        """The quota as the population stage reads it (an unstated `ties` is E307, never run)."""
+        return QuotaInfo(
+            quota.grades,
+            quota.direction,
+            quota.share.value,
+            quota.within,
+            quota.ties or "demote",
+            quota.where is not None,
+            quota.span,
+            quota.rounding,
+            quota.minimum,
+            quota.replaces,
+            quota.hard,
+        )
 
 
 @dataclass(frozen=True, slots=True)

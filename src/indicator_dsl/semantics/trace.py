@@ -12,7 +12,7 @@ from typing import Any, Literal, NamedTuple
 ClauseKind = Literal[
     "deduct", "award", "bands", "score", "judged", "adjust", "applies", "clamp", "prorate", "penalty", "bonus"
 ]
-StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
+StepKind = Literal["exempt", "rules", "assign", "veto", "quota", "adjustment"]
 
 
 class ClauseTrace(NamedTuple):

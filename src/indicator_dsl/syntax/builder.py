@@ -281,6 +281,25 @@ class TreeBuilder(ExprBuilder):
     def ties_rule(self, meta: Any, c: list[Any]) -> str:
         return str(c[0])
 
+    def rounding_rule(self, meta: Any, c: list[Any]) -> str:
+        return " ".join(str(t) for t in c)
+
+    def quota_rounding(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("rounding", c[0])
+
+    def quota_minimum(self, meta: Any, c: list[Any]) -> Tagged:
+        places, members = (int(t) for t in c if getattr(t, "type", "") == "INT")
+        return Tagged("minimum", n.QuotaMinimum(places, members))
+
+    def quota_replaces(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("replaces", True)
+
+    def quota_grades(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("grades", tuple(str(t) for t in c))
+
+    def quota_hard(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("hard", True)
+
     def quota_within(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("within", str(c[0]))
 
@@ -292,12 +311,16 @@ class TreeBuilder(ExprBuilder):
 
     def quota(self, meta: Any, c: list[Any]) -> n.Quota:
         return n.Quota(
-            grade=str(c[0]),
+            grades=pick(c, "grades"),
             direction=pick(c, "direction"),
             share=plain(c, n.Number)[0],
+            rounding=pick(c, "rounding"),
+            minimum=pick(c, "minimum"),
             within=pick(c, "within"),
+            replaces=pick(c, "replaces") or False,
             where=pick(c, "where"),
             ties=pick(c, "ties"),
+            hard=pick(c, "hard") or False,
             span=self._s(meta),
         )
 

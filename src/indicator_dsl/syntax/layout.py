@@ -183,14 +183,27 @@ def _grades_line(grades: n.Grades) -> Line:
     return Line("grades", grades.span, body=body)
 
 
+def quota_size_text(rounding: n.QuotaRounding | None, minimum: n.QuotaMinimum | None) -> str:
+    """How a quota works out k, as written after its share (empty for the defaults)."""
+    text = f" rounding {rounding}" if rounding is not None else ""
+    if minimum is not None:
+        places = minimum.places
+        text += f" at least {places} {'place' if places == 1 else 'places'} when {minimum.members} or more"
+    return text
+
+
 def _quota_line(quota: n.Quota) -> Line:
-    text = f"quota {quota.grade} {quota.direction} {quota.share.text}"
+    text = f"quota {', '.join(quota.grades)} {quota.direction} {quota.share.text}"
+    text += quota_size_text(quota.rounding, quota.minimum)
     if quota.within is not None:
         text += f" within {quota.within}"
-    ties = f" ties {quota.ties}" if quota.ties is not None else ""
+    if quota.replaces:
+        text += " replaces rulesets"
+    tail = f" ties {quota.ties}" if quota.ties is not None else ""
+    tail += " hard" if quota.hard else ""
     if quota.where is None:
-        return Line(text + ties, quota.span)
-    return _conditional([f"{text} where "], quota.where, ties, quota.span)
+        return Line(text + tail, quota.span)
+    return _conditional([f"{text} where "], quota.where, tail, quota.span)
 
 
 def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:

@@ -49,6 +49,7 @@ from .source import NO_SPAN, Span
 PointsKind = Literal["deduct", "award"]
 VetoAction = Literal["cap", "force"]
 QuotaDirection = Literal["at most", "at least"]
+QuotaRounding = Literal["floor", "half up", "ceil"]
 Ties = Literal["demote", "admit"]
 BandKind = Literal["compare", "equal", "when", "else"]
 
@@ -216,14 +217,26 @@ class Grades:
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class QuotaMinimum:
+    """`at least PLACES place(s) when MEMBERS or more`: a floor on k for a large enough group."""
+
+    places: int
+    members: int
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Quota:
-    grade: str
+    grades: tuple[str, ...]  # one grade, or adjacent grades counted together
     direction: QuotaDirection
     share: Number
+    rounding: QuotaRounding | None = None  # None: floor for `at most`, ceil for `at least`
+    minimum: QuotaMinimum | None = None
     within: str | None = None
+    replaces: bool = False  # a catalog quota that sets aside the routed rulesets' quotas
     where: Expr | None = None
     ties: Ties | None = None  # None is a check error
+    hard: bool = False  # an adjustment by people that breaks it is refused
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -420,6 +433,8 @@ __all__ = [
     "PrecisionDecl",
     "Quota",
     "QuotaDirection",
+    "QuotaMinimum",
+    "QuotaRounding",
     "RecordDecl",
     "RemoveIndicator",
     "RescaleDecl",
