@@ -19,6 +19,7 @@ from .amounts import max_zero_points, suspicious_points
 from .bands import check_bands
 from .ranges import RangeChecker
 from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
+from .scope import missing_inputs
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 
@@ -285,7 +286,8 @@ class RulesetChecker:
         self.declared_once("source", assess.sources)
         for source in assess.sources:
             if source.value is not None:
-                self.check_number(source.value, base, f"source `{source.name}`")
+                inputs = missing_inputs(source.value, lambda name: None if name in base.lets else base.fields.get(name))
+                self.check_number(source.value, base.narrow(inputs), f"source `{source.name}`")
         total = exact_sum(s.weight.value for s in assess.sources)
         if total != HUNDRED_PERCENT:
             listing = " + ".join(s.weight.text for s in assess.sources)
@@ -324,7 +326,7 @@ class RulesetChecker:
         if self.r.assess:
             for source in self.r.assess.sources:
                 if source.value is not None:
-                    values[source.name] = DECIMAL
+                    values[source.name] = DECIMAL.maybe() if source.missing == "exclude" else DECIMAL
         return Scope(
             fields=base.fields, lets=base.lets, values=values, parts=parts, table_sources=frozenset(self.sources)
         )

@@ -90,7 +90,7 @@ class RecordFunction:
         values = ", ".join(f"{name!r}: {var}" for name, var in self.values)
         out.line(
             f"return _Scored(tables={{{per_source}}}, values={{{values}}}, "
-            "bonus=B, penalty=P, total=TOT, judged=JR, trace=T)"
+            "bonus=B, penalty=P, total=TOT, judged=JR, excluded=EX, trace=T)"
         )
         out.depth -= 1
 
@@ -269,21 +269,39 @@ class RecordFunction:
         out, r = self.out, self.r
         ec = ExprCompiler(self.names, dict(r.lets), traced=False, fused=self.c.fused)
         if r.assess is None:
+            out.line("EX = None")
             combined = tables[0]
         else:
             terms: list[str] = []
+            parts: list[str] = []
+            notes: list[str] = []
             for source in r.assess.sources:
                 weight = self.const(source.weight.value)
                 if source.value is None:
-                    terms.append(f"{weight} * {tables[sources.index(source.name)]}")
+                    value = tables[sources.index(source.name)]
                 else:
-                    var = f"V_{len(self.values)}"
+                    value = f"V_{len(self.values)}"
                     out.span = source.span
-                    out.line(f"{var} = _D({ec.compile(source.value)})")
+                    inputs = self.names.source_inputs(source.value)
+                    if inputs:  # `semantics.sources`: a missing input excludes the source or fails the record
+                        reads = ", ".join(
+                            f"({name!r}, {self.names.read_code('r', self.names.root, name)})" for name in inputs
+                        )
+                        out.line(f"X{value} = _missing_source({source.name!r}, {source.missing!r}, ({reads},))")
+                        out.line(f"{value} = None if X{value} is not None else _D({ec.compile(source.value)})")
+                        notes.append(f"{source.name!r}: X{value}")
+                    else:
+                        out.line(f"{value} = _D({ec.compile(source.value)})")
                     out.span = None
-                    self.values.append((source.name, var))
-                    terms.append(f"{weight} * {var}")
-            combined = " + ".join(terms)
+                    self.values.append((source.name, value))
+                terms.append(f"{weight} * {value}")
+                parts.append(f"({source.name!r}, {weight}, {value})")
+            if notes:
+                out.line(f"CMB, EX = _assessed(({', '.join(parts)},), {{{', '.join(notes)}}}, C, T)")
+                combined = "CMB"
+            else:
+                out.line("EX = None")
+                combined = " + ".join(terms)
         if r.bonus is not None and r.bonus.items:
             for number, item in enumerate(r.bonus.items):
                 clause = item.clause

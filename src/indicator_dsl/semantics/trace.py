@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-ClauseKind = Literal["deduct", "award", "bands", "score", "judged", "adjust", "applies", "clamp", "prorate", "penalty"]
+ClauseKind = Literal[
+    "deduct", "award", "bands", "score", "judged", "adjust", "applies", "clamp", "prorate", "penalty", "missing"
+]
 StepKind = Literal["exempt", "rules", "assign", "veto", "quota"]
 
 

@@ -334,6 +334,8 @@ def _assess_line(assess: n.Assess) -> Line:
     body = []
     for prefix, source in zip(prefixes, assess.sources, strict=True):
         value = f" = {print_expr(source.value)}" if source.value is not None else ""
+        if source.missing is not None:
+            value += f" when missing {source.missing}"
         body.append(Line(f"{prefix}weight {source.weight.text}{value}", source.span))
     return Line("assess", assess.span, body=tuple(body))
 
