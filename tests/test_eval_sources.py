@@ -112,3 +112,60 @@ def test_the_clause_round_trips_through_the_formatter() -> None:
     formatted = format_source(SourceFile("in.ind", text)).text
     assert formatted is not None and "= survey_satisfaction * 100 when missing exclude\n" in formatted
     assert format_source(SourceFile("in.ind", formatted)).text == formatted
+
+
+VOTES = """import "unit.ind"
+
+ruleset votes "计票测评" version "t1"
+record Unit
+total 100
+precision 2
+
+dimension a "基本" max 100 {
+  indicator rest "其他" max 100 { score points }
+}
+
+assess {
+  review "考评" weight 80%
+  survey "测评" weight 20% = if n + violations >= 5 then rating([n, violations, e, 0], [100, 80, 60, 0]) else none
+    when missing exclude
+}
+"""
+
+
+def load_votes(tmp_path: Path, backend: str) -> indicator_dsl.Ruleset:
+    folder = project_with(tmp_path, SCHEMA)
+    (folder / "votes.ind").write_text(VOTES, encoding="utf-8")
+    rs = indicator_dsl.load(folder / "votes.ind", backend=backend)
+    assert isinstance(rs, indicator_dsl.Ruleset), rs
+    return rs
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_tally_is_rated_per_option(tmp_path: Path, backend: str) -> None:
+    # votes 好 4, 较好 2, 一般 2: (400 + 160 + 120) / 8 = 85; total 0.8 × 80 + 0.2 × 85 = 64 + 17 = 81.00
+    result = load_votes(tmp_path, backend).evaluate({"id": "U1", "points": 80, "n": 4, "violations": 2, "e": 2})
+    assert result.errors == []
+    assert result.sources["survey"] == {"value": D("85.00")}
+    assert result.total == D("81.00")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_source_that_gives_none_is_excluded_too(tmp_path: Path, backend: str) -> None:
+    # turnout 3 + 1 < 5: the expression gives none; review alone: 80 / 0.8 × 0.8 = 80.00
+    result = load_votes(tmp_path, backend).evaluate({"id": "U1", "points": 80, "n": 3, "violations": 1})
+    assert result.errors == []
+    assert result.sources["survey"]["excluded"].startswith("its expression gave none: excluded")
+    assert result.sources["review"]["weight"] == D(1)
+    assert result.total == D("80.00")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_tally_without_votes_is_the_records_error(tmp_path: Path, backend: str) -> None:
+    rs = load_votes(tmp_path, backend)
+    text = VOTES.replace("if n + violations >= 5 then ", "").replace(" else none", "")
+    (tmp_path / "votes.ind").write_text(text, encoding="utf-8")
+    rs = indicator_dsl.load(tmp_path / "votes.ind", backend=backend)
+    assert isinstance(rs, indicator_dsl.Ruleset), rs
+    [error] = rs.evaluate({"id": "U1", "points": 80}).errors
+    assert "rating(...) of a tally with no votes" in error.message

@@ -287,7 +287,7 @@ class RulesetChecker:
         for source in assess.sources:
             if source.value is not None:
                 inputs = missing_inputs(source.value, lambda name: None if name in base.lets else base.fields.get(name))
-                self.check_number(source.value, base.narrow(inputs), f"source `{source.name}`")
+                self.value_source(source.value, base.narrow(inputs), f"source `{source.name}`")
         total = exact_sum(s.weight.value for s in assess.sources)
         if total != HUNDRED_PERCENT:
             listing = " + ".join(s.weight.text for s in assess.sources)
@@ -296,6 +296,13 @@ class RulesetChecker:
             self.error(
                 "E302", "every source is computed (`= ...`); at least one must score the indicator table", assess
             )
+
+    def value_source(self, expr: n.Expr, scope: Scope, what: str) -> None:
+        """A value source is a number, or none (then it is missing: `when missing` says what happens)."""
+        t = self.exprs.check(expr, scope)
+        if not t.numeric and t.kind not in ("error", "none"):
+            self.error("E215", f"{what} must be a number, but it is {t}", expr)
+        self.ranges.visit(expr, scope)
 
     def bonus(self, bonus: n.Bonus | None, base: Scope) -> None:
         """A `bonus` block's items award; a `penalty` block's items deduct (E312)."""

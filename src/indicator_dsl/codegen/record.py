@@ -272,36 +272,29 @@ class RecordFunction:
             out.line("EX = None")
             combined = tables[0]
         else:
-            terms: list[str] = []
             parts: list[str] = []
             notes: list[str] = []
             for source in r.assess.sources:
                 weight = self.const(source.weight.value)
                 if source.value is None:
-                    value = tables[sources.index(source.name)]
-                else:
-                    value = f"V_{len(self.values)}"
-                    out.span = source.span
-                    inputs = self.names.source_inputs(source.value)
-                    if inputs:  # `semantics.sources`: a missing input excludes the source or fails the record
-                        reads = ", ".join(
-                            f"({name!r}, {self.names.read_code('r', self.names.root, name)})" for name in inputs
-                        )
-                        out.line(f"X{value} = _missing_source({source.name!r}, {source.missing!r}, ({reads},))")
-                        out.line(f"{value} = None if X{value} is not None else _D({ec.compile(source.value)})")
-                        notes.append(f"{source.name!r}: X{value}")
-                    else:
-                        out.line(f"{value} = _D({ec.compile(source.value)})")
-                    out.span = None
-                    self.values.append((source.name, value))
-                terms.append(f"{weight} * {value}")
+                    parts.append(f"({source.name!r}, {weight}, {tables[sources.index(source.name)]})")
+                    continue
+                # `semantics.sources`: a missing input, or a none value, excludes the source or fails the record
+                value, note = f"V_{len(self.values)}", f"X_{len(self.values)}"
+                out.span = source.span
+                inputs = self.names.source_inputs(source.value)
+                reads = "".join(f"({name!r}, {self.names.read_code('r', self.names.root, name)}), " for name in inputs)
+                missing = f"{source.name!r}, {source.missing!r}"
+                out.line(f"{note} = _missing_source({missing}, ({reads}))")
+                out.line(f"{value} = None if {note} is not None else {ec.compile(source.value)}")
+                out.line(f"if {value} is None and {note} is None: {note} = _none_source({missing})")
+                out.line(f"{value} = None if {value} is None else _D({value})")
+                out.span = None
+                self.values.append((source.name, value))
                 parts.append(f"({source.name!r}, {weight}, {value})")
-            if notes:
-                out.line(f"CMB, EX = _assessed(({', '.join(parts)},), {{{', '.join(notes)}}}, C, T)")
-                combined = "CMB"
-            else:
-                out.line("EX = None")
-                combined = " + ".join(terms)
+                notes.append(f"{source.name!r}: {note}")
+            out.line(f"CMB, EX = _assessed(({', '.join(parts)},), {{{', '.join(notes)}}}, C, T)")
+            combined = "CMB"
         if r.bonus is not None and r.bonus.items:
             for number, item in enumerate(r.bonus.items):
                 clause = item.clause

@@ -24,7 +24,7 @@ from ..semantics.arithmetic import EXACT, bounded, points, signed, start
 from ..semantics.builtins import AGGREGATES, FUNCTIONS, OPERATORS, coalesce, first_per_key
 from ..semantics.grading import Condition, Conditions
 from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
-from ..semantics.sources import missing_source
+from ..semantics.sources import missing_source, none_source
 from ..semantics.trace import ClauseTrace
 from ..syntax import nodes as n
 from ..syntax.source import Span
@@ -341,8 +341,8 @@ class InterpretedBackend:
         note = missing_source(source.name, source.missing, read)
         if note is not None:
             return None, note
-        result: Decimal | int = self._eval(source.value, record, self.lets)
-        return result, None
+        result: Decimal | int | None = self._eval(source.value, record, self.lets)
+        return result, None if result is not None else none_source(source.name, source.missing)
 
     def bonus_item(self, index: int, record: Any) -> Decimal | int:
         assert self.r.bonus is not None

@@ -4,8 +4,9 @@ A value source (`survey weight 20% = survey_satisfaction * 100`) has inputs: the
 possibly-none record fields its expression reads outside `??` (`check.scope.missing_inputs`).
 When one is none the source states what happens: `when missing error` (the default) makes
 it the record's error naming the field; `when missing exclude` leaves the source out and
-renormalises the weights of the others. Both backends call these helpers; nothing here is
-written twice.
+renormalises the weights of the others. An expression that gives none (a survey whose
+turnout is below its minimum: `if ... then ... else none`) is treated alike. Both backends
+call these helpers; nothing here is written twice.
 """
 
 from __future__ import annotations
@@ -38,15 +39,24 @@ def missing_source(source: str, rule: str | None, inputs: Sequence[tuple[str, An
     if not missing:
         return None
     named = ", ".join(f"`{name}`" for name in missing)
-    verb = "is" if len(missing) == 1 else "are"
+    return _applied(source, rule, f"{named} {'is' if len(missing) == 1 else 'are'} missing", missing[0])
+
+
+def none_source(source: str, rule: str | None) -> str:
+    """A value source whose expression gave none (`if turnout >= 50% then ... else none`):
+    as a missing input, the note of its exclusion or the record's error."""
+    return _applied(source, rule, "its expression gave none", "")
+
+
+def _applied(source: str, rule: str | None, why: str, path: str) -> str:
     if rule != "exclude":
         raise EvalError(
             "missing_value",
-            f"source `{source}` has no value: {named} {verb} missing"
+            f"source `{source}` has no value: {why}"
             " (say `when missing exclude` on the source to leave it out of the total)",
-            path=missing[0],
+            path=path,
         )
-    return f"{named} {verb} missing: excluded (when missing exclude), the other weights renormalised"
+    return f"{why}: excluded (when missing exclude), the other weights renormalised"
 
 
 def assessed(
