@@ -84,12 +84,16 @@ JUDGED_BASE = 0.45
 JUDGED_SLOPE = 0.55
 JUDGED_NOISE = 0.07
 SELF_GENEROSITY = 0.06
-#: Member and public survey: satisfaction about SURVEY_BASE + SURVEY_SLOPE × quality (± SURVEY_NOISE);
-#: SURVEY_MISSING of the branches did not run the survey (the survey source then counts 0).
+#: Member and public survey (党员群众测评), counted as votes 好 / 较好 / 一般 / 差 per group: each voter's
+#: view is about SURVEY_BASE + SURVEY_SLOPE × quality (± SURVEY_NOISE, ± VOTE_SPREAD per voter);
+#: SURVEY_MISSING of the branches did not run the survey and SURVEY_LOW_TURNOUT had too few members
+#: voting (the ruleset then leaves the survey out and renormalises the other weights).
 SURVEY_BASE = 0.80
 SURVEY_SLOPE = 0.19
 SURVEY_NOISE = 0.025
 SURVEY_MISSING = 0.004
+SURVEY_LOW_TURNOUT = 0.004
+VOTE_SPREAD = 0.08
 #: Branches founded inside the year are exempt from grading.
 NEW_BRANCH_SHARE = 0.004
 #: Yearly chance of each kind of violation for a branch of quality 0 (it falls linearly to a
@@ -682,6 +686,35 @@ def _meetings(rng: random.Random, category: str, q: float, has_committee: bool, 
     return out
 
 
+def _votes(rng: random.Random, size: int, q: float) -> dict[str, Any]:
+    """党员群众测评 ballots: how many members and invited members of the public voted 好 / 较好 /
+    一般 / 差. Members nearly all vote (SURVEY_LOW_TURNOUT of branches fall short); about
+    three quarters of the public invited do."""
+    view = _clamp(rng.gauss(SURVEY_BASE + SURVEY_SLOPE * q, SURVEY_NOISE), 0.5, 1.0)
+
+    def tally(voters: int) -> dict[str, int]:
+        counts = {"good": 0, "fairly_good": 0, "average": 0, "poor": 0}
+        for _ in range(voters):
+            opinion = rng.gauss(view, VOTE_SPREAD)
+            option = (
+                "good"
+                if opinion >= 0.9
+                else "fairly_good"
+                if opinion >= 0.7
+                else "average"
+                if opinion >= 0.5
+                else "poor"
+            )
+            counts[option] += 1
+        return counts
+
+    low = rng.random() < SURVEY_LOW_TURNOUT
+    members = round(size * rng.uniform(0.5, 0.75)) if low else size - rng.randint(0, size // 10)
+    invited = size + rng.randint(size // 2, 2 * size + 10)
+    public = round(invited * rng.uniform(0.6, 0.9))
+    return {"members": tally(members), "members_eligible": size, "public": tally(public), "public_invited": invited}
+
+
 def _talks(rng: random.Random, size: int, q: float) -> list[dict[str, str]]:
     count = max(0, round(size * _clamp(rng.gauss(0.45 + 0.8 * q, 0.2), 0, 1.8)))
     kinds = ("书记与支委", "书记与党员", "支委与党员", "党员之间")
@@ -832,13 +865,7 @@ def _branch(
         record["last_year_grade"] = "先进" if roll >= 0.86 else "达标" if roll >= 0.3 else "后进"
     record["rectified"] = record["last_year_grade"] != "后进" or _chance(rng, 0.5, 0.95, q)
 
-    if rng.random() < SURVEY_MISSING:
-        record["survey_satisfaction"] = None
-        record["survey_respondents"] = 0
-    else:
-        satisfaction = _clamp(rng.gauss(SURVEY_BASE + SURVEY_SLOPE * q, SURVEY_NOISE), 0.5, 1.0)
-        record["survey_satisfaction"] = _dec(satisfaction)
-        record["survey_respondents"] = size + rng.randint(size // 2, 2 * size + 10)
+    record["votes"] = None if rng.random() < SURVEY_MISSING else _votes(rng, size, q)
     if category in ("事业单位", "公立医院"):
         record["service_satisfaction"] = _dec(_clamp(rng.gauss(0.84 + 0.14 * q, 0.03), 0.6, 1.0))
 

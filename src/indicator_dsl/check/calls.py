@@ -59,7 +59,7 @@ def check_call(checker: ExprChecker, expr: n.Call, scope: Scope) -> Type:
         return out
     if function.result == "round":
         return INT if len(types) == 1 else DECIMAL
-    return {"int": INT, "bool": BOOL}[function.result]
+    return {"int": INT, "bool": BOOL, "decimal": DECIMAL}[function.result]
 
 
 def check_aggregate(checker: ExprChecker, expr: n.Aggregate, scope: Scope) -> Type:

@@ -17,17 +17,15 @@ from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Spanned
 from .amounts import max_zero_points, suspicious_points
 from .bands import check_bands
+from .lets import declare_lets
 from .quotas import quota_ladder, quota_shape
 from .ranges import RangeChecker
 from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
+from .scope import missing_inputs
 from .typecheck import ExprChecker, Scope, did_you_mean
 from .types import DECIMAL, Type
 
 HUNDRED_PERCENT = Decimal(1)
-
-# Compiled plans evaluate a let by calling the lets it reads, one Python frame each: a chain
-# longer than this would exhaust the interpreter's recursion limit on some record.
-MAX_LET_DEPTH = 256
 
 
 def _total_hint(dimension_sum: Decimal, total: Decimal, bonus: n.Bonus | None) -> str:
@@ -306,7 +304,8 @@ class RulesetChecker:
         self.declared_once("source", assess.sources)
         for source in assess.sources:
             if source.value is not None:
-                self.check_number(source.value, base, f"source `{source.name}`")
+                inputs = missing_inputs(source.value, lambda name: None if name in base.lets else base.fields.get(name))
+                self.value_source(source.value, base.narrow(inputs), f"source `{source.name}`")
         total = exact_sum(s.weight.value for s in assess.sources)
         if total != HUNDRED_PERCENT:
             listing = " + ".join(s.weight.text for s in assess.sources)
@@ -315,6 +314,13 @@ class RulesetChecker:
             self.error(
                 "E302", "every source is computed (`= ...`); at least one must score the indicator table", assess
             )
+
+    def value_source(self, expr: n.Expr, scope: Scope, what: str) -> None:
+        """A value source is a number, or none (then it is missing: `when missing` says what happens)."""
+        t = self.exprs.check(expr, scope)
+        if not t.numeric and t.kind not in ("error", "none"):
+            self.error("E215", f"{what} must be a number, but it is {t}", expr)
+        self.ranges.visit(expr, scope)
 
     def bonus(self, bonus: n.Bonus | None, base: Scope) -> None:
         """A `bonus` block's items award; a `penalty` block's items deduct (E312)."""
@@ -345,7 +351,7 @@ class RulesetChecker:
         if self.r.assess:
             for source in self.r.assess.sources:
                 if source.value is not None:
-                    values[source.name] = DECIMAL
+                    values[source.name] = DECIMAL.maybe() if source.missing == "exclude" else DECIMAL
         return Scope(
             fields=base.fields, lets=base.lets, values=values, parts=parts, table_sources=frozenset(self.sources)
         )
@@ -440,44 +446,7 @@ class RulesetChecker:
             self.check_condition(quota.where, scope, "quota `where`")
 
     def declare_lets(self, lets: Iterable[n.Let], scope: Scope) -> None:
-        """Type the lets declared together (they may be in any order), each after the lets it
-        reads, so that typing one never recurses through a long chain of others. A cycle is
-        typed from the let where it was entered, which E213 then names first."""
-        done: set[int] = set()
-        path: set[int] = set()
-        depth = self.let_depth  # shared by every scope: a dimension's let may read the ruleset's
-        too_deep = False
-        for first in lets:
-            stack: list[tuple[n.Let, bool]] = [(first, False)]
-            while stack:
-                let, expanded = stack.pop()
-                if expanded:
-                    path.discard(id(let))
-                    self.exprs.let_type(let, scope, use=False)
-                    reads = [read for read in map(lambda x: _let_read(x, scope), n.walk(let.expr)) if read]
-                    depth[id(let)] = 1 + max((depth.get(id(read), 0) for read in reads), default=0)
-                    if depth[id(let)] > MAX_LET_DEPTH and not too_deep:
-                        too_deep = True
-                        self.error(
-                            "E013",
-                            f"`{let.name}` is computed from a chain of {depth[id(let)]} lets, each reading the next;"
-                            f" at most {MAX_LET_DEPTH} can be evaluated",
-                            let,
-                            hint="compute the value from fewer intermediate lets",
-                        )
-                    continue
-                if id(let) in done:
-                    continue
-                done.add(id(let))
-                path.add(id(let))
-                stack.append((let, True))
-                for node in n.walk(let.expr):
-                    read = _let_read(node, scope)
-                    if read is not None:
-                        if id(read) in path:
-                            self.exprs.let_type(read, scope, use=False)
-                        else:
-                            stack.append((read, False))
+        declare_lets(lets, scope, self.exprs, self.let_depth, self.report)
         for let in lets:
             self.ranges.visit(let.expr, scope)
 
@@ -491,8 +460,3 @@ def _style(clause: n.Clause) -> str:
     if isinstance(clause, n.Points):
         return clause.kind
     return {n.Bands: "bands", n.ScoreFormula: "score", n.Judged: "judged"}[type(clause)]
-
-
-def _let_read(node: object, scope: Scope) -> n.Let | None:
-    """The let a node of an expression reads, if it is the name of one."""
-    return scope.lets.get(node.name) if isinstance(node, n.Name) else None

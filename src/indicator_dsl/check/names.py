@@ -17,6 +17,7 @@ from typing import Literal, TypeVar
 from ..semantics.records import FieldMap
 from ..syntax import nodes as n
 from .resolved import ResolvedRuleset
+from .scope import missing_inputs
 from .types import Type, type_of_ref
 
 GRADING_WORDS = ("total", "bonus", "penalty", "grade")
@@ -168,6 +169,10 @@ class Names:
         """The element type of the list an aggregate goes over, when it is a field path."""
         source_type = self.static_type(source, variables)
         return source_type.item if source_type is not None and source_type.kind == "list" else None
+
+    def source_inputs(self, expr: n.Expr) -> tuple[str, ...]:
+        """The root record's possibly-none fields a value source reads (`scope.missing_inputs`)."""
+        return missing_inputs(expr, lambda name: self.field_type(self.root, name))
 
     def field_type(self, record: str, name: str) -> Type | None:
         decl = self.types.get(record)

@@ -3,7 +3,7 @@ not none (`guarded`, the narrowing of `x is none or E`, `x is not none and E`)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..syntax import nodes as n
@@ -53,3 +53,25 @@ def guarded(cond: n.Expr, *, when: bool) -> list[str]:
     if isinstance(cond, n.Binary) and cond.op == "or" and not when:
         return guarded(cond.left, when=False) + guarded(cond.right, when=False)
     return []
+
+
+def missing_inputs(expr: n.Expr, field_type: Callable[[str], Type | None]) -> tuple[str, ...]:
+    """The inputs of a value source that may be missing: the possibly-none record fields
+    `expr` reads itself, sorted. A field read under `??` (its fallback states what happens)
+    or tested with `is none` is not one; `field_type` is None for a name that is no field."""
+    stated: set[int] = set()
+    bound: set[str] = set()
+    for node in n.walk(expr):
+        if isinstance(node, n.Binary) and node.op == "??":
+            stated.add(id(node.left))
+        elif isinstance(node, n.IsNone):
+            stated.add(id(node.operand))
+        elif isinstance(node, n.Aggregate):
+            bound.add(node.var)
+    found = set()
+    for node in n.walk(expr):
+        if isinstance(node, n.Name) and id(node) not in stated and node.name not in bound:
+            t = field_type(node.name)
+            if t is not None and t.optional:
+                found.add(node.name)
+    return tuple(sorted(found))

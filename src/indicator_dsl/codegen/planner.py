@@ -118,7 +118,9 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
     if ruleset.assess is None:
         sources = (SourceInfo("table", None, Decimal(1), True),)
     else:
-        sources = tuple(SourceInfo(s.name, s.label, s.weight.value, s.value is None) for s in ruleset.assess.sources)
+        sources = tuple(
+            SourceInfo(s.name, s.label, s.weight.value, s.value is None, _at(s.span)) for s in ruleset.assess.sources
+        )
     total = ruleset.total.value.value
     return TablePlan(
         name=ruleset.name,

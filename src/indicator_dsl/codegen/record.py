@@ -90,7 +90,7 @@ class RecordFunction:
         values = ", ".join(f"{name!r}: {var}" for name, var in self.values)
         out.line(
             f"return _Scored(tables={{{per_source}}}, values={{{values}}}, "
-            "bonus=B, penalty=P, total=TOT, judged=JR, trace=T)"
+            "bonus=B, penalty=P, total=TOT, judged=JR, excluded=EX, trace=T)"
         )
         out.depth -= 1
 
@@ -269,21 +269,32 @@ class RecordFunction:
         out, r = self.out, self.r
         ec = ExprCompiler(self.names, dict(r.lets), traced=False, fused=self.c.fused)
         if r.assess is None:
+            out.line("EX = None")
             combined = tables[0]
         else:
-            terms: list[str] = []
+            parts: list[str] = []
+            notes: list[str] = []
             for source in r.assess.sources:
                 weight = self.const(source.weight.value)
                 if source.value is None:
-                    terms.append(f"{weight} * {tables[sources.index(source.name)]}")
-                else:
-                    var = f"V_{len(self.values)}"
-                    out.span = source.span
-                    out.line(f"{var} = _D({ec.compile(source.value)})")
-                    out.span = None
-                    self.values.append((source.name, var))
-                    terms.append(f"{weight} * {var}")
-            combined = " + ".join(terms)
+                    parts.append(f"({source.name!r}, {weight}, {tables[sources.index(source.name)]})")
+                    continue
+                # `semantics.sources`: a missing input, or a none value, excludes the source or fails the record
+                value, note = f"V_{len(self.values)}", f"X_{len(self.values)}"
+                out.span = source.span
+                inputs = self.names.source_inputs(source.value)
+                reads = "".join(f"({name!r}, {self.names.read_code('r', self.names.root, name)}), " for name in inputs)
+                missing = f"{source.name!r}, {source.missing!r}"
+                out.line(f"{note} = _missing_source({missing}, ({reads}))")
+                out.line(f"{value} = None if {note} is not None else {ec.compile(source.value)}")
+                out.line(f"if {value} is None and {note} is None: {note} = _none_source({missing})")
+                out.line(f"{value} = None if {value} is None else _D({value})")
+                out.span = None
+                self.values.append((source.name, value))
+                parts.append(f"({source.name!r}, {weight}, {value})")
+                notes.append(f"{source.name!r}: {note}")
+            out.line(f"CMB, EX = _assessed(({', '.join(parts)},), {{{', '.join(notes)}}}, C, T)")
+            combined = "CMB"
         if r.bonus is not None and r.bonus.items:
             for number, item in enumerate(r.bonus.items):
                 clause = item.clause

@@ -150,7 +150,13 @@ class Engine:
                     entry["reasons"] = reasons
                 sources[source.name] = entry
             else:
-                sources[source.name] = {"value": shown(scored.values[source.name])}
+                value = scored.values[source.name]
+                sources[source.name] = {"value": None if value is None else shown(value)}
+        if scored.excluded is not None:  # `when missing exclude`: why, and the weights that applied
+            for name, note in scored.excluded.notes.items():
+                sources[name]["excluded"] = note
+            for name, weight in scored.excluded.weights.items():
+                sources[name]["weight"] = weight
         label = self._grade_labels.get(scored.grade) if scored.grade else None
         return construct(
             Result,
@@ -189,6 +195,20 @@ class Engine:
                 fired=t.fired,
                 effect=Decimal(t.effect),
                 at=self.plan.bonus_at[t.clause],
+            )
+        if t.kind == "missing":  # a value source left out of the total, the others' weights renormalised
+            return TraceEntry(
+                source=t.note,
+                indicator="",
+                label=next(s.label or s.name for s in self.plan.sources if s.name == t.note),
+                dimension="",
+                clause=-1,
+                kind=t.kind,
+                fired=True,
+                reads={k: _plain(v) for k, v in t.reads},
+                effect=Decimal(t.effect),
+                note="when missing exclude: weights renormalised",
+                at=next(s.at for s in self.plan.sources if s.name == t.note),
             )
         if t.indicator < 0:  # a table-level step: proration or rescale of one source's table
             raw, applicable, scale = (v for _, v in t.reads)

@@ -24,6 +24,7 @@ from ..semantics.arithmetic import EXACT, bounded, points, signed, start
 from ..semantics.builtins import AGGREGATES, FUNCTIONS, OPERATORS, coalesce, first_per_key
 from ..semantics.grading import Condition, Conditions
 from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
+from ..semantics.sources import missing_source, none_source
 from ..semantics.trace import ClauseTrace
 from ..syntax import nodes as n
 from ..syntax.source import Span
@@ -233,7 +234,10 @@ class InterpretedBackend:
             vetoes=[self._condition(v.when, v.span) for v in ruleset.vetoes],
         )
         self.quotas = [self._condition(q.where, q.span) for q in ruleset.quotas if q.where is not None]
-        self.value_sources = [(s.value, s.span) for s in (ruleset.assess.sources if ruleset.assess else ())]
+        self.value_sources = [
+            (s, names.source_inputs(s.value) if s.value is not None else ())
+            for s in (ruleset.assess.sources if ruleset.assess else ())
+        ]
 
     def _condition(self, expr: n.Expr, span: Span) -> Condition:
         def holds(record: Any, grading: GradingValues) -> Any:
@@ -329,11 +333,16 @@ class InterpretedBackend:
                 return entry.score.value, position
         rt.no_band(bands.span)
 
-    def source_value(self, index: int, record: Any) -> Decimal | int:
-        expr, self.at = self.value_sources[index]
-        assert expr is not None
-        result: Decimal | int = self._eval(expr, record, self.lets)
-        return result
+    def source_value(self, index: int, record: Any) -> tuple[Decimal | int | None, str | None]:
+        source, inputs = self.value_sources[index]
+        assert source.value is not None
+        self.at = source.span
+        read = [(name, self._eval(n.Name(name=name), record, self.lets)) for name in inputs]
+        note = missing_source(source.name, source.missing, read)
+        if note is not None:
+            return None, note
+        result: Decimal | int | None = self._eval(source.value, record, self.lets)
+        return result, None if result is not None else none_source(source.name, source.missing)
 
     def bonus_item(self, index: int, record: Any) -> Decimal | int:
         assert self.r.bonus is not None

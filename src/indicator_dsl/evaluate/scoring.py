@@ -26,6 +26,7 @@ from ..semantics.grading import Conditions, Scored, SourceScores, grade
 from ..semantics.plan import JUDGED, TablePlan, Trace
 from ..semantics.records import FieldProblem, failure_problem
 from ..semantics.sheets import JudgedScores, read_sheets
+from ..semantics.sources import assessed
 from ..semantics.trace import ClauseTrace, adjust_trace, adjusted_clamp
 from ..syntax.source import Span
 
@@ -38,7 +39,9 @@ class ClauseWalker(Protocol):
 
     def indicators(self, record: Any, trace: Trace | None) -> list[Any]: ...
 
-    def source_value(self, index: int, record: Any) -> Decimal | int: ...
+    def source_value(self, index: int, record: Any) -> tuple[Decimal | int | None, str | None]:
+        """Value source `index`'s value, or None and the note of its exclusion (`semantics.sources`)."""
+        ...
 
     def bonus_item(self, index: int, record: Any) -> Decimal | int: ...
 
@@ -126,15 +129,21 @@ def _adjusted(
 
 
 def _combine(plan: TablePlan, walker: ClauseWalker, record: Any, scored: Scored) -> None:
-    combined = ZERO
+    parts: list[tuple[str, Decimal, Decimal | None]] = []
+    notes: dict[str, str | None] = {}
     for index, source in enumerate(plan.sources):
+        value: Decimal | None
         if source.is_table:
             value = scored.tables[source.name].table
         else:
-            value = Decimal(walker.source_value(index, record))
-            scored.values[source.name] = value
-        combined += source.weight * value if plan.has_assess else value
+            raw, notes[source.name] = walker.source_value(index, record)
+            value = scored.values[source.name] = None if raw is None else Decimal(raw)
+        parts.append((source.name, source.weight, value))
     walker.at = None
+    if plan.has_assess:
+        combined, scored.excluded = assessed(parts, notes, EXACT, scored.trace)
+    else:
+        combined = scored.tables[plan.sources[0].name].table
     if plan.bonus_max is not None:
         bonus = ZERO
         for index, (name, _) in enumerate(plan.bonus_items):

@@ -103,9 +103,13 @@ def explain(result: Result, plan: TablePlan | None = None) -> str:
         by_indicator[entry.indicator].append(entry)
     for source, parts in result.sources.items():
         if "value" in parts:
-            lines += ["", f"[{source}] {parts['value']}"]
+            weight = f"   权重 weight {_value(parts['weight'])}" if "weight" in parts else ""
+            lines += ["", f"[{source}] {'—' if parts['value'] is None else parts['value']}{weight}"]
+            if "excluded" in parts:
+                lines.append(f"  不计入 excluded: {parts['excluded']}")
             continue
-        lines += ["", f"[{source}] 总分 table {parts['table']}"]
+        weight = f"   权重 weight {_value(parts['weight'])}" if "weight" in parts else ""
+        lines += ["", f"[{source}] 总分 table {parts['table']}{weight}"]
         for entry in result.trace or []:
             if entry.kind == "prorate" and entry.source == source:
                 lines.append(f"  折算 prorated: {_prorated(entry)} = {parts['table']}   [{entry.at}]")

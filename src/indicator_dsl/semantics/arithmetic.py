@@ -206,6 +206,17 @@ def div(a: Decimal | int, b: Decimal | int, span: Span) -> Decimal:
     return EXACT.divide(Decimal(a), Decimal(b))
 
 
+def rating(counts: list[Decimal | int], points: list[Decimal | int]) -> Decimal:
+    """A vote tally read as a score: Σ count × points / Σ count, one count and one points
+    figure per option (`rating([好, 较好, 一般, 差], [100, 80, 60, 0])`)."""
+    if len(counts) != len(points):
+        raise EvalError("arithmetic", f"rating(...) has {len(counts)} counts but {len(points)} points figures")
+    cast = sum(counts)
+    if cast == 0:
+        raise EvalError("division_by_zero", "rating(...) of a tally with no votes")
+    return EXACT.divide(Decimal(sum(Decimal(c) * p for c, p in zip(counts, points, strict=True))), Decimal(cast))
+
+
 def floor(x: Decimal | int) -> int:
     return int(Decimal(x).to_integral_value(rounding=ROUND_FLOOR))
 

@@ -31,9 +31,9 @@ from ..syntax.source import Span
 from . import arithmetic
 
 ArgKind = Literal["num", "int", "date", "list"]
-# int / bool: that type; same: the first argument's type; unify: the widest numeric type of the
+# int / bool / decimal: that type; same: the first argument's type; unify: the widest numeric type of the
 # arguments; round: int with one argument, decimal with two.
-FunctionResult = Literal["int", "bool", "same", "unify", "round"]
+FunctionResult = Literal["int", "bool", "decimal", "same", "unify", "round"]
 # int / bool / decimal: that type; value: the type of the value expression (or the elements).
 AggregateResult = Literal["int", "bool", "decimal", "value"]
 
@@ -188,6 +188,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("clamp", (("num", "num", "num"),), "unify", arithmetic.clamp),
         Function("in_period", (("date",),), "bool", in_period, reads_period=True),
         Function("len", (("list",),), "int", len),
+        Function("rating", (("list", "list"),), "decimal", arithmetic.rating),
         Function("days_between", (("date", "date"),), "int", arithmetic.days_between),
         Function("months_between", (("date", "date"),), "int", arithmetic.months_between),
         Function("year", (("date",),), "int", year),

@@ -22,6 +22,7 @@ from ..syntax.nodes import Ties
 from .arithmetic import EXACT, ZERO, EvalError, quantum, reported
 from .plan import GradingValues, QuotaInfo, RuleInfo, TablePlan, Trace
 from .sheets import JudgedScores
+from .sources import Excluded
 from .trace import GradeStep
 
 Condition = Callable[[Any, GradingValues], Any]  # (record, grading values) -> truthy
@@ -39,7 +40,8 @@ class Scored:
     """Exact figures of one record; rounding happens only when values are shown or compared."""
 
     tables: dict[str, SourceScores] = field(default_factory=dict)
-    values: dict[str, Decimal] = field(default_factory=dict)
+    values: dict[str, Decimal | None] = field(default_factory=dict)  # None: excluded (`when missing exclude`)
+    excluded: Excluded | None = None
     bonus: Decimal = ZERO
     penalty: Decimal = ZERO
     total: Decimal = ZERO
@@ -84,7 +86,8 @@ def grading_values(plan: TablePlan, scored: Scored, context: decimal.Context) ->
         elif key in scored.tables:
             g[key] = reported(scored.tables[key].table, step, context)
         elif key in scored.values:
-            g[key] = reported(scored.values[key], step, context)
+            value = scored.values[key]
+            g[key] = None if value is None else reported(value, step, context)
     return g
 
 

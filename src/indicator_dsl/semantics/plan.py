@@ -63,6 +63,7 @@ class SourceInfo:
     label: str | None
     weight: Decimal
     is_table: bool
+    at: str = ""  # file:line of the source, for the trace of its exclusion
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,18 @@ from __future__ import annotations
 from typing import Any, Literal, NamedTuple
 
 ClauseKind = Literal[
-    "deduct", "award", "bands", "score", "judged", "adjust", "applies", "clamp", "prorate", "penalty", "bonus"
+    "deduct",
+    "award",
+    "bands",
+    "score",
+    "judged",
+    "adjust",
+    "applies",
+    "clamp",
+    "prorate",
+    "penalty",
+    "bonus",
+    "missing",
 ]
 StepKind = Literal["exempt", "rules", "assign", "veto", "quota", "adjustment"]
 

@@ -257,11 +257,15 @@ class TreeBuilder(ExprBuilder):
             label=pick(c, "label"),
             weight=plain(c, n.Number)[0],
             value=pick(c, "value"),
+            missing=pick(c, "missing"),
             span=self._s(meta),
         )
 
     def source_value(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("value", c[0])
+
+    def source_missing(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("missing", str(c[-1]))
 
     def grades(self, meta: Any, c: list[Any]) -> n.Grades:
         return n.Grades(rules=tuple(c), span=self._s(meta))

@@ -194,6 +194,7 @@ class Source:
     label: str | None
     weight: Number
     value: Expr | None = None
+    missing: str | None = None  # `when missing exclude|error`; None: not stated (error)
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
