@@ -19,7 +19,7 @@ judged scores, the secretary's rating, honors and violations. Quality is the sum
 province-wide mean, a category effect, a department effect and a branch's own noise, so
 departments and categories differ the way real ones do. The module constants below are the
 knobs that tune the grade mix: about 17% advanced, 78% standard, 5% lagging, with the 先进
-share set by the rules (about 21% meet them) and not by the catalog's 20% quota per department.
+share set by the rules (about 22% meet them) and not by the catalog's 20% quota per department.
 
 Only the Python standard library is used. For a given ``seed`` a record depends only on its
 id, department and category, so any subset (the committed sample) matches the full province.
