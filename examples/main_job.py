@@ -4,7 +4,9 @@
 
 1. generate the 6,280 branches of the synthetic province (seeded, deterministic);
 2. score them through `rulesets/jiangsu/catalog.ind` (quotas apply across the batch);
-3. print the grade shares overall, per category and per department;
+3. print the grade shares overall, per category and per department, and the 先进 quota's
+   figures: how many branches met the 先进 rules, how many a quota moved down (and their
+   share), quota groups with no place, departments of 10+ graded branches without a 先进;
 4. write `province.jsonl` (the input), `results.jsonl`, `summary.json`, `summary.csv`
    and `report.html` into the output folder, each file written atomically.
 """
@@ -17,6 +19,8 @@ import io
 import json
 import sys
 import time
+from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ from indicator_dsl.evaluate.batch import Batch, GroupShares
 from indicator_dsl.files import write_atomic
 from indicator_dsl.outputs.formats import as_jsonl, pad
 from indicator_dsl.outputs.report import build_report
+from indicator_dsl.semantics.grading import quota_size
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples" / "province"))
@@ -40,6 +45,53 @@ GRADES = (
     ("exempt", "不参加评定"),
     ("error", "无法评分"),
 )
+
+
+@dataclass(frozen=True)
+class QuotaFigures:
+    """What the 工委 reads of the 先进 quota: did the shares come from the rules or the quota?"""
+
+    qualified: int  # branches that met the 先进 rules (advanced before any quota)
+    moved: int  # of those, how many a quota moved down
+    zero_place_groups: list[str]  # departments whose quota group has room for no 先进
+    departments_without: list[str]  # departments of >= MIN_GROUP graded branches and no 先进
+
+    @property
+    def moved_share(self) -> Decimal:
+        return (Decimal(self.moved) * 100 / self.qualified).quantize(Decimal("0.1")) if self.qualified else Decimal(0)
+
+
+#: A department with this many graded branches must have at least one 先进 (catalog.ind's quota).
+MIN_GROUP = 10
+
+
+def quota_figures(model: indicator_dsl.Catalog, batch: Batch) -> QuotaFigures:
+    """The 先进 quota's figures over a catalog batch, grouped by department as the catalog's quota is."""
+    qualified = moved = 0
+    graded: Counter[str] = Counter()
+    advanced: Counter[str] = Counter()
+    for result, attributes in zip(batch.results, batch.attributes, strict=True):
+        department = str(attributes.get("department", ""))
+        if result.grade is not None:
+            graded[department] += 1
+        if result.grade == "advanced":
+            advanced[department] += 1
+        quota_moved = any(s.step == "quota" and s.before == "advanced" for s in result.steps)
+        moved += quota_moved
+        qualified += quota_moved or result.grade == "advanced"
+    quota = next(info for info, _ in model.catalog_quotas if "advanced" in info.grades)
+    zero = sorted(d for d, n in graded.items() if quota_size(quota, n) == 0)
+    without = sorted(d for d, n in graded.items() if n >= MIN_GROUP and advanced[d] == 0)
+    return QuotaFigures(qualified, moved, zero, without)
+
+
+def print_quota_figures(figures: QuotaFigures) -> None:
+    moved = f"moved down by a quota: {figures.moved} ({figures.moved_share}%)"
+    print(f"\n先进 by the rules: {figures.qualified} branches; {moved}")
+    print(f"quota groups (departments) with no place for a 先进: {len(figures.zero_place_groups)}")
+    print(f"departments of {MIN_GROUP}+ graded branches without a 先进: {len(figures.departments_without)}")
+    for department in figures.departments_without:
+        print(f"  {department}")
 
 
 def summary_rows(batch: Batch) -> list[dict[str, Any]]:
@@ -93,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     batch = catalog.evaluate_many(records, workers=args.workers)
     seconds = time.perf_counter() - started
     print_summary(batch, seconds)
+    print_quota_figures(quota_figures(catalog, batch))
 
     out: Path = args.out
     write_atomic(out / "province.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
