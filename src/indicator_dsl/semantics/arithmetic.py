@@ -89,9 +89,10 @@ def describe_failure(error: BaseException) -> str:
 # ---------------------------------------------------------------- rounding
 
 
+@functools.cache
 def quantum(places: int) -> Decimal:
-    """The step of a value shown with `places` decimals: 0.01 for 2."""
-    return Decimal(1).scaleb(-places)
+    """The step of a value shown with `places` decimals: 0.01 for 2 (kept: it is asked per record)."""
+    return Decimal(1).scaleb(-places, context=EXACT)
 
 
 def quantize(value: Number, step: Decimal, *, rounding: str, context: decimal.Context) -> Decimal:
