@@ -105,9 +105,9 @@ class RecordFunction:
             for i in adjusted:
                 names[i] = self.adjusted(i, k, source, slots[i], i in may_be_none)
             if corrected:
-                out.line(f"L{k} = [{', '.join(names)}]")
-                out.line(f"if {source!r} in CR: _corrected(L{k}, {source!r}, CR, CA, T)")
-                names = [f"L{k}[{i}]" for i in range(len(names))]
+                out.line(f"CL{k} = [{', '.join(names)}]")
+                out.line(f"if {source!r} in CR: _corrected(CL{k}, {source!r}, CR, CA, T)")
+                names = [f"CL{k}[{i}]" for i in range(len(names))]
             per_source_names.append(names)
             tables.append(self.table(k, source, names, may_be_none))
         per_source = ", ".join(
