@@ -13,6 +13,7 @@ import pytest
 
 import indicator_dsl
 from indicator_dsl.outputs.explain import explain
+from indicator_dsl.outputs.report import build_report
 
 RULESETS = Path(__file__).parent / "eval_fixtures" / "rulesets"
 BACKENDS = ["compiled", "interpreted"]
@@ -136,3 +137,14 @@ def test_an_adjusted_indicator_takes_its_adjustment_not_a_correction(backend: st
     }
     problems = errors_of(rs.evaluate({"id": "A", "violations": 1, "n": 2}, sheets=sheets))
     assert "is adjusted" in problems["sheets.superior.discipline"]
+
+
+def test_the_report_lists_each_correction() -> None:
+    rs = load("judged", "compiled")
+    result = rs.evaluate({"id": "J", "points": 5}, sheets=sheets_with("superior", "computed", CORRECTION))
+    page = build_report("t", [result], [{}], {"judged": rs.engine.plan})
+    row = (
+        "<tr><td>J</td><td>superior</td><td>computed</td><td class=n>5.00 → 2.00</td>"
+        "<td>台账只记两次</td><td>台账 p.12; 会议记录</td></tr>"
+    )
+    assert row in page
