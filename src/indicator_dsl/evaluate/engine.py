@@ -193,6 +193,22 @@ class Engine:
             trace=None if scored.trace is None else [self.trace_entry(t) for t in scored.trace],
         )
 
+    def source_entry(self, t: ClauseTrace, label: str, note: str, at: str) -> TraceEntry:
+        """A step over one source as a whole (no indicator): proration, an excluded source."""
+        return TraceEntry(
+            source=t.note,
+            indicator="",
+            label=label,
+            dimension="",
+            clause=-1,
+            kind=t.kind,
+            fired=True,
+            reads={k: _plain(v) for k, v in t.reads},
+            effect=Decimal(t.effect),
+            note=note,
+            at=at,
+        )
+
     def trace_entry(self, t: ClauseTrace) -> TraceEntry:
         if t.kind == "penalty":
             return self.penalty_entry(t)
@@ -208,35 +224,13 @@ class Engine:
                 at=self.plan.bonus_at[t.clause],
             )
         if t.kind == "missing":  # a value source left out of the total, the others' weights renormalised
-            return TraceEntry(
-                source=t.note,
-                indicator="",
-                label=next(s.label or s.name for s in self.plan.sources if s.name == t.note),
-                dimension="",
-                clause=-1,
-                kind=t.kind,
-                fired=True,
-                reads={k: _plain(v) for k, v in t.reads},
-                effect=Decimal(t.effect),
-                note="when missing exclude: weights renormalised",
-                at=next(s.at for s in self.plan.sources if s.name == t.note),
-            )
+            source = next(s for s in self.plan.sources if s.name == t.note)
+            note = "when missing exclude: weights renormalised"
+            return self.source_entry(t, source.label or source.name, note, source.at)
         if t.indicator < 0:  # a table-level step: proration or rescale of one source's table
             raw, applicable, scale = (v for _, v in t.reads)
             note = f"table {raw} × {scale} / {applicable} (applicable maximum)"
-            return TraceEntry(
-                source=t.note,
-                indicator="",
-                label="总分折算 proration",
-                dimension="",
-                clause=-1,
-                kind=t.kind,
-                fired=True,
-                reads={k: _plain(v) for k, v in t.reads},
-                effect=Decimal(t.effect),
-                note=note,
-                at=self.plan.scale_at,
-            )
+            return self.source_entry(t, "总分折算 proration", note, self.plan.scale_at)
         info = self.plan.indicators[t.indicator]
         effect = None if t.effect is None else Decimal(t.effect)
         return TraceEntry(
