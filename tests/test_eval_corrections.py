@@ -113,9 +113,10 @@ def test_bad_corrections_are_the_records_errors(backend: str) -> None:
     sheets = sheets_with("superior", "venue", {"correct": 3, "reason": "x"})  # judged: its entry is its score
     problems = errors_of(rs.evaluate({"id": "J5", "points": 5}, sheets=sheets))
     assert "only a computed indicator is corrected" in problems["sheets.superior.venue"]
-    sheets = sheets_with("superior", "computed", 3)  # a plain number for a computed indicator
+    sheets = {**sheets_with("superior", "computed", 3), "survey": {"computed": {"correct": 1, "reason": "x"}}}
     problems = errors_of(rs.evaluate({"id": "J6", "points": 5}, sheets=sheets))
     assert '{"correct": ..., "reason": "..."}' in problems["sheets.superior.computed"]
+    assert problems["sheets.survey.computed"] == "`survey` is a computed source; it corrects no indicator"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -84,9 +84,13 @@ def read_sheets(
             continue
         for name, entry in sheet.items():
             path = f"{where}.{name}"
-            if isinstance(entry, Mapping) and "correct" in entry and source in table_sources:
+            if isinstance(entry, Mapping) and "correct" in entry:
                 index = next((i for i, ind in enumerate(plan.indicators) if ind.name == name), -1)
-                found = _correction(plan, index, name, entry, applicable, path)
+                found = (
+                    _correction(plan, index, name, entry, applicable, path)
+                    if source in table_sources
+                    else FieldProblem(path, f"`{source}` is a computed source; it corrects no indicator")
+                )
                 if isinstance(found, FieldProblem):
                     problems.append(found)
                 else:
