@@ -115,15 +115,23 @@ def record_of(decl: n.TypeDecl, ruleset: ResolvedRuleset, strings: list[str], de
 
 def sheets_of(ruleset: ResolvedRuleset) -> st.SearchStrategy[Any]:
     """Mostly complete sheets with scores in range; now and then one with a score out of range,
-    missing or without its reason, so both scored records and per-record sheet errors are drawn."""
+    missing or without its reason, so both scored records and per-record sheet errors are drawn;
+    and now and then a table source correcting computed indicators (`{"correct": ...}`), in or
+    out of range, with or without its reason."""
     sources = [s.name for s in ruleset.assess.sources if s.value is None] if ruleset.assess else ["table"]
     good: dict[str, dict[str, st.SearchStrategy[Any]]] = {s: {} for s in sources}
     odd: dict[str, dict[str, st.SearchStrategy[Any]]] = {s: {} for s in sources}
+    computed: dict[str, st.SearchStrategy[Any]] = {}
     for table_ind in ruleset.indicators():
         judged = next((c for c in table_ind.node.clauses if isinstance(c, n.Judged)), None)
-        if judged is None:
-            continue
         top = table_ind.node.max.value
+        if judged is None:
+            if not any(isinstance(c, n.Adjust) for c in table_ind.node.clauses):
+                computed[table_ind.node.name] = st.fixed_dictionaries(
+                    {"correct": st.one_of(decimals("0", str(top), 2), decimals("0", str(top + 2), 1))},
+                    optional={"reason": st.sampled_from(["台账核实", " "]), "evidence": st.just(["台账 p.12"])},
+                )
+            continue
         fine, wild = decimals("0", str(top), 2), decimals("0", str(top + 2), 1)
         if judged.reason_required:
             fine = st.fixed_dictionaries({"score": fine, "reason": st.just("说明")})
@@ -133,7 +141,13 @@ def sheets_of(ruleset: ResolvedRuleset) -> st.SearchStrategy[Any]:
             odd[source][table_ind.node.name] = wild
     complete = st.fixed_dictionaries({s: st.fixed_dictionaries(e) for s, e in good.items() if e})
     partial = st.fixed_dictionaries({s: st.fixed_dictionaries({}, optional=e) for s, e in odd.items() if e})
-    return st.one_of(complete, complete, complete, complete, complete, partial)
+    if not computed:
+        return st.one_of(complete, complete, complete, complete, complete, partial)
+    corrections = st.fixed_dictionaries({}, optional={s: st.fixed_dictionaries({}, optional=computed) for s in sources})
+    corrected = st.tuples(complete, corrections).map(
+        lambda pair: {s: {**pair[0].get(s, {}), **pair[1].get(s, {})} for s in {*pair[0], *pair[1]}}
+    )
+    return st.one_of(complete, complete, complete, complete, corrected, corrected, partial)
 
 
 def routed_to(path: Path, ruleset: ResolvedRuleset) -> dict[str, Any]:

@@ -224,6 +224,10 @@ judged_entry = st.one_of(
         {"score": decimals("0", "12", places=2)}, optional={"reason": st.sampled_from(["", " ", "说明"])}
     ),
     st.just("abc"),
+    st.fixed_dictionaries(
+        {"correct": decimals("0", "12", places=2)},
+        optional={"reason": st.sampled_from(["", "台账核实"]), "evidence": st.sampled_from([[], ["p.3"], "p.3"])},
+    ),
 )
 # anything a hand-filled sheet may hold: missing, unknown or misplaced names, out-of-range scores, no reason
 wild_sheets = st.one_of(

@@ -22,6 +22,7 @@ from ..semantics.arithmetic import start
 from ..semantics.builtins import RUNTIME_NAMES
 from ..semantics.grading import Scored, SourceScores
 from ..semantics.plan import JUDGED, TablePlan
+from ..semantics.sheets import corrected
 from ..semantics.sources import assessed, missing_source, none_source
 from ..semantics.trace import ClauseTrace, adjust_trace, adjusted_clamp
 from ..syntax import nodes as n
@@ -284,6 +285,7 @@ RUNTIME_GLOBALS: dict[str, Any] = {
     "_capped": runtime.capped_bonus,
     "_adjust_trace": adjust_trace,
     "_aclamp": adjusted_clamp,
+    "_corrected": corrected,
     "_deducted": runtime.deducted,
     "_missing_source": missing_source,
     "_none_source": none_source,

@@ -66,6 +66,31 @@ class RecordFunction:
         sources = r.table_sources
         may_be_none = {i for i, t in enumerate(indicators) if t.node.applies is not None}
         self.read_sheets(sorted(judged + adjusted), slots, may_be_none)
+        # a record whose sheets correct computed scores takes per-source sums (`tables(corrected=True)`)
+        out.line("CA = {}")
+        out.line("if CR:")
+        out.depth += 1
+        self.tables(judged, adjusted, may_be_none, corrected=True)
+        out.depth -= 1
+        out.line("else:")
+        out.depth += 1
+        self.tables(judged, adjusted, may_be_none, corrected=False)
+        out.depth -= 1
+        combined = self.combine(sources, [f"TB{k}" for k in range(len(sources))])
+        self.penalty(f"{combined} + B")
+        values = ", ".join(f"{name!r}: {var}" for name, var in self.values)
+        out.line(
+            f"return _Scored(tables=SS, values={{{values}}}, "
+            "bonus=B, penalty=P, total=TOT, judged=JR, corrections=CA, excluded=EX, trace=T)"
+        )
+        out.depth -= 1
+
+    def tables(self, judged: list[int], adjusted: list[int], may_be_none: set[int], *, corrected: bool) -> None:
+        """Each table source's indicators (judged, adjusted and, with `corrected`, as its sheet
+        corrects them), dimensions and table (`TB{k}`), and `SS`, the scores by source. Without
+        corrections a dimension with no judged or adjusted indicator is summed once for all."""
+        out, slots, sources = self.out, self.c_slots, self.r.table_sources
+        self.dims, self.shared = [], {}
         tables: list[str] = []
         per_source_names: list[list[str]] = []
         for k, source in enumerate(sources):
@@ -79,20 +104,17 @@ class RecordFunction:
                 names[i] = var
             for i in adjusted:
                 names[i] = self.adjusted(i, k, source, slots[i], i in may_be_none)
+            if corrected:
+                out.line(f"CL{k} = [{', '.join(names)}]")
+                out.line(f"if {source!r} in CR: _corrected(CL{k}, {source!r}, CR, CA, T)")
+                names = [f"CL{k}[{i}]" for i in range(len(names))]
             per_source_names.append(names)
             tables.append(self.table(k, source, names, may_be_none))
-        combined = self.combine(sources, tables)
-        self.penalty(f"{combined} + B")
         per_source = ", ".join(
             f"{s!r}: _SS([{', '.join(per_source_names[k])}], [{', '.join(self.dims[k])}], {tables[k]})"
             for k, s in enumerate(sources)
         )
-        values = ", ".join(f"{name!r}: {var}" for name, var in self.values)
-        out.line(
-            f"return _Scored(tables={{{per_source}}}, values={{{values}}}, "
-            "bonus=B, penalty=P, total=TOT, judged=JR, excluded=EX, trace=T)"
-        )
-        out.depth -= 1
+        out.line(f"SS = {{{per_source}}}")
 
     def read_sheets(self, judged: list[int], slots: list[str], may_be_none: set[int]) -> None:
         """Judged scores into `j{indicator}_{source}`: inline for the common case (every sheet
@@ -100,14 +122,16 @@ class RecordFunction:
         which reads anything and reports every problem."""
         out = self.out
         flags = "(" + "".join(f"{slots[i]} is not None, " for i in judged) + ")"
+        every = "(" + "".join(f"{slot} is not None, " for slot in slots) + ")"
         targets = [f"j{i}_{k}" for k in range(len(self.r.table_sources)) for i in judged]
         out.line("JR = {}")
+        out.line("CR = None")
         if not judged:
-            out.line("if S: _sheets(S, ())")
+            out.line(f"if S: JR, CR = _sheets(S, {every})[1:]")
             return
         reader = SheetReader(self.c.plan)
         if not reader.fast:  # reasons are required: only the full reader checks them
-            out.line(f"J, JR = _sheets(S, {flags})")
+            out.line(f"J, JR, CR = _sheets(S, {every})")
             out.line(f"{', '.join(targets)}, = J")
             return
         out.line("try:")
@@ -126,7 +150,7 @@ class RecordFunction:
             out.line(f"{target} = {read[key]}")
         out.depth -= 1
         out.line("except (LookupError, TypeError, ArithmeticError, AttributeError):")
-        out.line(f"    J, JR = _sheets(S, {flags})")
+        out.line(f"    J, JR, CR = _sheets(S, {every})")
         out.line(f"    {', '.join(targets)}, = J")
 
     def adjusted(self, i: int, k: int, source: str, slot: str, may_be_none: bool) -> str:

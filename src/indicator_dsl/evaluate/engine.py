@@ -148,6 +148,17 @@ class Engine:
                 reasons = {plan.indicators[i].name: r for i, (_, r) in scored.judged.get(source.name, {}).items() if r}
                 if reasons:
                     entry["reasons"] = reasons
+                corrections = scored.corrections.get(source.name)
+                if corrections:  # the superior's corrections of computed scores: what, from, to, why
+                    entry["corrections"] = {
+                        plan.indicators[i].name: {
+                            "from": shown(computed),
+                            "to": shown(c.value),
+                            "reason": c.reason,
+                            "evidence": list(c.evidence),
+                        }
+                        for i, (computed, c) in corrections.items()
+                    }
                 sources[source.name] = entry
             else:
                 value = scored.values[source.name]
@@ -254,7 +265,7 @@ class Engine:
         )
 
 
-PER_SOURCE = frozenset({"judged", "adjust"})  # trace kinds whose `note` names the table source
+PER_SOURCE = frozenset({"judged", "adjust", "correct"})  # trace kinds whose `note` names the table source
 _SCALARS = frozenset({str, bool, int, Decimal, type(None)})
 # An integer outcome (`floor(x)` of a huge x) has at most as many digits as exact arithmetic
 # keeps; a longer one is that record's error in every output format (docs/decisions.md).

@@ -25,7 +25,7 @@ from ..semantics.arithmetic import (
 from ..semantics.grading import Conditions, Scored, SourceScores, grade
 from ..semantics.plan import JUDGED, TablePlan, Trace
 from ..semantics.records import FieldProblem, failure_problem
-from ..semantics.sheets import JudgedScores, read_sheets
+from ..semantics.sheets import Corrections, JudgedScores, corrected, read_sheets
 from ..semantics.sources import assessed
 from ..semantics.trace import ClauseTrace, adjust_trace, adjusted_clamp
 from ..syntax.source import Span
@@ -59,11 +59,11 @@ def score_record(
     try:
         base = walker.indicators(record, steps)
         walker.at = None
-        judged, problems = read_sheets(plan, sheets, [v is not None for v in base])
+        judged, corrections, problems = read_sheets(plan, sheets, [v is not None for v in base])
         if problems:
             return problems
         scored = Scored(judged=judged, trace=steps)
-        _tables(plan, base, judged, scored)
+        _tables(plan, base, judged, corrections, scored)
         _combine(plan, walker, record, scored)
         grade(plan, walker.conditions, record, scored, EXACT)
     except RUNTIME_FAILURES as error:
@@ -71,7 +71,7 @@ def score_record(
     return scored
 
 
-def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scored) -> None:
+def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, corrections: Corrections, scored: Scored) -> None:
     judged_indices = [i for i, v in enumerate(base) if v is JUDGED]
     adjusted = [i for i, v in enumerate(base) if v is not None and plan.indicators[i].adjust is not None]
     for source in plan.sources:
@@ -87,6 +87,8 @@ def _tables(plan: TablePlan, base: list[Any], judged: JudgedScores, scored: Scor
                 )
         for i in adjusted:
             scores[i] = _adjusted(plan, i, base[i], judged, source.name, scored.trace)
+        if source.name in corrections:
+            corrected(scores, source.name, corrections, scored.corrections, scored.trace)
         dims: list[Decimal] = []
         table = ZERO
         applicable_total = ZERO

@@ -64,6 +64,13 @@ def _clause_line(entry: TraceEntry) -> str:
         return f"      → {entry.note}"
     if entry.kind == "judged":
         return f"      评分表 {entry.source}: {_value(entry.effect)}"
+    if entry.kind == "correct":
+        said = dict(entry.reads)
+        evidence = said.get(f"sheets.{entry.source} evidence")
+        return (
+            f"      ✎ 核正 corrected by {entry.source}: {_value(said.get('computed'))} → {_value(entry.effect)}"
+            f" ({said.get(f'sheets.{entry.source} reason')}{'; evidence: ' + str(evidence) if evidence else ''})"
+        )
     mark = "✓" if entry.fired else "·"
     effect = ""
     if entry.effect is not None and entry.kind in ("deduct", "award"):

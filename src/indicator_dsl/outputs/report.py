@@ -145,6 +145,19 @@ def _problems(result: Result) -> str:
     return "; ".join((e.path + ": " if e.path else "") + e.message for e in result.errors)
 
 
+def _corrections(results: Sequence[Result]) -> str:
+    """A row per correction of a computed score: branch, sheet, indicator, from → to, reason, evidence."""
+    rows = [
+        f"<tr><td>{html.escape(r.id or '?')}</td><td>{html.escape(source)}</td><td>{html.escape(name)}</td>"
+        f"<td class=n>{c['from']} → {c['to']}</td><td>{html.escape(c['reason'])}</td>"
+        f"<td>{html.escape('; '.join(c['evidence']))}</td></tr>"
+        for r in results
+        for source, parts in r.sources.items()
+        for name, c in parts.get("corrections", {}).items()
+    ]
+    return "".join(rows) or "<tr><td colspan=6>无 none</td></tr>"
+
+
 def build_report(
     title: str,
     results: Sequence[Result],
@@ -188,6 +201,10 @@ small {{ color: #666; }}
 <h2>失分最多的指标 Indicators losing the most points</h2>
 <table><tr><th>指标 indicator</th><th>ruleset.name</th><th>平均得分 average</th><th>平均失分率 lost</th></tr>
 {weak_rows}</table>
+<h2>上级核正 Corrections of computed scores</h2>
+<table><tr><th>id</th><th>评分表 sheet</th><th>指标 indicator</th><th>核正 from → to</th><th>理由 reason</th>\
+<th>证据 evidence</th></tr>
+{_corrections(results)}</table>
 <h2>无法评分的支部 Branches that could not be scored</h2>
 <table><tr><th>id</th><th>原因 reason</th></tr>
 {failed_rows or "<tr><td colspan=2>无 none</td></tr>"}</table>

@@ -21,7 +21,7 @@ from ..syntax.layout import quota_size_text
 from ..syntax.nodes import Ties
 from .arithmetic import EXACT, ZERO, EvalError, quantum, reported
 from .plan import GradingValues, QuotaInfo, RuleInfo, TablePlan, Trace
-from .sheets import JudgedScores
+from .sheets import Applied, JudgedScores
 from .sources import Excluded
 from .trace import GradeStep
 
@@ -47,6 +47,7 @@ class Scored:
     total: Decimal = ZERO
     grading: GradingValues = field(default_factory=dict)
     judged: JudgedScores = field(default_factory=dict)
+    corrections: Applied = field(default_factory=dict)  # by table source: the computed scores corrected
     exempt: str | None = None
     grade_by_rules: str | None = None
     grade_after_veto: str | None = None

@@ -1,7 +1,10 @@
 """Assessors' sheets: judged scores and adjustments per source, checked before anything is scored.
 
 A judged indicator's entry is its score in 0..max; an indicator with `adjust up to N` takes
-an adjustment in -N..N (`-2`, or `{"adjust": -2, "reason": "..."}`), 0 for none.
+an adjustment in -N..N (`-2`, or `{"adjust": -2, "reason": "..."}`), 0 for none. A table
+source's sheet may also correct a computed indicator (neither judged nor adjusted) that
+applies to the record: `{"correct": 3, "reason": "...", "evidence": ["台账 p.12"]}` replaces
+that source's score for it (in 0..max, with a reason; evidence is optional text).
 
 Every problem in a record's sheets is reported at once (missing scores, unknown names,
 scores out of range, a value in a sheet that may not carry it, a missing reason), each
@@ -10,16 +13,31 @@ with its path (`sheets.superior.venue`), so an office fixes a sheet in one pass.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from .arithmetic import ZERO
-from .plan import TablePlan
+from .plan import TablePlan, Trace
 from .records import FieldProblem, quoted
+from .trace import ClauseTrace
 
 # source -> indicator index -> (score, reason); for an adjusted indicator, the adjustment
 JudgedScores = dict[str, dict[int, tuple[Decimal, str | None]]]
+
+
+class Correction(NamedTuple):
+    """A table source's correction of a computed indicator, as its sheet states it."""
+
+    value: Decimal
+    reason: str
+    evidence: tuple[str, ...]
+
+
+Corrections = dict[str, dict[int, Correction]]  # source -> indicator index -> correction
+# source -> indicator index -> (the computed score it replaced, the correction)
+Applied = dict[str, dict[int, tuple[Decimal, Correction]]]
+CORRECTION_KEYS = frozenset({"correct", "reason", "evidence"})
 
 
 def _number(value: Any) -> Decimal | None:
@@ -40,9 +58,12 @@ def _number(value: Any) -> Decimal | None:
     return None
 
 
-def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[JudgedScores, list[FieldProblem]]:
-    """Judged scores by source, or the problems. `applicable[i]` says if indicator i applies."""
+def read_sheets(
+    plan: TablePlan, sheets: Any, applicable: list[bool] | tuple[bool, ...]
+) -> tuple[JudgedScores, Corrections, list[FieldProblem]]:
+    """Judged scores and corrections by source, or the problems. `applicable[i]` says if indicator i applies."""
     problems: list[FieldProblem] = []
+    corrections: Corrections = {}
     table_sources = [s.name for s in plan.sources if s.is_table]
     all_sources = [s.name for s in plan.sources]
     judged = {ind.name: i for i, ind in enumerate(plan.indicators) if ind.from_sheets}
@@ -50,7 +71,7 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
     if sheets is None:
         sheets = {}
     if not isinstance(sheets, Mapping):
-        return scores, [FieldProblem("sheets", "sheets must be an object keyed by source name")]
+        return scores, corrections, [FieldProblem("sheets", "sheets must be an object keyed by source name")]
     for source, sheet in sheets.items():
         where = f"sheets.{source}"
         if source not in all_sources:
@@ -63,9 +84,22 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
             continue
         for name, entry in sheet.items():
             path = f"{where}.{name}"
+            if isinstance(entry, Mapping) and "correct" in entry:
+                index = next((i for i, ind in enumerate(plan.indicators) if ind.name == name), -1)
+                found = (
+                    _correction(plan, index, name, entry, applicable, path)
+                    if source in table_sources
+                    else FieldProblem(path, f"`{source}` is a computed source; it corrects no indicator")
+                )
+                if isinstance(found, FieldProblem):
+                    problems.append(found)
+                else:
+                    corrections.setdefault(source, {})[index] = found
+                continue
             if name not in judged:
                 known = (
-                    f"is not a judged indicator of {plan.name}, and has no `adjust`"
+                    f"is not a judged indicator of {plan.name}, and has no `adjust`; to correct its computed"
+                    ' score write {"correct": ..., "reason": "..."}'
                     if any(i.name == name for i in plan.indicators)
                     else f"is not an indicator of {plan.name}"
                 )
@@ -109,7 +143,59 @@ def read_sheets(plan: TablePlan, sheets: Any, applicable: list[bool]) -> tuple[J
                 problems.append(
                     FieldProblem(f"sheets.{source}.{name}", f"no {missing} for `{name}` ({info.label or name}){fix}")
                 )
-    return scores, problems
+    return scores, corrections, problems
+
+
+def _correction(
+    plan: TablePlan, index: int, name: str, entry: Mapping[Any, Any], applicable: Sequence[bool], path: str
+) -> Correction | FieldProblem:
+    """One sheet entry `{"correct": N, "reason": ..., "evidence": [...]}`, or what is wrong with it."""
+    if index < 0:
+        return FieldProblem(path, f"`{name}` is not an indicator of {plan.name}")
+    info = plan.indicators[index]
+    if info.from_sheets:
+        what = "judged: its sheet entry is its score" if info.judged else "adjusted: its sheet entry is an adjustment"
+        return FieldProblem(path, f"`{name}` is {what}; only a computed indicator is corrected")
+    unknown = sorted(str(key) for key in entry if key not in CORRECTION_KEYS)
+    if unknown:
+        return FieldProblem(path, f"unknown key {', '.join(unknown)}; a correction has correct, reason, evidence")
+    value = _number(entry["correct"])
+    if value is None:
+        return FieldProblem(path, f"{quoted(entry['correct'])} is not a number")
+    if not ZERO <= value <= info.max:
+        return FieldProblem(path, f"{value} is outside {ZERO}..{info.max}")
+    reason = entry.get("reason")
+    if not (isinstance(reason, str) and reason.strip()):
+        return FieldProblem(path, 'a correction needs a reason: {"correct": ..., "reason": "..."}')
+    evidence = entry.get("evidence", [])
+    if not (isinstance(evidence, list) and all(isinstance(e, str) and e.strip() for e in evidence)):
+        return FieldProblem(path, f"evidence is a list of texts, not {quoted(evidence)}")
+    if not applicable[index]:
+        return FieldProblem(path, f"`{name}` does not apply to this record; there is no score to correct")
+    return Correction(value, reason, tuple(evidence))
+
+
+def corrected(scores: list[Any], source: str, corrections: Corrections, applied: Applied, trace: Trace | None) -> None:
+    """Replace `source`'s computed scores by its sheet's corrections, keeping each replaced
+    score in `applied` and tracing each (both backends call this, after judged and adjusted)."""
+    done = applied[source] = {}
+    for index, correction in sorted(corrections[source].items()):
+        done[index] = (scores[index], correction)
+        if trace is not None:
+            trace.append(correct_trace(index, source, scores[index], correction))
+        scores[index] = correction.value
+
+
+def correct_trace(index: int, source: str, computed: Any, correction: Correction) -> ClauseTrace:
+    """A correction: the computed score, the sheet's value, its reason and evidence."""
+    reads: list[tuple[str, Any]] = [
+        ("computed", computed),
+        (f"sheets.{source}", correction.value),
+        (f"sheets.{source} reason", correction.reason),
+    ]
+    if correction.evidence:
+        reads.append((f"sheets.{source} evidence", "; ".join(correction.evidence)))
+    return ClauseTrace(index, -1, "correct", True, reads, correction.value, source)
 
 
 def judged_value(value: Any, top: Decimal) -> Decimal:
@@ -135,9 +221,10 @@ class SheetProblems(Exception):
 
 class SheetReader:
     """Judged scores for a compiled plan, in the order its generated code reads them:
-    for each table source, each judged indicator. The common case (every sheet present,
-    exactly the judged names, plain numbers in range) takes a fast path; anything else is
-    read by `read_sheets`, which reports every problem."""
+    for each table source, each judged indicator, with the judged scores and corrections
+    by source. The generated code reads the common case (every sheet present, exactly the
+    judged names, plain numbers in range) inline, as `expected` and `order` say, and calls
+    this for anything else: `read_sheets` reports every problem."""
 
     def __init__(self, plan: TablePlan) -> None:
         self.plan = plan
@@ -160,38 +247,9 @@ class SheetReader:
             for info in (plan.indicators[i] for i in self.judged)
         ]
 
-    def __call__(self, sheets: Any, applicable: tuple[bool, ...]) -> tuple[tuple[Any, ...], JudgedScores]:
-        if not self.judged:
-            if sheets:
-                self._slow(sheets, applicable)
-            return (), {}
-        if self.fast and False not in applicable and type(sheets) is dict and len(sheets) == len(self.expected):
-            try:
-                read: dict[tuple[str, str], Decimal] = {}
-                for source, names in self.expected.items():
-                    sheet = sheets[source]
-                    if len(sheet) != len(names):
-                        raise LookupError
-                    for name, top in names:
-                        value = sheet[name]
-                        kind = value.__class__
-                        if kind is not Decimal:
-                            if kind is not int and kind is not str:
-                                raise LookupError
-                            value = Decimal(value)
-                        if not 0 <= value <= top:
-                            raise LookupError
-                        read[source, name] = value
-                return tuple([read[key] for key in self.order]), {}
-            except (LookupError, TypeError, ArithmeticError):
-                pass
-        return self._slow(sheets, applicable)
-
-    def _slow(self, sheets: Any, applicable: tuple[bool, ...]) -> tuple[tuple[Any, ...], JudgedScores]:
-        flags = [True] * len(self.plan.indicators)
-        for i, flag in zip(self.judged, applicable, strict=False):
-            flags[i] = flag
-        scores, problems = read_sheets(self.plan, sheets, flags)
+    def __call__(self, sheets: Any, applicable: tuple[bool, ...]) -> tuple[tuple[Any, ...], JudgedScores, Corrections]:
+        """`applicable` has one flag per indicator of the plan."""
+        scores, corrections, problems = read_sheets(self.plan, sheets, applicable)
         if problems:
             raise SheetProblems(problems)
         table_sources = [s.name for s in self.plan.sources if s.is_table]
@@ -201,5 +259,5 @@ class SheetReader:
                 by = self.plan.indicators[i].judged_by or source
                 entry = scores.get(by, {}).get(i)
                 # a score given for an indicator that does not apply is not used: the indicator is null
-                values.append(None if entry is None or not flags[i] else entry[0])
-        return tuple(values), scores
+                values.append(None if entry is None or not applicable[i] else entry[0])
+        return tuple(values), scores, corrections

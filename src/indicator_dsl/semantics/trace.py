@@ -16,6 +16,7 @@ ClauseKind = Literal[
     "score",
     "judged",
     "adjust",
+    "correct",
     "applies",
     "clamp",
     "prorate",
