@@ -125,8 +125,16 @@ def print_summary(batch: Batch, seconds: float) -> None:
         print(_line(group, 20))
     moves = batch.quota_moves()
     print(f"\n配额调整 moved by a quota: {overall.moved} of {overall.count} branches, in {len(moves)} group(s)")
+    rules = Counter[str]()
+    groups = Counter[str]()
     for reason, count in moves.items():
-        print(f"  {count:>4}  {reason}")
+        rule, _, group = reason.partition(" = ")  # `quota: RULE within FIELD = GROUP`
+        rules[rule] += count
+        groups[group or rule] += count
+    for rule, count in rules.most_common():
+        print(f"  {count:>4}  {rule}")
+    busiest = ", ".join(f"{group} {count}" for group, count in groups.most_common(8))
+    print(f"  most moved: {busiest}")
     failed = len(batch.failed)
     print(f"\n{failed} branch(es) could not be scored." if failed else "\nEvery branch was scored.")
 
