@@ -284,6 +284,7 @@ INDICATORS = st.builds(
     max=MAXES,
     uncapped=st.booleans(),
     applies=optional(SMALL_EXPRS),
+    standard=optional(STRINGS),
     lets=st.lists(LETS, max_size=2).map(tuple),
     clauses=st.lists(CLAUSES, max_size=2).map(tuple),
 )

@@ -9,6 +9,8 @@ caller's diagnostics, never raised.
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
 from ..syntax.source import Span
@@ -266,17 +268,12 @@ class Assembler:
         dim, index = found
         old = dim.indicators[index]
         node = item.indicator
-        if node.label is None:
-            node = n.Indicator(
-                name=node.name,
-                label=old.node.label,
-                max=node.max,
-                uncapped=node.uncapped,
-                applies=node.applies,
-                lets=node.lets,
-                clauses=node.clauses,
-                span=node.span,
-            )
+        # An override that does not restate the label or the 评分标准 keeps the base's.
+        node = dataclasses.replace(
+            node,
+            label=old.node.label if node.label is None else node.label,
+            standard=old.node.standard if node.standard is None else node.standard,
+        )
         dim.indicators[index] = TableIndicator(node, dim.name, item.span, "override")
         self._parts = None
         if not dim.max_stated_here and old.node.max.value != node.max.value:

@@ -13,6 +13,7 @@ from .catalog import check_catalog
 from .checker import RulesetChecker
 from .resolved import Resolved, ResolvedCatalog, ResolvedRuleset
 from .resolver import Resolver
+from .standards import missing_standards
 from .suggestions import bounded_suggestions
 
 
@@ -94,8 +95,9 @@ def unique_sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(out, key=sort_key)
 
 
-def check_paths(paths: Iterable[str | Path], root: Path | None = None) -> CheckReport:
-    """Check files and folders together; `root` is the folder imports may not leave (see project.py)."""
+def check_paths(paths: Iterable[str | Path], root: Path | None = None, require_standards: bool = False) -> CheckReport:
+    """Check files and folders together; `root` is the folder imports may not leave (see project.py);
+    `require_standards` reports every indicator without its 评分标准 (E314)."""
     files, _ = expand_paths(paths)
     resolver = Resolver(root=root)
     modules: list[Resolved | None] = []
@@ -109,4 +111,7 @@ def check_paths(paths: Iterable[str | Path], root: Path | None = None) -> CheckR
         resolver.diagnostics.append(
             Diagnostic("E013", "an expression is too deeply nested to check", Span(str(first), 1, 1, 1, 1))
         )
-    return CheckReport(unique_sorted(resolver.diagnostics), resolver.cache.sources(), [m for m in modules if m])
+    found = [m for m in modules if m]
+    if require_standards:
+        resolver.diagnostics.extend(missing_standards(found))
+    return CheckReport(unique_sorted(resolver.diagnostics), resolver.cache.sources(), found)

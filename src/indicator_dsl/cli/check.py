@@ -15,6 +15,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("paths", nargs="+", help="files or folders")
     parser.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument(
+        "--require-standards", action="store_true", help="an indicator without its 评分标准 (`standard`) is an error"
+    )
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
@@ -26,7 +29,7 @@ def run_check(args: argparse.Namespace) -> int:
     files = ind_files(args.paths, "ind check")
     if isinstance(files, int):
         return files
-    report = check_paths(files, root=args.root)
+    report = check_paths(files, root=args.root, require_standards=args.require_standards)
     out = render_diagnostics(report.diagnostics, report.sources, args.format, __version__)
     if out:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")

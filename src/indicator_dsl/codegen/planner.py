@@ -109,6 +109,7 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
                     units=coverage_units(ind),
                     adjust=adjust[1].bound.value if adjust else None,
                     adjust_clause=adjust[0] if adjust else -1,
+                    standard=ind.standard,
                 )
             )
         dimensions.append(

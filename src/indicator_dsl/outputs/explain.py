@@ -106,6 +106,8 @@ def explain(result: Result, plan: TablePlan | None = None) -> str:
         lines.extend(f"  {e.path or '(record)'}: {e.message}" for e in result.errors)
         return _text(lines)
     by_indicator: dict[str, list[TraceEntry]] = defaultdict(list)
+    own_plan = plan is not None and plan.name == result.ruleset.name
+    standards = {i.name: i.standard for i in plan.indicators if i.standard} if plan and own_plan else {}
     for entry in result.trace or []:
         by_indicator[entry.indicator].append(entry)
     for source, parts in result.sources.items():
@@ -128,8 +130,10 @@ def explain(result: Result, plan: TablePlan | None = None) -> str:
                     continue
                 label = entries[0].label or name
                 lines.append(f"    {label} ({name}) {'—' if value is None else value}   [{entries[0].at}]")
+                if name in standards:
+                    lines.append(f"      评分标准 standard: {standards[name]}")
                 lines.extend(_clause_line(e) for e in entries if e.source in (None, source))
-    if plan is not None and plan.has_assess and plan.name == result.ruleset.name:
+    if plan is not None and own_plan and plan.has_assess:
         lines += ["", _weighting(result, plan)]
     penalty = [e for e in result.trace or [] if e.kind == "penalty"]
     if result.penalty is None:

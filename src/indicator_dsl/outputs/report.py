@@ -62,6 +62,7 @@ class WeakIndicator:
     max: Decimal
     average: Decimal
     lost_share: Decimal  # average points lost, as a share of max
+    standard: str | None = None  # the indicator's 评分标准 text, when the ruleset states one
 
 
 def weakest(results: Sequence[Result], plans: Mapping[str, TablePlan], limit: int = 15) -> list[WeakIndicator]:
@@ -90,6 +91,7 @@ def weakest(results: Sequence[Result], plans: Mapping[str, TablePlan], limit: in
                 info.max,
                 average.quantize(Decimal("0.01")),
                 ((info.max - average) / info.max * 100).quantize(Decimal("0.1")),
+                info.standard,
             )
         )
     return sorted(out, key=lambda w: (-w.lost_share, w.ruleset, w.name))[:limit]
@@ -177,7 +179,8 @@ def build_report(
     weak = weakest(results, plans)
     weak_rows = "".join(
         f"<tr><td>{html.escape(w.label)}</td><td>{html.escape(w.ruleset)}.{html.escape(w.name)}</td>"
-        f"<td class=n>{w.average} / {w.max.normalize():f}</td><td class=n>{w.lost_share}%</td></tr>"
+        f"<td class=n>{w.average} / {w.max.normalize():f}</td><td class=n>{w.lost_share}%</td>"
+        f"<td>{html.escape(w.standard or '')}</td></tr>"
         for w in weak
     )
     failed = [r for r in results if r.errors]
@@ -199,7 +202,8 @@ small {{ color: #666; }}
 {_bar_chart(chart_rows, order)}
 {"".join(sections)}
 <h2>失分最多的指标 Indicators losing the most points</h2>
-<table><tr><th>指标 indicator</th><th>ruleset.name</th><th>平均得分 average</th><th>平均失分率 lost</th></tr>
+<table><tr><th>指标 indicator</th><th>ruleset.name</th><th>平均得分 average</th><th>平均失分率 lost</th>
+<th>评分标准 standard</th></tr>
 {weak_rows}</table>
 <h2>上级核正 Corrections of computed scores</h2>
 <table><tr><th>id</th><th>评分表 sheet</th><th>指标 indicator</th><th>核正 from → to</th><th>理由 reason</th>\

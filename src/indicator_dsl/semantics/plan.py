@@ -41,6 +41,7 @@ class IndicatorInfo:
     units: tuple[str, ...] = ()  # coverage units: "deduct#1", "bands#1/band 2", ...
     adjust: Decimal | None = None
     adjust_clause: int = -1
+    standard: str | None = None  # the 评分标准 text a branch secretary reads
 
     @property
     def from_sheets(self) -> bool:

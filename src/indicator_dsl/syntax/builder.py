@@ -113,7 +113,7 @@ class TreeBuilder(ExprBuilder):
         return Tagged("weight", c[0])
 
     def indicator(self, meta: Any, c: list[Any]) -> n.Indicator:
-        lets, clauses = c[-1]
+        standard, lets, clauses = c[-1]
         modifiers = [x.tag for x in c if isinstance(x, Tagged) and x.tag in ("applies", "uncapped")]
         for tag in ("applies", "uncapped"):
             if modifiers.count(tag) > 1:
@@ -132,6 +132,7 @@ class TreeBuilder(ExprBuilder):
             max=plain(c, n.Number)[0],
             uncapped=any(isinstance(x, Tagged) and x.tag == "uncapped" for x in c),
             applies=pick(c, "applies"),
+            standard=standard,
             lets=lets,
             clauses=clauses,
             span=self._s(meta),
@@ -143,8 +144,13 @@ class TreeBuilder(ExprBuilder):
     def applies(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("applies", c[0])
 
-    def indicator_body(self, meta: Any, c: list[Any]) -> tuple[tuple[n.Let, ...], tuple[n.Clause, ...]]:
-        return tuple(plain(c, n.Let)), tuple(x for x in c if not isinstance(x, n.Let))
+    def indicator_body(self, meta: Any, c: list[Any]) -> tuple[str | None, tuple[n.Let, ...], tuple[n.Clause, ...]]:
+        standard = pick(c, "standard")
+        rest = [x for x in c if not isinstance(x, Tagged)]
+        return standard, tuple(plain(rest, n.Let)), tuple(x for x in rest if not isinstance(x, n.Let))
+
+    def standard(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("standard", unquote(c[0]))
 
     def points_kind(self, meta: Any, c: list[Any]) -> str:
         return str(c[0])

@@ -138,9 +138,12 @@ def _indicator_line(ind: n.Indicator, keyword: str, span: Span) -> Line:
         tokens.append(" uncapped")
     if ind.applies is not None:
         tokens += [" applies when ", *expr_tokens(ind.applies)]
+    standard = () if ind.standard is None else (Line(f"standard {quote(ind.standard)}", span),)
     lets = tuple(_binding(f"let {x.name}", x.expr, x.span) for x in ind.lets)
-    body = lets + tuple(_clause_line(c) for c in ind.clauses)
-    compact = not ind.lets and len(ind.clauses) == 1 and not isinstance(ind.clauses[0], n.Bands)
+    body = standard + lets + tuple(_clause_line(c) for c in ind.clauses)
+    compact = (
+        ind.standard is None and not ind.lets and len(ind.clauses) == 1 and not isinstance(ind.clauses[0], n.Bands)
+    )
     return _leaf(tokens, span, body, compact)
 
 

@@ -125,6 +125,7 @@ class Indicator:
     max: Number
     uncapped: bool = False
     applies: Expr | None = None
+    standard: str | None = None  # the 评分标准 text a branch secretary reads
     lets: tuple[Let, ...] = ()
     clauses: tuple[Clause, ...] = ()
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
