@@ -101,6 +101,37 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
         ladder = next((r.grade_names for r in rulesets if set(quota.grades) <= set(r.grade_names)), [])
         for found in [*quota_shape(quota, in_catalog=True), *quota_ladder(quota, ladder)]:
             report(found)
+    for nomination in (item for item in catalog.node.items if isinstance(item, n.Nomination)):
+        _nomination(nomination, grades, fields, exprs, scope, report)
+
+
+def _nomination(
+    nomination: n.Nomination,
+    grades: set[str],
+    fields: dict[str, Type],
+    exprs: ExprChecker,
+    scope: Scope,
+    report: Callable[[Diagnostic], None],
+) -> None:
+    """A nomination draws from grades a routed ruleset has, groups by a record field and
+    excludes by a boolean condition over the record and its grading values."""
+    for grade in (g for g in nomination.grades if g not in grades):
+        report(
+            Diagnostic(
+                "E211", f"no routed ruleset has a grade `{grade}`", nomination.span, hint=did_you_mean(grade, grades)
+            )
+        )
+    if nomination.per not in fields:
+        report(
+            Diagnostic(
+                "E201",
+                f"nomination `{nomination.name}` counts per `{nomination.per}`, which is not a field of the record",
+                nomination.span,
+                hint=did_you_mean(nomination.per, fields),
+            )
+        )
+    if nomination.exclude is not None:
+        exprs.check_condition(nomination.exclude, scope, "nomination `exclude when`")
 
 
 def _overlapping_conditions(whens: list[n.RouteWhen], report: Callable[[Diagnostic], None]) -> None:
