@@ -3,13 +3,15 @@ first, ties by id, `exclude when` honoured; the same nominees on both backends (
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from support import project_with
+from support import project_with, run_ind
 from test_eval_grading import BACKENDS, QUOTA_TEMPLATE, SCHEMA, unit
 
 import indicator_dsl
+from indicator_dsl.outputs.explain import explain
 from indicator_dsl.syntax.diagnostics import RulesetError
 from indicator_dsl.syntax.parser import parse_source
 from indicator_dsl.syntax.printer import print_module
@@ -111,3 +113,21 @@ def test_nomination_mistakes_are_diagnostics(tmp_path: Path, line: str, code: st
         _catalog(tmp_path, line)
     found = [d for d in raised.value.diagnostics if d.code.startswith(code) and message in d.message]
     assert len(found) == 1, raised.value.diagnostics
+
+
+def test_explain_names_the_award_and_the_rule(tmp_path: Path) -> None:
+    batch = _catalog(tmp_path, NOMINATION).evaluate_many(RECORDS, trace=True)
+    text = explain(next(r for r in batch.results if r.id == "Y1"))
+    assert "推荐 nominated: 省级机关先进基层党组织 (provincial) — rank 1 of 1 advanced in department = 乙" in text
+
+
+def test_streamed_cli_results_keep_the_nominees(tmp_path: Path) -> None:
+    # a catalog with nominations is never streamed record by record: nominees need the whole batch
+    catalog = _catalog(tmp_path, NOMINATION)
+    records = tmp_path / "records.jsonl"
+    records.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    done = run_ind("eval", catalog.origin.source, records, "--format", "jsonl", "--out", out)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in lines if r.get("nominations")] == ["J1", "J2", "Y1"]
