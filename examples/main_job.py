@@ -127,6 +127,8 @@ def print_summary(batch: Batch, seconds: float) -> None:
     print(f"\n配额调整 moved by a quota: {overall.moved} of {overall.count} branches, in {len(moves)} group(s)")
     for reason, count in moves.items():
         print(f"  {count:>4}  {reason}")
+    for award, nominees in batch.nominees().items():
+        print(f"\n推荐 nominees for {award}: {len(nominees)}")
     failed = len(batch.failed)
     print(f"\n{failed} branch(es) could not be scored." if failed else "\nEvery branch was scored.")
 
