@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from support import project_with, run_ind
 from test_eval_grading import BACKENDS, QUOTA_TEMPLATE, SCHEMA, unit
+from test_eval_quota_rules import CATALOG
 
 import indicator_dsl
 from indicator_dsl.outputs.explain import explain
@@ -21,16 +22,6 @@ NOMINATION = (
     'nomination provincial "省级机关先进基层党组织" from advanced at most 2 per department'
     " exclude when not has_party_cadre"
 )
-CATALOG = """import "a.ind"
-import "b.ind"
-catalog both "两类"
-route by category {{
-  "党政机关" => quotas_a
-  "国有企业" => quotas_b
-  "离退休干部" => quotas_b
-}}
-{nomination}
-"""
 
 
 def _catalog(tmp_path: Path, nomination: str, backend: str = "compiled") -> indicator_dsl.Catalog:
@@ -38,7 +29,7 @@ def _catalog(tmp_path: Path, nomination: str, backend: str = "compiled") -> indi
     for name in ("a", "b"):
         text = QUOTA_TEMPLATE.format(schema=SCHEMA.name, quotas="").replace("ruleset quotas", f"ruleset quotas_{name}")
         (root / f"{name}.ind").write_text(text, encoding="utf-8")
-    (root / "both.ind").write_text(CATALOG.format(nomination=nomination), encoding="utf-8")
+    (root / "both.ind").write_text(CATALOG.format(quota=nomination), encoding="utf-8")
     catalog = indicator_dsl.load(root / "both.ind", backend=backend)
     assert isinstance(catalog, indicator_dsl.Catalog)
     return catalog
@@ -92,7 +83,7 @@ def test_a_single_record_is_never_nominated(tmp_path: Path) -> None:
     [NOMINATION, "nomination city from advanced, standard at most 1 per category"],
 )
 def test_nominations_print_back_the_same(line: str) -> None:
-    parsed = parse_source(SourceFile("c.ind", CATALOG.format(nomination=line)))
+    parsed = parse_source(SourceFile("c.ind", CATALOG.format(quota=line)))
     assert parsed.diagnostics == [] and parsed.module is not None
     printed = print_module(parsed.imports, parsed.module)
     assert line in " ".join(printed.split())  # a long line is broken before its condition
