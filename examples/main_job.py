@@ -135,6 +135,8 @@ def print_summary(batch: Batch, seconds: float) -> None:
         print(f"  {count:>4}  {rule}")
     busiest = ", ".join(f"{group} {count}" for group, count in groups.most_common(8))
     print(f"  most moved: {busiest}")
+    for award, nominees in batch.nominees().items():
+        print(f"\n推荐 nominees for {award}: {len(nominees)}")
     failed = len(batch.failed)
     print(f"\n{failed} branch(es) could not be scored." if failed else "\nEvery branch was scored.")
 

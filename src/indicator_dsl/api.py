@@ -26,7 +26,7 @@ from .check.resolver import Resolver
 from .check.suggestions import bounded_suggestions
 from .codegen.planner import build_plan, content_hash, location_key, namespace_for
 from .evaluate.adjustments import read_adjustments
-from .evaluate.batch import Batch, CatalogQuota, run_batch
+from .evaluate.batch import Batch, CatalogNomination, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
 from .evaluate.interpreter import InterpretedBackend
@@ -154,6 +154,10 @@ class Model:
     def catalog_quotas(self) -> list[CatalogQuota]:
         return []
 
+    @property
+    def catalog_nominations(self) -> list[CatalogNomination]:
+        return []
+
     def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
         """Score one record alone: grades without quotas (quotas need a batch)."""
         with decimal.localcontext(EXACT):
@@ -233,6 +237,10 @@ class Catalog(Model):
     @property
     def catalog_quotas(self) -> list[CatalogQuota]:
         return self.router.quotas
+
+    @property
+    def catalog_nominations(self) -> list[CatalogNomination]:
+        return self.router.nominations
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         return self.router.score(data, sheets, trace=trace)

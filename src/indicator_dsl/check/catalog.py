@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic, Related
+from ..syntax.source import Span
 from .quotas import quota_ladder, quota_shape
 from .resolved import ResolvedCatalog
 from .typecheck import ExprChecker, Scope, did_you_mean
@@ -69,15 +70,7 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
         report(Diagnostic("E401", f"catalog `{catalog.name}` has no routes", catalog.node.span))
     grades = set().union(*(r.grade_names for r in rulesets)) if rulesets else set()
     for quota in (item for item in catalog.node.items if isinstance(item, n.Quota)):
-        for grade in (g for g in quota.grades if g not in grades):
-            report(
-                Diagnostic(
-                    "E211",
-                    f"no routed ruleset has a grade `{grade}`",
-                    quota.span,
-                    hint=did_you_mean(grade, grades),
-                )
-            )
+        _unknown_grades(quota.grades, grades, quota.span, report)
         if quota.ties is None:
             report(
                 Diagnostic(
@@ -87,20 +80,46 @@ def check_catalog(catalog: ResolvedCatalog, report: Callable[[Diagnostic], None]
                     hint="add `ties demote` or `ties admit`",
                 )
             )
-        if quota.within is not None and quota.within not in fields:
-            report(
-                Diagnostic(
-                    "E201",
-                    f"quota groups by `{quota.within}`, which is not a field of the record",
-                    quota.span,
-                    hint=did_you_mean(quota.within, fields),
-                )
-            )
+        if quota.within is not None:
+            _group_field(quota.within, "quota groups by", fields, quota.span, report)
         if quota.where is not None:
             exprs.check_condition(quota.where, scope, "quota `where`")
         ladder = next((r.grade_names for r in rulesets if set(quota.grades) <= set(r.grade_names)), [])
         for found in [*quota_shape(quota, in_catalog=True), *quota_ladder(quota, ladder)]:
             report(found)
+    for nomination in (item for item in catalog.node.items if isinstance(item, n.Nomination)):
+        _nomination(nomination, grades, fields, exprs, scope, report)
+
+
+def _unknown_grades(named: tuple[str, ...], grades: set[str], span: Span, report: Callable[[Diagnostic], None]) -> None:
+    """E211 for each grade a catalog quota or nomination names that no routed ruleset has."""
+    for grade in (g for g in named if g not in grades):
+        report(Diagnostic("E211", f"no routed ruleset has a grade `{grade}`", span, hint=did_you_mean(grade, grades)))
+
+
+def _group_field(
+    name: str, what: str, fields: dict[str, Type], span: Span, report: Callable[[Diagnostic], None]
+) -> None:
+    """E201 when a catalog quota or nomination groups by a name that is not a record field."""
+    if name not in fields:
+        message = f"{what} `{name}`, which is not a field of the record"
+        report(Diagnostic("E201", message, span, hint=did_you_mean(name, fields)))
+
+
+def _nomination(
+    nomination: n.Nomination,
+    grades: set[str],
+    fields: dict[str, Type],
+    exprs: ExprChecker,
+    scope: Scope,
+    report: Callable[[Diagnostic], None],
+) -> None:
+    """A nomination draws from grades a routed ruleset has, groups by a record field and
+    excludes by a boolean condition over the record and its grading values."""
+    _unknown_grades(nomination.grades, grades, nomination.span, report)
+    _group_field(nomination.per, f"nomination `{nomination.name}` counts per", fields, nomination.span, report)
+    if nomination.exclude is not None:
+        exprs.check_condition(nomination.exclude, scope, "nomination `exclude when`")
 
 
 def _overlapping_conditions(whens: list[n.RouteWhen], report: Callable[[Diagnostic], None]) -> None:

@@ -19,12 +19,16 @@ from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reported
 from ..semantics.grading import quota_text
 from ..semantics.plan import QuotaInfo
 from ..semantics.records import FieldProblem, failure_problem
+from ..syntax import nodes as n
 from .adjustments import Adjustment, apply_adjustments
 from .engine import Engine, Pending
+from .nominations import nominate
 from .population import QuotaInForce, Standing, apply_quota
 from .results import Result
 
-CatalogQuota = tuple[QuotaInfo, Callable[[Any, dict[str, Any]], bool] | None]
+GradingCondition = Callable[[Any, dict[str, Any]], bool]
+CatalogQuota = tuple[QuotaInfo, GradingCondition | None]
+CatalogNomination = tuple[n.Nomination, GradingCondition | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,14 @@ class Batch:
         moves = Counter(s.reason for r in self.results for s in r.steps if s.step == "quota")
         return dict(sorted(moves.items()))
 
+    def nominees(self) -> dict[str, list[tuple[str | None, str]]]:
+        """Each award's nominees in batch order: (record id, the rule that chose it)."""
+        found: dict[str, list[tuple[str | None, str]]] = {}
+        for result in self.results:
+            for nominee in result.nominations:
+                found.setdefault(nominee.award, []).append((result.id, nominee.reason))
+        return found
+
 
 class Scorer(Protocol):
     """What a batch needs of a Ruleset or a Catalog (`api.Model`): routing a record to the engine
@@ -86,6 +98,9 @@ class Scorer(Protocol):
 
     @property
     def catalog_quotas(self) -> Sequence[CatalogQuota]: ...
+
+    @property
+    def catalog_nominations(self) -> Sequence[CatalogNomination]: ...
 
 
 @dataclass(slots=True)
@@ -102,11 +117,12 @@ def _where(engine: Engine, index: int) -> int:
 
 
 def standing_of(
-    engine: Engine, pending: Pending, catalog_quotas: Sequence[CatalogQuota]
+    engine: Engine, pending: Pending, catalog_quotas: Sequence[CatalogQuota], nominations: Sequence[CatalogNomination]
 ) -> Standing | FieldProblem | None:
-    """What quotas need of a scored record: its rounded total, grade and group per quota.
-    Ruleset quotas are keyed (ruleset, index), the catalog's ("", index). A quota `where`
-    that fails for this record (a division by zero) is the record's error, naming the quota."""
+    """What quotas and nominations need of a scored record: its rounded total, grade, group
+    per quota and per nomination it is not excluded from. Ruleset quotas are keyed
+    (ruleset, index), the catalog's ("", index). A quota `where` or nomination `exclude when`
+    that fails for this record (a division by zero) is the record's error, naming the rule."""
     scored, record = pending.scored, pending.record
     if scored is None or record is None or scored.grade is None:
         return None
@@ -124,6 +140,14 @@ def standing_of(
     except RUNTIME_FAILURES as error:
         assert quota is not None
         return failure_problem(error, f"quota {quota_text(quota)} ({quota.span.path}:{quota.span.line})")
+    rule: n.Nomination | None = None
+    try:
+        for index, (rule, exclude) in enumerate(nominations):
+            if exclude is None or not exclude(record, scored.grading):
+                standing.nominated[index] = _group(engine, record, rule.per)
+    except RUNTIME_FAILURES as error:
+        assert rule is not None
+        return failure_problem(error, f"nomination {rule.name} ({rule.span.path}:{rule.span.line})")
     standing.ruleset = engine.plan.name
     return standing
 
@@ -136,7 +160,7 @@ def _group(engine: Engine, record: dict[str, Any], within: str | None) -> Any:
 
 def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
     engine, pending = model.route(data, sheets, trace=trace)
-    standing = standing_of(engine, pending, model.catalog_quotas)
+    standing = standing_of(engine, pending, model.catalog_quotas, model.catalog_nominations)
     if isinstance(standing, FieldProblem):
         pending = Pending(pending.record_id, None, None, [standing], pending.warnings, pending.ref)
         standing = None
@@ -199,6 +223,15 @@ def refinish(model: Scorer, data: Any, sheets: Any, standing: Standing, *, trace
     return engine.finish(pending)
 
 
+def attach_nominees(model: Scorer, standings: Sequence[Standing | None], results: Sequence[Result]) -> None:
+    """Put each nominee's awards, with the rule that chose it, on its result (after quotas
+    and adjustments settled the standings' grades)."""
+    rules = [rule for rule, _ in model.catalog_nominations]
+    if rules:
+        for position, nominees in nominate(rules, standings, [r.id for r in results]).items():
+            results[position].nominations = nominees
+
+
 def kept_attributes(pending: Pending) -> dict[str, Any]:
     """Top-level text and enum fields of a record, kept for summaries by category or department."""
     record = pending.record
@@ -231,4 +264,5 @@ def run_batch(
         for index, standing in moved.items():
             data = items[index]
             cards[index].result = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
+        attach_nominees(model, [c.standing for c in cards], [c.result for c in cards])
     return Batch([c.result for c in cards], [c.attributes for c in cards], problems)

@@ -188,6 +188,7 @@ class Engine:
                 for s in scored.steps
             ],
             outcomes=outcomes,
+            nominations=[],
             errors=[],
             warnings=warnings,
             trace=None if scored.trace is None else [self.trace_entry(t) for t in scored.trace],

@@ -39,7 +39,7 @@ from typing import Any, Protocol, TypeVar
 from ..files import publish, temporary
 from ..semantics.arithmetic import EXACT
 from .adjustments import Adjustment
-from .batch import Batch, Scorer, first_pass, refinish, settle, sheets_for
+from .batch import Batch, Scorer, attach_nominees, first_pass, refinish, settle, sheets_for
 from .engine import Engine
 from .inputs import numbered_lines, parse_line
 from .population import Standing
@@ -245,6 +245,7 @@ def evaluate_parallel(
         for index, standing in moved.items():
             data = items[index]
             results[index] = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
+    attach_nominees(model, [c[1] for c in cards], results)
     return Batch(results, [c[2] for c in cards], problems)
 
 

@@ -32,6 +32,7 @@ class Standing:
     steps: list[GradeStep] = field(default_factory=list)
     ruleset: str = ""
     warnings: list[str] = field(default_factory=list)  # an adjustment that breaks a quota
+    nominated: dict[int, Hashable] = field(default_factory=dict)  # nomination index -> group (absent: excluded)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,14 @@ class GradeChange(BaseModel):
     reason: str = ""
 
 
+class Nominee(BaseModel):
+    """A record put forward for an award by a catalog `nomination`, with the rule that chose it."""
+
+    award: str
+    label: str | None = None
+    reason: str = Field(description="e.g. `rank 1 of 3 advanced in department = 省财政厅`")
+
+
 class TraceEntry(BaseModel):
     source: str | None = Field(default=None, description="the table source, for judged scores")
     indicator: str
@@ -85,6 +93,7 @@ class Result(BaseModel):
     exempt: str | None = None
     steps: list[GradeChange] = Field(default_factory=list)
     outcomes: dict[str, Any] = Field(default_factory=dict)
+    nominations: list[Nominee] = Field(default_factory=list, exclude_if=lambda value: not value)
     errors: list[RecordError] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     trace: list[TraceEntry] | None = None

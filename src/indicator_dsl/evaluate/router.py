@@ -42,6 +42,7 @@ class Router:
     table: dict[str, str]
     table_field: str | None
     quotas: list[tuple[QuotaInfo, QuotaWhere | None]]
+    nominations: list[tuple[n.Nomination, QuotaWhere | None]]  # (rule, its `exclude when`)
 
     @staticmethod
     def for_catalog(resolved: ResolvedCatalog, engines: dict[str, Engine], backend: str) -> Router:
@@ -50,7 +51,9 @@ class Router:
         whens = [item for item in resolved.node.items if isinstance(item, n.RouteWhen)]
         quota_nodes = [item for item in resolved.node.items if isinstance(item, n.Quota)]
         build = _interpreted if backend == "interpreted" else _compiled
-        routes, wheres = build(resolved, first_name, first, whens, quota_nodes)
+        nomination_nodes = [item for item in resolved.node.items if isinstance(item, n.Nomination)]
+        graded = [(q.where, q.span) for q in quota_nodes] + [(m.exclude, m.span) for m in nomination_nodes]
+        routes, wheres = build(resolved, first_name, first, whens, graded)
         table = next((item for item in resolved.node.items if isinstance(item, n.RouteTable)), None)
         quotas = [(QuotaInfo.of(q), wheres.get(i)) for i, q in enumerate(quota_nodes)]
         sha = hashlib.sha256("".join(e.plan.sha256 for e in engines.values()).encode() + resolved.source.text.encode())
@@ -65,6 +68,7 @@ class Router:
             table={e.value: e.target for e in table.entries} if table else {},
             table_field=table.field if table else None,
             quotas=quotas,
+            nominations=[(m, wheres.get(len(quota_nodes) + i)) for i, m in enumerate(nomination_nodes)],
         )
 
     def score(self, data: Any, sheets: Any, *, trace: bool = False) -> tuple[Engine, Pending]:
@@ -104,33 +108,37 @@ class Router:
 Conditions = tuple[list[RouteFn], dict[int, QuotaWhere]]
 
 
+Graded = list[tuple[n.Expr | None, Span]]  # quota `where`s, then nomination `exclude when`s
+
+
 def _compiled(
-    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], quotas: list[n.Quota]
+    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], graded: Graded
 ) -> Conditions:
-    """Route conditions and quota `where`s as one generated module, with its line map."""
+    """Route conditions and the conditions over a record and its grading values (quota
+    `where`, nomination `exclude when`) as one generated module, with its line map."""
     names = namespace_for(resolved.rulesets[first_name], first.models.fields)
     lines: list[str] = []
     spans: list[Span | None] = []
     for i, route in enumerate(whens):
         lines.append(f"def route_{i}(r):\n    return {ExprCompiler(names, {}, traced=False).compile(route.cond)}")
         spans += [None, route.span]
-    for i, quota in enumerate(quotas):
-        if quota.where is not None:
-            body = ExprCompiler(names, {}, traced=False, grading=True).compile(quota.where)
+    for i, (cond, span) in enumerate(graded):
+        if cond is not None:
+            body = ExprCompiler(names, {}, traced=False, grading=True).compile(cond)
             lines.append(f"def quota_{i}(r, g):\n    return {body}")
-            spans += [None, quota.span]
+            spans += [None, span]
     module = GeneratedModule(
         "\n".join(lines) + "\n", tuple(names.constants), tuple(spans), f"<generated routes of {resolved.name}>"
     )
     functions = generated_functions(module)
     return (
         [functions[f"route_{i}"] for i in range(len(whens))],
-        {i: functions[f"quota_{i}"] for i, q in enumerate(quotas) if q.where is not None},
+        {i: functions[f"quota_{i}"] for i, (cond, _) in enumerate(graded) if cond is not None},
     )
 
 
 def _interpreted(
-    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], quotas: list[n.Quota]
+    resolved: ResolvedCatalog, first_name: str, first: Engine, whens: list[n.RouteWhen], graded: Graded
 ) -> Conditions:
     """The same conditions walked by the reference interpreter (nothing is compiled)."""
     interpreter = Interpreter(Names.of(resolved.rulesets[first_name], first.models.fields))
@@ -141,4 +149,4 @@ def _interpreted(
     def where(cond: n.Expr) -> QuotaWhere:
         return lambda record, grading: bool(interpreter.eval(cond, record, {}, {}, grading))
 
-    return [route(w.cond) for w in whens], {i: where(q.where) for i, q in enumerate(quotas) if q.where is not None}
+    return [route(w.cond) for w in whens], {i: where(cond) for i, (cond, _) in enumerate(graded) if cond is not None}

@@ -147,6 +147,8 @@ def explain(result: Result, plan: TablePlan | None = None) -> str:
         arrow = f"{step.before or '—'} → {step.after or '—'}"
         lines.append(f"  {step.step}: {arrow}  {step.reason}")
     lines.append(f"等次 grade: {result.grade_label or '—'} ({result.grade or 'none'})")
+    for nominee in result.nominations:
+        lines.append(f"推荐 nominated: {nominee.label or nominee.award} ({nominee.award}) — {nominee.reason}")
     for name, value in result.outcomes.items():
         lines.append(f"  {name}: {_value(value)}")
     return _text(lines)

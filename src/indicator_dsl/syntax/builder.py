@@ -319,6 +319,21 @@ class TreeBuilder(ExprBuilder):
     def quota_ties(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("ties", c[0])
 
+    def nomination_exclude(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("exclude", c[0])
+
+    def nomination(self, meta: Any, c: list[Any]) -> n.Nomination:
+        names = [str(t) for t in c if getattr(t, "type", "") == "NAME"]
+        return n.Nomination(
+            name=names[0],
+            label=pick(c, "label"),
+            grades=pick(c, "grades"),
+            places=next(int(t) for t in c if getattr(t, "type", "") == "INT"),
+            per=names[-1],
+            exclude=pick(c, "exclude"),
+            span=self._s(meta),
+        )
+
     def quota(self, meta: Any, c: list[Any]) -> n.Quota:
         return n.Quota(
             grades=pick(c, "grades"),

@@ -211,7 +211,15 @@ def _quota_line(quota: n.Quota) -> Line:
     return _conditional([f"{text} where "], quota.where, tail, quota.span)
 
 
-def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
+def _nomination_line(item: n.Nomination) -> Line:
+    text = f"nomination {item.name}{_label(item.label)} from {', '.join(item.grades)}"
+    text += f" at most {item.places} per {item.per}"
+    if item.exclude is None:
+        return Line(text, item.span)
+    return _conditional([f"{text} exclude when "], item.exclude, "", item.span)
+
+
+def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen | n.Nomination) -> Line:
     if isinstance(item, n.RecordDecl):
         return Line(f"record {item.type_name}", item.span)
     if isinstance(item, n.PeriodDecl):
@@ -243,6 +251,8 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen) -> Line:
         return _grades_line(item)
     if isinstance(item, n.Quota):
         return _quota_line(item)
+    if isinstance(item, n.Nomination):
+        return _nomination_line(item)
     if isinstance(item, n.Outcome):
         return _binding(f"outcome {item.name}{_label(item.label)}", item.expr, item.span)
     if isinstance(item, n.ExtendDimension):
@@ -266,6 +276,7 @@ _RUNS: tuple[tuple[type, ...], ...] = (
     (n.Let,),
     (n.Exempt, n.Assign, n.Veto),
     (n.Quota,),
+    (n.Nomination,),
     (n.Outcome,),
     (n.RemoveIndicator,),
     (n.RouteWhen,),

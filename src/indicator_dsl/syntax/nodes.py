@@ -360,11 +360,25 @@ class RouteWhen:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Nomination:
+    """`nomination NAME "label" from GRADES at most N per FIELD exclude when COND`: the records
+    at GRADES after quotas and adjustments, at most N per value of FIELD, highest total first."""
+
+    name: str
+    label: str | None
+    grades: tuple[str, ...]
+    places: int
+    per: str
+    exclude: Expr | None = None
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Catalog:
     name: str
     label: str | None
     imports: tuple[Import, ...]
-    items: tuple[RouteTable | RouteWhen | Quota, ...]
+    items: tuple[RouteTable | RouteWhen | Quota | Nomination, ...]
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -423,6 +437,7 @@ __all__ = [
     "Module",
     "Name",
     "NamedType",
+    "Nomination",
     "NoneLit",
     "Number",
     "OptionalType",
