@@ -135,8 +135,9 @@ def print_summary(batch: Batch, seconds: float) -> None:
         print(f"  {count:>4}  {rule}")
     busiest = ", ".join(f"{group} {count}" for group, count in groups.most_common(8))
     print(f"  most moved: {busiest}")
+    labels = {n.award: n.label or n.award for r in batch.results for n in r.nominations}
     for award, nominees in batch.nominees().items():
-        print(f"\n推荐 nominees for {award}: {len(nominees)}")
+        print(f"\n推荐 nominees, {labels[award]}: {len(nominees)}")
     failed = len(batch.failed)
     print(f"\n{failed} branch(es) could not be scored." if failed else "\nEvery branch was scored.")
 
