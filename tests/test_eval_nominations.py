@@ -112,13 +112,19 @@ def test_explain_names_the_award_and_the_rule(tmp_path: Path) -> None:
     assert "推荐 nominated: 省级机关先进基层党组织 (provincial) — rank 1 of 1 advanced in department = 乙" in text
 
 
-def test_streamed_cli_results_keep_the_nominees(tmp_path: Path) -> None:
-    # a catalog with nominations is never streamed record by record: nominees need the whole batch
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_streamed_cli_results_keep_the_nominees(tmp_path: Path, workers: str) -> None:
+    # streamed: nominees are chosen from the standings after pass one, and their records are
+    # finished again in pass two with their nominations, like the records a quota moved
     catalog = _catalog(tmp_path, NOMINATION)
     records = tmp_path / "records.jsonl"
     records.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
     out = tmp_path / "results.jsonl"
-    done = run_ind("eval", catalog.origin.source, records, "--format", "jsonl", "--out", out)
+    done = run_ind("eval", catalog.origin.source, records, "--format", "jsonl", "--out", out, "--workers", workers)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in lines if r.get("nominations")] == ["J1", "J2", "Y1"]
+    in_memory = catalog.evaluate_many(RECORDS)
+    expected = {r.id: [n.model_dump(mode="json") for n in r.nominations] for r in in_memory.results}
+    assert {r["id"]: r.get("nominations", []) for r in lines} == expected
+    assert [r["grade"] for r in lines] == [r.grade for r in in_memory.results]

@@ -72,7 +72,6 @@ def main(argv: list[str]) -> int:
         and args.out is not None
         and not args.explain
         and args.input_format in (None, "jsonl")
-        and not model.catalog_nominations  # nominees are put on results after the whole batch
         and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths)
     )
     if streaming:

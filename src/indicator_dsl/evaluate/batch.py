@@ -127,6 +127,7 @@ def standing_of(
     if scored is None or record is None or scored.grade is None:
         return None
     standing = Standing(reported(scored.total, quantum(engine.plan.precision), EXACT), scored.grade, scored.pinned)
+    standing.id = pending.record_id
     quota: QuotaInfo | None = None
     try:
         for index, quota in enumerate(engine.plan.quotas):

@@ -42,8 +42,9 @@ from .adjustments import Adjustment
 from .batch import Batch, Scorer, attach_nominees, first_pass, refinish, settle, sheets_for
 from .engine import Engine
 from .inputs import numbered_lines, parse_line
+from .nominations import nominate
 from .population import Standing
-from .results import Result
+from .results import Nominee, Result
 
 CHUNK = 500
 PARENT_CHECK_SECONDS = 0.2
@@ -277,21 +278,30 @@ def stream_jsonl(
                     on_progress(len(standings))
         count = len(standings)
         moved, _ = settle(model, model.engines, standings)
+        rules = [rule for rule, _ in model.catalog_nominations]
+        nominees = nominate(rules, standings, [s.id if s else None for s in standings]) if rules else {}
+        redo = {index: moved.get(index) or standings[index] for index in (*moved, *nominees)}
         del standings
-        if not moved:
+        if not redo:
             publish(spill, out)
             return count, failed
         with temporary(out) as final:
-            _second_pass(model, inputs, sheets, spill, final, moved)
+            _second_pass(model, inputs, sheets, spill, final, redo, nominees)
             publish(final, out)
     return count, failed
 
 
 def _second_pass(
-    model: Scorer, inputs: list[Path], sheets: Sheets, spill: Path, final: Path, moved: Mapping[int, Standing]
+    model: Scorer,
+    inputs: list[Path],
+    sheets: Sheets,
+    spill: Path,
+    final: Path,
+    redo: Mapping[int, Standing | None],
+    nominees: Mapping[int, list[Nominee]],
 ) -> None:
-    """Copy the spill into `final`, with the records a quota moved scored again (read again
-    from `inputs`, which must still hold the lines pass one read)."""
+    """Copy the spill into `final`, with the records a quota moved or a nomination chose scored
+    again (read again from `inputs`, which must still hold the lines pass one read)."""
     lines = numbered_lines(inputs)
     number = 0
     with (
@@ -301,11 +311,13 @@ def _second_pass(
     ):
         for index, line in enumerate(first):
             number, text = next(lines, (0, ""))
-            if index not in moved:
+            standing = redo.get(index)
+            if standing is None:
                 target.write(line)
                 continue
             data = parse_line(text, number)
-            result = refinish(model, data, sheets_for(sheets, data), moved[index], trace=False)
+            result = refinish(model, data, sheets_for(sheets, data), standing, trace=False)
+            result.nominations = nominees.get(index, [])
             target.write(result.model_dump_json() + "\n")
     if number == 0 or next(lines, None) is not None:
         raise ValueError("the record files changed while they were being scored; run again")

@@ -33,6 +33,7 @@ class Standing:
     ruleset: str = ""
     warnings: list[str] = field(default_factory=list)  # an adjustment that breaks a quota
     nominated: dict[int, Hashable] = field(default_factory=dict)  # nomination index -> group (absent: excluded)
+    id: str | None = None  # the record's id: nominations break ties by it
 
 
 @dataclass(frozen=True, slots=True)
