@@ -19,7 +19,7 @@ from typing import Any
 
 from ..syntax.layout import quota_size_text
 from ..syntax.nodes import Ties
-from .arithmetic import EXACT, ZERO, EvalError, quantum, reported
+from .arithmetic import EXACT, ZERO, EvalError, quantum, reporter
 from .plan import GradingValues, QuotaInfo, RuleInfo, TablePlan, Trace
 from .sheets import Applied, JudgedScores
 from .sources import Excluded
@@ -70,38 +70,38 @@ class Conditions:
 
 def grading_values(plan: TablePlan, scored: Scored, context: decimal.Context) -> GradingValues:
     """The rounded values grading expressions read, only those the ruleset names."""
-    step = quantum(plan.precision)
+    shown = reporter(quantum(plan.precision), context)  # one C call per value
     g: GradingValues = {}
     for key in plan.grading_keys:
         if key == "total":
-            g[key] = reported(scored.total, step, context)
+            g[key] = shown(scored.total)
         elif key == "bonus":
-            g[key] = reported(scored.bonus, step, context)
+            g[key] = shown(Decimal(scored.bonus))
         elif key == "penalty":
-            g[key] = reported(scored.penalty, step, context)
+            g[key] = shown(Decimal(scored.penalty))
         elif key == "grade":
             g[key] = scored.grade
         elif "." in key:
             source, part = key.split(".", 1)
-            g[key] = _part_value(plan, scored.tables[source], part, step, context)
+            g[key] = _part_value(plan, scored.tables[source], part, shown)
         elif key in scored.tables:
-            g[key] = reported(scored.tables[key].table, step, context)
+            g[key] = shown(scored.tables[key].table)
         elif key in scored.values:
             value = scored.values[key]
-            g[key] = None if value is None else reported(value, step, context)
+            g[key] = None if value is None else shown(Decimal(value))
     return g
 
 
 def _part_value(
-    plan: TablePlan, source: SourceScores, part: str, step: Decimal, context: decimal.Context
+    plan: TablePlan, source: SourceScores, part: str, shown: Callable[[Decimal], Decimal]
 ) -> Decimal | None:
     for d, dim in enumerate(plan.dimensions):
         if dim.name == part:
-            return reported(source.dimensions[d], step, context)
+            return shown(source.dimensions[d])
     for i, ind in enumerate(plan.indicators):
         if ind.name == part:
             value = source.indicators[i]
-            return None if value is None else reported(value, step, context)
+            return None if value is None else shown(Decimal(value))
     raise EvalError("missing_value", f"unknown part `{part}`")
 
 
