@@ -6,6 +6,7 @@ Each test pins what the engine answers (codes, lines, counts); none measures tim
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import clean_ruleset, project_with
+from support import SPEC_EXAMPLES, clean_ruleset, project_with
 
 import indicator_dsl
 from indicator_dsl.check import loader, suggestions
@@ -110,8 +111,8 @@ def test_a_link_loop_named_on_the_command_line_is_e001(
 
 def test_load_refuses_an_import_outside_and_accepts_a_wider_root(project: Path) -> None:
     rules = project / "rules.ind"
-    rules.write_text(ruleset_importing().replace('import "branch.ind"', 'import "../shared/branch.ind"'))
-    project_with(project.parent / "shared", SCHEMA)
+    rules.write_text(ruleset_importing().replace('import "branch.ind"', 'import "../beside/branch.ind"'))
+    project_with(project.parent / "beside", SCHEMA)
     with pytest.raises(RulesetError) as refused:
         indicator_dsl.load(rules)
     assert [d.code for d in refused.value.diagnostics] == ["E109"]
@@ -130,12 +131,29 @@ def test_the_root_is_the_nearest_folder_with_a_catalog_or_a_marker(
     monkeypatch.chdir(tmp_path / "p" / "departments")  # the working folder is only the last resort
     assert project_root(deep / "r.ind") == deep.parent
     monkeypatch.chdir(ROOT)
-    assert project_root(deep / "r.ind") == deep  # not below the working folder: its own folder
+    # not below the working folder: the folder above its own (`rulesets/` beside `schema/`)
+    assert project_root(deep / "r.ind") == deep.parent
     (tmp_path / "p" / "catalog.ind").write_text("")
     assert project_root(deep / "r.ind") == tmp_path / "p"
     (deep.parent / ".indroot").write_text("")
     assert project_root(deep / "r.ind") == deep.parent
     assert project_root(deep / "r.ind", explicit=tmp_path) == tmp_path
+
+
+def test_the_specs_own_layout_checks_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `rulesets/party_gov.ind` imports `../schema/branch.ind` with no marker anywhere: checked
+    # from another folder, the root was `rulesets/` alone and the spec's example failed with E109
+    spec = tmp_path / "examples"
+    for folder in ("rulesets", "schema", "records"):
+        (spec / folder).mkdir(parents=True)
+        for file in (SPEC_EXAMPLES / folder).iterdir():
+            (spec / folder / file.name).write_bytes(file.read_bytes())
+    monkeypatch.chdir(ROOT)
+    rulesets = [spec / "rulesets" / "party_gov.ind", spec / "rulesets" / "finance.ind"]
+    assert [d for d in check_paths(rulesets).diagnostics if d.is_error] == []
+    record = json.loads((spec / "records" / "worked_example.json").read_text(encoding="utf-8"))
+    result = indicator_dsl.load(rulesets[0]).evaluate(record)
+    assert (result.total, result.grade) == (Decimal("78.00"), "standard")
 
 
 def test_the_shipped_catalog_is_its_own_project() -> None:

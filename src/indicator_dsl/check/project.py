@@ -7,7 +7,9 @@ file (E110). Nothing is read from a refused target, so no diagnostic can quote i
 
 Without `--root` (or `root=` in `load`), the root of a checked file is the nearest folder, from
 the file's own folder upwards, that holds a `catalog.ind` or an empty `.indroot` marker file;
-failing that, the working folder when the file lies below it, else the file's own folder.
+failing that, the working folder when the file lies below it, else the folder above the file's
+own folder: a ruleset in `rulesets/` may import its schema from `../schema/` beside it (the
+layout of the language's own examples), and nothing further up.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def project_root(entry: Path, explicit: Path | None = None) -> Path:
     here = real_path(Path.cwd())
     if here is not None and here != Path(here.anchor) and folder.is_relative_to(here):
         return here
-    return folder
+    return folder if folder.parent == folder else folder.parent
 
 
 def inside(path: Path, root: Path) -> bool:
