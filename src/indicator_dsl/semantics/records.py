@@ -119,32 +119,31 @@ def quoted(value: Any) -> str:
     return text if len(text) <= QUOTE_LIMIT + 5 else text[:QUOTE_LIMIT] + "..."
 
 
+def _first_of(choices: list[CoreSchema | tuple[CoreSchema, str]], error_type: str, message: str) -> CoreSchema:
+    """The first of `choices` that accepts a value; else one error of `error_type` (not one per choice)."""
+    return cs.union_schema(choices, mode="left_to_right", custom_error_type=error_type, custom_error_message=message)
+
+
 class _DateRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         iso_text = cs.chain_schema([cs.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), cs.date_schema()])
-        return cs.union_schema(
-            [iso_text, cs.date_schema(strict=True)],
-            mode="left_to_right",
-            custom_error_type=NOT_A_DATE,
-            custom_error_message="not a date",
-        )
+        return _first_of([iso_text, cs.date_schema(strict=True)], NOT_A_DATE, "not a date")
 
 
 class _DecimalRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         finite = cs.decimal_schema(allow_inf_nan=False)
-        return cs.union_schema(
+        return _first_of(
             [
                 cs.decimal_schema(strict=True, allow_inf_nan=False),
                 cs.chain_schema([cs.int_schema(strict=True), finite]),
                 cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), finite]),
                 cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
             ],
-            mode="left_to_right",
-            custom_error_type=NOT_A_NUMBER,
-            custom_error_message="not a number",
+            NOT_A_NUMBER,
+            "not a number",
         )
 
 
@@ -152,12 +151,7 @@ class _IntRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         digits = cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=INT_TEXT), cs.int_schema()])
-        return cs.union_schema(
-            [cs.int_schema(strict=True), digits],
-            mode="left_to_right",
-            custom_error_type=NOT_AN_INT,
-            custom_error_message="not a whole number",
-        )
+        return _first_of([cs.int_schema(strict=True), digits], NOT_AN_INT, "not a whole number")
 
 
 @dataclass(frozen=True, slots=True)
