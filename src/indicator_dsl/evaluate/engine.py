@@ -19,7 +19,7 @@ from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import QUOTE_LIMIT, FieldProblem, RecordModels, failure_problem, quoted, validate
 from ..semantics.trace import ClauseTrace
 from .inputs import InputError
-from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry, construct
+from .results import Compact, RecordError, Result, RulesetRef, TraceEntry
 
 SHEETS_KEY = "sheets"
 MAX_ERRORS = 20
@@ -104,6 +104,13 @@ class Engine:
         return values
 
     def finish(self, pending: Pending) -> Result:
+        finished = self.finish_compact(pending)
+        return finished if isinstance(finished, Result) else finished.result()
+
+    def finish_compact(self, pending: Pending) -> Result | Compact:
+        """`finish` without building the pydantic model of a scored record: its values as
+        `Compact`, which becomes a `Result` or a JSON line when it is read. A failed record
+        (rare) is a `Result` at once."""
         scored = pending.scored
         if scored is None or pending.record is None:
             return self.failed(pending.record_id, pending.problems, pending.warnings, pending.ref)
@@ -114,7 +121,7 @@ class Engine:
             problem = failure_problem(error, "outcome", self.backend.where(error))
             return self.failed(pending.record_id, [problem], pending.warnings)
         try:
-            return self.result(pending.record_id, scored, outcomes, pending.warnings)
+            return Compact(self.result_values(pending.record_id, scored, outcomes, pending.warnings))
         except RUNTIME_FAILURES as error:
             return self.failed(pending.record_id, [failure_problem(error)], pending.warnings)
 
@@ -129,6 +136,13 @@ class Engine:
         return Result(id=record_id, ruleset=ref or self.ref, errors=shown, warnings=warnings)
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
+        return Compact(self.result_values(record_id, scored, outcomes, warnings)).result()
+
+    def result_values(
+        self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]
+    ) -> dict[str, Any]:
+        """A scored record's result as `Compact` keeps it: the fields of `Result` in its order,
+        figures rounded as shown, steps as plain dicts, `penalty` only with a penalty block."""
         plan, shown = self.plan, self._shown
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
@@ -168,31 +182,27 @@ class Engine:
                 sources[name]["excluded"] = note
             for name, weight in scored.excluded.weights.items():
                 sources[name]["weight"] = weight
-        label = self._grade_labels.get(scored.grade) if scored.grade else None
-        return construct(
-            Result,
-            id=record_id,
-            ruleset=self.ref,
-            sources=sources,
-            bonus=shown(scored.bonus),
-            penalty=None if plan.penalty_max is None else shown(scored.penalty),
-            vetoes=scored.vetoes,
-            total=shown(scored.total),
-            grade=scored.grade,
-            grade_label=label,
-            grade_by_rules=scored.grade_by_rules,
-            grade_after_veto=scored.grade_after_veto,
-            exempt=scored.exempt,
-            steps=[
-                construct(GradeChange, step=s.step, before=s.before, after=s.after, reason=s.reason)
-                for s in scored.steps
-            ],
-            outcomes=outcomes,
-            nominations=[],
-            errors=[],
-            warnings=warnings,
-            trace=None if scored.trace is None else [self.trace_entry(t) for t in scored.trace],
-        )
+        values: dict[str, Any] = {
+            "id": record_id,
+            "ruleset": self.ref,
+            "sources": sources,
+            "bonus": shown(scored.bonus),
+        }
+        if plan.penalty_max is not None:
+            values["penalty"] = shown(scored.penalty)
+        values["vetoes"] = scored.vetoes
+        values["total"] = shown(scored.total)
+        values["grade"] = scored.grade
+        values["grade_label"] = self._grade_labels.get(scored.grade) if scored.grade else None
+        values["grade_by_rules"] = scored.grade_by_rules
+        values["grade_after_veto"] = scored.grade_after_veto
+        values["exempt"] = scored.exempt
+        values["steps"] = [{"step": s[0], "before": s[1], "after": s[2], "reason": s[3]} for s in scored.steps]
+        values["outcomes"] = outcomes
+        values["errors"] = []
+        values["warnings"] = warnings
+        values["trace"] = None if scored.trace is None else [self.trace_entry(t) for t in scored.trace]
+        return values
 
     def source_entry(self, t: ClauseTrace, label: str, note: str, at: str) -> TraceEntry:
         """A step over one source as a whole (no indicator): proration, an excluded source."""

@@ -99,20 +99,48 @@ def parse_line(line: str | InputError, number: int) -> Any:
 def numbered_lines(paths: Iterable[Path]) -> Iterator[tuple[int, str | InputError]]:
     """The non-blank lines of JSON-lines files, numbered across the files. A line that is
     not UTF-8 is an InputError (never a silent U+FFFD); the others are still read."""
+    for number, raw, _, _ in raw_lines(paths):
+        yield number, decode_line(raw, number)
+
+
+def raw_lines(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, int, int]]:
+    """The non-blank lines of JSON-lines files as bytes, undecoded (a worker process decodes
+    them): (number across the files, the line, which file, its byte offset in that file). A
+    byte-order mark opening a file is left out of its first line."""
     number = 0
-    for path in paths:
+    for which, path in enumerate(paths):
         with path.open("rb") as handle:
+            offset = 0
             for first, raw in enumerate(handle):
+                at, offset = offset, offset + len(raw)
                 number += 1
                 if first == 0 and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8) :]
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    yield number, InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
+                if _blank(raw):
                     continue
-                if line.strip():
-                    yield number, line
+                yield number, raw, which, at
+
+
+def _blank(raw: bytes) -> bool:
+    """A line of white space only, as `str.strip` sees it once decoded (a line that is not
+    UTF-8 is never blank: it is reported)."""
+    stripped = raw.strip()
+    if not stripped:
+        return True
+    if stripped[0] < 0x80:
+        return False
+    try:
+        return not raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False
+
+
+def decode_line(raw: bytes, number: int) -> str | InputError:
+    """A JSON line's text, or the InputError of a line that is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
 
 
 def detect_format(path: Path) -> str:
