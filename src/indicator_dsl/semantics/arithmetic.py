@@ -161,6 +161,14 @@ def bounded(score: Number, maximum: Decimal, uncapped: bool) -> tuple[Decimal, s
     return Decimal(score), None
 
 
+def bounded_inline(score: str, maximum: str, uncapped: bool) -> str:
+    """`bounded(score, maximum, uncapped)[0]` as generated code writes it (`score` names a
+    local): the score itself when it is a Decimal within its bounds, where `bounded` moves
+    nothing, else the call. Generated code has `_Dec` (Decimal), `_Z` and `_bounded`."""
+    within = f"_Z <= {score}" if uncapped else f"_Z <= {score} <= {maximum}"
+    return f"({score} if {score}.__class__ is _Dec and {within} else _bounded({score}, {maximum}, {uncapped})[0])"
+
+
 def prorate(table: Decimal, scale: Decimal, applicable: Decimal, context: decimal.Context) -> Decimal:
     """A table rescaled to `scale` from the maximum of the indicators that apply."""
     if applicable == 0:
