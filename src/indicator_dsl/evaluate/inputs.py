@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -99,20 +100,27 @@ def parse_line(line: str | InputError, number: int) -> Any:
 def numbered_lines(paths: Iterable[Path]) -> Iterator[tuple[int, str | InputError]]:
     """The non-blank lines of JSON-lines files, numbered across the files. A line that is
     not UTF-8 is an InputError (never a silent U+FFFD); the others are still read."""
-    number = 0
+    numbers = itertools.count(1)
     for path in paths:
         with path.open("rb") as handle:
-            for first, raw in enumerate(handle):
-                number += 1
-                if first == 0 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8) :]
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    yield number, InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
-                    continue
-                if line.strip():
-                    yield number, line
+            yield from decoded_lines(handle, numbers)
+
+
+def decoded_lines(raw_lines: Iterable[bytes], numbers: Iterator[int]) -> Iterator[tuple[int, str | InputError]]:
+    """The non-blank lines of one JSON-lines text (a file, a request body), each numbered by
+    the next of `numbers` (blank lines too take a number); a byte-order mark before the first
+    is dropped, and a line that is not UTF-8 is an InputError in its place."""
+    for first, raw in enumerate(raw_lines):
+        number = next(numbers)
+        if first == 0 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield number, InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
+            continue
+        if line.strip():
+            yield number, line
 
 
 def detect_format(path: Path) -> str:
