@@ -18,6 +18,7 @@ from support import run_ind
 
 from indicator_dsl.serve import Limits, ServeConfig, create_app
 
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return party_gov_project(tmp_path_factory.mktemp("serve") / "project")
@@ -172,7 +173,10 @@ def test_rulesets_and_schemas(client: Any, project: Path) -> None:
     assert client.get("/v1/schema").json() == json.loads(schema.stdout)
     assert client.get("/v1/rulesets/party_gov/schema").json() == json.loads(schema.stdout)
     missing = client.get("/v1/rulesets/nope/schema")
-    assert (missing.status_code, missing.json()["error"]) == (404, "no ruleset named 'nope' is served (served: party_gov)")
+    assert (missing.status_code, missing.json()["error"]) == (
+        404,
+        "no ruleset named 'nope' is served (served: party_gov)",
+    )
 
 
 def test_the_openapi_document_is_valid_and_describes_the_answers(client: Any) -> None:
