@@ -18,7 +18,7 @@ from indicator_dsl.serve.decisions import DecisionLog
 
 def logged(path: Path) -> list[dict[str, Any]]:
     """Every line of the log and its rotated files, oldest first."""
-    files = sorted(path.parent.glob(path.name + ".*[0-9]"), key=lambda p: -int(p.suffix[1:])) + [path]
+    files = [*sorted(path.parent.glob(path.name + ".*[0-9]"), key=lambda p: -int(p.suffix[1:])), path]
     return [json.loads(line) for file in files for line in file.read_text(encoding="utf-8").splitlines()]
 
 
