@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from serving import break_ruleset, httpx, party_gov_project, records, with_version
 from support import run_ind
 
@@ -103,3 +104,12 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     )
     assert run_ind("serve", tmp_path / "missing.ind").stderr == f"ind serve: {tmp_path / 'missing.ind'}: no such file\n"
     assert run_ind("serve", ruleset, "--workers", "0").returncode == 2
+
+
+def test_the_load_benchmark_runs_bounded_and_reports_no_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import serve_load
+
+    assert serve_load.main(["--requests", "30", "--clients", "2", "--batch-size", "10"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["evaluate"]["requests"], report["evaluate"]["errors"]) == (30, 0)
+    assert (report["batch of 10"]["requests"], report["batch of 10"]["records"]) == (3, 30)
