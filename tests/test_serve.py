@@ -207,3 +207,27 @@ def test_metrics_count_requests_records_and_errors(client: Any) -> None:
     assert int(lines['indicator_errors_total{kind="bad_json"}']) >= 1
     assert int(lines['indicator_request_seconds_count{endpoint="batch"}']) >= 1
     assert "# TYPE indicator_request_seconds histogram" in text
+
+
+def test_a_lone_surrogate_is_refused_as_ind_eval_refuses_it(client: Any, project: Path, tmp_path: Path) -> None:
+    """`"\\ud800"` is JSON that no output can encode: not JSON for `ind eval` (it was an internal
+    error), 400 for the server, and in JSON lines the error of that line alone."""
+    record = json.dumps(records(1)[0], ensure_ascii=False)[:-1] + ', "note": "\\ud800"}'
+    (tmp_path / "one.json").write_text(record, encoding="utf-8")
+    done = run_ind("eval", project, tmp_path / "one.json")
+    assert done.stderr.endswith(": not valid JSON: \\ud800 is a lone surrogate, not a character\n")
+    answer = client.post("/v1/evaluate", content=record)
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "not valid JSON: \\ud800 is a lone surrogate, not a character"
+    lines = client.post("/v1/batch", content=record + "\n" + jsonl(records(1)), headers={"Content-Type": "text/jsonl"})
+    assert lines.headers["x-records-failed"] == "1"
+    first = json.loads(lines.text.splitlines()[0])["errors"][0]["message"]
+    assert first == "line 1: not JSON: \\ud800 is a lone surrogate, not a character"
+    paired = client.post("/v1/evaluate", content=record.replace("\\ud800", "\\ud83d\\ude00"))
+    assert paired.status_code == 200  # a surrogate pair is one character
+
+
+def test_a_record_nested_too_deeply_is_400(client: Any) -> None:
+    answer = client.post("/v1/evaluate", content="[" * 100_000 + "]" * 100_000)
+    assert (answer.status_code, answer.json()["kind"]) == (400, "bad_json")
+    assert answer.json()["error"].startswith("not valid JSON: nested too deeply")

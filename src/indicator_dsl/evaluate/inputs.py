@@ -51,13 +51,46 @@ class TooDeep(ValueError):
     """JSON nested deeper than the reader's recursion goes (about 1,000 levels)."""
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a `\uD800`..`\uDFFF` escape in JSON text
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def loads(text: str) -> Any:
-    """JSON with exact numbers; ValueError for anything that is not JSON, TooDeep for a
-    structure nested deeper than the reader's recursion."""
+    """JSON with exact numbers; ValueError for anything that is not JSON (a lone surrogate
+    escape such as `"\\ud800"` included: it is no character, and no output could encode it),
+    TooDeep for a structure nested deeper than the reader's recursion."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return _characters_checked(text, _DECODER.decode(text))
     except RecursionError:
         raise TooDeep("nested too deeply (more than about 1,000 levels)") from None
+
+
+def decode_at(text: str, at: int) -> tuple[Any, int]:
+    """The JSON value that starts at index `at` of `text` and the index after it, read as
+    `loads` reads; ValueError (or RecursionError) as `json.JSONDecoder.raw_decode` raises."""
+    value, end = _DECODER.raw_decode(text, at)
+    return _characters_checked(text[at:end], value), end
+
+
+def _characters_checked(text: str, value: Any) -> Any:
+    """`value`, refused (ValueError) if a string in it holds a lone surrogate; only text with a
+    surrogate escape is walked."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return value
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found is not None:
+                raise ValueError(f"\\u{ord(found.group()):04x} is a lone surrogate, not a character")
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+    return value
 
 
 # A JSON string (escapes included) or one structural character, for `_json_items`.

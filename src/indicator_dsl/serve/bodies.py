@@ -16,13 +16,11 @@ from __future__ import annotations
 import hashlib
 import io
 import itertools
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from decimal import Decimal
 from typing import Any
 
-from ..evaluate.inputs import decoded_lines, loads, parse_line
+from ..evaluate.inputs import decode_at, decoded_lines, loads, parse_line
 
 JSON_LINES_TYPES = ("ndjson", "jsonl", "json-lines", "jsonlines", "json-seq")
 """A batch whose Content-Type ends in one of these is read as JSON lines; any other as a JSON array."""
@@ -41,13 +39,6 @@ class Problem(Exception):
         self.kind = kind
         self.message = message
         self.details = details
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
 async def read_limited(chunks: AsyncIterator[bytes], declared: str | None, limit: int) -> bytes:
@@ -141,7 +132,7 @@ def _items(text: str) -> Iterator[tuple[Any, str]]:
         at += 1
     else:
         while True:
-            item, end = _DECODER.raw_decode(text, at)
+            item, end = decode_at(text, at)
             yield item, text[at:end]
             at = _skip(text, end)
             mark = text[at : at + 1]
