@@ -62,7 +62,9 @@ def _sentence(entry: TraceEntry, clause: str, top: Decimal, source_label: str) -
     if entry.kind == "deduct":
         return f"第{number}条扣分规则生效,扣{shown(-effect)}分{read}" if entry.fired and effect != 0 else None
     if entry.kind == "award":
-        return None if entry.fired else f"第{number}条得分条件未满足,未得分{read}"
+        if not entry.fired:
+            return f"第{number}条得分条件未满足,未得分{read}"
+        return f"按第{number}条计次得{shown(effect)}分{read}" if " per " in clause else None
     if entry.kind == "bands":
         return f"按第{number}条评分档次得{shown(effect)}分(满分{shown(top)}){read}" if effect < top else None
     if entry.kind == "judged":
@@ -75,7 +77,6 @@ def _sentence(entry: TraceEntry, clause: str, top: Decimal, source_label: str) -
         return f"{source_label}核正为{shown(effect)}分{read}"
     if entry.kind == "clamp":
         return f"得分调整到界内:{entry.note or ''}"
-    del clause
     return None
 
 
