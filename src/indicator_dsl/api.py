@@ -206,6 +206,12 @@ class Model:
         (default: every grade that has a better one), with what the quota allows."""
         return self.planner().plans(list(records), to=to, grades=grades)
 
+    def plans_of(
+        self, records: Iterable[Any], batch: Batch, *, to: str | None = None, grades: Iterable[str] | None = None
+    ) -> PlanBatch:
+        """As `plans`, for a batch already scored from `records` (same order)."""
+        return self.planner().plan_batch(list(records), batch, to=to, grades=grades)
+
     def planner(self) -> Planner:
         """The model's planner (built once: it reads the grade rules and clauses of each ruleset)."""
         found: Planner | None = self.__dict__.get("_planner")

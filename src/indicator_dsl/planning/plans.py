@@ -119,7 +119,12 @@ class Planner:
             return self._plan(engine, pending, result, original_sheets(record, sheets), to, None)
 
     def plans(self, records: Sequence[Any], *, to: str | None = None, grades: Iterable[str] | None = None) -> PlanBatch:
-        batch = self.model.evaluate_many(records)
+        return self.plan_batch(records, self.model.evaluate_many(records), to=to, grades=grades)
+
+    def plan_batch(
+        self, records: Sequence[Any], batch: Batch, *, to: str | None = None, grades: Iterable[str] | None = None
+    ) -> PlanBatch:
+        """Plans of a batch already scored from `records` (in the same order)."""
         wanted = None if grades is None else set(grades)
         in_force = quotas_in_force(self.model, self.model.engines)  # type: ignore[arg-type]
         plans: list[GapPlan] = []
