@@ -4,8 +4,9 @@ self-contained (inline CSS, no script, no network).
 It shows the branch's total and grade, its scores by dimension for each table source
 against the average and the best of the branches scored by the same table in the batch
 (its category), the points it lost with the 评分标准 and the clause that cost them, its
-gap plan (`plans.plan_section`) and its programme (the ruleset's `programme` outcome:
-头雁 / 提升 / 转化工程 in the Jiangsu rulesets). Labels are the ruleset's own.
+gap plan (`plans.plan_section`) and its outcomes now and after the plan (the programme:
+the Jiangsu rulesets' `programme` outcome gives 头雁 / 提升 / 转化工程 by grade). Labels are
+the ruleset's own.
 """
 
 from __future__ import annotations
@@ -80,19 +81,29 @@ def loss_rows(plan: GapPlan, table: TablePlan) -> str:
     return f"<table>{head}{''.join(rows)}</table>" if rows else "<p>没有失分。</p>"
 
 
+def _outcome(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "—" if value is None else str(value)
+
+
 def build_checkup(
     result: Result, attributes: Mapping[str, Any], plan: GapPlan, table: TablePlan, peers: Sequence[Result]
 ) -> str:
     """The 体检报告 of one branch; `peers` are the batch's results scored by the same table."""
     e = html.escape
     totals = [p.total for p in peers if p.total is not None]
-    programme = next((o for o in table.outcomes if o.name == "programme"), None)
     name = str(attributes.get("name", "")) or str(result.id)
     meta = " · ".join(e(str(attributes[k])) for k in ("department", "category") if k in attributes)
-    programme_line = (
-        f"<p>{e(programme.label or programme.name)}:<b>{e(str(result.outcomes.get('programme', '—')))}</b></p>"
-        if programme is not None
-        else ""
+    programme_line = "".join(
+        f"<p>{e(o.label or o.name)}:<b>{e(_outcome(plan.outcomes.get(o.name)))}</b>"
+        + (
+            f" → 按计划提升后:<b>{e(_outcome(plan.outcomes_after[o.name]))}</b>"
+            if o.name in plan.outcomes_after
+            else ""
+        )
+        + "</p>"
+        for o in table.outcomes
     )
     body = (
         f"<h1>支部体检报告 · {e(name)}</h1>"

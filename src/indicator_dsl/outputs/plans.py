@@ -68,7 +68,8 @@ def plan_json(plan: GapPlan, table: TablePlan) -> dict[str, Any]:
             }
             for loss in plan.lost
         ],
-        "programme": plan.programme,
+        "outcomes": _plain(plan.outcomes),
+        "outcomes_after": _plain(plan.outcomes_after),
         "note": plan.note,
     }
 
@@ -119,7 +120,7 @@ def plan_lines(plan: GapPlan, table: TablePlan) -> list[str]:
             lines.append(
                 f"  最少需提升 {plan.indicators} 项指标 (共 {shown(plan.points)} 分), 总分可达 {plan.total_after}:"
             )
-            lines.extend(f"    {c.label} [{c.source}] {shown(c.before)} → {shown(c.to)}" for c in plan.changes)
+            lines.extend(f"    {c.label} [{c.source_label}] {shown(c.before)} → {shown(c.to)}" for c in plan.changes)
         else:
             lines.append(f"  {plan.note}")
     else:
@@ -151,7 +152,7 @@ def plan_section(plan: GapPlan) -> str:
     parts.append(f"<ul>{failing}{holding}{quotas}</ul>")
     if plan.reachable and plan.changes:
         rows = "".join(
-            f"<tr><td>{e(c.label)}</td><td>{e(c.source)}</td><td>{shown(c.before)}</td><td>{shown(c.to)}</td></tr>"
+            f"<tr><td>{e(c.label)}</td><td>{e(c.source_label)}</td><td>{shown(c.before)}</td><td>{shown(c.to)}</td></tr>"
             for c in plan.changes
         )
         parts.append(

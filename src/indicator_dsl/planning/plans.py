@@ -52,6 +52,7 @@ class Holding:
 @dataclass(frozen=True, slots=True)
 class PlanChange:
     source: str
+    source_label: str
     indicator: str
     label: str
     before: Decimal
@@ -81,7 +82,8 @@ class GapPlan:
     indicators: int = 0  # how many indicators the plan changes
     rescored: int = 0  # re-scorings the search took
     note: str = ""
-    programme: str | None = None  # the record's outcome named `programme`, when the ruleset has one
+    outcomes: dict[str, Any] = field(default_factory=dict)  # the record's outcomes now (a programme …)
+    outcomes_after: dict[str, Any] = field(default_factory=dict)  # and with the plan's changes
 
     @property
     def failing(self) -> list[ConditionCheck]:
@@ -152,7 +154,6 @@ class Planner:
         scored, record = pending.scored, pending.record
         traced = engine.finish(pending) if pending.scored is not None and pending.scored.trace is not None else result
         current = result.grade
-        outcome = result.outcomes.get("programme")
         gap = GapPlan(
             id=result.id,
             ruleset=plan.name,
@@ -162,7 +163,7 @@ class Planner:
             target_label=None,
             reachable=None,
             total=result.total,
-            programme=outcome if isinstance(outcome, str) else None,
+            outcomes=dict(result.outcomes),
         )
         if scored is None or record is None or current is None:
             gap.note = "无法评分 the record has errors" if result.errors else "不参加定级 exempt"
@@ -189,6 +190,7 @@ class Planner:
             gap.reachable = recovery is not None
             if recovery is not None:
                 _fill(gap, plan, recovery)
+                gap.outcomes_after = engine.outcomes(record, recovery.scored)
             else:
                 gap.note = "指标全部恢复满分也达不到目标等次 recovering every indicator does not reach it"
         gap.rescored = rescorer.rescored
@@ -219,11 +221,12 @@ def _holding(plan: TablePlan, scored: Any, target: str) -> list[Holding]:
 
 def _fill(gap: GapPlan, plan: TablePlan, recovery: Recovery) -> None:
     shown = reporter(quantum(plan.precision), EXACT)
+    sources = {s.name: s.label or s.name for s in plan.sources}
     for c, value in zip(recovery.candidates, recovery.values, strict=True):
         label = plan.indicators[c.index].label or c.name
         for source, now in c.froms.items():
             if now < value:
-                gap.changes.append(PlanChange(source, c.name, label, now, value))
+                gap.changes.append(PlanChange(source, sources[source], c.name, label, now, value))
     gap.points = recovery.points
     gap.indicators = len(recovery.candidates)
     gap.total_after = shown(recovery.scored.total)
