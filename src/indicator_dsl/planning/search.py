@@ -2,9 +2,10 @@
 
 A candidate is an indicator that lost points in some table source. Its *full recovery* sets
 it to its maximum in every table source where it is below; the figures grading reads (each
-source's table and dimensions, so the total) rise by its *gains*, measured by re-scoring.
-Those figures are sums of indicator scores (a table's proration and a dimension's weight do
-not change when only scores change), so the gains of a set add up.
+source's table and dimensions, so the total) rise by its *gains*. Those figures are linear in
+the indicator scores (a table's proration and a dimension's weight do not change when only
+scores change), so gains add up; each dimension's points-to-table factor is measured by
+re-scoring, and gains carry the last digit of an exact division, which `SLACK` covers.
 
 The search takes sizes k = 1, 2, … in turn and, for each, walks the k-sets of candidates
 (largest gain first) depth first. A branch is cut when even its *optimistic* state fails
@@ -26,7 +27,7 @@ ruleset's decimal quantum (re-scored at each step); the result is re-scored once
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol, cast
@@ -59,6 +60,16 @@ class Candidate:
     def changes(self, value: Decimal) -> list[Change]:
         """Its score set to `value` in every source where it is lower."""
         return [(source, self.name, value) for source, now in self.froms.items() if now < value]
+
+    def rise(self, value: Decimal) -> dict[Figure, Decimal]:
+        """What the figures rise by with its score at `value`: its gains, in proportion in each
+        source (a table and a dimension are linear in an indicator's score)."""
+        found: dict[Figure, Decimal] = {}
+        for key, gain in self.gains.items():
+            now = self.froms.get(key[0])
+            if now is not None and now < value:
+                found[key] = EXACT.divide(gain * (value - now), self.top - now)
+        return found
 
     @property
     def lost(self) -> Decimal:
@@ -119,34 +130,57 @@ class Rescorer:
         return {s.name: moved.get(s.name, s.weight) for s in self.plan.sources if s.is_table}
 
     def candidates(self, base: Scored) -> list[Candidate]:
-        """Every indicator below its maximum in some table source, with its gains, by re-scoring."""
+        """Every indicator below its maximum in some table source, with its gains.
+
+        A dimension's score is the sum of its indicators' and a table is linear in each
+        dimension (proration and weights stay fixed while only scores change), so one
+        re-scoring per dimension, with all its lost points recovered, gives each source's
+        points-to-table factor for that dimension; an indicator's gains follow from it."""
         weights = self.weights(base)
-        found: list[Candidate] = []
+        lost: dict[int, dict[int, dict[str, Decimal]]] = {}  # dimension -> indicator -> source -> score now
         for index, info in enumerate(self.plan.indicators):
             froms = {
                 s: Decimal(v)
                 for s, table in base.tables.items()
                 if (v := table.indicators[index]) is not None and Decimal(v) < info.max
             }
-            if not froms:
-                continue
-            candidate = Candidate(index, info.name, info.max, froms, {}, ZERO)
-            scored = self.score(candidate.changes(info.max))
+            if froms:
+                lost.setdefault(info.dimension, {})[index] = froms
+        zero = dict.fromkeys(figures_of(base), ZERO)
+        found: list[Candidate] = []
+        for dimension, members in lost.items():
+            tops = {i: self.plan.indicators[i].max for i in members}
+            changes = [(s, self.plan.indicators[i].name, tops[i]) for i, froms in members.items() for s in froms]
+            scored = self.score(changes)
             if scored is None:
                 continue
-            gains = figure_gains(base, scored)
-            effect = sum((weights[s] * gains[(s, -1)] for s in froms), ZERO)
-            found.append(Candidate(index, info.name, info.max, froms, gains, effect))
+            factor: dict[str, Decimal] = {}
+            for source, table in base.tables.items():
+                points = sum((tops[i] - froms[source] for i, froms in members.items() if source in froms), ZERO)
+                rise = scored.tables[source].table - table.table
+                factor[source] = EXACT.divide(rise, points) if points else ZERO
+            for index, froms in members.items():
+                gains = dict(zero)
+                for source, now in froms.items():
+                    gains[(source, dimension)] = tops[index] - now
+                    gains[(source, -1)] = factor[source] * (tops[index] - now)
+                effect = sum((weights[s] * gains[(s, -1)] for s in froms), ZERO)
+                info = self.plan.indicators[index]
+                found.append(Candidate(index, info.name, info.max, froms, gains, effect))
         return sorted(found, key=lambda c: (-c.effect, c.name))
 
-    def optimistic(self, base: Scored, figures: dict[Figure, Decimal], raised: Iterable[Candidate]) -> bool:
-        """Whether the optimistic state (`figures`, the `raised` indicators at their maximum) reaches the target."""
+    def optimistic(
+        self, base: Scored, figures: dict[Figure, Decimal], raised: Iterable[tuple[Candidate, Decimal]]
+    ) -> bool:
+        """Whether the state with these `figures` and the `raised` indicators at least at their
+        values (every other score as in `base`) reaches the target, graded by the ruleset."""
         tables: dict[str, SourceScores] = {}
         for source, table in base.tables.items():
             indicators = list(table.indicators)
-            for c in raised:
-                if indicators[c.index] is not None:
-                    indicators[c.index] = c.top
+            for c, value in raised:
+                now = indicators[c.index]
+                if now is not None and now < value:
+                    indicators[c.index] = value
             dims = [figures.get((source, d), value) for d, value in enumerate(table.dimensions)]
             tables[source] = SourceScores(indicators, dims, figures.get((source, -1), table.table))
         weights = self.weights(base)
@@ -164,15 +198,14 @@ class Rescorer:
         return self.reaches(state)
 
 
-def figure_gains(base: Scored, scored: Scored) -> dict[Figure, Decimal]:
-    """How much each table and dimension rose from `base` to `scored`."""
-    gains: dict[Figure, Decimal] = {}
-    for source, table in base.tables.items():
-        after = scored.tables[source]
-        gains[(source, -1)] = after.table - table.table
+def figures_of(scored: Scored) -> dict[Figure, Decimal]:
+    """Each table source's table and dimension scores."""
+    found: dict[Figure, Decimal] = {}
+    for source, table in scored.tables.items():
+        found[(source, -1)] = table.table
         for d, value in enumerate(table.dimensions):
-            gains[(source, d)] = after.dimensions[d] - value
-    return gains
+            found[(source, d)] = value
+    return found
 
 
 def smallest_recovery(rescorer: Rescorer, base: Scored, candidates: Sequence[Candidate]) -> Recovery | None:
@@ -189,15 +222,11 @@ def smallest_recovery(rescorer: Rescorer, base: Scored, candidates: Sequence[Can
         for j in range(len(candidates) + 1)
     ]
     cheapest = [sorted(c.lost for c in candidates[j:]) for j in range(len(candidates) + 1)]
-    start: dict[Figure, Decimal] = {}
-    for source, table in base.tables.items():
-        start[(source, -1)] = table.table
-        for d, value in enumerate(table.dimensions):
-            start[(source, d)] = value
+    start = figures_of(base)
 
     def promising(chosen: list[int], sums: dict[Figure, Decimal], open_from: int, left: int) -> bool:
         figures = {key: sums[key] + sum(suffix[open_from][key][:left], ZERO) + SLACK for key in keys}
-        raised = [candidates[i] for i in chosen] + list(candidates[open_from:])
+        raised = [(candidates[i], candidates[i].top) for i in chosen] + [(c, c.top) for c in candidates[open_from:]]
         return rescorer.optimistic(base, figures, raised)
 
     for size in range(1, len(candidates) + 1):
@@ -228,35 +257,63 @@ def smallest_recovery(rescorer: Rescorer, base: Scored, candidates: Sequence[Can
 
         walk(size, [], start, ZERO, 0)
         if best is not None:
-            return least_values(rescorer, [candidates[i] for i in best])
+            return least_values(rescorer, base, [candidates[i] for i in best])
     return None
 
 
-def least_values(rescorer: Rescorer, chosen: Sequence[Candidate]) -> Recovery | None:
+def least_values(rescorer: Rescorer, base: Scored, chosen: Sequence[Candidate]) -> Recovery | None:
     """The least value each chosen indicator must reach, the others as they stand: in turn from
-    the one whose points weigh least on the total, by bisection over the ruleset's quantum."""
+    the one whose points weigh least on the total, by bisection over the ruleset's quantum.
+
+    The bisection runs on the figures the values give (`Candidate.rise`, graded by the ruleset
+    as the search's bound is); its answer v is then re-scored, v and v minus one quantum, and
+    taken when v reaches and v - quantum does not. Otherwise (a rule the figures do not
+    capture) the bisection runs again, re-scoring at every step."""
     step = quantum(rescorer.plan.precision)
     values = {c.name: c.top for c in chosen}
+    start = figures_of(base)
 
     def changes() -> list[Change]:
         return [ch for c in chosen for ch in c.changes(values[c.name])]
+
+    def figured() -> bool:
+        figures = dict(start)
+        for c in chosen:
+            for key, rise in c.rise(values[c.name]).items():
+                figures[key] += rise
+        return rescorer.optimistic(base, figures, [(c, values[c.name]) for c in chosen])
+
+    def rescored() -> bool:
+        return rescorer.reaches(rescorer.score(changes()))
 
     for c in sorted(chosen, key=lambda c: (c.effect / c.lost, c.name)):
         low = min(c.froms.values())
         # values tried: top - m × step for m in 0..most, each above the lowest score now
         most = int((c.top - low) / step) - (1 if (c.top - low) % step == 0 else 0)
-        reached, m_low, m_high = 0, 1, most
-        while m_low <= m_high:
-            middle = (m_low + m_high) // 2
-            values[c.name] = c.top - middle * step
-            if rescorer.reaches(rescorer.score(changes())):
-                reached, m_low = middle, middle + 1
-            else:
-                m_high = middle - 1
-        values[c.name] = c.top - reached * step
+
+        def holds(m: int, test: Callable[[], bool], c: Candidate = c) -> bool:
+            values[c.name] = c.top - m * step
+            return test()
+
+        lowered = _bisect(lambda m: holds(m, figured), most)
+        if not (holds(lowered, rescored) and (lowered == most or not holds(lowered + 1, rescored))):
+            lowered = _bisect(lambda m: holds(m, rescored), most)
+        values[c.name] = c.top - lowered * step
     scored = rescorer.score(changes())
     if not rescorer.reaches(scored):
         return None
     assert scored is not None
     ordered = tuple(chosen)
     return Recovery(ordered, tuple(values[c.name] for c in ordered), scored)
+
+
+def _bisect(holds: Callable[[int], bool], most: int) -> int:
+    """The largest m in 0..most for which `holds(m)` (taken to hold at 0 and to fail from some m on)."""
+    reached, low, high = 0, 1, most
+    while low <= high:
+        middle = (low + high) // 2
+        if holds(middle):
+            reached, low = middle, middle + 1
+        else:
+            high = middle - 1
+    return reached
