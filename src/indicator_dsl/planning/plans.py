@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from ..check.resolved import ResolvedRuleset
 from ..evaluate.batch import Batch, quotas_in_force
+from ..evaluate.batch import Scorer as BatchScorer
 from ..evaluate.engine import Engine, Pending
 from ..evaluate.results import Result
 from ..semantics.arithmetic import EXACT, quantum, reporter
@@ -29,12 +30,10 @@ from .search import Recovery, Rescorer, smallest_recovery
 from .whatif import original_sheets
 
 
-class Scorer(Protocol):
-    """What a planner needs of a model (`api.Model`)."""
+class Scorer(BatchScorer, Protocol):
+    """What a planner needs of a model (`api.Model`): a batch's, its engines and batches."""
 
     engines: dict[str, Engine]
-
-    def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]: ...
 
     def evaluate_many(self, records: Iterable[Any]) -> Batch: ...
 
@@ -128,7 +127,7 @@ class Planner:
     ) -> PlanBatch:
         """Plans of a batch already scored from `records` (in the same order)."""
         wanted = None if grades is None else set(grades)
-        in_force = quotas_in_force(self.model, self.model.engines)  # type: ignore[arg-type]
+        in_force = quotas_in_force(self.model, self.model.engines)
         plans: list[GapPlan] = []
         with decimal.localcontext(EXACT):
             for index, (record, result) in enumerate(zip(records, batch.results, strict=True)):
