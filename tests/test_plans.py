@@ -263,5 +263,9 @@ def test_ind_plan_writes_json(table_path: Path, tmp_path: Path) -> None:
         True,
         "12.90",
     )
+    out = tmp_path / "plans.csv"
+    done = run_ind("plan", table_path, records, "--format", "csv", "--out", out)
+    assert done.returncode == 0 and "1 plan(s) written" in done.stdout
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "U1,poor,fair,True,9.00,12.90,self,cadre,0,3.90"
     bad = run_ind("plan", table_path, records, "--to", "excellent")
     assert bad.returncode == 2 and "`excellent` is not a grade of small" in bad.stderr

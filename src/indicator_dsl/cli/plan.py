@@ -9,11 +9,18 @@ the fewest indicators whose recovery reaches the target, with the value each mus
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress
+from .common import (
+    ArgumentParser,
+    add_root_option,
+    cannot_write,
+    load_or_report,
+    progress,
+    record_files,
+    records_in,
+    written,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -28,8 +35,6 @@ def main(argv: list[str]) -> int:
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
-    from ..evaluate.inputs import read_records
-    from ..files import write_atomic
     from ..outputs.plans import PLAN_FORMATS
 
     if args.out is not None and cannot_write(args.out, "ind plan"):
@@ -37,18 +42,11 @@ def main(argv: list[str]) -> int:
     model = load_or_report(args.ruleset, "ind plan", args.root)
     if model is None:
         return 2
-    paths = [Path(p) for p in args.records]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        sys.stderr.write(f"ind plan: {missing[0]}: no such file\n")
+    paths = record_files(args.records, "ind plan")
+    if paths is None:
         return 2
-
-    def records() -> Iterator[Any]:
-        for path in paths:
-            yield from read_records(path)
-
     try:
-        planned = model.plans(progress(records(), "scoring"), to=args.to, grades=args.grade)
+        planned = model.plans(progress(records_in(paths), "scoring"), to=args.to, grades=args.grade)
     except (OSError, ValueError) as error:
         sys.stderr.write(f"ind plan: {error}\n")
         return 2
@@ -57,10 +55,7 @@ def main(argv: list[str]) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    try:
-        write_atomic(args.out, text)
-    except OSError as error:
-        sys.stderr.write(f"ind plan: cannot write {args.out}: {error.strerror or error}\n")
+    if not written(args.out, text, "ind plan"):
         return 2
     sys.stdout.write(f"ind plan: {len(planned.plans)} plan(s) written to {args.out}\n")
     return 0
