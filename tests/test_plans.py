@@ -103,7 +103,7 @@ def test_the_next_grade_by_hand(table_path: Path, backend: str) -> None:
         ("superior", "cadre", D("0"), D("3.90")),
     ]
     assert (plan.indicators, plan.points, plan.total_after) == (1, D("7.80"), D("12.90"))
-    assert [(c.text, c.holds) for c in plan.conditions] == [("total >= 12.9", False)]
+    assert [(c.text, c.holds, c.short) for c in plan.conditions] == [("total >= 12.9", False, D("3.90"))]
     # losses ranked by their weighted effect on the total: superior's 党务干部 is 0.75 × 5
     ranked = [(loss.source, loss.indicator, loss.effect) for loss in plan.lost]
     assert ranked[:3] == [
@@ -139,7 +139,10 @@ def test_two_grades_up_by_hand(table_path: Path, backend: str) -> None:
         ("superior", "records"): D("6"),
     }
     assert (plan.points, plan.total_after) == (D("17"), D("18.00"))
-    assert [(c.text, c.holds) for c in plan.conditions] == [("total >= 18", False), ("superior >= 17", False)]
+    assert [(c.text, c.holds, c.short) for c in plan.conditions] == [
+        ("total >= 18", False, D("9.00")),
+        ("superior >= 17", False, D("8.50")),
+    ]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -46,7 +46,10 @@ def plan_json(plan: GapPlan, table: TablePlan) -> dict[str, Any]:
             {"source": c.source, "indicator": c.indicator, "from": _figure(c.before), "to": _figure(c.to)}
             for c in plan.changes
         ],
-        "conditions": [{"condition": c.text, "holds": c.holds, "reads": _plain(c.reads)} for c in plan.conditions],
+        "conditions": [
+            {"condition": c.text, "holds": c.holds, "reads": _plain(c.reads), "short": _figure(c.short)}
+            for c in plan.conditions
+        ],
         "holding": [{"kind": h.kind, "name": h.name, "label": h.label, "grade": h.grade} for h in plan.holding],
         "quotas": [
             {"rule": q.rule, "group": q.group, "members": q.members, "places": q.places, "holders": q.holders}
@@ -107,7 +110,8 @@ def plan_lines(plan: GapPlan, table: TablePlan) -> list[str]:
     lines.append(f"  目标 target: {plan.target_label}")
     for c in plan.failing:
         reads = ", ".join(f"{k} = {shown(v)}" for k, v in c.reads.items())
-        lines.append(f"  ✗ 未满足 {c.text}" + (f"  ({reads})" if reads else ""))
+        short = f",差 {shown(c.short)}" if c.short is not None else ""
+        lines.append(f"  ✗ 未满足 {c.text}" + (f"  ({reads}{short})" if reads else ""))
     for h in plan.holding:
         lines.append(f"  ⛔ {'否决' if h.kind == 'veto' else '直接定级'}: {h.label} → {h.grade}")
     lines.append("  失分 lost points (按对总分的影响排序):")
@@ -142,6 +146,7 @@ def plan_section(plan: GapPlan) -> str:
     failing = "".join(
         f"<li>未满足 <code>{e(c.text)}</code> "
         + e(", ".join(f"{k} = {shown(v)}" for k, v in c.reads.items()))
+        + (f",差 {shown(c.short)}" if c.short is not None else "")
         + "</li>"
         for c in plan.failing
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ..check.resolved import ResolvedRuleset
@@ -29,6 +30,7 @@ class ConditionCheck:
     text: str  # as written: `superior >= 88`
     holds: bool | None  # None: it could not be evaluated (its error is in `reads`)
     reads: dict[str, Any]  # the values it read: {"superior": 86.2}
+    short: Decimal | None = None  # a failing `A >= B` (or >, <=, <) of numbers: how far A is from B
 
 
 def conjuncts(expr: n.Expr) -> list[n.Expr]:
@@ -107,5 +109,22 @@ class RuleText:
                 holds, reads = None, {"error": str(error)}
             finally:
                 interpreter.reads = None
-            found.append(ConditionCheck(print_expr(expr), holds, reads))
+            short = self.shortfall(expr, record, grading) if holds is False else None
+            found.append(ConditionCheck(print_expr(expr), holds, reads, short))
         return found
+
+    def shortfall(self, expr: n.Expr, record: Any, grading: GradingValues) -> Decimal | None:
+        """|A - B| of a failing comparison of two numbers, else None."""
+        if not (isinstance(expr, n.Binary) and expr.op in (">=", ">", "<=", "<")):
+            return None
+        try:
+            with decimal.localcontext(EXACT):
+                sides = [
+                    self.interpreter.i.eval(e, record, {}, self.interpreter.lets, grading)
+                    for e in (expr.left, expr.right)
+                ]
+        except RUNTIME_FAILURES:
+            return None
+        if not all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in sides):
+            return None
+        return abs(Decimal(sides[1]) - Decimal(sides[0]))
