@@ -21,6 +21,7 @@ from support import EVAL_RULESETS, project_with, run_ind
 
 import indicator_dsl
 from indicator_dsl.outputs.plans import PLAN_FORMATS, plan_json
+from indicator_dsl.planning.losses import effect_text
 
 BACKENDS = ["compiled", "interpreted"]
 SCHEMA = EVAL_RULESETS.parent / "schema" / "unit.ind"
@@ -272,3 +273,61 @@ def test_ind_plan_writes_json(table_path: Path, tmp_path: Path) -> None:
     assert out.read_text(encoding="utf-8").splitlines()[1] == "U1,poor,fair,True,9.00,12.90,self,cadre,0,3.90"
     bad = run_ind("plan", table_path, records, "--to", "excellent")
     assert bad.returncode == 2 and "`excellent` is not a grade of small" in bad.stderr
+
+
+WEIGHTED = """\
+import "unit.ind"
+
+ruleset weighted_small "加权小表" version "t1"
+record Unit
+period 2023-01-01 to 2023-12-31
+total 100
+precision 1
+
+dimension team "班子" max 9 weight 40% {
+  indicator leaders "班子" max 9 { score points }
+}
+dimension work "工作" max 20 weight 60% {
+  indicator tasks "任务" max 15 { score extra }
+  indicator cadre "党务干部" max 5 applies when category == "党政机关" {
+    deduct 5 when not has_party_cadre
+  }
+}
+
+bonus "加分" max 2 {
+  item honor "荣誉" award 3 when "荣誉" in honors
+}
+
+grades {
+  good "好" when total >= 90
+  ok "中" otherwise
+}
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_weights_proration_bonus_cap_and_rounding_by_hand(table_path: Path, backend: str) -> None:
+    """One table source, dimension weights, 党务干部 not applicable (工作 out of 15), bonus 3 capped
+    at 2: total = 100 × (0.4 × 6/9 + 0.6 × 10/15) + 2 = 68.67 (shown 68.7). 任务 alone gives
+    +20 (88.7), 班子 alone +13.33: both are needed. 任务 weighs less per point (4 against
+    4.44), so it is lowered first, 班子 at 9: 42 + 4t >= 89.95 (graded at one place, half up)
+    gives t = 12.0 (11.9 gives 89.6); then 班子 with t = 12: 50 + 4.44 l >= 89.95 gives 9.0
+    (8.9 gives 89.56). Without the cap t would be 11.8."""
+    path = table_path.parent / "weighted_small.ind"
+    path.write_text(WEIGHTED, encoding="utf-8")
+    rs = load(path, backend)
+    record = {"id": "W", "points": 6, "extra": 10, "category": "国有企业", "honors": ["荣誉"]}
+    plan = rs.plan(record)
+    assert (plan.grade, plan.target, plan.total) == ("ok", "good", D("68.7"))
+    assert [(loss.indicator, effect_text(rs.engine.plan, loss.effect)) for loss in plan.lost] == [
+        ("tasks", D("20.000")),
+        ("leaders", D("13.333")),
+    ]
+    assert [(c.source, c.indicator, c.before, c.to) for c in plan.changes] == [
+        ("table", "tasks", D("10"), D("12.0")),
+        ("table", "leaders", D("6"), D("9")),
+    ]
+    assert (plan.indicators, plan.points, plan.total_after) == (2, D("5.0"), D("90.0"))
+    assert rs.what_if(record, plan.what_if_changes()).total == D("90.0")
+    lower = [{**c, "to": c["to"] - D("0.1")} if c["indicator"] == "tasks" else c for c in plan.what_if_changes()]
+    assert rs.what_if(record, lower).total == D("89.6")
