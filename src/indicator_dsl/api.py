@@ -33,6 +33,8 @@ from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
 from .evaluate.results import Result
 from .evaluate.router import Router
+from .planning.plans import GapPlan, PlanBatch, Planner
+from .planning.whatif import what_if
 from .semantics.arithmetic import EXACT
 from .semantics.plan import Backend
 from .semantics.records import build_models
@@ -110,7 +112,9 @@ def _build(
     files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
     origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files)
     if isinstance(resolved, ResolvedRuleset):
-        return Ruleset(_engine(resolved, backend), origin)
+        model = Ruleset(_engine(resolved, backend), origin)
+        model.resolved_rulesets = {resolved.name: resolved}
+        return model
     if isinstance(resolved, ResolvedCatalog):
         engines = {name: _engine(r, backend) for name, r in resolved.rulesets.items()}
         return Catalog(resolved, engines, origin)
@@ -137,10 +141,12 @@ class Origin:
 
 
 class Model:
-    """What a ruleset and a catalog share: scoring one record, or a batch with quotas."""
+    """What a ruleset and a catalog share: scoring one record, or a batch with quotas;
+    what-if re-scoring and gap plans (`planning/`)."""
 
     engines: dict[str, Engine]
     origin: Origin
+    resolved_rulesets: dict[str, ResolvedRuleset]  # by name: what plans read of the rules' text
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         raise NotImplementedError
@@ -184,6 +190,35 @@ class Model:
         batch.problems[:0] = problems
         return batch
 
+    def what_if(self, record: Any, changes: Iterable[Any], *, sheets: Any = None, trace: bool = False) -> Result:
+        """Score `record` with indicator scores set by hand: `changes` are mappings of `source`
+        (a table source, or None for every one), `indicator` and `to` (`from` is ignored), the
+        shape a plan's `changes` has. They replace the scores as corrections do (after judged
+        scores and adjustments); a change that cannot apply is the result's error."""
+        return what_if(self, record, changes, sheets=sheets, trace=trace)
+
+    def plan(self, record: Any, *, to: str | None = None, sheets: Any = None) -> GapPlan:
+        """The gap plan of one record (no quotas: a batch's `plans` says what the quota allows)."""
+        return self.planner().plan(record, to=to, sheets=sheets)
+
+    def plans(self, records: Iterable[Any], *, to: str | None = None, grades: Iterable[str] | None = None) -> PlanBatch:
+        """Score a batch (quotas apply) and plan each scored record whose grade is in `grades`
+        (default: every grade that has a better one), with what the quota allows."""
+        return self.planner().plans(list(records), to=to, grades=grades)
+
+    def plans_of(
+        self, records: Iterable[Any], batch: Batch, *, to: str | None = None, grades: Iterable[str] | None = None
+    ) -> PlanBatch:
+        """As `plans`, for a batch already scored from `records` (same order)."""
+        return self.planner().plan_batch(list(records), batch, to=to, grades=grades)
+
+    def planner(self) -> Planner:
+        """The model's planner (built once: it reads the grade rules and clauses of each ruleset)."""
+        found: Planner | None = self.__dict__.get("_planner")
+        if found is None:
+            found = self.__dict__["_planner"] = Planner(self, self.resolved_rulesets)
+        return found
+
 
 class Ruleset(Model):
     """A checked, compiled ruleset."""
@@ -221,6 +256,7 @@ class Catalog(Model):
 
     def __init__(self, resolved: ResolvedCatalog, engines: dict[str, Engine], origin: Origin) -> None:
         self.resolved = resolved
+        self.resolved_rulesets = dict(resolved.rulesets)
         self.engines = engines
         self.origin = origin
         self.router = Router.for_catalog(resolved, engines, origin.backend)

@@ -129,3 +129,33 @@ def cannot_write(path: Path, prog: str) -> bool:
     if problem is not None:
         sys.stderr.write(f"{prog}: cannot write {path}: {problem}\n")
     return problem is not None
+
+
+def record_files(names: Sequence[str], prog: str) -> list[Path] | None:
+    """The record files named, or None after saying (one line on stderr) which one is missing."""
+    paths = [Path(name) for name in names]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        sys.stderr.write(f"{prog}: {missing[0]}: no such file\n")
+        return None
+    return paths
+
+
+def records_in(paths: Sequence[Path]) -> Iterator[Any]:
+    """Every record of the files, in order, read lazily (`evaluate.inputs.read_records`)."""
+    from ..evaluate.inputs import read_records
+
+    for path in paths:
+        yield from read_records(path)
+
+
+def written(path: Path, text: str, prog: str) -> bool:
+    """Write `text` to `path` atomically; on failure say why (one line on stderr) and return False."""
+    from ..files import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        sys.stderr.write(f"{prog}: cannot write {path}: {error.strerror or error}\n")
+        return False
+    return True

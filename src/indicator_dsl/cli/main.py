@@ -27,6 +27,7 @@ COMMANDS = {
     "schema": "Print the JSON Schema of a ruleset's record",
     "report": "Score records and write an HTML report of the batch",
     "serve": "Score records over HTTP (needs the serve extra)",
+    "plan": "Gap plans: the fewest indicators to recover for the next grade",
 }
 
 USAGE = (
