@@ -7,6 +7,7 @@ and no reader turns them into floats. The displayed total is the total that was 
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -34,6 +35,9 @@ class RulesetRef(BaseModel):
     name: str
     version: str | None = None
     sha256: str
+    # the evaluation's period when given as a parameter (`--period`), and its as-of day
+    period: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    as_of: datetime.date | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class RecordError(BaseModel):
