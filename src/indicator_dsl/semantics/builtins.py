@@ -268,7 +268,7 @@ AGGREGATES: dict[str, Aggregate] = {
             needs_by=True,
             reads_period=True,
             accumulator=Accumulator(
-                "set()", "{guard}{acc}.add((fd.year, fd.month)) " + _IN_PERIOD, "len({acc}) + {open}"
+                "set()", "{guard}{acc}.add((fd.year, fd.month)) " + _IN_PERIOD, "(len({acc}) + {open})"
             ),
             unit_months=1,
         ),
@@ -281,7 +281,7 @@ AGGREGATES: dict[str, Aggregate] = {
             needs_by=True,
             reads_period=True,
             accumulator=Accumulator(
-                "set()", "{guard}{acc}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "len({acc}) + {open}"
+                "set()", "{guard}{acc}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "(len({acc}) + {open})"
             ),
             unit_months=3,
         ),
