@@ -26,11 +26,13 @@ COMMANDS = {
     "test": "Run YAML test cases beside rulesets",
     "schema": "Print the JSON Schema of a ruleset's record",
     "report": "Score records and write an HTML report of the batch",
+    "compare": "Movements between two years' results",
+    "rectification": "Rectification items: overdue items, rectified branches",
 }
 
 USAGE = (
     "usage: ind COMMAND [ARGS...]\n\ncommands:\n"
-    + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+    + "\n".join(f"  {name:<13} {text}" for name, text in COMMANDS.items())
     + "\n\nind COMMAND --help shows a command's options; ind --version shows the version.\n"
 )
 
