@@ -55,7 +55,7 @@ def history_years(path: Path) -> list[list[dict[str, Any]]]:
     """Two earlier years of results for the ids records are drawn with (the ruleset's strings and
     short texts), with every grade, totals, exempt and absent records, and rectification facts."""
     ids = [*strings_in(path), "a", "b", "甲", "ab"]
-    grades = [*(r.grade_names for r in rulesets_of(path))][0]
+    grades = next(iter(r.grade_names for r in rulesets_of(path)))
     years: list[list[dict[str, Any]]] = []
     for back in (1, 2):
         years.append(
