@@ -256,3 +256,63 @@ def test_ind_eval_with_history_period_and_as_of(tmp_path: Path) -> None:
     refused = run_ind("eval", FIXTURE, records, "--period", "2026", "--as-of", "2025-01-01")
     assert refused.returncode == 2
     assert "as of 2025-01-01 is before the period starts (2026-01-01)" in refused.stderr
+
+
+# ---------------------------------------------------------------- ind compare
+
+
+def result_row(rid: str, grade: str | None, total: str, version: str, steady: str) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "ruleset": {"name": "history", "version": version, "sha256": "x"},
+        "grade": grade,
+        "total": total,
+        "sources": {"table": {"table": total, "indicators": {"steady": steady, "p": "60.00"}}},
+        "errors": [],
+    }
+
+
+def test_ind_compare_counts_moves_and_names_both_versions(tmp_path: Path) -> None:
+    before = [
+        result_row("a", "four_star", "85.00", "2023.1", "4.00"),
+        result_row("b", "two_star", "65.00", "2023.1", "0.00"),
+        result_row("c", "three_star", "75.00", "2023.1", "4.00"),
+        result_row("d", None, "0.00", "2023.1", "0.00"),
+        result_row("e", "one_star", "50.00", "2023.1", "0.00"),
+    ]
+    after = [
+        result_row("a", "five_star", "95.00", "2024.1", "10.00"),
+        result_row("b", "two_star", "66.00", "2024.1", "4.00"),
+        result_row("c", "two_star", "69.00", "2024.1", "0.00"),
+        result_row("d", "one_star", "40.00", "2024.1", "4.00"),
+        result_row("f", "one_star", "40.00", "2024.1", "0.00"),
+    ]
+    paths = []
+    for name, rows in (("results-2023.jsonl", before), ("results-2024.jsonl", after)):
+        paths.append(tmp_path / name)
+        paths[-1].write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    records = tmp_path / "records-2024.jsonl"
+    records.write_text(
+        "".join(json.dumps({"id": i, "department": dep}) + "\n" for i, dep in zip("abcdf", "甲甲乙乙乙", strict=True)),
+        encoding="utf-8",
+    )
+    done = run_ind(
+        "compare", *paths, "--ruleset", FIXTURE, "--records", records, "--by", "department", "--format", "json"
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["versions"] == {"before": ["history 2023.1"], "after": ["history 2024.1"]}
+    assert data["grade_order"] == ["five_star", "four_star", "three_star", "two_star", "one_star"]
+    assert (data["matched"], data["only_before"], data["only_after"]) == (4, 1, 1)
+    # a up, b same, c down; d was exempt: no move
+    assert data["movements"] == {"up": 1, "down": 1, "same": 1}
+    assert data["groups"]["department"] == {
+        "乙": {"up": 0, "down": 1, "same": 0},
+        "甲": {"up": 1, "down": 0, "same": 1},
+    }
+    # steady over a, b, c: +6, +4, -4 -> mean +2; p unchanged is not listed
+    assert data["indicators"] == [{"indicator": "table.steady", "mean_change": "2.00", "records": 3}]
+    text = run_ind("compare", *paths).stdout
+    assert "history 2023.1" in text and "history 2024.1" in text
+    assert "升 up 1   降 down 1   持平 same 1" in text
+    assert "(by mean total; give --ruleset for the ruleset's order)" in text
