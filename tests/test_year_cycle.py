@@ -316,3 +316,14 @@ def test_ind_compare_counts_moves_and_names_both_versions(tmp_path: Path) -> Non
     assert "history 2023.1" in text and "history 2024.1" in text
     assert "升 up 1   降 down 1   持平 same 1" in text
     assert "(by mean total; give --ruleset for the ruleset's order)" in text
+
+
+def test_workers_read_the_same_history_and_as_of_day() -> None:
+    rs = load("compiled", as_of="2023-06-15", history=[LAST_YEAR, YEAR_BEFORE])
+    records = [{**JUNE_RECORD, "id": rid} for rid in ("a", "b", "c", "d")] * 3
+    alone = [r.model_dump(mode="json") for r in rs.evaluate_many(records).results]
+    assert [r.model_dump(mode="json") for r in rs.evaluate_many(records, workers=2).results] == alone
+    # a: 60 + 9 + 8 + 2 + 4 + 10; b capped (二星 last year, no rectification); d capped (一星 twice)
+    assert [(r["total"], r["grade"]) for r in alone[:4]] == [
+        ("93.00", "five_star"), ("87.00", "three_star"), ("83.00", "four_star"), ("87.00", "two_star"),
+    ]  # fmt: skip
