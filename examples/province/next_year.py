@@ -32,6 +32,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from generate import write_jsonl  # the province generator beside this file
+
 SEED = 2024
 RECTIFY_SHARE = 0.75  # 后进 branches whose 转化工程 works
 SLIP_SHARE = 0.12  # other branches that slip
@@ -148,15 +150,6 @@ def _read_jsonl(path: str | Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def _write_jsonl(rows: Iterable[dict[str, Any]], path: str | Path) -> int:
-    count = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-            count += 1
-    return count
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The synthetic province's next year from this year's results.")
     parser.add_argument("records", help="this year's records (.jsonl)")
@@ -166,8 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     args = parser.parse_args(argv)
     records, items = next_year(_read_jsonl(args.records), _read_jsonl(args.results), args.seed)
-    count = _write_jsonl(records, args.output)
-    written = _write_jsonl(items, args.rectification)
+    count = write_jsonl(records, args.output)
+    written = write_jsonl(items, args.rectification)
     sys.stderr.write(
         f"wrote {count} branches to {args.output}, {written} rectification items to {args.rectification}\n"
     )
