@@ -28,11 +28,13 @@ COMMANDS = {
     "report": "Score records and write an HTML report of the batch",
     "serve": "Score records over HTTP (needs the serve extra)",
     "plan": "Gap plans: the fewest indicators to recover for the next grade",
+    "compare": "Movements between two years' results",
+    "rectification": "Rectification items: overdue items, rectified branches",
 }
 
 USAGE = (
     "usage: ind COMMAND [ARGS...]\n\ncommands:\n"
-    + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+    + "\n".join(f"  {name:<13} {text}" for name, text in COMMANDS.items())
     + "\n\nind COMMAND --help shows a command's options; ind --version shows the version.\n"
 )
 

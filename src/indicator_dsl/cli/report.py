@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress
+from .year import add_year_options, year_params
 
 
 def main(argv: list[str]) -> int:
@@ -17,6 +18,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=Path("report.html"), help="the HTML file (default report.html)")
     parser.add_argument("--title", default=None, help="the report's title")
     parser.add_argument("--by", action="append", default=None, help="a field to break shares down by (repeatable)")
+    add_year_options(parser)
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
@@ -27,7 +29,7 @@ def main(argv: list[str]) -> int:
 
     if cannot_write(args.out, "ind report"):
         return 2
-    model = load_or_report(args.ruleset, "ind report", args.root)
+    model = load_or_report(args.ruleset, "ind report", args.root, **year_params(args))
     if model is None:
         return 2
     paths = [Path(p) for p in args.records]

@@ -18,6 +18,7 @@ from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import QUOTE_LIMIT, FieldProblem, RecordModels, failure_problem, quoted, validate
 from ..semantics.trace import ClauseTrace
+from .history import History
 from .inputs import InputError
 from .results import Compact, RecordError, Result, RulesetRef, TraceEntry
 
@@ -43,7 +44,8 @@ class Engine:
         self.backend = backend
         self.traced = traced
         self.models = models
-        self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
+        period = f"{plan.period[0]}..{plan.period[1]}" if plan.period and plan.period_given else None
+        self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256, period=period, as_of=plan.as_of)
         self._shown = reporter(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
@@ -74,10 +76,12 @@ class Engine:
             record_id = str(record["id"])
         return record, sheets, problems, warnings, record_id
 
-    def score(self, data: Any, sheets: Any = None, *, trace: bool = False) -> Pending:
+    def score(self, data: Any, sheets: Any = None, *, trace: bool = False, history: History | None = None) -> Pending:
         record, sheets, problems, warnings, record_id = self.prepare(data, sheets)
         if record is None:
             return Pending(record_id, None, None, problems, warnings)
+        if history is not None:  # the record's earlier results, for `history(N)`
+            history.attach(record, record_id)
         return self.score_valid(record, sheets, record_id, warnings, trace=trace)
 
     def score_valid(

@@ -14,6 +14,7 @@ result is written straight from its values with `json`, byte for byte what
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -43,6 +44,9 @@ class RulesetRef(BaseModel):
     name: str
     version: str | None = None
     sha256: str
+    # the evaluation's period when given as a parameter (`--period`), and its as-of day
+    period: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    as_of: datetime.date | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class RecordError(BaseModel):

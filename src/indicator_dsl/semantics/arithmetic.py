@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
-import itertools
 from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal, NoReturn
@@ -265,34 +264,6 @@ def average(values: list[Decimal | int], span: Span) -> Decimal:
     if not values:
         raise EvalError("empty_aggregate", "avg(...) of nothing", span)
     return EXACT.divide(Decimal(sum(values)), Decimal(len(values)))
-
-
-def months_with(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    return len({(d.year, d.month) for d in dates if d is not None and start <= d <= end})
-
-
-def quarters_with(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    return len({(d.year, (d.month - 1) // 3) for d in dates if d is not None and start <= d <= end})
-
-
-def gaps(
-    dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date, between: Callable[..., int]
-) -> int:
-    """The longest stretch without an event: `between` consecutive days of the period's start,
-    the dated events inside the period in order, and its end (the whole period if none)."""
-    days = sorted({d for d in dates if d is not None and start <= d <= end})
-    marks = [start, *days, end]
-    return max(between(a, b) for a, b in itertools.pairwise(marks))
-
-
-def longest_gap_days(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    """`longest_gap(...)`: the longest gap in days (see `gaps`)."""
-    return gaps(dates, start, end, days_between)
-
-
-def longest_gap_months(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    """`longest_gap_months(...)`: the longest gap in whole months, counted as `months_between` counts."""
-    return gaps(dates, start, end, months_between)
 
 
 def days_between(a: datetime.date, b: datetime.date) -> int:
