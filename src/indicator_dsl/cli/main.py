@@ -26,6 +26,9 @@ COMMANDS = {
     "test": "Run YAML test cases beside rulesets",
     "schema": "Print the JSON Schema of a ruleset's record",
     "report": "Score records and write an HTML report of the batch",
+    "table": "Print the indicator table (指标表) of a ruleset: html, xlsx or docx",
+    "template": "Write an empty data-entry workbook (.xlsx) for a ruleset",
+    "convert": "Convert records between files and workbooks (.xlsx)",
 }
 
 USAGE = (

@@ -173,10 +173,10 @@ def _score_sheets(plans: Sequence[TablePlan], id_field: str, id_label: str) -> l
         for info in plan.indicators:
             if not info.from_sheets:
                 continue
-            for source in table_sources:
-                if info.judged_by is not None and info.judged_by != source.name:
+            for table in table_sources:
+                if info.judged_by is not None and info.judged_by != table.name:
                     continue
-                label, scores, reasons = by_source.setdefault(source.name, (source.label or source.name, {}, {}))
+                label, scores, reasons = by_source.setdefault(table.name, (table.label or table.name, {}, {}))
                 kind: CellKind = "score" if info.adjust is None else "adjust"
                 known = scores.get(info.name)
                 top = info.max if info.adjust is None else info.adjust

@@ -73,10 +73,11 @@ def _cell(sheet: Sheet, row: int, col: int, column: Column, value: Any) -> None:
     if value is None:
         return
     kind = column.kind
+    day = _date(value) if kind == "date" else None
     if kind == "bool" and isinstance(value, bool):
         sheet.text(row, col, "是" if value else "否")
-    elif kind == "date" and _date(value) is not None:
-        sheet.date(row, col, _date(value))
+    elif day is not None:
+        sheet.date(row, col, day)
     elif kind in ("int", "decimal", "score", "adjust") and not isinstance(value, bool):
         sheet.number(row, col, value)
     elif kind == "list" and isinstance(value, list):
