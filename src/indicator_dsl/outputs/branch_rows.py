@@ -173,15 +173,18 @@ class BatchView:
     rows: list[BranchRow]
     results: Sequence[Result]
     attributes: Sequence[Mapping[str, Any]]
+    noun: str = ""  # what a record is, by the record type's label (党支部)
 
 
-def batch_view(model: Any, results: Sequence[Result], attributes: Sequence[Mapping[str, Any]]) -> BatchView:
+def batch_view(
+    model: Any, results: Sequence[Result], attributes: Sequence[Mapping[str, Any]], title: str | None = None
+) -> BatchView:
     """The view of a batch scored by `model` (an `api.Ruleset` or `api.Catalog`): titled by the
     catalog's or ruleset's label, in the language of its labels."""
     plans = {name: engine.plan for name, engine in model.engines.items()}
     first = model.resolved_rulesets()[0]
     identity = identity_fields(first.types, first.record.type_name)
-    title = model.label or model.name
     lang = language([model.label, *(p.label for p in plans.values())])
     rows = branch_rows(results, attributes, plans, identity, lang)
-    return BatchView(title, lang, plans, identity, rows, results, attributes)
+    noun = first.types[first.record.type_name].label or ""
+    return BatchView(title or model.label or model.name, lang, plans, identity, rows, results, attributes, noun)
