@@ -23,7 +23,7 @@ from ..semantics.plan import TablePlan
 from ..syntax import nodes as n
 
 CellKind = Literal["text", "int", "decimal", "date", "bool", "enum", "list", "json", "score", "adjust", "reason"]
-SheetKind = Literal["records", "list", "scores"]
+SheetKind = Literal["records", "list", "scores", "corrections"]
 LIST_SEPARATOR = "；"
 TRUE_WORDS = ("是", "true", "True", "TRUE", "yes", "1")
 FALSE_WORDS = ("否", "false", "False", "FALSE", "no", "0")
@@ -44,12 +44,15 @@ class Column:
     low: Decimal | None = None
     high: Decimal | None = None
     item: str = "text"  # a list's item kind (text, enum, int, decimal, date)
+    values: tuple[str, ...] = ()  # what each of `members` stands for (a name for a label), when not itself
 
 
 @dataclass(frozen=True, slots=True)
 class SheetLayout:
     """A sheet: `records` (one row per record), `list` (the root field `field`, one row per
-    item, the record's id first) or `scores` (the source `field`'s judged scores, id first)."""
+    item, the record's id first), `scores` (the source `field`'s judged scores, id first) or
+    `corrections` (one row per correction of a computed score: id, source, indicator, score,
+    reason, evidence)."""
 
     title: str
     kind: SheetKind
@@ -95,6 +98,7 @@ def _unique_headers(columns: list[Column]) -> tuple[Column, ...]:
                 column.low,
                 column.high,
                 column.item,
+                column.values,
             )
         out.append(column)
     return tuple(out)
@@ -161,6 +165,8 @@ def layout_for(
     record_columns = [c for c in _columns(types, root, (), "", True) if c.path[0] not in listed]
     sheets = [SheetLayout("", "records", None, decl.label or root, _unique_headers(record_columns)), *lists]
     sheets.extend(_score_sheets(plans, id_field, id_label))
+    if id_field:
+        sheets.extend(_corrections_sheet(plans, id_field, id_label))
     titled = tuple(SheetLayout(_sheet_title(s.label, taken), s.kind, s.field, s.label, s.columns) for s in sheets)
     return WorkbookLayout(title or decl.label or root, id_field, titled)
 
@@ -194,3 +200,30 @@ def _score_sheets(plans: Sequence[TablePlan], id_field: str, id_label: str) -> l
                 columns.append(reasons[name])
         sheets.append(SheetLayout("", "scores", source, label, _unique_headers(columns)))
     return sheets
+
+
+def _labelled(pairs: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(labels, names) of named things, each once, a label two of them share told apart by the name."""
+    unique = dict.fromkeys((name, label or name) for name, label in pairs)
+    counts: dict[str, int] = {}
+    for _, label in unique:
+        counts[label] = counts.get(label, 0) + 1
+    shown = tuple(label if counts[label] == 1 else f"{label}({name})" for name, label in unique)
+    return shown, tuple(name for name, _ in unique)
+
+
+def _corrections_sheet(plans: Sequence[TablePlan], id_field: str, id_label: str) -> list[SheetLayout]:
+    """The sheet of corrections of computed scores by a table source (none without a computed indicator)."""
+    sources = _labelled([(s.name, s.label) for p in plans for s in p.sources if s.is_table])
+    indicators = _labelled([(i.name, i.label) for p in plans for i in p.indicators if not i.from_sheets])
+    if not sources[0] or not indicators[0]:
+        return []
+    columns = (
+        _id_column(id_field, id_label),
+        Column("评分表", ("source",), "enum", True, sources[0], values=sources[1]),
+        Column("指标", ("indicator",), "enum", True, indicators[0], values=indicators[1]),
+        Column("核正分值", ("correct",), "decimal", True),
+        Column("理由", ("reason",), "text", True),
+        Column("证据", ("evidence",), "list"),
+    )
+    return [SheetLayout("", "corrections", None, "核正", columns)]

@@ -52,8 +52,8 @@ def _text(value: Any) -> str:
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise CellError("不是数字 (not a number)")
-    if isinstance(value, float):
-        return Decimal(repr(value))  # the shortest text that is this double: what was typed
+    if isinstance(value, float):  # the shortest text that is this double: what was typed (7, not 7.0)
+        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
     if isinstance(value, int):
         return Decimal(value)
     try:
@@ -93,13 +93,16 @@ def _scalar(kind: str, value: Any, column: Column) -> Any:
         raise CellError("应填“是”或“否” (yes or no)")
     elif kind == "enum":
         text = _text(value)
-        if text not in column.members:
-            shown = "、".join(column.members[:8]) + ("…" if len(column.members) > 8 else "")
-            raise CellError(f"“{text}”不是可选值之一: {shown}")
-        return text
+        if text in column.members:
+            return column.values[column.members.index(text)] if column.values else text
+        if text in column.values:  # a name where its label is expected
+            return text
+        shown = "、".join(column.members[:8]) + ("…" if len(column.members) > 8 else "")
+        raise CellError(f"“{text}”不是可选值之一: {shown}")
     else:
         raise AssertionError(kind)
-    if column.low is not None and column.high is not None and not column.low <= result <= column.high:
+    in_range = column.low is None or column.high is None or column.low <= result <= column.high
+    if kind in ("decimal", "int") and not in_range:  # a judged score's range is its ruleset's: checked there
         raise CellError(f"超出范围 {column.low}..{column.high} (out of range)")
     return result
 
@@ -213,11 +216,15 @@ def read_workbook(path: Path, layout: WorkbookLayout) -> Iterator[dict[str, Any]
             if sheet.kind == "list":
                 assert sheet.field is not None
                 entry.record.setdefault(sheet.field, []).append(values)
+            elif sheet.kind == "corrections":
+                if not problems:
+                    source, indicator = values.pop("source"), values.pop("indicator")
+                    entry.record.setdefault("sheets", {}).setdefault(source, {})[indicator] = values
             else:
                 assert sheet.field is not None
                 scores = _sheet_entries(values, sheet.columns)
                 if scores:
-                    entry.record.setdefault("sheets", {})[sheet.field] = scores
+                    entry.record.setdefault("sheets", {}).setdefault(sheet.field, {}).update(scores)
     for sheet in layout.sheets:  # a list sheet with no row for a record: the record's list is empty
         if sheet.kind == "list" and sheet.title in workbook.sheet_names:
             for entry in order:
@@ -227,7 +234,9 @@ def read_workbook(path: Path, layout: WorkbookLayout) -> Iterator[dict[str, Any]
         if entry.problems:
             where, message = entry.problems[0]
             rest = "; ".join(f"{w}: {m}" for w, m in entry.problems[1:])
-            yield InputError(where, message + (f"; {rest}" if rest else ""))
+            record_id = entry.record.get(layout.id_field) if layout.id_field else None
+            text = message + (f"; {rest}" if rest else "")
+            yield InputError(where, text, None if record_id is None else str(record_id))
         else:
             yield entry.record
 

@@ -353,7 +353,7 @@ def build_report(
     if _has_grades(view):
         chart = dict(overall)
         if fields:  # the breakdown with the fewest groups (类型 rather than 部门) fits a chart
-            chart |= min((_groups(view, f) for f in fields), key=len)
+            chart |= min((_groups(view, f) for f in fields), key=lambda groups: len(groups))
         sections.append(_bar_chart(chart, colours))
     for field in [None, *fields]:
         groups = overall if field is None else _groups(view, field)

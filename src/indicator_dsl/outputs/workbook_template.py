@@ -145,6 +145,8 @@ def _write(temp: Path, layout: WorkbookLayout, records: Iterable[Mapping[str, An
             elif sheet.kind == "list":
                 found = record.get(sheet.field or "")
                 items = [i for i in found if isinstance(i, Mapping)] if isinstance(found, list) else []
+            elif sheet.kind == "corrections":
+                items = _correction_rows(record, sheet)
             else:
                 items = _score_rows(record, sheet)
             for item in items:
@@ -165,6 +167,28 @@ def _row(sheet: Sheet, row: int, layout: SheetLayout, item: Mapping[str, Any], k
         _cell(sheet, row, col, column, value)
 
 
+def _correction_rows(record: Mapping[str, Any], sheet: SheetLayout) -> list[Mapping[str, Any]]:
+    """A record's corrections of computed scores, one row each, labels for names."""
+    sheets = record.get("sheets")
+    rows: list[Mapping[str, Any]] = []
+    source_column, indicator_column = sheet.columns[1], sheet.columns[2]
+    for source, entries in sheets.items() if isinstance(sheets, Mapping) else ():
+        for name, entry in entries.items() if isinstance(entries, Mapping) else ():
+            if isinstance(entry, Mapping) and "correct" in entry:
+                rows.append(
+                    {
+                        **entry,
+                        "source": _label(source_column, source),
+                        "indicator": _label(indicator_column, name),
+                    }
+                )
+    return rows
+
+
+def _label(column: Column, name: str) -> str:
+    return column.members[column.values.index(name)] if name in column.values else name
+
+
 def _score_rows(record: Mapping[str, Any], sheet: SheetLayout) -> list[Mapping[str, Any]]:
     """A record's sheet for this source as one row: {indicator: score, REASONS: {indicator: reason}}."""
     sheets = record.get("sheets")
@@ -173,6 +197,8 @@ def _score_rows(record: Mapping[str, Any], sheet: SheetLayout) -> list[Mapping[s
         return []
     row: dict[str, Any] = {REASONS: {}}
     for name, entry in entries.items():
+        if isinstance(entry, Mapping) and "correct" in entry:
+            continue  # on the corrections sheet
         if isinstance(entry, Mapping):
             row[name] = entry.get("score", entry.get("adjust"))
             row[REASONS][name] = entry.get("reason")
@@ -207,6 +233,7 @@ def _instructions(worksheet: Any, layout: WorkbookLayout, styles: Styles) -> Non
             "records": "每行一个记录。",
             "list": f"每行一条“{s.label}”,第一列填所属记录的编号。",
             "scores": f"“{s.label}”的评分,每行一个记录,第一列填编号;不适用的指标留空。",
+            "corrections": "上级对计算得分的核正,每行一条:编号、评分表、指标、核正分值、理由、证据。",
         }[s.kind]
         lines.append((s.title, "", what))
         lines.extend((s.title, c.header, column_note(c)) for c in s.columns)
