@@ -353,7 +353,9 @@ def build_report(
     if _has_grades(view):
         chart = dict(overall)
         if fields:  # the breakdown with the fewest groups (类型 rather than 部门) fits a chart
-            chart |= min((_groups(view, f) for f in fields), key=lambda groups: len(groups))
+            breakdowns: list[dict[str, list[BranchRow]]] = [_groups(view, f) for f in fields]
+            fewest = min(breakdowns, key=len)
+            chart |= fewest
         sections.append(_bar_chart(chart, colours))
     for field in [None, *fields]:
         groups = overall if field is None else _groups(view, field)
