@@ -88,6 +88,10 @@ def _cell(sheet: Sheet, row: int, col: int, column: Column, value: Any) -> None:
         sheet.text(row, col, str(value))
 
 
+def _bound(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _validate(sheet: Sheet, col: int, column: Column, options: dict[tuple[str, ...], str], last: int) -> None:
     """Data validation of a column's rows 2..last+1 and the note shown when a cell is chosen."""
     rule: dict[str, Any] = {
@@ -110,7 +114,7 @@ def _validate(sheet: Sheet, col: int, column: Column, options: dict[tuple[str, .
     elif column.kind in ("int", "decimal", "score", "adjust"):
         rule["validate"] = "integer" if column.kind == "int" else "decimal"
         if column.low is not None and column.high is not None:
-            rule |= {"criteria": "between", "minimum": float(column.low), "maximum": float(column.high)}
+            rule |= {"criteria": "between", "minimum": _bound(column.low), "maximum": _bound(column.high)}
         else:
             rule |= {"criteria": "between", "minimum": -1e15, "maximum": 1e15}
     else:
@@ -214,9 +218,11 @@ def _options(book: Any, layout: WorkbookLayout) -> dict[tuple[str, ...], str]:
     if not lists:
         return ranges
     sheet = book.add_worksheet(OPTIONS_SHEET)
+    for row in range(max(len(members) for members in lists)):  # row by row: the workbook streams its rows
+        for col, members in enumerate(lists):
+            if row < len(members):
+                sheet.write_string(row, col, members[row])
     for col, members in enumerate(lists):
-        for row, member in enumerate(members):
-            sheet.write_string(row, col, member)
         letter = column_letter(col)
         ranges[members] = f"='{OPTIONS_SHEET}'!${letter}$1:${letter}${len(members)}"
     sheet.hide()
