@@ -179,10 +179,11 @@ def _filters(view: BatchView) -> list[tuple[str, str, list[str]]]:
     """The list's filters: (key, label, values) for each group field, the grade, text outcomes, moves."""
     said = words(view.lang)
     out = []
-    for name, label in view.identity[1:]:
+    labels = dict(view.identity)
+    for name in _group_fields(view):
         values = sorted({r.identity.get(name, "") for r in view.rows} - {""})
-        if 1 < len(values) <= max(OUTCOME_FILTER_VALUES, len(view.rows) // 2) and name != "name":
-            out.append((f"i-{name}", label, values))
+        if len(values) > 1:
+            out.append((f"i-{name}", labels[name], values))
     if _has_grades(view):
         present = {r.grade_label for r in view.rows}
         out.append(
@@ -196,6 +197,13 @@ def _filters(view: BatchView) -> list[tuple[str, str, list[str]]]:
     if moved:
         out.append(("moved", said["moves"], moved))
     return out
+
+
+def _group_fields(view: BatchView) -> list[str]:
+    """The identity fields after the id that group records: not one that tells each apart (a name)."""
+    return [
+        name for name, _ in view.identity[1:] if len({r.identity.get(name, "") for r in view.rows}) < len(view.rows)
+    ]
 
 
 def _row_values(view: BatchView, row: BranchRow) -> dict[str, str]:
@@ -346,7 +354,7 @@ def build_report(
     said = words(view.lang)
     colours = grade_colours(view)
     labels = dict(view.identity)
-    fields = list(group_fields) if group_fields is not None else [f for f, _ in view.identity[2:]]
+    fields = list(group_fields) if group_fields is not None else _group_fields(view)
     sections = []
     overall = _groups(view, None)
     heading = said["shares"] if _has_grades(view) else said["totals"]
