@@ -171,7 +171,9 @@ def _read_row(
     problems: list[tuple[str, str]] = []
     for index, column in enumerate(columns):
         if column not in cells:
-            if column.required:
+            if column.kind == "list":  # an empty list cell: no items
+                _put(values, column.path, [])
+            elif column.required:
                 problems.append((f"{sheet}!{column_letter(index)}{number}", "必填 (required)"))
             continue
         where, raw = cells[column]
