@@ -4,6 +4,7 @@ read back scoring exactly as the JSON they came from, and a bad cell reported by
 from __future__ import annotations
 
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,18 @@ def test_a_file_that_is_not_a_workbook_is_a_usage_error(tmp_path: Path) -> None:
     fake.write_text("not a workbook", encoding="utf-8")
     done = run_ind("eval", CATALOG, fake)
     assert done.returncode == 2 and "not a readable .xlsx workbook" in done.stderr
+
+
+def test_the_province_template_filled_by_a_script_scores_as_the_json(
+    tmp_path: Path, catalog: Any, sample: list[Any]
+) -> None:
+    """examples/province/workbook_roundtrip.py on the committed sample: the empty template (our
+    writer) filled by openpyxl as an office would, read back (calamine), identical results."""
+    sys.path.insert(0, str(ROOT / "examples" / "province"))
+    try:
+        import workbook_roundtrip
+    finally:
+        sys.path.remove(str(ROOT / "examples" / "province"))
+    assert workbook_roundtrip.main([str(SAMPLE), "--out", str(tmp_path / "sample.xlsx")]) == 0
+    back = list(catalog.read_workbook(tmp_path / "sample.xlsx"))
+    assert _dumped(catalog, back) == _dumped(catalog, sample)
