@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from .evaluate.results import Result
 from .evaluate.router import Router
 from .planning.plans import GapPlan, PlanBatch, Planner
 from .planning.whatif import what_if
+from .evaluate.workbook_layout import WorkbookLayout, layout_for
 from .semantics.arithmetic import EXACT
 from .semantics.plan import Backend
 from .semantics.records import build_models
@@ -155,9 +156,7 @@ def _build(
     files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
     origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files, timing, history)
     if isinstance(resolved, ResolvedRuleset):
-        model = Ruleset(_engine(resolved, backend, timing), origin)
-        model.resolved_rulesets = {resolved.name: resolved}
-        return model
+        return Ruleset(_engine(resolved, backend, timing), origin, resolved)
     if isinstance(resolved, ResolvedCatalog):
         engines = {name: _engine(r, backend, timing) for name, r in resolved.rulesets.items()}
         return Catalog(resolved, engines, origin)
@@ -191,7 +190,6 @@ class Model:
 
     engines: dict[str, Engine]
     origin: Origin
-    resolved_rulesets: dict[str, ResolvedRuleset]  # by name: what plans read of the rules' text
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         raise NotImplementedError
@@ -213,6 +211,30 @@ class Model:
     @property
     def catalog_nominations(self) -> list[CatalogNomination]:
         return []
+
+    @property
+    def label(self) -> str | None:
+        raise NotImplementedError
+
+    def resolved_rulesets(self) -> list[ResolvedRuleset]:
+        """Each ruleset as resolved (clauses, where each indicator came from): what `ind table` prints."""
+        raise NotImplementedError
+
+    def workbook_layout(self) -> WorkbookLayout:
+        """The data-entry workbook of this model's records: one sheet per record list and per
+        source of judged scores (`ind template`, and how a filled `.xlsx` is read)."""
+        rulesets = self.resolved_rulesets()
+        first = rulesets[0]
+        assert first.record is not None
+        plans = [engine.plan for engine in self.engines.values()]
+        return layout_for(first.types, first.record.type_name, plans, self.label or "")
+
+    def read_workbook(self, path: str | Path) -> Iterator[Any]:
+        """Records (each with its `sheets`) from a filled workbook, in its order; a record with
+        cells that cannot be read is an `InputError` naming them. Needs the office extra."""
+        from .evaluate.workbook_read import read_workbook
+
+        return read_workbook(Path(path), self.workbook_layout())
 
     def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
         """Score one record alone: grades without quotas (quotas need a batch)."""
@@ -266,15 +288,16 @@ class Model:
         """The model's planner (built once: it reads the grade rules and clauses of each ruleset)."""
         found: Planner | None = self.__dict__.get("_planner")
         if found is None:
-            found = self.__dict__["_planner"] = Planner(self, self.resolved_rulesets)
+            found = self.__dict__["_planner"] = Planner(self, {r.name: r for r in self.resolved_rulesets()})
         return found
 
 
 class Ruleset(Model):
     """A checked, compiled ruleset."""
 
-    def __init__(self, engine: Engine, origin: Origin) -> None:
+    def __init__(self, engine: Engine, origin: Origin, resolved: ResolvedRuleset) -> None:
         self.engine = engine
+        self.resolved = resolved
         self.engines = {engine.plan.name: engine}
         self.origin = origin
 
@@ -285,6 +308,13 @@ class Ruleset(Model):
     @property
     def version(self) -> str | None:
         return self.engine.plan.version
+
+    @property
+    def label(self) -> str | None:
+        return self.engine.plan.label
+
+    def resolved_rulesets(self) -> list[ResolvedRuleset]:
+        return [self.resolved]
 
     @property
     def sha256(self) -> str:
@@ -306,7 +336,6 @@ class Catalog(Model):
 
     def __init__(self, resolved: ResolvedCatalog, engines: dict[str, Engine], origin: Origin) -> None:
         self.resolved = resolved
-        self.resolved_rulesets = dict(resolved.rulesets)
         self.engines = engines
         self.origin = origin
         self.router = Router.for_catalog(resolved, engines, origin.backend)
@@ -314,6 +343,13 @@ class Catalog(Model):
     @property
     def name(self) -> str:
         return self.resolved.name
+
+    @property
+    def label(self) -> str | None:
+        return self.resolved.label
+
+    def resolved_rulesets(self) -> list[ResolvedRuleset]:
+        return list(self.resolved.rulesets.values())
 
     @property
     def sha256(self) -> str:

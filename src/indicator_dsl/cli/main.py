@@ -30,6 +30,9 @@ COMMANDS = {
     "plan": "Gap plans: the fewest indicators to recover for the next grade",
     "compare": "Movements between two years' results",
     "rectification": "Rectification items: overdue items, rectified branches",
+    "table": "Print the indicator table (指标表) of a ruleset: html, xlsx or docx",
+    "template": "Write an empty data-entry workbook (.xlsx) for a ruleset",
+    "convert": "Convert records between files and workbooks (.xlsx)",
 }
 
 USAGE = (

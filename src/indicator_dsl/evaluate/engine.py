@@ -60,7 +60,7 @@ class Engine:
         """Validate a record; sheets come from the argument or from the record's `sheets` key."""
         warnings: list[str] = []
         if isinstance(data, InputError):
-            return None, None, [FieldProblem("", f"{data.where}: {data.message}")], warnings, None
+            return None, None, [FieldProblem("", f"{data.where}: {data.message}")], warnings, data.id
         record_id, id_problem = _raw_id(data)
         if isinstance(data, Mapping):
             if sheets is None:

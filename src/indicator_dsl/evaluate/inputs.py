@@ -37,10 +37,12 @@ CSV_CELL_LIMIT = 131_072  # the csv module's own default field limit
 
 @dataclass(frozen=True, slots=True)
 class InputError:
-    """A record that could not be read at all; `where` says which line or row."""
+    """A record that could not be read at all; `where` says which line or row (or sheet and
+    cell), `id` is the record's id when it could be read (a workbook row's)."""
 
     where: str
     message: str
+    id: str | None = None
 
 
 def _reject_constant(name: str) -> Any:
