@@ -38,9 +38,9 @@ from .evaluate.period import NO_TIMING, Timing, bind, date_of, period_of
 from .evaluate.rectification import Rectification, read_rectification_file
 from .evaluate.results import Result
 from .evaluate.router import Router
+from .evaluate.workbook_layout import WorkbookLayout, layout_for
 from .planning.plans import GapPlan, PlanBatch, Planner
 from .planning.whatif import what_if
-from .evaluate.workbook_layout import WorkbookLayout, layout_for
 from .semantics.arithmetic import EXACT
 from .semantics.plan import Backend
 from .semantics.records import build_models
