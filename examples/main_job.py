@@ -31,6 +31,7 @@ from typing import Any
 import indicator_dsl
 from indicator_dsl.evaluate.batch import Batch, GroupShares
 from indicator_dsl.files import write_atomic
+from indicator_dsl.outputs.branch_rows import batch_view
 from indicator_dsl.outputs.checkup import build_checkup
 from indicator_dsl.outputs.formats import as_jsonl, pad
 from indicator_dsl.outputs.plans import PLAN_FORMATS
@@ -173,11 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     writer.writeheader()
     writer.writerows(rows)
     write_atomic(out / "summary.csv", buffer.getvalue())
-    plans = {name: engine.plan for name, engine in catalog.engines.items()}
-    write_atomic(
-        out / "report.html",
-        build_report("江苏省级机关党支部分类达标定级 (synthetic province)", batch.results, batch.attributes, plans),
-    )
+    view = batch_view(catalog, batch.results, batch.attributes, "江苏省级机关党支部分类达标定级 (synthetic province)")
+    write_atomic(out / "report.html", build_report(view))
     print(f"\nwritten: {out}/results.jsonl, summary.json, summary.csv, report.html")
     write_plans(catalog, records, batch, out)
     return 1 if batch.failed else 0

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import indicator_dsl
+from indicator_dsl.outputs.branch_rows import batch_view
 from indicator_dsl.outputs.explain import explain
 from indicator_dsl.outputs.report import build_report
 
@@ -143,7 +144,7 @@ def test_an_adjusted_indicator_takes_its_adjustment_not_a_correction(backend: st
 def test_the_report_lists_each_correction() -> None:
     rs = load("judged", "compiled")
     result = rs.evaluate({"id": "J", "points": 5}, sheets=sheets_with("superior", "computed", CORRECTION))
-    page = build_report("t", [result], [{}], {"judged": rs.engine.plan})
+    page = build_report(batch_view(rs, [result], [{}]))
     row = (
         "<tr><td>J</td><td>superior</td><td>computed</td><td class=n>5.00 → 2.00</td>"
         "<td>台账只记两次</td><td>台账 p.12; 会议记录</td></tr>"

@@ -101,7 +101,7 @@ def test_a_ruleset_without_grades_shows_totals_not_exempt(tmp_path: Path) -> Non
 def test_english_labels_give_english_headings(tmp_path: Path) -> None:
     (tmp_path / ".indroot").write_bytes(b"")
     (tmp_path / "shop.ind").write_text(
-        'schema shop "Shops"\ntype Shop "Shop" {\n  id: text "Shop id"\n  region: text "Region"\n'
+        'schema shop "Shops"\ntype Shop "Shop" {\n  id: text "Shop id"\n  region: enum("N", "S") "Region"\n'
         '  clean: bool "Clean"\n}\n',
         encoding="utf-8",
     )

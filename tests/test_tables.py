@@ -69,7 +69,7 @@ def test_every_clause_of_the_ruleset_is_in_its_table(key: str) -> None:
         node = indicator.node
         row = rows[node.name]
         assert (row.label, row.max) == (node.label or node.name, figure(node.max.value))
-        assert len(row.rules) == len(node.clauses) + (node.applies is not None) + len(node.lets)
+        assert len(row.rules) == len(node.clauses) + (node.applies is not None)
         for clause in node.clauses:
             text = describer.clause(clause, node, sources)
             assert text in row.rules and text in page
@@ -182,6 +182,21 @@ def test_the_word_document_holds_every_row_of_every_table(tmp_path: Path, catalo
     assert headings == [t.title for t in catalog_tables]
     cells = {line for t in document.tables for row in t.rows for c in row.cells for line in c.text.split("\n")}
     assert [t for t in _expected_texts(catalog_tables) if t not in cells] == []
+
+
+def test_the_catalogs_own_rules_come_first(tmp_path: Path) -> None:
+    out = tmp_path / "all.html"
+    done = run_ind("table", CATALOG, "--out", out)
+    assert done.returncode == 0, done.stderr
+    page = html.unescape(out.read_text(encoding="utf-8"))
+    assert page.index("<h1>江苏省级机关党支部分类达标定级 2023:跨表规则</h1>") < page.index(
+        "<h1>党政机关类党支部建设指标</h1>"
+    )
+    assert (
+        "名额:先进不超过参评数的 20%(参评 10 个以上的至少 1 个),按「所属部门单位」分别计算。(代替各表自己的名额)"
+        in page
+    )
+    assert "推荐省级机关先进基层党组织:从先进中按「所属部门单位」各推荐不超过 2 个,总分高者优先。" in page
 
 
 def test_ind_table_prints_one_ruleset_of_a_catalog(tmp_path: Path) -> None:

@@ -125,6 +125,16 @@ def ind_files(paths: Sequence[str], prog: str) -> list[Path] | int:
     return files
 
 
+def record_files(names: Sequence[str], prog: str) -> list[Path] | int:
+    """The record files named, or exit code 2 after saying which one does not exist."""
+    paths = [Path(name) for name in names]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        sys.stderr.write(f"{prog}: {missing[0]}: no such file\n")
+        return 2
+    return paths
+
+
 def cannot_write(path: Path, prog: str) -> bool:
     """Say so (one line on stderr) if `path` cannot be an output file: a folder, or a place
     where no file can be made. Checked before a long run, so a typo fails at once."""

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import ArgumentParser, add_root_option, cannot_write, load_or_report
+from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, record_files
 
 
 def main(argv: list[str]) -> int:
@@ -38,11 +38,9 @@ def main(argv: list[str]) -> int:
     model = load_or_report(args.ruleset, "ind convert", args.root)
     if model is None:
         return 2
-    paths = [Path(p) for p in args.records]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        sys.stderr.write(f"ind convert: {missing[0]}: no such file\n")
-        return 2
+    paths = record_files(args.records, "ind convert")
+    if isinstance(paths, int):
+        return paths
     failed = 0
 
     def records() -> Iterator[Any]:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress
+from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress, record_files
 from .year import add_year_options, year_params
 
 
@@ -36,11 +36,9 @@ def main(argv: list[str]) -> int:
     model = load_or_report(args.ruleset, "ind report", args.root, **year_params(args))
     if model is None:
         return 2
-    paths = [Path(p) for p in args.records]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        sys.stderr.write(f"ind report: {missing[0]}: no such file\n")
-        return 2
+    paths = record_files(args.records, "ind report")
+    if isinstance(paths, int):
+        return paths
 
     def records() -> Any:
         for path in paths:

@@ -22,9 +22,10 @@ def main(argv: list[str]) -> int:
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
+    from ..check.resolved import ResolvedCatalog
     from ..files import write_atomic
     from ..outputs.table_office import write_table_docx, write_table_xlsx
-    from ..outputs.tables import indicator_table, table_html
+    from ..outputs.tables import catalog_section, indicator_table, table_html
 
     if cannot_write(args.out, "ind table"):
         return 2
@@ -40,9 +41,12 @@ def main(argv: list[str]) -> int:
             return 2
         rulesets = [r for r in rulesets if r.name in args.only]
     tables = [indicator_table(r) for r in rulesets]
+    resolved = getattr(model, "resolved", None)
+    catalog = resolved if isinstance(resolved, ResolvedCatalog) and not args.only else None
+    preface = catalog_section(catalog) if catalog is not None else None
     try:
         if args.format == "html":
-            write_atomic(args.out, table_html(tables, model.label or model.name))
+            write_atomic(args.out, table_html(tables, model.label or model.name, preface))
         elif args.format == "xlsx":
             write_table_xlsx(args.out, tables)
         else:

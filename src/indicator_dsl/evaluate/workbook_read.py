@@ -135,52 +135,51 @@ class _Entry:
     problems: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _rows(workbook: Any, sheet: SheetLayout) -> Iterator[tuple[int, dict[Column, tuple[str, Any]]]]:
-    """Each non-empty data row of a sheet: its number and its cells by column (cell name, value)."""
+def _rows(workbook: Any, sheet: SheetLayout) -> tuple[list[int], list[tuple[int, list[Any]]]]:
+    """Where each of the sheet's columns stands (its index among the sheet's cells; -1 when it is
+    absent), and each non-empty data row: its number and the value under each column (None when
+    the cell is empty)."""
     if sheet.title not in workbook.sheet_names:
-        return
+        return [], []
     rows = workbook.get_sheet_by_name(sheet.title).to_python(skip_empty_area=False)
     if not rows:
-        return
-    by_header = {c.header: c for c in sheet.columns}
-    columns: list[Column | None] = []
+        return [], []
+    known = {c.header: i for i, c in enumerate(sheet.columns)}
+    positions = [-1] * len(sheet.columns)
     for index, header in enumerate(rows[0]):
         text = _text(header) if header not in ("", None) else ""
-        if text and text not in by_header:
+        if text and text not in known:
             raise ValueError(f"{sheet.title}!{column_letter(index)}1: 未知的列“{text}” (unknown column)")
-        columns.append(by_header.get(text))
-    present = {c for c in columns if c is not None}
-    absent = [c.header for c in sheet.columns if c.required and c not in present]
+        if text:
+            positions[known[text]] = index
+    absent = [c.header for c, at in zip(sheet.columns, positions, strict=True) if c.required and at < 0]
     if absent:
         raise ValueError(f"{sheet.title}: 缺少必填列 (missing columns): {'、'.join(absent)}")
+    out = []
     for number, row in enumerate(rows[1:], start=2):
-        cells = {
-            column: (f"{sheet.title}!{column_letter(index)}{number}", value)
-            for index, (column, value) in enumerate(zip(columns, row, strict=False))
-            if column is not None and value not in ("", None)
-        }
-        if cells:
-            yield number, cells
+        values = [row[at] if 0 <= at < len(row) and row[at] not in ("", None) else None for at in positions]
+        if any(v is not None for v in values):
+            out.append((number, values))
+    return positions, out
 
 
 def _read_row(
-    cells: dict[Column, tuple[str, Any]], columns: tuple[Column, ...], sheet: str, number: int
+    cells: list[Any], positions: list[int], columns: tuple[Column, ...], sheet: str, number: int
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """A row as an object and its problems (cell name, message); a required column left empty is one."""
     values: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
-    for index, column in enumerate(columns):
-        if column not in cells:
+    for column, raw, at in zip(columns, cells, positions, strict=True):
+        if raw is None:
             if column.kind == "list":  # an empty list cell: no items
                 _put(values, column.path, [])
             elif column.required:
-                problems.append((f"{sheet}!{column_letter(index)}{number}", "必填 (required)"))
+                problems.append((f"{sheet}!{column_letter(at)}{number}", "必填 (required)"))
             continue
-        where, raw = cells[column]
         try:
             _put(values, column.path, cell_value(raw, column))
         except CellError as error:
-            problems.append((where, str(error)))
+            problems.append((f"{sheet}!{column_letter(at)}{number}", str(error)))
     return values, problems
 
 
@@ -200,8 +199,9 @@ def read_workbook(path: Path, layout: WorkbookLayout) -> Iterator[dict[str, Any]
     order: list[_Entry] = []
     id_path = (layout.id_field,)
     for sheet in layout.sheets:
-        for number, cells in _rows(workbook, sheet):
-            values, problems = _read_row(cells, sheet.columns, sheet.title, number)
+        positions, rows = _rows(workbook, sheet)
+        for number, cells in rows:
+            values, problems = _read_row(cells, positions, sheet.columns, sheet.title, number)
             key = str(values.get(layout.id_field, "")) if layout.id_field else str(number)
             where = f"{sheet.title}!A{number}"
             if sheet.kind == "records":

@@ -174,6 +174,7 @@ class BatchView:
     results: Sequence[Result]
     attributes: Sequence[Mapping[str, Any]]
     noun: str = ""  # what a record is, by the record type's label (党支部)
+    group_fields: tuple[str, ...] = ()  # identity fields that group records (部门, 类型), in schema order
 
 
 def batch_view(
@@ -187,4 +188,18 @@ def batch_view(
     lang = language([model.label, *(p.label for p in plans.values())])
     rows = branch_rows(results, attributes, plans, identity, lang)
     noun = first.types[first.record.type_name].label or ""
-    return BatchView(title or model.label or model.name, lang, plans, identity, rows, results, attributes, noun)
+    groups = grouping_fields(model, first.types[first.record.type_name], identity)
+    title = title or model.label or model.name
+    return BatchView(title, lang, plans, identity, rows, results, attributes, noun, groups)
+
+
+def grouping_fields(model: Any, root: n.TypeDecl, identity: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """The identity fields that group records: a choice field, or one the rules group by (a
+    quota's `within`, a nomination's `per`, a catalog's route table). Never a name."""
+    named = {q.within for engine in model.engines.values() for q in engine.plan.quotas}
+    named |= {q.within for q, _ in model.catalog_quotas} | {rule.per for rule, _ in model.catalog_nominations}
+    resolved = getattr(model, "resolved", None)
+    node = getattr(resolved, "node", None)
+    named |= {item.field for item in getattr(node, "items", ()) if isinstance(item, n.RouteTable)}
+    choices = {f.name for f in root.fields if isinstance(f.type, n.EnumType)}
+    return tuple(name for name, _ in identity[1:] if name in named or name in choices)

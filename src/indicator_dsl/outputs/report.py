@@ -180,7 +180,7 @@ def _filters(view: BatchView) -> list[tuple[str, str, list[str]]]:
     said = words(view.lang)
     out = []
     labels = dict(view.identity)
-    for name in _group_fields(view):
+    for name in view.group_fields:
         values = sorted({r.identity.get(name, "") for r in view.rows} - {""})
         if len(values) > 1:
             out.append((f"i-{name}", labels[name], values))
@@ -354,7 +354,7 @@ def build_report(
     said = words(view.lang)
     colours = grade_colours(view)
     labels = dict(view.identity)
-    fields = list(group_fields) if group_fields is not None else _group_fields(view)
+    fields = list(group_fields) if group_fields is not None else list(view.group_fields)
     sections = []
     overall = _groups(view, None)
     heading = said["shares"] if _has_grades(view) else said["totals"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from ..check.resolved import ResolvedRuleset, exact_sum, figure
+from ..check.resolved import ResolvedCatalog, ResolvedRuleset, exact_sum, figure
 from ..syntax import nodes as n
 from .rule_text import Describer
 
@@ -31,7 +31,7 @@ class IndicatorRow:
     max: str
     standard: str  # the author's 评分标准, or the generated reading of the rules
     generated: bool  # whether `standard` was generated
-    rules: tuple[str, ...]  # one line per clause (the applicability condition first, when there is one)
+    rules: tuple[str, ...]  # one line per clause (the applicability condition first; `let`s spelled out where used)
     mark: str = ""  # 新增 / 调整 / 删去 (relative to the table this one extends)
     note: str = ""  # a removal's reason
 
@@ -64,8 +64,6 @@ def _row(describer: Describer, node: n.Indicator, sources: dict[str, str], how: 
     applies = describer.applies(node)
     if applies:
         rules.insert(0, applies)
-    for let in node.lets:
-        rules.append(f"其中 {let.name} = {describer.expr(let.expr, local={x.name: x for x in node.lets})}。")
     standard = node.standard or "".join(rules)
     return IndicatorRow(
         node.name,
@@ -190,9 +188,13 @@ def quota_line(quota: n.Quota, grades: dict[str, str], describer: Describer) -> 
     return text + "。"
 
 
-def table_html(tables: list[IndicatorTable], title: str) -> str:
-    """The tables as one self-contained HTML page (inline CSS, no script, a page break per table)."""
+def table_html(tables: list[IndicatorTable], title: str, preface: Section | None = None) -> str:
+    """The tables as one self-contained HTML page (inline CSS, no script, a page break per table),
+    after the catalog's own rules (`preface`) when there are any."""
     parts = []
+    if preface is not None:
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in preface.lines)
+        parts.append(f"<section><h1>{html.escape(preface.title)}</h1><ul>{items}</ul></section>")
     for table in tables:
         parts.append(f"<section><h1>{html.escape(table.title)}</h1>")
         parts.append(f"<p class=facts>{html.escape(' · '.join(table.facts))}</p>")
@@ -231,3 +233,25 @@ section {{ break-after: page; }}
 {"".join(parts)}
 </body></html>
 """
+
+
+def catalog_section(catalog: ResolvedCatalog) -> Section | None:
+    """What a catalog adds to its tables: its quotas (across tables) and nominations, in words."""
+    if not catalog.rulesets:
+        return None
+    first = next(iter(catalog.rulesets.values()))
+    describer = Describer(first)
+    grades = {g.name: g.label or g.name for r in catalog.rulesets.values() if r.grades for g in r.grades.rules}
+    lines = []
+    for item in catalog.node.items:
+        if isinstance(item, n.Quota):
+            replaces = "(代替各表自己的名额)" if item.replaces else ""
+            lines.append(f"名额:{quota_line(item, grades, describer)}{replaces}")
+        elif isinstance(item, n.Nomination):
+            which = "、".join(grades.get(g, g) for g in item.grades)
+            per = describer.expr(n.Name(name=item.per))
+            text = f"推荐{item.label or item.name}:从{which}中按{per}各推荐不超过 {item.places} 个,总分高者优先"
+            if item.exclude is not None:
+                text += f",{describer.cond(item.exclude)}的不推荐"
+            lines.append(text + "。")
+    return Section(f"{catalog.label or catalog.name}:跨表规则", tuple(lines)) if lines else None

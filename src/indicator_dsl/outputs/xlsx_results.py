@@ -20,12 +20,10 @@ from .branch_rows import BatchView, BranchRow, grade_order, outcome_labels, show
 from .sheet_style import Sheet, open_workbook
 from .words import words
 
-GROUP_FIELDS = ("department", "category")  # the fields a list is grouped by, where the record has them
-
 
 def _group_field(view: BatchView) -> str | None:
-    names = [name for name, _ in view.identity]
-    return next((f for f in GROUP_FIELDS if f in names), None)
+    """The field the lists are ordered and counted by: the first that groups records (部门)."""
+    return view.group_fields[0] if view.group_fields else None
 
 
 def list_headers(view: BatchView) -> list[str]:
