@@ -412,10 +412,13 @@ def _second_pass(
                 number = where.number[index]
                 data = parse_line(decode_line(raw, number), number)
                 entry = refinish(model, data, sheets_for(sheets, data), redo[index], trace=False)  # type: ignore[arg-type]
-                result = entry.result() if isinstance(entry, Compact) else entry
-                if isinstance(result, Result):
-                    result.nominations = nominees.get(index, [])
-                target.write(result.model_dump_json().encode("utf-8") + b"\n")
+                if isinstance(entry, Compact):
+                    entry.nominate(nominees.get(index, []))
+                    line = entry.line()
+                else:
+                    entry.nominations = nominees.get(index, [])
+                    line = entry.model_dump_json()
+                target.write(line.encode("utf-8") + b"\n")
             shutil.copyfileobj(first, target)
     finally:
         for handle in handles:
