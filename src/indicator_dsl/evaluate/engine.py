@@ -150,7 +150,10 @@ class Engine:
             return str(shown(value))  # type: ignore[arg-type]
 
         def texts(values: list[Any]) -> list[str | None]:
-            return [None if v is None else str(shown(v)) for v in values]
+            try:
+                return list(map(str, map(shown, values)))
+            except TypeError:  # an indicator that does not apply (None)
+                return [None if v is None else text(v) for v in values]
 
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
