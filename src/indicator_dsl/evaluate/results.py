@@ -208,27 +208,37 @@ def _source_figures(entry: dict[str, Any]) -> dict[str, Any]:
 
 class Encoded:
     """A result as a worker process sent it: its JSON line, with what a batch reads of it
-    without decoding (id, grade, failed), and the outcomes when the line cannot give them
-    back as they were (a Decimal outcome reads back as text)."""
+    without decoding (id, grade, failed, the steps' kinds and reasons), and the outcomes when
+    the line cannot give them back as they were (a Decimal outcome reads back as text)."""
 
-    __slots__ = ("failed", "grade", "id", "outcomes", "text")
+    __slots__ = ("failed", "grade", "id", "outcomes", "reasons", "text")
 
-    def __init__(self, text: str, id: str | None, grade: str | None, failed: bool, outcomes: Any = None) -> None:
-        self.text, self.id, self.grade, self.failed, self.outcomes = text, id, grade, failed, outcomes
+    def __init__(
+        self,
+        text: str,
+        id: str | None,
+        grade: str | None,
+        failed: bool,
+        reasons: list[tuple[str, str]],
+        outcomes: Any = None,
+    ) -> None:
+        self.text, self.id, self.grade, self.failed = text, id, grade, failed
+        self.reasons, self.outcomes = reasons, outcomes
 
     @classmethod
     def of(cls, entry: Result | Compact) -> Encoded:
         if isinstance(entry, Result):
-            return cls(entry.model_dump_json(), entry.id, entry.grade, bool(entry.errors))
+            steps = [(s.step, s.reason) for s in entry.steps]
+            return cls(entry.model_dump_json(), entry.id, entry.grade, bool(entry.errors), steps)
         outcomes = entry.values["outcomes"]
         kept = None if all(map(_reads_back, outcomes.values())) else outcomes
-        return cls(entry.line(), entry.id, entry.grade, False, kept)
+        return cls(entry.line(), entry.id, entry.grade, False, entry.steps(), kept)
 
     def line(self) -> str:
         return self.text
 
     def steps(self) -> list[tuple[str, str]]:
-        return [(s["step"], s["reason"]) for s in json.loads(self.text)["steps"]]
+        return self.reasons
 
     def result(self) -> Result:
         """The Result the line was written from (the JSON form of a scored record is its
