@@ -146,16 +146,6 @@ def cannot_write(path: Path, prog: str) -> bool:
     return problem is not None
 
 
-def record_files(names: Sequence[str], prog: str) -> list[Path] | None:
-    """The record files named, or None after saying (one line on stderr) which one is missing."""
-    paths = [Path(name) for name in names]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        sys.stderr.write(f"{prog}: {missing[0]}: no such file\n")
-        return None
-    return paths
-
-
 def records_in(paths: Sequence[Path]) -> Iterator[Any]:
     """Every record of the files, in order, read lazily (`evaluate.inputs.read_records`)."""
     from ..evaluate.inputs import read_records

@@ -146,22 +146,27 @@ class Engine:
         self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]
     ) -> dict[str, Any]:
         """A scored record's result as `Compact` keeps it: the fields of `Result` in its order,
-        figures rounded as shown, steps as plain dicts, `penalty` only with a penalty block."""
+        figures rounded as shown and written as text, steps as plain dicts, `penalty` only
+        with a penalty block."""
         plan, shown = self.plan, self._shown
+
+        def text(value: Decimal | int) -> str:
+            return str(shown(value))  # type: ignore[arg-type]
+
+        def texts(values: list[Any]) -> list[str | None]:
+            try:
+                return list(map(str, map(shown, values)))
+            except TypeError:  # an indicator that does not apply (None)
+                return [None if v is None else text(v) for v in values]
+
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
             if source.is_table:
                 table = scored.tables[source.name]
                 entry: dict[str, Any] = {
-                    "table": shown(table.table),
-                    "dimensions": dict(zip(self._dimension_names, map(shown, table.dimensions), strict=True)),
-                    "indicators": dict(
-                        zip(
-                            self._indicator_names,
-                            [None if v is None else shown(v) for v in table.indicators],
-                            strict=True,
-                        )
-                    ),
+                    "table": text(table.table),
+                    "dimensions": dict(zip(self._dimension_names, texts(table.dimensions), strict=True)),
+                    "indicators": dict(zip(self._indicator_names, texts(table.indicators), strict=True)),
                 }
                 reasons = {plan.indicators[i].name: r for i, (_, r) in scored.judged.get(source.name, {}).items() if r}
                 if reasons:
@@ -170,8 +175,8 @@ class Engine:
                 if corrections:  # the superior's corrections of computed scores: what, from, to, why
                     entry["corrections"] = {
                         plan.indicators[i].name: {
-                            "from": shown(computed),
-                            "to": shown(c.value),
+                            "from": text(computed),
+                            "to": text(c.value),
                             "reason": c.reason,
                             "evidence": list(c.evidence),
                         }
@@ -180,22 +185,17 @@ class Engine:
                 sources[source.name] = entry
             else:
                 value = scored.values[source.name]
-                sources[source.name] = {"value": None if value is None else shown(value)}
+                sources[source.name] = {"value": None if value is None else text(value)}
         if scored.excluded is not None:  # `when missing exclude`: why, and the weights that applied
             for name, note in scored.excluded.notes.items():
                 sources[name]["excluded"] = note
             for name, weight in scored.excluded.weights.items():
-                sources[name]["weight"] = weight
-        values: dict[str, Any] = {
-            "id": record_id,
-            "ruleset": self.ref,
-            "sources": sources,
-            "bonus": shown(scored.bonus),
-        }
+                sources[name]["weight"] = str(weight)
+        values: dict[str, Any] = {"id": record_id, "ruleset": self.ref, "sources": sources, "bonus": text(scored.bonus)}
         if plan.penalty_max is not None:
-            values["penalty"] = shown(scored.penalty)
+            values["penalty"] = text(scored.penalty)
         values["vetoes"] = scored.vetoes
-        values["total"] = shown(scored.total)
+        values["total"] = text(scored.total)
         values["grade"] = scored.grade
         values["grade_label"] = self._grade_labels.get(scored.grade) if scored.grade else None
         values["grade_by_rules"] = scored.grade_by_rules

@@ -127,9 +127,10 @@ def _score_chunk(
     (the run is ending) once `stop` is set. A card holds the result as a JSON line
     (`as_json`: the streaming CLI), else as `Encoded` (a line with its id and grade) or, traced,
     the `Result` itself; then the record's standing and, for a batch, its kept fields. A JSON
-    line comes as UTF-8 bytes with its newline, ready to be written."""
+    line comes as UTF-8 bytes with its newline, ready to be written. The collector is paused
+    per chunk (`collector_paused`), so a long stream still frees what its chunks left behind."""
     out: list[Card] = []
-    with decimal.localcontext(EXACT):
+    with decimal.localcontext(EXACT), collector_paused():
         for number, data in items:
             if stop is not None and stop.is_set():
                 break
@@ -149,8 +150,7 @@ def _score_chunk(
 def _worker_chunk(items: Chunk | bytes, trace: bool, as_json: bool) -> list[Card]:
     if _MODEL is None:
         raise WorkerSetupError(_SETUP_ERROR)
-    with collector_paused():
-        return _score_chunk(_MODEL, _SHEETS, _unpack(items), trace, as_json, _STOP)
+    return _score_chunk(_MODEL, _SHEETS, _unpack(items), trace, as_json, _STOP)
 
 
 def _pack(chunk: Chunk) -> Chunk | bytes:
@@ -412,10 +412,13 @@ def _second_pass(
                 number = where.number[index]
                 data = parse_line(decode_line(raw, number), number)
                 entry = refinish(model, data, sheets_for(sheets, data), redo[index], trace=False)  # type: ignore[arg-type]
-                result = entry.result() if isinstance(entry, Compact) else entry
-                if isinstance(result, Result):
-                    result.nominations = nominees.get(index, [])
-                target.write(result.model_dump_json().encode("utf-8") + b"\n")
+                if isinstance(entry, Compact):
+                    entry.nominate(nominees.get(index, []))
+                    line = entry.line()
+                else:
+                    entry.nominations = nominees.get(index, [])
+                    line = entry.model_dump_json()
+                target.write(line.encode("utf-8") + b"\n")
             shutil.copyfileobj(first, target)
     finally:
         for handle in handles:

@@ -134,8 +134,10 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=
 
 class Compact:
     """A scored record's result before anyone reads it: the values of `Result` in field
-    order (`Engine.result_values`), `penalty` only with a penalty block and `nominations`
-    only when it has some, as the JSON form leaves them out otherwise."""
+    order (`Engine.result_values`) with every figure (bonus, penalty, total, and the tables,
+    dimensions, indicators, values, weights and corrections of the sources) as the text its
+    JSON form shows, so the line is written by `json` alone; `penalty` only with a penalty
+    block and `nominations` only when it has some, as the JSON form leaves them out otherwise."""
 
     __slots__ = ("values",)
 
@@ -156,16 +158,18 @@ class Compact:
         return [(s["step"], s["reason"]) for s in self.values["steps"]]
 
     def result(self) -> Result:
+        """The model, its figures read back as the Decimals they were written from."""
         v = self.values
-        return construct(
-            Result,
-            **{
-                **v,
-                "penalty": v.get("penalty"),
-                "steps": [construct(GradeChange, **step) for step in v["steps"]],
-                "nominations": list(v.get("nominations", ())),
-            },
-        )
+        read = {
+            "sources": {name: _source_figures(entry) for name, entry in v["sources"].items()},
+            "bonus": _figure(v["bonus"]),
+            "penalty": _figure(v.get("penalty")),
+            "total": _figure(v["total"]),
+            "steps": [construct(GradeChange, **step) for step in v["steps"]],
+            "nominations": list(v.get("nominations", ())),
+        }
+        # in field order: pydantic writes a model's fields in the order its `__dict__` holds them
+        return construct(Result, **{name: read[name] if name in read else v[name] for name in Result.model_fields})
 
     def line(self) -> str:
         """The JSON line (no newline) `Result.model_dump_json()` would give."""
@@ -184,48 +188,74 @@ class Compact:
             self.values[key] = value
 
 
+def _figure(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _source_figures(entry: dict[str, Any]) -> dict[str, Any]:
+    """A source's part of a result with its figures as Decimals (`Result.sources` is untyped,
+    so this is where they are read back)."""
+    out = dict(entry)
+    for key in ("table", "value", "weight"):
+        if key in out:
+            out[key] = _figure(out[key])
+    for key in ("dimensions", "indicators"):
+        if key in out:
+            out[key] = {name: _figure(value) for name, value in out[key].items()}
+    if "corrections" in out:
+        out["corrections"] = {
+            name: {**change, "from": Decimal(change["from"]), "to": Decimal(change["to"])}
+            for name, change in out["corrections"].items()
+        }
+    return out
+
+
 class Encoded:
     """A result as a worker process sent it: its JSON line, with what a batch reads of it
-    without decoding (id, grade, failed), and the outcomes when the line cannot give them
-    back as they were (a Decimal outcome reads back as text)."""
+    without decoding (id, grade, failed, the steps' kinds and reasons), and the outcomes when
+    the line cannot give them back as they were (a Decimal outcome reads back as text)."""
 
-    __slots__ = ("failed", "grade", "id", "outcomes", "text")
+    __slots__ = ("failed", "grade", "id", "outcomes", "reasons", "text")
 
-    def __init__(self, text: str, id: str | None, grade: str | None, failed: bool, outcomes: Any = None) -> None:
-        self.text, self.id, self.grade, self.failed, self.outcomes = text, id, grade, failed, outcomes
+    def __init__(
+        self,
+        text: str,
+        id: str | None,
+        grade: str | None,
+        failed: bool,
+        reasons: list[tuple[str, str]],
+        outcomes: Any = None,
+    ) -> None:
+        self.text, self.id, self.grade, self.failed = text, id, grade, failed
+        self.reasons, self.outcomes = reasons, outcomes
 
     @classmethod
     def of(cls, entry: Result | Compact) -> Encoded:
         if isinstance(entry, Result):
-            return cls(entry.model_dump_json(), entry.id, entry.grade, bool(entry.errors))
+            steps = [(s.step, s.reason) for s in entry.steps]
+            return cls(entry.model_dump_json(), entry.id, entry.grade, bool(entry.errors), steps)
         outcomes = entry.values["outcomes"]
         kept = None if all(map(_reads_back, outcomes.values())) else outcomes
-        return cls(entry.line(), entry.id, entry.grade, False, kept)
+        return cls(entry.line(), entry.id, entry.grade, False, entry.steps(), kept)
 
     def line(self) -> str:
         return self.text
 
     def steps(self) -> list[tuple[str, str]]:
-        return [(s["step"], s["reason"]) for s in json.loads(self.text)["steps"]]
+        return self.reasons
 
     def result(self) -> Result:
-        """The Result the line was written from: figures read back as the Decimals they were
-        (`Result.sources` holds them untyped, so they are converted here)."""
+        """The Result the line was written from (the JSON form of a scored record is its
+        compact values, but for the models of the ruleset and the nominees)."""
         if self.failed:
             return Result.model_validate_json(self.text)
-        model = Result.model_validate_json(self.text)
-        for entry in model.sources.values():
-            for key in ("table", "value", "weight"):
-                if entry.get(key) is not None:
-                    entry[key] = Decimal(entry[key])
-            for key in ("dimensions", "indicators"):
-                if key in entry:
-                    entry[key] = {k: None if v is None else Decimal(v) for k, v in entry[key].items()}
-            for change in entry.get("corrections", {}).values():
-                change["from"], change["to"] = Decimal(change["from"]), Decimal(change["to"])
+        values = json.loads(self.text)
+        values["ruleset"] = RulesetRef(**values["ruleset"])
+        if "nominations" in values:
+            values["nominations"] = [Nominee(**nominee) for nominee in values["nominations"]]
         if self.outcomes is not None:
-            model.outcomes = self.outcomes
-        return construct(Result, **{name: getattr(model, name) for name in Result.model_fields})
+            values["outcomes"] = self.outcomes
+        return Compact(values).result()
 
 
 def _reads_back(value: Any) -> bool:
