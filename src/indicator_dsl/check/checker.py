@@ -303,6 +303,13 @@ class RulesetChecker:
             return
         self.declared_once("source", assess.sources)
         for source in assess.sources:
+            if source.value is not None and source.corrects:
+                self.error(
+                    "E315",
+                    f"source `{source.name}` is computed (`= ...`): it has no sheet, so it corrects nothing",
+                    source,
+                    hint="write `may correct` on a table source (one without `= ...`), e.g. the superior's",
+                )
             if source.value is not None:
                 inputs = missing_inputs(source.value, lambda name: None if name in base.lets else base.fields.get(name))
                 self.value_source(source.value, base.narrow(inputs), f"source `{source.name}`")

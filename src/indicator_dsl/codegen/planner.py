@@ -120,7 +120,8 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         sources = (SourceInfo("table", None, Decimal(1), True),)
     else:
         sources = tuple(
-            SourceInfo(s.name, s.label, s.weight.value, s.value is None, _at(s.span)) for s in ruleset.assess.sources
+            SourceInfo(s.name, s.label, s.weight.value, s.value is None, _at(s.span), s.corrects)
+            for s in ruleset.assess.sources
         )
     total = ruleset.total.value.value
     return TablePlan(

@@ -65,6 +65,7 @@ class SourceInfo:
     weight: Decimal
     is_table: bool
     at: str = ""  # file:line of the source, for the trace of its exclusion
+    corrects: bool = False  # `may correct`: its sheet may correct computed indicators
 
 
 @dataclass(frozen=True, slots=True)

@@ -264,6 +264,7 @@ class TreeBuilder(ExprBuilder):
             weight=plain(c, n.Number)[0],
             value=pick(c, "value"),
             missing=pick(c, "missing"),
+            corrects=pick(c, "corrects") is not None,
             span=self._s(meta),
         )
 
@@ -272,6 +273,9 @@ class TreeBuilder(ExprBuilder):
 
     def source_missing(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("missing", str(c[-1]))
+
+    def source_corrects(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("corrects", True)
 
     def grades(self, meta: Any, c: list[Any]) -> n.Grades:
         return n.Grades(rules=tuple(c), span=self._s(meta))

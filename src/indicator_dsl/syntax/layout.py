@@ -173,6 +173,8 @@ def _assess_line(assess: n.Assess) -> Line:
         value = [" = ", *expr_tokens(source.value)] if source.value is not None else []
         if source.missing is not None:
             value.append(f" when missing {source.missing}")
+        if source.corrects:
+            value.append(" may correct")
         body.append(_leaf([f"{prefix}weight {source.weight.text}", *value], source.span))
     return Line("assess", assess.span, body=tuple(body))
 

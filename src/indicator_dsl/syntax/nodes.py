@@ -196,6 +196,7 @@ class Source:
     weight: Number
     value: Expr | None = None
     missing: str | None = None  # `when missing exclude|error`; None: not stated (error)
+    corrects: bool = False  # `may correct`: its sheet may correct computed indicators
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
