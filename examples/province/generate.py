@@ -695,17 +695,6 @@ def _meetings(rng: random.Random, category: str, q: float, has_committee: bool, 
         out.append(life)
     if _chance(rng, 0.75, 0.99, q):
         out.append(_meeting(rng, "民主评议党员", _day_in_month(rng, 2023, rng.choice((1, 2, 3))), q))
-    # 第一议题: a 支委会 or 支部党员大会 opens with the latest speeches, most quarters.
-    for quarter in range(4):
-        held = [
-            m
-            for m in out
-            if m["kind"] in ("支委会", "支部党员大会")
-            and m["held_on"].startswith("2023")
-            and (int(m["held_on"][5:7]) - 1) // 3 == quarter
-        ]
-        if held and _chance(rng, 0.55, 0.99, q):
-            rng.choice(held)["first_topic"] = True
     out.sort(key=lambda m: (m["held_on"], m["kind"]))
     return out
 
@@ -859,6 +848,8 @@ def _branch(
         record.update(developed=developed, activists=activists, applicants=activists + rng.randint(1, 3))
 
     record["meetings"] = _meetings(rng, category, q, has_committee, size)
+    # 第一议题: a 支委会 or 支部党员大会 opens with the latest speeches, most quarters.
+    record["first_topic_sessions"] = sum(_chance(rng, 0.55, 0.99, q) for _ in range(4))
     record["talks"] = _talks(rng, size, q)
     record["projects"] = _projects(rng, category, q)
     if category == "离退休干部":
