@@ -59,7 +59,7 @@ PERIOD_END = date(2023, 12, 31)
 #: Branch quality = QUALITY_MEAN + category effect + department effect + N(0, QUALITY_SD),
 #: clamped to [0, 1]. Raising the mean moves branches from 达标 to 先进; widening the spread
 #: fattens both tails (more 先进 and more 后进).
-QUALITY_MEAN = 0.665
+QUALITY_MEAN = 0.67
 QUALITY_SD = 0.08
 #: A small group of weak branches (软弱涣散 in all but name) draws its quality from
 #: N(WEAK_MEAN, WEAK_SD) instead: this is the knob for the 后进 share.
@@ -67,7 +67,7 @@ WEAK_SHARE = 0.025
 WEAK_MEAN = 0.30
 WEAK_SD = 0.10
 #: Spread of the per-department effect (some 机关党委 run tighter ships than others).
-DEPARTMENT_SD = 0.02
+DEPARTMENT_SD = 0.015
 #: Per-category shift of quality.
 CATEGORY_EFFECT: dict[str, float] = {
     "党政机关": 0.02,
@@ -128,7 +128,7 @@ HONOR_MIN_QUALITY = 0.55
 MODEL_UNIT_SHARE = 0.08
 #: The province chooses about 100 先锋行动队 (of the teams branches formed): the chance for a branch of
 #: quality 1 with a team; it falls to nothing at VANGUARD_MIN_QUALITY.
-VANGUARD_CHOSEN_RATE = 0.10
+VANGUARD_CHOSEN_RATE = 0.12
 VANGUARD_MIN_QUALITY = 0.65
 #: Share of the superior's sheets that correct a computed indicator after checking the 台账: the
 #: platform says the secretary took the yearly training, the sign-in sheets say otherwise.
