@@ -31,6 +31,7 @@ from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
 from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
+from .evaluate.relatives import has_relatives
 from .evaluate.results import Result
 from .evaluate.router import Router
 from .semantics.arithmetic import EXACT
@@ -177,7 +178,7 @@ class Model:
         reason, by); results come back in input order; `workers` processes. Adjustments that
         cannot be applied are listed in `Batch.problems`; the others are still applied."""
         read, problems = read_adjustments(adjustments)
-        if workers > 1:
+        if workers > 1 and not has_relatives(self.engines):  # relative rules: one process (the batch ranks)
             batch = evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers, adjustments=read)
         else:
             batch = run_batch(self, self.engines, records, sheets=sheets, trace=trace, adjustments=read)

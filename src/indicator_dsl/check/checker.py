@@ -20,6 +20,7 @@ from .bands import check_bands
 from .lets import declare_lets
 from .quotas import quota_ladder, quota_shape
 from .ranges import RangeChecker
+from .relatives import check_relatives
 from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
 from .scope import missing_inputs
 from .typecheck import ExprChecker, Scope, did_you_mean
@@ -393,6 +394,7 @@ class RulesetChecker:
             self.grade_ref(assign.grade, assign)
         for quota in self.r.quotas:
             self.quota(quota, scope)
+        check_relatives(self.r.relatives, scope, self.report, self.r.incomplete)
         grade_type = Type("grade", members=tuple(self.grades))
         outcome_values = {**scope.values, "grade": grade_type.maybe(), **{g: grade_type for g in self.grades}}
         outcome_scope = Scope(

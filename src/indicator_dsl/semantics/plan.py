@@ -69,6 +69,22 @@ class SourceInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class RelativeInfo:
+    """A population-relative rule as the population stage runs it: `key` is the grading value
+    it ranks by (`total`, `superior`, `table.activities`)."""
+
+    name: str
+    label: str | None
+    kind: str  # "award" | "deduct"
+    points: Decimal
+    test: str  # "top" | "below"
+    bound: Decimal  # the share for `top`, the margin for `below mean by`
+    key: str
+    within: str | None
+    at: str = ""  # file:line, for its trace entry
+
+
+@dataclass(frozen=True, slots=True)
 class GradeInfo:
     name: str
     label: str | None
@@ -154,6 +170,7 @@ class TablePlan:
     outcomes: tuple[OutcomeInfo, ...]
     grading_keys: frozenset[str]  # which `g[...]` values grading expressions read
     bonus_at: tuple[str, ...] = ()  # file:line of each bonus item, for its trace entry
+    relatives: tuple[RelativeInfo, ...] = ()  # population-relative rules, run after the first pass
 
 
 Trace = list[Any]
@@ -163,6 +180,8 @@ GradingValues = dict[str, Any]
 class Backend(Protocol):
     """What an `Engine` asks of a compiled or interpreted ruleset. Each call evaluates under
     the backend's own exact context, whatever decimal context the caller has set."""
+
+    conditions: Any  # its `grading.Conditions`: a record is graded again after relative points
 
     def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Any: ...
 
