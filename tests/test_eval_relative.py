@@ -136,3 +136,14 @@ def test_the_checker_refuses_bad_relative_rules(tmp_path: Path, line: str, code:
     out = run_ind("check", path, cwd=root)
     assert out.returncode == 1
     assert f"error[{code}]" in out.stdout and text in out.stdout
+
+
+def test_ind_eval_does_not_stream_a_ruleset_with_relative_rules(tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    records.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in RECORDS), encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    ruleset = EVAL_RULESETS / "relative.ind"
+    done = run_ind("eval", ruleset, records, "--format", "jsonl", "--out", out, "--workers", "2", cwd=ROOT)
+    assert done.returncode == 1  # A7 cannot be scored
+    totals = {r["id"]: r["total"] for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert (totals["A1"], totals["A6"], totals["B1"], totals["A7"]) == ("12.00", "2.00", "10.50", None)
