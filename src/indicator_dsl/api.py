@@ -36,6 +36,7 @@ from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
 from .evaluate.period import NO_TIMING, Timing, bind, date_of, period_of
 from .evaluate.rectification import Rectification, read_rectification_file
+from .evaluate.relatives import has_relatives
 from .evaluate.results import Result
 from .evaluate.router import Router
 from .evaluate.workbook_layout import WorkbookLayout, layout_for
@@ -255,7 +256,7 @@ class Model:
         reason, by); results come back in input order; `workers` processes. Adjustments that
         cannot be applied are listed in `Batch.problems`; the others are still applied."""
         read, problems = read_adjustments(adjustments)
-        if workers > 1:
+        if workers > 1 and not has_relatives(self.engines):  # relative rules: one process (the batch ranks)
             batch = evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers, adjustments=read)
         else:
             batch = run_batch(self, self.engines, records, sheets=sheets, trace=trace, adjustments=read)

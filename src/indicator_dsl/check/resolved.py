@@ -95,6 +95,7 @@ class ResolvedRuleset:
     assess: n.Assess | None = None
     grades: n.Grades | None = None
     quotas: list[n.Quota] = field(default_factory=list)
+    relatives: list[n.Relative] = field(default_factory=list)
     outcomes: list[n.Outcome] = field(default_factory=list)
     removed: list[n.RemoveIndicator] = field(default_factory=list)
     # An import or the base ruleset could not be read (already reported): the checker then skips

@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
 
     from ..evaluate.inputs import loads
     from ..evaluate.parallel import WorkerSetupError, stream_jsonl
+    from ..evaluate.relatives import has_relatives
     from ..files import write_atomic
     from ..outputs.formats import RESULT_FORMATS
 
@@ -77,6 +78,7 @@ def main(argv: list[str]) -> int:
         and not args.explain
         and args.input_format in (None, "jsonl")
         and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths)
+        and not has_relatives(model.engines)
     )
     if streaming:
         try:

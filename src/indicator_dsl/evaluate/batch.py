@@ -1,4 +1,4 @@
-"""Scoring a batch: every record in input order, then quotas, then outcomes.
+"""Scoring a batch: every record in input order, then relative rules, then quotas, then outcomes.
 
 A record that fails validation or evaluation keeps its place with its errors; nothing
 is dropped. Quotas run per ruleset over the records routed to it, then the catalog's
@@ -21,11 +21,13 @@ from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reported
 from ..semantics.grading import quota_text
 from ..semantics.plan import QuotaInfo
 from ..semantics.records import FieldProblem, failure_problem
+from ..semantics.relative import RelativeAward
 from ..syntax import nodes as n
 from .adjustments import Adjustment, apply_adjustments
 from .engine import Engine, Pending
 from .nominations import nominate
 from .population import QuotaInForce, Standing, apply_quota
+from .relatives import awards_for, has_relatives, with_awards
 from .results import Compact, Entry, Result, Results
 
 GradingCondition = Callable[[Any, dict[str, Any]], bool]
@@ -161,6 +163,9 @@ def standing_of(
         assert rule is not None
         return failure_problem(error, f"nomination {rule.name} ({rule.span.path}:{rule.span.line})")
     standing.ruleset = engine.plan.name
+    for index, relative in enumerate(engine.plan.relatives):
+        measure = scored.grading.get(relative.key)
+        standing.placing[index] = (_group(engine, record, relative.within), measure)
     return standing
 
 
@@ -170,12 +175,18 @@ def _group(engine: Engine, record: dict[str, Any], within: str | None) -> Any:
     return "" if within is None else engine.models.fields.read(record, engine.plan.record_type, within)
 
 
-def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
+def first_pass(
+    model: Scorer, data: Any, sheets: Any, *, trace: bool, awards: Sequence[RelativeAward] = ()
+) -> Scorecard:
+    """Score a record; with `awards`, the relative stage's second look (its points added)."""
     engine, pending = model.route(data, sheets, trace=trace)
+    pending = with_awards(engine, pending, awards, trace=trace)
     standing = standing_of(engine, pending, model.catalog_quotas, model.catalog_nominations)
     if isinstance(standing, FieldProblem):
         pending = Pending(pending.record_id, None, None, [standing], pending.warnings, pending.ref)
         standing = None
+    elif standing is not None:
+        standing.relative = list(awards)
     return Scorecard(engine.finish_compact(pending), standing, kept_attributes(pending))
 
 
@@ -226,8 +237,9 @@ def settle(
 
 
 def refinish(model: Scorer, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result | Compact:
-    """Score a record again and finish it with the grade its quotas gave it."""
+    """Score a record again (with its relative points) and finish it with the grade its quotas gave it."""
     engine, pending = model.route(data, sheets, trace=trace)
+    with_awards(engine, pending, standing.relative, trace=trace)
     if pending.scored is not None:
         pending.scored.grade = standing.grade
         pending.scored.steps.extend(standing.steps)
@@ -276,6 +288,10 @@ def run_batch(
     with decimal.localcontext(EXACT), collector_paused():
         items = list(records)
         cards = [first_pass(model, data, sheets_for(sheets, data), trace=trace) for data in items]
+        if has_relatives(engines):
+            for index, given in awards_for(engines, [c.standing for c in cards]).items():
+                data = items[index]
+                cards[index] = first_pass(model, data, sheets_for(sheets, data), trace=trace, awards=given)
         ids = [c.result.id for c in cards]
         moved, problems = settle(model, engines, [c.standing for c in cards], adjustments, ids)
         for index, standing in moved.items():

@@ -238,6 +238,19 @@ class Engine:
                 effect=Decimal(t.effect),
                 at=self.plan.bonus_at[t.clause],
             )
+        if t.kind == "relative":  # a population-relative rule: `clause` is its index, `note` its name
+            rule = self.plan.relatives[t.clause]
+            return TraceEntry(
+                indicator=rule.name,
+                label=rule.label,
+                dimension="",
+                clause=t.clause,
+                kind=t.kind,
+                fired=True,
+                reads={k: _plain(v) for k, v in t.reads},
+                effect=Decimal(t.effect),
+                at=rule.at,
+            )
         if t.kind == "missing":  # a value source left out of the total, the others' weights renormalised
             source = next(s for s in self.plan.sources if s.name == t.note)
             note = "when missing exclude: weights renormalised"

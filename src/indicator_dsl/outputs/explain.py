@@ -88,6 +88,13 @@ def _bonus_line(entry: TraceEntry) -> str:
     return f"  {mark} item {entry.indicator}{label}: {'+' if entry.fired else ''}{_value(entry.effect)}"
 
 
+def _relative_line(entry: TraceEntry) -> str:
+    """A relative rule that gave a record points for its place in its group, with the figures that placed it."""
+    label = f"{entry.label} " if entry.label else ""
+    sign = "+" if entry.effect is not None and entry.effect > 0 else ""
+    return f"  ✓ 相对 relative {label}({entry.indicator}): {_reads(entry)}  {sign}{_value(entry.effect)}   [{entry.at}]"
+
+
 def _penalty_line(entry: TraceEntry) -> str:
     """A penalty item: whether it fired, what it read and what it took; or the cap or floor."""
     if entry.clause < 0:
@@ -149,6 +156,7 @@ def explain(result: Result, plan: TablePlan | None = None) -> str:
         at = f"   [{penalty[0].at}]" if penalty else ""
         lines += ["", f"加分 bonus {result.bonus}   扣分 penalty {result.penalty}   总分 total {result.total}{at}"]
     lines += [_bonus_line(e) for e in result.trace or [] if e.kind == "bonus"]
+    lines += [_relative_line(e) for e in result.trace or [] if e.kind == "relative"]
     lines += [_penalty_line(e) for e in penalty]
     for step in result.steps:
         arrow = f"{step.before or '—'} → {step.after or '—'}"
