@@ -24,7 +24,7 @@ import openpyxl
 
 import indicator_dsl
 from indicator_dsl.evaluate.inputs import read_records
-from indicator_dsl.evaluate.workbook_layout import LIST_SEPARATOR, REASONS, Column, WorkbookLayout
+from indicator_dsl.evaluate.workbook_layout import LIST_SEPARATOR, REASONS, Column, SheetLayout, WorkbookLayout
 from indicator_dsl.outputs.workbook_template import write_workbook
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +54,17 @@ def _get(item: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
+def corrected(source: str, indicator: str, entry: Mapping[str, Any], sheet: SheetLayout) -> list[tuple[Any, Column]]:
+    """A correction's cells after the id: source and indicator as the labels the sheet offers."""
+    _, sources, indicators, *rest = sheet.columns
+    shown = [
+        sources.members[sources.values.index(source)],
+        indicators.members[indicators.values.index(indicator)],
+        *(_get(entry, c.path) for c in rest),
+    ]
+    return list(zip(shown, sheet.columns[1:], strict=True))
+
+
 def fill_template(template: Path, out: Path, layout: WorkbookLayout, records: Iterable[Mapping[str, Any]]) -> int:
     """Append one row per record, list item and judged sheet to the empty template; save as `out`."""
     book = openpyxl.load_workbook(template)
@@ -77,6 +88,11 @@ def fill_template(template: Path, out: Path, layout: WorkbookLayout, records: It
                         row[name] = entry if plain else entry.get("score", entry.get("adjust"))
                         row[REASONS][name] = None if plain else entry.get("reason")
                     target.append([key, *(typed(_get(row, c.path), c) for c in sheet.columns[1:])])
+            elif sheet.kind == "corrections":
+                for source, entries in record.get("sheets", {}).items():
+                    for name, entry in entries.items():
+                        if isinstance(entry, Mapping) and "correct" in entry:
+                            target.append([key, *(typed(v, c) for v, c in corrected(source, name, entry, sheet))])
     book.save(out)
     return count
 
