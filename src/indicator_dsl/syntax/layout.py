@@ -54,6 +54,11 @@ def _type_tokens(ref: n.TypeRef) -> list[Token]:
     return [*_type_tokens(ref.inner), "?"]
 
 
+def type_text(ref: n.TypeRef) -> str:
+    """A field's type as written: `list[enum("a", "b")]?`."""
+    return flat(_type_tokens(ref))
+
+
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
@@ -356,4 +361,4 @@ def layout_module(imports: Sequence[n.Import], module: n.Module) -> list[Line]:
     return lines
 
 
-__all__ = ["Line", "layout_module"]
+__all__ = ["Line", "layout_module", "type_text"]
