@@ -4,7 +4,7 @@ Every module under src/indicator_dsl is parsed with `ast`; every import counts, 
 inside functions and under `if TYPE_CHECKING:` (a lazy import is still a dependency). The stages,
 lowest first, are the pipeline (docs/architecture.md draws it):
 
-    files < syntax < semantics < check < codegen < evaluate < outputs < {api, cases, lsp} < cli
+    files < syntax < semantics < check < codegen < evaluate < outputs < {api, bundles, cases, lsp} < cli
 
 A module may import its own stage and any lower one, never a higher one. The package's own
 `__init__.py` (lazy re-exports of the public API) and `__main__.py` stand outside the order.
@@ -32,6 +32,7 @@ STAGES: dict[str, int] = {
     "outputs": 6,
     "api": 7,
     "cases": 7,
+    "bundles": 7,  # ind build packs what check reads; load() reads bundles
     "lsp": 7,  # the language server checks buffers as `ind check` does; `ind lsp` starts it
     "cli": 8,
 }

@@ -10,6 +10,7 @@ diagnostic. Plans are compiled once per content hash and shared by later loads.
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 import os
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .bundles import is_bundle_path, read_bundle
 from .check.loader import FileCache, real_path
 from .check.paths import check_resolved, unique_sorted
 from .check.resolved import Resolved, ResolvedCatalog, ResolvedRuleset
@@ -77,10 +79,30 @@ def _resolve(source: str | Path, root: Path | None, cache: FileCache) -> tuple[R
 
 
 def load(source: str | Path, *, backend: str = "compiled", root: str | Path | None = None) -> Ruleset | Catalog:
-    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
+    """Load a `.ind` file (path) or text, or a bundle (`.tar.gz` from `ind build`, verified and
+    read in memory; its results name its digest). `backend="interpreted"` uses the reference
+    interpreter.
 
     Imports may not leave `root` (default: the project of the file, see docs/decisions.md)."""
+    if is_bundle_path(source):
+        bundle = read_bundle(source)
+        model = _load(bundle.entry, backend, bundle.root, bundle.cache())
+        return _stamp(_with_origin(model, bundle.digest), bundle.digest)
     return _load(source, backend, Path(root) if root is not None else None, FileCache())
+
+
+def _with_origin(model: Ruleset | Catalog, digest: str) -> Ruleset | Catalog:
+    model.origin = dataclasses.replace(model.origin, bundle=digest)
+    return model
+
+
+def _stamp(model: Ruleset | Catalog, digest: str) -> Ruleset | Catalog:
+    """Results of a model loaded from a bundle name the bundle's digest (`ruleset.bundle`)."""
+    for engine in model.engines.values():
+        engine.ref = engine.ref.model_copy(update={"bundle": digest})
+    if isinstance(model, Catalog):
+        model.router.ref = model.router.ref.model_copy(update={"bundle": digest})
+    return model
 
 
 def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache) -> Ruleset | Catalog:
@@ -128,12 +150,14 @@ class Origin:
     backend: str
     root: Path | None
     files: tuple[tuple[str, str, str], ...]
+    bundle: str | None = None  # the digest of the bundle it came from
 
     def load(self) -> Ruleset | Catalog:
         cache = FileCache()
         for key, shown, text in self.files:
             cache.add_text(Path(key), shown, text.encode("utf-8"))
-        return _load(self.source, self.backend, self.root, cache)
+        model = _load(self.source, self.backend, self.root, cache)
+        return model if self.bundle is None else _stamp(_with_origin(model, self.bundle), self.bundle)
 
 
 class Model:

@@ -26,6 +26,7 @@ COMMANDS = {
     "test": "Run YAML test cases beside rulesets",
     "schema": "Print the JSON Schema of a ruleset's record",
     "report": "Score records and write an HTML report of the batch",
+    "build": "Pack a catalog and its files into a verifiable bundle",
     "lsp": "Run the language server for editors (stdio)",
 }
 

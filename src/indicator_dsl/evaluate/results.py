@@ -34,6 +34,11 @@ class RulesetRef(BaseModel):
     name: str
     version: str | None = None
     sha256: str
+    bundle: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="sha256 of the bundle's manifest, when the model was loaded from a bundle (`ind build`)",
+    )
 
 
 class RecordError(BaseModel):
