@@ -25,7 +25,7 @@ from ..syntax.formatter import format_source
 from ..syntax.source import SourceFile, Span
 from .analysis import Analysis, absolute, analyse
 from .complete import complete
-from .lookup import Target, look_up
+from .lookup import Found, Target, look_up
 from .outline import Symbol, outline
 
 DEBOUNCE = 0.3
@@ -178,25 +178,23 @@ def build() -> IndServer:
         document = ls.workspace.get_text_document(uri)
         return document, ls.analyses.get(uri), document.position_from_client_units(position)
 
-    @server.feature(t.TEXT_DOCUMENT_HOVER)
-    def hover(ls: IndServer, params: t.HoverParams) -> t.Hover | None:
+    def named(ls: IndServer, params: t.HoverParams | t.DefinitionParams) -> Found | None:
         document, analysis, at = found_at(ls, params.text_document.uri, params.position)
         if analysis is None or analysis.module is None:
             return None
-        found = look_up(analysis.module, _lines(analysis, document), at.line, at.character)
+        return look_up(analysis.module, _lines(analysis, document), at.line, at.character)
+
+    @server.feature(t.TEXT_DOCUMENT_HOVER)
+    def hover(ls: IndServer, params: t.HoverParams) -> t.Hover | None:
+        found = named(ls, params)
         if found is None:
             return None
         return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=found.hover))
 
     @server.feature(t.TEXT_DOCUMENT_DEFINITION)
     def definition(ls: IndServer, params: t.DefinitionParams) -> t.Location | None:
-        document, analysis, at = found_at(ls, params.text_document.uri, params.position)
-        if analysis is None or analysis.module is None:
-            return None
-        found = look_up(analysis.module, _lines(analysis, document), at.line, at.character)
-        if found is None or found.target is None:
-            return None
-        return ls.target_location(found.target)
+        found = named(ls, params)
+        return None if found is None or found.target is None else ls.target_location(found.target)
 
     @server.feature(t.TEXT_DOCUMENT_COMPLETION, t.CompletionOptions(trigger_characters=[".", '"']))
     def completion(ls: IndServer, params: t.CompletionParams) -> t.CompletionList:
