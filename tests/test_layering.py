@@ -4,7 +4,8 @@ Every module under src/indicator_dsl is parsed with `ast`; every import counts, 
 inside functions and under `if TYPE_CHECKING:` (a lazy import is still a dependency). The stages,
 lowest first, are the pipeline (docs/architecture.md draws it):
 
-    files < syntax < semantics < check < codegen < evaluate < planning < outputs < {api, cases} < {cli, serve}
+    files < syntax < semantics < check < codegen < evaluate < planning < outputs
+          < {api, bundles, cases, lsp} < {cli, serve}
 
 A module may import its own stage and any lower one, never a higher one. The package's own
 `__init__.py` (lazy re-exports of the public API) and `__main__.py` stand outside the order.
@@ -34,6 +35,8 @@ STAGES: dict[str, int] = {
     "outputs": 7,
     "api": 8,
     "cases": 8,
+    "bundles": 8,  # ind build packs what check reads; load() reads bundles
+    "lsp": 8,  # the language server checks buffers as `ind check` does; `ind lsp` starts it
     "cli": 9,
     "serve": 9,
 }

@@ -162,6 +162,8 @@ def _grouping_parens(text: str) -> list[tuple[int, int]]:
 def test_every_printed_parenthesis_is_needed(expr: n.Expr) -> None:
     text = print_expr(expr)
     for start, end in _grouping_parens(text):
+        if text[:start].endswith("not "):
+            continue  # `not (a == b)`: brackets for the reader (checked in the table below)
         without = text[:start] + text[start + 1 : end] + text[end + 1 :]
         result = parse_source(SourceFile("x.ind", f"ruleset r\nlet v = {without}\n"))
         assert result.module is None or result.module != let_module(expr), f"redundant parentheses in {text}"
@@ -179,7 +181,9 @@ def test_every_printed_parenthesis_is_needed(expr: n.Expr) -> None:
         ("a or (b and c)", "a or b and c"),
         ("a or (b or c)", "a or (b or c)"),
         ("not (a and b)", "not (a and b)"),
-        ("not (a == b)", "not a == b"),
+        ("not (a == b)", "not (a == b)"),
+        ("not (x in xs)", "not (x in xs)"),
+        ("not (a is none)", "not (a is none)"),
         ("(not a) == b", "(not a) == b"),
         ("(a == b) == c", "(a == b) == c"),
         ("(a ?? b) ?? c", "a ?? b ?? c"),
@@ -557,8 +561,11 @@ def test_long_conditions_break_before_their_top_level_links() -> None:
         "\n"
         f"veto v when (a or b) and {long} and c cap low\n"
     )
+    # Outside points clauses, the condition first moves under its head, then breaks there.
     _, module = parse(f"ruleset r\nveto v when (a or b) and {long} and {long} cap low\n")
-    assert print_module((), module) == (f"ruleset r\n\nveto v when (a or b)\n  and {long}\n  and {long} cap low\n")
+    assert print_module((), module) == (f"ruleset r\n\nveto v when\n  (a or b)\n  and {long}\n  and {long} cap low\n")
+    _, module = parse(f"ruleset r\nveto v when (a or b) and {long} and short_name cap low\n")
+    assert print_module((), module) == f"ruleset r\n\nveto v when\n  (a or b) and {long} and short_name cap low\n"
 
 
 def test_columns_in_assess_and_grades_count_wide_characters_twice() -> None:

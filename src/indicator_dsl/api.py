@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .bundles import is_bundle_path, read_bundle
 from .check.loader import FileCache, real_path
 from .check.paths import check_resolved, unique_sorted
 from .check.resolved import Resolved, ResolvedCatalog, ResolvedRuleset
@@ -48,12 +49,14 @@ from .semantics.records import build_models
 from .syntax.diagnostics import Diagnostic, RulesetError
 from .syntax.source import Span
 
-_ENGINES: dict[tuple[str, str, str, str], Engine] = {}
+_ENGINES: dict[tuple[str, str, str, str, str | None], Engine] = {}
 
 
-def _engine(resolved: ResolvedRuleset, backend: str, timing: Timing = NO_TIMING) -> Engine:
+def _engine(resolved: ResolvedRuleset, backend: str, timing: Timing = NO_TIMING, bundle: str | None = None) -> Engine:
+    """The engine of a resolved ruleset, compiled once per content, place, backend, period and
+    bundle (results of a model loaded from a bundle name its digest: `ruleset.bundle`)."""
     sha = content_hash(resolved)
-    key = (sha, location_key(resolved), backend, timing.key)
+    key = (sha, location_key(resolved), backend, timing.key, bundle)
     if key not in _ENGINES:
         resolved = bind(resolved, timing)
         assert resolved.record is not None
@@ -67,7 +70,10 @@ def _engine(resolved: ResolvedRuleset, backend: str, timing: Timing = NO_TIMING)
         else:
             fast = compile_ruleset(resolved, names, plan, traced=False)
             traced = compile_ruleset(resolved, names, plan, traced=True)
-        _ENGINES[key] = Engine(plan, fast, traced, models)
+        engine = Engine(plan, fast, traced, models)
+        if bundle is not None:
+            engine.ref = engine.ref.model_copy(update={"bundle": bundle})
+        _ENGINES[key] = engine
     return _ENGINES[key]
 
 
@@ -96,7 +102,9 @@ def load(
     history: Any = None,
     rectification: Any = None,
 ) -> Ruleset | Catalog:
-    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
+    """Load a `.ind` file (path) or text, or a bundle (`.tar.gz` from `ind build`, verified and
+    read in memory; its results name its digest). `backend="interpreted"` uses the reference
+    interpreter.
 
     Imports may not leave `root` (default: the project of the file, see docs/decisions.md).
     The evaluation's parameters (docs/guide.md, history and the year cycle): `period` (a year,
@@ -114,6 +122,9 @@ def load(
             rectification if isinstance(rectification, Rectification) else read_rectification_file(Path(rectification))
         )
         past = past.with_rectified(items.rectified())
+    if is_bundle_path(source):
+        bundle = read_bundle(source)
+        return _load(bundle.entry, backend, bundle.root, bundle.cache(), timing, past, bundle.digest)
     return _load(source, backend, Path(root) if root is not None else None, FileCache(), timing, past)
 
 
@@ -124,6 +135,7 @@ def _load(
     cache: FileCache,
     timing: Timing = NO_TIMING,
     history: History | None = None,
+    bundle: str | None = None,
 ) -> Ruleset | Catalog:
     """`load()` reading files through `cache` (files already in it are not read from disk)."""
     try:
@@ -133,7 +145,7 @@ def _load(
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
             raise RulesetError(errors or unique_sorted(resolver.diagnostics), resolver.cache.sources())
-        return _build(resolved, source, backend, root, cache, timing, history)
+        return _build(resolved, source, backend, root, cache, timing, history, bundle)
     except RecursionError:  # a pathologically deep expression, past the checker (code generation bugs propagate)
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
@@ -153,14 +165,19 @@ def _build(
     cache: FileCache,
     timing: Timing,
     history: History | None,
+    bundle: str | None,
 ) -> Ruleset | Catalog:
     files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
-    origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files, timing, history)
+    shown = source if isinstance(source, Path) else str(source)
+    origin = Origin(shown, backend, root, files, timing, history, bundle)
     if isinstance(resolved, ResolvedRuleset):
-        return Ruleset(_engine(resolved, backend, timing), origin, resolved)
+        return Ruleset(_engine(resolved, backend, timing, bundle), origin, resolved)
     if isinstance(resolved, ResolvedCatalog):
-        engines = {name: _engine(r, backend, timing) for name, r in resolved.rulesets.items()}
-        return Catalog(resolved, engines, origin)
+        engines = {name: _engine(r, backend, timing, bundle) for name, r in resolved.rulesets.items()}
+        catalog = Catalog(resolved, engines, origin)
+        if bundle is not None:
+            catalog.router.ref = catalog.router.ref.model_copy(update={"bundle": bundle})
+        return catalog
     raise RulesetError([])  # a schema file: nothing to evaluate
 
 
@@ -177,12 +194,13 @@ class Origin:
     files: tuple[tuple[str, str, str], ...]
     timing: Timing = NO_TIMING  # the evaluation's period and as-of day
     history: History | None = None  # earlier years' results, for `history(N)`
+    bundle: str | None = None  # the digest of the bundle it came from
 
     def load(self) -> Ruleset | Catalog:
         cache = FileCache()
         for key, shown, text in self.files:
             cache.add_text(Path(key), shown, text.encode("utf-8"))
-        return _load(self.source, self.backend, self.root, cache, self.timing, self.history)
+        return _load(self.source, self.backend, self.root, cache, self.timing, self.history, self.bundle)
 
 
 class Model:

@@ -33,6 +33,8 @@ COMMANDS = {
     "table": "Print the indicator table (指标表) of a ruleset: html, xlsx or docx",
     "template": "Write an empty data-entry workbook (.xlsx) for a ruleset",
     "convert": "Convert records between files and workbooks (.xlsx)",
+    "build": "Pack a catalog and its files into a verifiable bundle",
+    "lsp": "Run the language server for editors (stdio)",
 }
 
 USAGE = (

@@ -47,6 +47,11 @@ class RulesetRef(BaseModel):
     # the evaluation's period when given as a parameter (`--period`), and its as-of day
     period: str | None = Field(default=None, exclude_if=lambda value: value is None)
     as_of: datetime.date | None = Field(default=None, exclude_if=lambda value: value is None)
+    bundle: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="sha256 of the bundle's manifest, when the model was loaded from a bundle (`ind build`)",
+    )
 
 
 class RecordError(BaseModel):
