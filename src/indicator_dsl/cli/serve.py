@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
             limits=limits,
             tokens=tokens,
             decisions=decisions,
-            watch_seconds=args.watch if args.watch is not None or not several else 1.0,
+            watch_seconds=args.watch,
             reload_stamp=str(Path(folder) / "reload") if several else None,
         )
         model = load_or_report(args.source, "ind serve", args.root)  # diagnostics before the server starts

@@ -195,8 +195,8 @@ def create_app(config: ServeConfig | str, service: Service | None = None) -> Sta
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with anyio.create_task_group() as group:
-                if config.watch_seconds is not None:
-                    group.start_soon(service.watch, config.watch_seconds)
+                if config.watch_seconds is not None or config.reload_stamp is not None:
+                    group.start_soon(service.watch)
                 yield
                 group.cancel_scope.cancel()
         finally:

@@ -27,6 +27,8 @@ from .holder import Loaded, ModelHolder, Refusal, describe
 from .metrics import Metrics
 
 T = TypeVar("T")
+STAMP_SECONDS = 1.0
+"""How often a worker of `ind serve --workers N` looks whether another one reloaded."""
 
 
 class _Abandoned(Exception):
@@ -121,12 +123,17 @@ class Service:
         sys.stderr.write(f"ind serve: {how} reload: now serving {outcome.model.name} sha256 {outcome.sha256}\n")
         return {"reloaded": True, "previous": previous.sha256, "serving": describe(outcome)}
 
-    async def watch(self, seconds: float) -> None:
-        """Poll the model's files every `seconds` and reload on a change, until cancelled."""
+    async def watch(self) -> None:
+        """Until cancelled: poll the model's files (`watch_seconds`) and the other workers'
+        reload stamp (every second at least), and reload on a change."""
+        files = self.config.watch_seconds is not None
+        seconds = self.config.watch_seconds or STAMP_SECONDS
+        if self.config.reload_stamp is not None:
+            seconds = min(seconds, STAMP_SECONDS)
         while True:
             await anyio.sleep(seconds)
             previous = self.holder.current
-            outcome = await anyio.to_thread.run_sync(self.holder.poll)
+            outcome = await anyio.to_thread.run_sync(self.holder.poll, files)
             if outcome is not None:
                 self.reloaded(outcome, previous, "automatic")
 
