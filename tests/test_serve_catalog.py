@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from examples.province.generate import generate_province
 from serving import jsonl, running
 from support import run_ind
 
-from examples.province.generate import generate_province
 from indicator_dsl.serve import ServeConfig, create_app
 
 CATALOG = Path(__file__).resolve().parent.parent / "rulesets" / "jiangsu" / "catalog.ind"

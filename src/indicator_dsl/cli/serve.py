@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .common import ArgumentParser, add_root_option, load_or_report
+from .common import ArgumentParser, add_root_option, cannot_write, load_or_report
 
 
 def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
@@ -77,6 +77,8 @@ def main(argv: list[str]) -> int:
             return 2
     decisions = None
     if args.decision_log is not None:
+        if cannot_write(args.decision_log, "ind serve"):
+            return 2
         decisions = DecisionLogConfig(
             str(args.decision_log), args.log_max_bytes, max(args.log_keep, 0), args.log_records
         )
