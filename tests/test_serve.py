@@ -231,3 +231,33 @@ def test_a_record_nested_too_deeply_is_400(client: Any) -> None:
     answer = client.post("/v1/evaluate", content="[" * 100_000 + "]" * 100_000)
     assert (answer.status_code, answer.json()["kind"]) == (400, "bad_json")
     assert answer.json()["error"].startswith("not valid JSON: nested too deeply")
+
+
+def test_hostile_bodies_are_never_a_500(client: Any) -> None:
+    """Random bytes and hostile JSON on every scoring endpoint: a 4xx or a 200, never a 500."""
+    import random
+
+    rng = random.Random(17)
+    good = json.dumps(records(1)[0], ensure_ascii=False)
+    bodies = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400))) for _ in range(20)]
+    bodies += [good[: rng.randrange(len(good))].encode() for _ in range(10)]  # cut anywhere
+    bodies += [
+        b'{"id": [1, 2], "members": 1e999999}',
+        b'{"id": "x", "members": ' + b"9" * 5000 + b"}",
+        b'{"id": "x", "members": NaN}',
+        b'{"id": "x", "meetings": "' + b"\\u0000" * 1000 + b'"}',
+        b'{"id": {"a": "b"}}',
+        b'"just a string"',
+        b"null",
+        b"[" + b"{}," * 39 + b"{}]",
+        b"\xef\xbb\xbf" + good.encode(),
+        good.replace('"members": ', '"members": -').encode(),
+    ]
+    statuses = set()
+    for body in bodies:
+        for endpoint in ("/v1/evaluate", "/v1/explain", "/v1/batch"):
+            for content_type in ("application/json", "application/x-ndjson"):
+                answer = client.post(endpoint, content=body, headers={"Content-Type": content_type})
+                assert answer.status_code < 500, (endpoint, body[:80], answer.text[:300])
+                statuses.add(answer.status_code)
+    assert statuses == {200, 400, 422}
