@@ -261,3 +261,23 @@ def test_hostile_bodies_are_never_a_500(client: Any) -> None:
                 assert answer.status_code < 500, (endpoint, body[:80], answer.text[:300])
                 statuses.add(answer.status_code)
     assert statuses == {200, 400, 422}
+
+
+def test_record_types_named_like_result_models_are_renamed_in_the_document() -> None:
+    from indicator_dsl.serve.openapi import _lift
+
+    components: dict[str, Any] = {"Result": {}}
+    schema = {
+        "type": "object",
+        "properties": {"a": {"$ref": "#/$defs/Result"}, "b": {"items": {"$ref": "#/$defs/会议"}}},
+        "$defs": {"Result": {"type": "string"}, "会议": {"type": "integer"}},
+    }
+    lifted = _lift(schema, components, {"Result", "Record"})
+    assert lifted == {
+        "type": "object",
+        "properties": {
+            "a": {"$ref": "#/components/schemas/RecordResult"},
+            "b": {"items": {"$ref": "#/components/schemas/__"}},
+        },
+    }
+    assert components == {"Result": {}, "RecordResult": {"type": "string"}, "__": {"type": "integer"}}
