@@ -118,7 +118,7 @@ class Endpoints:
     async def reload(self, request: Request, caller: str) -> Response:
         previous = self.service.holder.current
         outcome = await anyio.to_thread.run_sync(self.service.holder.reload)
-        answer = self.service.reloaded(outcome, previous, f"requested by {caller}:")
+        answer = self.service.reloaded(outcome, previous, f"reload requested by {caller}")
         return _json(answer, 200 if answer["reloaded"] else 409)
 
     async def health(self, request: Request, caller: str) -> Response:

@@ -110,7 +110,7 @@ class Service:
         """Count a reload and say what it did: the answer of POST /v1/reload."""
         if isinstance(outcome, Refusal):
             self.metrics.count("indicator_reloads_total", outcome="refused")
-            sys.stderr.write(f"ind serve: {how} reload refused: {outcome.message}\n{outcome.text}")
+            sys.stderr.write(f"ind serve: {how}: refused: {outcome.message}\n{outcome.text}")
             return {
                 "reloaded": False,
                 "error": outcome.message,
@@ -120,7 +120,7 @@ class Service:
             }
         self.metrics.count("indicator_reloads_total", outcome="done")
         self.metrics.serving(outcome.model.name, outcome.sha256)
-        sys.stderr.write(f"ind serve: {how} reload: now serving {outcome.model.name} sha256 {outcome.sha256}\n")
+        sys.stderr.write(f"ind serve: {how}: now serving {outcome.model.name} sha256 {outcome.sha256}\n")
         return {"reloaded": True, "previous": previous.sha256, "serving": describe(outcome)}
 
     async def watch(self) -> None:
@@ -135,7 +135,7 @@ class Service:
             previous = self.holder.current
             outcome = await anyio.to_thread.run_sync(self.holder.poll, files)
             if outcome is not None:
-                self.reloaded(outcome, previous, "automatic")
+                self.reloaded(outcome, previous, "automatic reload (a file changed, or another worker reloaded)")
 
     def close(self) -> None:
         if self.log is not None:
