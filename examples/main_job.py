@@ -8,7 +8,10 @@
    figures: how many branches met the 先进 rules, how many a quota moved down (and their
    share), quota groups with no place, departments of 10+ graded branches without a 先进;
 4. write `province.jsonl` (the input), `results.jsonl`, `summary.json`, `summary.csv`
-   and `report.html` into the output folder, each file written atomically.
+   and `report.html` into the output folder, each file written atomically;
+5. plan every 达标 and 后进 branch (`plans.jsonl`, `plans.csv`: the fewest indicators to
+   recover for the next grade) and write the 支部体检报告 of three sample branches
+   (`checkup/ID.html`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from typing import Any
 import indicator_dsl
 from indicator_dsl.evaluate.batch import Batch, GroupShares
 from indicator_dsl.files import write_atomic
+from indicator_dsl.outputs.checkup import build_checkup
 from indicator_dsl.outputs.formats import as_jsonl, pad
+from indicator_dsl.outputs.plans import PLAN_FORMATS
 from indicator_dsl.outputs.report import build_report
 from indicator_dsl.semantics.grading import quota_size
 
@@ -174,7 +179,33 @@ def main(argv: list[str] | None = None) -> int:
         build_report("江苏省级机关党支部分类达标定级 (synthetic province)", batch.results, batch.attributes, plans),
     )
     print(f"\nwritten: {out}/results.jsonl, summary.json, summary.csv, report.html")
+    write_plans(catalog, records, batch, out)
     return 1 if batch.failed else 0
+
+
+def write_plans(catalog: indicator_dsl.Catalog, records: list[dict[str, Any]], batch: Batch, out: Path) -> None:
+    """The plans of every 达标 and 后进 branch, and the 体检报告 of three sample branches."""
+    started = time.perf_counter()
+    planned = catalog.plans_of(records, batch, grades=["standard", "lagging"])
+    seconds = time.perf_counter() - started
+    tables = {name: engine.plan for name, engine in catalog.engines.items()}
+    write_atomic(out / "plans.jsonl", PLAN_FORMATS["jsonl"](planned.plans, tables))
+    write_atomic(out / "plans.csv", PLAN_FORMATS["csv"](planned.plans, tables))
+    reachable = sum(1 for p in planned.plans if p.reachable)
+    print(
+        f"\n整改提升计划 plans: {len(planned.plans)} branches in {seconds:.1f} s, {reachable} can reach the next grade"
+    )
+    positions = {r.id: i for i, r in enumerate(batch.results)}
+    lagging = [p for p in planned.plans if p.grade == "lagging" and p.changes]
+    standard = [p for p in planned.plans if p.grade == "standard" and p.changes]
+    blocked = [p for p in planned.plans if p.holding or p.reachable is False]
+    for plan in (lagging[:1] + standard[:1] + blocked[:1])[:3]:
+        index = positions[plan.id]
+        result = batch.results[index]
+        peers = [r for r in batch.results if r.ruleset.name == result.ruleset.name]
+        page = build_checkup(result, batch.attributes[index], plan, tables[plan.ruleset], peers)
+        write_atomic(out / "checkup" / f"{plan.id}.html", page)
+        print(f"  体检报告 written: {out}/checkup/{plan.id}.html")
 
 
 if __name__ == "__main__":

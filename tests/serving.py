@@ -9,6 +9,7 @@ folder, so a test may break and mend the ruleset on disk.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -74,11 +75,19 @@ def with_version(ruleset: Path, version: str) -> None:
     text = ruleset.read_text(encoding="utf-8")
     start = text.index('version "') + len('version "')
     end = text.index('"', start)
-    ruleset.write_text(text[:start] + version + text[end:], encoding="utf-8")
+    replace_text(ruleset, text[:start] + version + text[end:])
 
 
 def break_ruleset(ruleset: Path) -> None:
     """Misspell a field the ruleset reads: the checker refuses it (E200, unknown name)."""
     text = ruleset.read_text(encoding="utf-8")
     assert "members >= 7" in text
-    ruleset.write_text(text.replace("members >= 7", "membrs >= 7", 1), encoding="utf-8")
+    replace_text(ruleset, text.replace("members >= 7", "membrs >= 7", 1))
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write the file's new text at once (a poll never sees it half written, which would be a
+    refused reload of its own and make the counts these tests pin depend on timing)."""
+    staged = path.with_name(path.name + ".new")
+    staged.write_text(text, encoding="utf-8")
+    os.replace(staged, path)

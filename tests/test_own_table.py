@@ -45,7 +45,7 @@ def test_the_report_and_the_schema_are_written(tmp_path: Path, capsys: pytest.Ca
     out = tmp_path / "station.html"
     assert main(["report", str(OWN / "station.ind"), str(OWN / "records.jsonl"), "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
-    assert "<title>station 评定报告</title>" in html and "25 is outside 0..20" in html
+    assert "<title>志愿服务站考评</title>" in html and "25 is outside 0..20" in html  # titled by its label
     assert main(["schema", str(OWN / "station.ind")]) == 0
     assert '"title": "志愿服务站"' in capsys.readouterr().out
 

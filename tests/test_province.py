@@ -8,6 +8,7 @@ branches has at least one 先进. The generator is seeded, so the counts are pin
 
 from __future__ import annotations
 
+import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -79,3 +80,32 @@ def test_the_main_job_prints_the_quota_figures(
         "quota groups (departments) with no place for a 先进: 0",
         "departments of 10+ graded branches without a 先进: 0",
     ]
+
+
+def test_the_main_job_writes_plans_and_three_check_ups(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A generated province of 200 branches: plans of every 达标 and 后进 branch, each kept by
+    what_if (its changes reach the target), and three 支部体检报告 pages."""
+    catalog = indicator_dsl.load(main_job.CATALOG)
+    assert isinstance(catalog, Catalog)
+    records = generate.generate_province(n=200)
+    batch = catalog.evaluate_many(records)
+    main_job.write_plans(catalog, records, batch, tmp_path)
+    lines = (tmp_path / "plans.jsonl").read_text(encoding="utf-8").splitlines()
+    planned = [r for r in batch.results if r.grade in ("standard", "lagging")]
+    assert len(lines) == len(planned) == 186
+    by_id = {r["id"]: r for r in records}
+    reached = 0
+    for line in lines:
+        plan = json.loads(line)
+        if plan["changes"]:
+            after = catalog.what_if(by_id[plan["id"]], plan["changes"])
+            ladder = [g.name for g in catalog.engines[after.ruleset.name].plan.grades]
+            assert after.grade is not None and ladder.index(after.grade) <= ladder.index(plan["target"]), plan["id"]
+            reached += 1
+    assert reached == 138  # the other 34 reachable ones meet the 先进 rules already (moved by the quota)
+    pages = sorted((tmp_path / "checkup").glob("*.html"))
+    assert len(pages) == 3
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "支部体检报告" in text and "各维度得分" in text and "建设工程" in text and "http" not in text
+    assert "整改提升计划 plans: 186 branches in " in (out := capsys.readouterr().out) and "172 can reach" in out

@@ -51,7 +51,9 @@ class RulesetChecker:
     def __init__(self, ruleset: ResolvedRuleset, report: Callable[[Diagnostic], None]) -> None:
         self.r = ruleset
         self.report = report
-        self.exprs = ExprChecker(ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete)
+        self.exprs = ExprChecker(
+            ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete, grades=ruleset.grade_names
+        )
         self.ranges = RangeChecker(ruleset.types, ruleset.record.type_name if ruleset.record else None, report)
         self.grades = ruleset.grade_names
         self.sources = ruleset.table_sources

@@ -154,4 +154,6 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         quotas=tuple(QuotaInfo.of(q) for q in ruleset.quotas),
         outcomes=tuple(OutcomeInfo(o.name, o.label) for o in ruleset.outcomes),
         grading_keys=grading_keys(ruleset, names),
+        as_of=ruleset.as_of,
+        period_given=ruleset.period_given,
     )

@@ -37,10 +37,12 @@ CSV_CELL_LIMIT = 131_072  # the csv module's own default field limit
 
 @dataclass(frozen=True, slots=True)
 class InputError:
-    """A record that could not be read at all; `where` says which line or row."""
+    """A record that could not be read at all; `where` says which line or row (or sheet and
+    cell), `id` is the record's id when it could be read (a workbook row's)."""
 
     where: str
     message: str
+    id: str | None = None
 
 
 def _reject_constant(name: str) -> Any:
@@ -133,27 +135,62 @@ def parse_line(line: str | InputError, number: int) -> Any:
 def numbered_lines(paths: Iterable[Path]) -> Iterator[tuple[int, str | InputError]]:
     """The non-blank lines of JSON-lines files, numbered across the files. A line that is
     not UTF-8 is an InputError (never a silent U+FFFD); the others are still read."""
-    numbers = itertools.count(1)
-    for path in paths:
-        with path.open("rb") as handle:
-            yield from decoded_lines(handle, numbers)
+    for number, raw, _, _ in raw_lines(paths):
+        yield number, decode_line(raw, number)
 
 
-def decoded_lines(raw_lines: Iterable[bytes], numbers: Iterator[int]) -> Iterator[tuple[int, str | InputError]]:
+def decoded_lines(lines: Iterable[bytes], numbers: Iterator[int]) -> Iterator[tuple[int, str | InputError]]:
     """The non-blank lines of one JSON-lines text (a file, a request body), each numbered by
     the next of `numbers` (blank lines too take a number); a byte-order mark before the first
     is dropped, and a line that is not UTF-8 is an InputError in its place."""
-    for first, raw in enumerate(raw_lines):
+    for number, raw, _ in _content_lines(lines, numbers):
+        yield number, decode_line(raw, number)
+
+
+def raw_lines(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, int, int]]:
+    """The non-blank lines of JSON-lines files as bytes, undecoded (a worker process decodes
+    them): (number across the files, the line, which file, its byte offset in that file). A
+    byte-order mark opening a file is left out of its first line."""
+    numbers = itertools.count(1)
+    for which, path in enumerate(paths):
+        with path.open("rb") as handle:
+            for number, raw, at in _content_lines(handle, numbers):
+                yield number, raw, which, at
+
+
+def _content_lines(lines: Iterable[bytes], numbers: Iterator[int]) -> Iterator[tuple[int, bytes, int]]:
+    """(number, line, byte offset) of the non-blank lines of one text, the byte-order mark
+    opening it left out of its first line."""
+    offset = 0
+    for first, raw in enumerate(lines):
+        at, offset = offset, offset + len(raw)
         number = next(numbers)
         if first == 0 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield number, InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
-            continue
-        if line.strip():
-            yield number, line
+        if not _blank(raw):
+            yield number, raw, at
+
+
+def _blank(raw: bytes) -> bool:
+    """A line of white space only, as `str.strip` sees it once decoded (a line that is not
+    UTF-8 is never blank: it is reported)."""
+    stripped = raw.strip()
+    if not stripped:
+        return True
+    if stripped[0] < 0x80:
+        return False
+    try:
+        return not raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False
+
+
+def decode_line(raw: bytes, number: int) -> str | InputError:
+    """A JSON line's text, or the InputError of a line that is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
 
 
 def detect_format(path: Path) -> str:

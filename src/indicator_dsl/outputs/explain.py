@@ -101,6 +101,13 @@ def _penalty_line(entry: TraceEntry) -> str:
 def explain(result: Result, plan: TablePlan | None = None) -> str:
     """The text of one record's result; `plan` (the result's ruleset's) adds the weighting step."""
     lines = [f"{result.id} — {result.ruleset.name} {result.ruleset.version or ''}".rstrip()]
+    if result.ruleset.period:
+        lines.append(f"考核期 period {result.ruleset.period}")
+    if result.ruleset.as_of:
+        lines.append(
+            f"截至 as of {result.ruleset.as_of}: 年度未结束,月度、季度要求只计已到期的月份和季度"
+            " (the period is not over: monthly and quarterly requirements count only the months and quarters due)"
+        )
     if result.errors:
         lines.append("无法评分 (could not be scored):")
         lines.extend(f"  {e.path or '(record)'}: {e.message}" for e in result.errors)

@@ -153,6 +153,8 @@ class TablePlan:
     outcomes: tuple[OutcomeInfo, ...]
     grading_keys: frozenset[str]  # which `g[...]` values grading expressions read
     bonus_at: tuple[str, ...] = ()  # file:line of each bonus item, for its trace entry
+    as_of: datetime.date | None = None  # an in-year evaluation: the day it is as of
+    period_given: bool = False  # the period is the evaluation's parameter, not the declared one
 
 
 Trace = list[Any]

@@ -6,6 +6,11 @@ source's sheet may also correct a computed indicator (neither judged nor adjuste
 applies to the record: `{"correct": 3, "reason": "...", "evidence": ["台账 p.12"]}` replaces
 that source's score for it (in 0..max, with a reason; evidence is optional text).
 
+A what-if (`Model.what_if`, the gap plans) wraps a record's sheets in `WhatIf`: its changes
+set any applicable indicator's score for one table source (or all of them) by the same
+mechanism, as corrections with the reason `WHAT_IF`, applied after judged scores and
+adjustments, so that both backends re-score a changed record exactly as they score one.
+
 Every problem in a record's sheets is reported at once (missing scores, unknown names,
 scores out of range, a value in a sheet that may not carry it, a missing reason), each
 with its path (`sheets.superior.venue`), so an office fixes a sheet in one pass.
@@ -38,6 +43,22 @@ Corrections = dict[str, dict[int, Correction]]  # source -> indicator index -> c
 # source -> indicator index -> (the computed score it replaced, the correction)
 Applied = dict[str, dict[int, tuple[Decimal, Correction]]]
 CORRECTION_KEYS = frozenset({"correct", "reason", "evidence"})
+WHAT_IF = "what if"  # the reason a what-if change carries as a correction
+
+
+class WhatIf:
+    """A record's sheets with what-if changes: (table source or None for every table source,
+    indicator name, score). Deliberately not a mapping, so that the compiled fast path, which
+    reads plain sheets inline, hands it to `read_sheets`."""
+
+    __slots__ = ("changes", "sheets")
+
+    def __init__(self, sheets: Any, changes: Sequence[tuple[str | None, str, Any]]) -> None:
+        self.sheets = sheets
+        self.changes = tuple(changes)
+
+    def __reduce__(self) -> tuple[type[WhatIf], tuple[Any, tuple[tuple[str | None, str, Any], ...]]]:
+        return WhatIf, (self.sheets, self.changes)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -62,6 +83,10 @@ def read_sheets(
     plan: TablePlan, sheets: Any, applicable: list[bool] | tuple[bool, ...]
 ) -> tuple[JudgedScores, Corrections, list[FieldProblem]]:
     """Judged scores and corrections by source, or the problems. `applicable[i]` says if indicator i applies."""
+    if isinstance(sheets, WhatIf):
+        read = read_sheets(plan, sheets.sheets, applicable)
+        read[2].extend(_what_if(plan, sheets.changes, applicable, read[1]))
+        return read
     problems: list[FieldProblem] = []
     corrections: Corrections = {}
     table_sources = [s.name for s in plan.sources if s.is_table]
@@ -173,6 +198,43 @@ def _correction(
     if not applicable[index]:
         return FieldProblem(path, f"`{name}` does not apply to this record; there is no score to correct")
     return Correction(value, reason, tuple(evidence))
+
+
+def _what_if(
+    plan: TablePlan,
+    changes: Sequence[tuple[str | None, str, Any]],
+    applicable: Sequence[bool],
+    corrections: Corrections,
+) -> list[FieldProblem]:
+    """Each change as a correction of its source(s), overriding the sheet's; or the problems
+    (path `what_if.SOURCE.INDICATOR`): an unknown name, a score out of 0..max, an indicator
+    that does not apply to the record."""
+    problems: list[FieldProblem] = []
+    table_sources = [s.name for s in plan.sources if s.is_table]
+    index_of = {ind.name: i for i, ind in enumerate(plan.indicators)}
+    for source, name, raw in changes:
+        path = f"what_if.{source or '*'}.{name}"
+        if source is not None and source not in table_sources:
+            problems.append(
+                FieldProblem(path, f"`{source}` is not a table source; they are {', '.join(table_sources)}")
+            )
+            continue
+        index = index_of.get(name, -1)
+        if index < 0:
+            problems.append(FieldProblem(path, f"`{name}` is not an indicator of {plan.name}"))
+            continue
+        value = _number(raw)
+        top = plan.indicators[index].max
+        if value is None or not ZERO <= value <= top:
+            shown = quoted(raw) if value is None else str(value)
+            problems.append(FieldProblem(path, f"{shown} is not a score in {ZERO}..{top}"))
+            continue
+        if not applicable[index]:
+            problems.append(FieldProblem(path, f"`{name}` does not apply to this record; it has no score to set"))
+            continue
+        for each in [source] if source is not None else table_sources:
+            corrections.setdefault(each, {})[index] = Correction(value, WHAT_IF, ())
+    return problems
 
 
 def corrected(scores: list[Any], source: str, corrections: Corrections, applied: Applied, trace: Trace | None) -> None:
