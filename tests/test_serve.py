@@ -281,3 +281,40 @@ def test_record_types_named_like_result_models_are_renamed_in_the_document() -> 
         },
     }
     assert components == {"Result": {}, "RecordResult": {"type": "string"}, "__": {"type": "integer"}}
+
+
+def test_plan_of_one_record_is_ind_plans_without_the_quota_checks(client: Any, project: Path, tmp_path: Path) -> None:
+    """`POST /v1/plan` plans the record alone (`Model.plan`, as `/v1/evaluate` scores it alone):
+    the plan `ind plan` gives for that one record, but for the quota checks only a batch has."""
+    import indicator_dsl
+    from indicator_dsl.outputs.plans import as_text
+
+    chosen = [r for r in records(8, seed=3)]
+    planned = 0
+    for record in chosen:
+        path = tmp_path / "one.json"
+        path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        done = run_ind("plan", project, path, "--format", "jsonl")
+        assert done.returncode == 0, done.stderr
+        if not done.stdout:
+            continue  # already at the best grade: no plan
+        expected = json.loads(done.stdout)
+        if expected["grade"] != client.post("/v1/evaluate", json=record).json()["grade"]:
+            continue  # a quota moved it in the CLI's batch of one
+        answer = client.post("/v1/plan", json=record)
+        assert answer.status_code == 200
+        got = answer.json()
+        assert expected.pop("quotas") and got["plan"].pop("quotas") == []
+        assert got["plan"] == expected
+        model = indicator_dsl.load(project)
+        tables = {name: engine.plan for name, engine in model.engines.items()}
+        assert got["text"] == as_text([model.plan(record)], tables)
+        planned += 1
+        if planned == 2:
+            break
+    assert planned == 2
+    unknown = client.post("/v1/plan?to=heroic", json=chosen[0])
+    assert (unknown.status_code, unknown.json()["kind"]) == (400, "bad_target")
+    assert unknown.json()["error"].startswith("`heroic` is not a grade of party_gov: ")
+    bad = client.post("/v1/plan", json={"id": "B1"})
+    assert bad.status_code == 422 and bad.json()["errors"]
