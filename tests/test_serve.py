@@ -255,7 +255,7 @@ def test_hostile_bodies_are_never_a_500(client: Any) -> None:
     ]
     statuses = set()
     for body in bodies:
-        for endpoint in ("/v1/evaluate", "/v1/explain", "/v1/batch"):
+        for endpoint in ("/v1/evaluate", "/v1/explain", "/v1/plan", "/v1/batch"):
             for content_type in ("application/json", "application/x-ndjson"):
                 answer = client.post(endpoint, content=body, headers={"Content-Type": content_type})
                 assert answer.status_code < 500, (endpoint, body[:80], answer.text[:300])
