@@ -178,6 +178,7 @@ def document(loaded: Loaded, *, secured: bool) -> dict[str, Any]:
         "description": "the target grade (default: the next better one)",
         "schema": {"type": "string"},
     }
+    unscorable = {"422": _answer("the record cannot be scored: its result, with `errors`", _ref("Result"))}
     paths = {
         "/v1/evaluate": {
             "post": _operation(
@@ -185,7 +186,7 @@ def document(loaded: Loaded, *, secured: bool) -> dict[str, Any]:
                 _answer("the result, as `ind eval --format json` gives it", _ref("Result")),
                 body=record_body,
                 operation="evaluate",
-                answers={"422": _answer("the record cannot be scored: its result, with `errors`", _ref("Result"))},
+                answers=unscorable,
             )
         },
         "/v1/batch": {
@@ -207,7 +208,7 @@ def document(loaded: Loaded, *, secured: bool) -> dict[str, Any]:
                 body=record_body,
                 operation="plan",
                 parameters=[target],
-                answers={"422": _answer("the record cannot be scored: its result, with `errors`", _ref("Result"))},
+                answers=unscorable,
             )
         },
         "/v1/rulesets": {
