@@ -104,6 +104,8 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     )
     assert run_ind("serve", tmp_path / "missing.ind").stderr == f"ind serve: {tmp_path / 'missing.ind'}: no such file\n"
     assert run_ind("serve", ruleset, "--workers", "0").returncode == 2
+    log = run_ind("serve", ruleset, "--decision-log", tmp_path)
+    assert (log.returncode, log.stderr) == (2, f"ind serve: cannot write {tmp_path}: it is a folder\n")
 
 
 def test_the_load_benchmark_runs_bounded_and_reports_no_errors(capsys: pytest.CaptureFixture[str]) -> None:

@@ -99,3 +99,20 @@ def test_rotation_keeps_only_the_newest_files(tmp_path: Path) -> None:
     log.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.jsonl", "d.jsonl.1", "d.jsonl.2", "d.jsonl.lock"]
     assert [e["index"] for e in logged(path)] == [7, 8, 9]
+
+
+def test_a_request_over_the_time_limit_is_503_and_leaves_no_decision(tmp_path: Path) -> None:
+    from indicator_dsl.serve import Limits
+
+    ruleset = party_gov_project(tmp_path / "project")
+    log = tmp_path / "decisions.jsonl"
+    limits = Limits(seconds=0.001, batch_records=500)
+    config = ServeConfig(source=str(ruleset), decisions=DecisionLogConfig(str(log)), limits=limits)
+    with running(create_app(config)) as client:
+        answer = client.post("/v1/batch", json=records(200))
+        assert (answer.status_code, answer.json()["kind"]) == (503, "timeout")
+        assert answer.json()["error"] == "the request took longer than the limit of 0.001 s; send fewer records"
+        assert client.get("/v1/health").status_code == 200
+        metrics = client.get("/v1/metrics").text
+    assert 'indicator_errors_total{kind="timeout"} 1' in metrics
+    assert not log.exists() or log.read_text(encoding="utf-8") == ""

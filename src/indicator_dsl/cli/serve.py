@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .common import ArgumentParser, add_root_option, load_or_report
+from .common import ArgumentParser, add_root_option, cannot_write, load_or_report
 
 
 def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
@@ -77,6 +77,8 @@ def main(argv: list[str]) -> int:
             return 2
     decisions = None
     if args.decision_log is not None:
+        if cannot_write(args.decision_log, "ind serve"):
+            return 2
         decisions = DecisionLogConfig(
             str(args.decision_log), args.log_max_bytes, max(args.log_keep, 0), args.log_records
         )
@@ -90,7 +92,7 @@ def main(argv: list[str]) -> int:
             limits=limits,
             tokens=tokens,
             decisions=decisions,
-            watch_seconds=args.watch if args.watch is not None or not several else 1.0,
+            watch_seconds=args.watch,
             reload_stamp=str(Path(folder) / "reload") if several else None,
         )
         model = load_or_report(args.source, "ind serve", args.root)  # diagnostics before the server starts

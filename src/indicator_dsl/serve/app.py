@@ -31,6 +31,8 @@ from starlette.routing import Route
 
 from ..cli.schema import record_schema
 from ..outputs.explain import explain
+from ..outputs.plans import as_jsonl as plans_jsonl
+from ..outputs.plans import as_text as plans_text
 from .bodies import Problem, batch_records, is_json_lines, one_record, read_limited
 from .config import ServeConfig
 from .holder import describe
@@ -102,6 +104,31 @@ class Endpoints:
         body = '{"result":' + line.rstrip("\n") + ',"text":' + json.dumps(told, ensure_ascii=False) + "}\n"
         return Response(body, 422 if failed else 200, {"X-Model-Sha256": loaded.sha256}, _JSON)
 
+    async def plan(self, request: Request, caller: str) -> Response:
+        """The gap plan of one record alone (`Model.plan`: no quotas), toward `?to=GRADE` or the next better grade."""
+        record, _ = one_record(await self._body(request))
+        target = request.query_params.get("to")
+        loaded = self.service.holder.current
+
+        def work() -> tuple[str, str | None]:
+            result = loaded.model.evaluate(record)
+            (line,) = self.service.lines([result])
+            if result.errors:
+                return line, None
+            try:
+                gap = loaded.model.plan(record, to=target)
+            except ValueError as error:  # a target that is not a grade of the record's ruleset
+                raise Problem(400, "bad_target", str(error)) from None
+            tables = {name: engine.plan for name, engine in loaded.model.engines.items()}
+            return plans_jsonl([gap], tables), plans_text([gap], tables)
+
+        line, told = await self.service.run(work)
+        headers = {"X-Model-Sha256": loaded.sha256}
+        if told is None:
+            return Response(line, 422, headers, _JSON)
+        body = '{"plan":' + line.rstrip("\n") + ',"text":' + json.dumps(told, ensure_ascii=False) + "}\n"
+        return Response(body, 200, headers, _JSON)
+
     async def rulesets(self, request: Request, caller: str) -> Response:
         return _json(describe(self.service.holder.current))
 
@@ -118,7 +145,7 @@ class Endpoints:
     async def reload(self, request: Request, caller: str) -> Response:
         previous = self.service.holder.current
         outcome = await anyio.to_thread.run_sync(self.service.holder.reload)
-        answer = self.service.reloaded(outcome, previous, f"requested by {caller}:")
+        answer = self.service.reloaded(outcome, previous, f"reload requested by {caller}")
         return _json(answer, 200 if answer["reloaded"] else 409)
 
     async def health(self, request: Request, caller: str) -> Response:
@@ -174,6 +201,7 @@ def create_app(config: ServeConfig | str, service: Service | None = None) -> Sta
         ("/v1/evaluate", "evaluate", handlers.evaluate, "POST"),
         ("/v1/batch", "batch", handlers.batch, "POST"),
         ("/v1/explain", "explain", handlers.explain, "POST"),
+        ("/v1/plan", "plan", handlers.plan, "POST"),
         ("/v1/rulesets", "rulesets", handlers.rulesets, "GET"),
         ("/v1/schema", "schema", handlers.schema, "GET"),
         ("/v1/rulesets/{name}/schema", "schema", handlers.schema, "GET"),
@@ -195,8 +223,8 @@ def create_app(config: ServeConfig | str, service: Service | None = None) -> Sta
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with anyio.create_task_group() as group:
-                if config.watch_seconds is not None:
-                    group.start_soon(service.watch, config.watch_seconds)
+                if config.watch_seconds is not None or config.reload_stamp is not None:
+                    group.start_soon(service.watch)
                 yield
                 group.cancel_scope.cancel()
         finally:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,15 +61,19 @@ def _digest(path: Path) -> tuple[int, int, str] | None:
         return None
 
 
-def fingerprint(source: Path, model: api.Ruleset | api.Catalog) -> Fingerprint:
-    """The files worth watching: the source and every file the model was read from that is on disk."""
-    paths = {source, *(Path(key) for key, _, _ in model.origin.files)}
+def fingerprint(paths: Iterable[Path]) -> Fingerprint:
+    """The fingerprints of those of `paths` that can be read."""
     found: Fingerprint = {}
-    for path in sorted(paths):
+    for path in sorted(set(paths)):
         digest = _digest(path)
         if digest is not None:
             found[str(path)] = digest
     return found
+
+
+def watched(source: Path, model: api.Ruleset | api.Catalog) -> list[Path]:
+    """The files worth watching: the source and every file the model was read from."""
+    return [source, *(Path(key) for key, _, _ in model.origin.files)]
 
 
 def changed(files: Fingerprint) -> bool:
@@ -103,16 +108,21 @@ class ModelHolder:
         self._lock = threading.Lock()
         self._refused: Fingerprint | None = None  # the files of the last refused reload
         self.last_refusal: Refusal | None = None
+        # read before loading: a reload another worker announces while this one loads is then seen
+        self._stamp_seen = _digest(self.stamp) if self.stamp is not None else None
         if model is None:
             self.current = self._load(0)
         else:
-            self.current = Loaded(model, 0, time.time(), fingerprint(self.source, model))
-        self._stamp_seen = _digest(self.stamp) if self.stamp is not None else None
+            self.current = Loaded(model, 0, time.time(), fingerprint(watched(self.source, model)))
 
-    def _load(self, generation: int) -> Loaded:
-        """Load the source (raises RulesetError, FileNotFoundError or OSError)."""
+    def _load(self, generation: int, known: Iterable[Path] = ()) -> Loaded:
+        """Load the source (raises RulesetError, FileNotFoundError or OSError). The files
+        `known` from the last load are fingerprinted before it, so an edit made while it
+        reads them is seen by the next poll, whichever text the load read."""
+        before = fingerprint([self.source, *known])
         model = api.load(self.source, root=self.root)
-        return Loaded(model, generation, time.time(), fingerprint(self.source, model))
+        after = fingerprint(watched(self.source, model))
+        return Loaded(model, generation, time.time(), {**after, **{k: v for k, v in before.items() if k in after}})
 
     def reload(self, *, announce: bool = True) -> Loaded | Refusal:
         """Load the source again and swap it in, or say why not (the old model stays).
@@ -120,7 +130,7 @@ class ModelHolder:
         with self._lock:
             before = self.current
             try:
-                loaded = self._load(before.generation + 1)
+                loaded = self._load(before.generation + 1, map(Path, before.files))
             except RulesetError as error:
                 diagnostics = json.loads(render_json(error.diagnostics))
                 text = render_text(error.diagnostics, error.sources)
@@ -139,18 +149,18 @@ class ModelHolder:
 
     def _refuse(self, refusal: Refusal) -> Refusal:
         self.last_refusal = refusal
-        self._refused = fingerprint(self.source, self.current.model)
+        self._refused = fingerprint(map(Path, self.current.files))
         return refusal
 
-    def poll(self) -> Loaded | Refusal | None:
-        """Reload if a watched file changed (or another worker announced a reload); None when
-        nothing changed, or when the files are still those of the last refused reload."""
+    def poll(self, files: bool = True) -> Loaded | Refusal | None:
+        """Reload if another worker announced a reload, or (`files`) a watched file changed;
+        None when nothing did, or when the files are still those of the last refused reload."""
         announced = False
         if self.stamp is not None:
             seen = _digest(self.stamp)
             announced = seen is not None and seen != self._stamp_seen
             self._stamp_seen = seen
-        if not announced and not changed(self.current.files):
+        if not announced and (not files or not changed(self.current.files)):
             return None
         if not announced and self._refused is not None and not changed(self._refused):
             return None

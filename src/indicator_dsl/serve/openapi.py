@@ -120,6 +120,18 @@ def _fixed_schemas() -> dict[str, Any]:
             },
             "required": ["result", "text"],
         },
+        "Planned": {
+            "type": "object",
+            "properties": {
+                "plan": {
+                    "type": "object",
+                    "description": "id, ruleset, grade, target, reachable, total, total_after, changes "
+                    "({source, indicator, from, to}), conditions, holding, lost: as `ind plan --format json`",
+                },
+                "text": {"type": "string", "description": "as `ind plan` prints it"},
+            },
+            "required": ["plan", "text"],
+        },
         "Refusal": {
             "type": "object",
             "properties": {
@@ -159,6 +171,14 @@ def document(loaded: Loaded, *, secured: bool) -> dict[str, Any]:
     }
     lines = _answer("one Result per line, in input order (JSON lines)", {"type": "string"}, _JSON_LINES)
     name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    target = {
+        "name": "to",
+        "in": "query",
+        "required": False,
+        "description": "the target grade (default: the next better one)",
+        "schema": {"type": "string"},
+    }
+    unscorable = {"422": _answer("the record cannot be scored: its result, with `errors`", _ref("Result"))}
     paths = {
         "/v1/evaluate": {
             "post": _operation(
@@ -166,7 +186,7 @@ def document(loaded: Loaded, *, secured: bool) -> dict[str, Any]:
                 _answer("the result, as `ind eval --format json` gives it", _ref("Result")),
                 body=record_body,
                 operation="evaluate",
-                answers={"422": _answer("the record cannot be scored: its result, with `errors`", _ref("Result"))},
+                answers=unscorable,
             )
         },
         "/v1/batch": {
@@ -179,6 +199,16 @@ def document(loaded: Loaded, *, secured: bool) -> dict[str, Any]:
                 body=record_body,
                 operation="explain",
                 answers={"422": _answer("the record cannot be scored", _ref("Explanation"))},
+            )
+        },
+        "/v1/plan": {
+            "post": _operation(
+                "The gap plan of one record alone (no quotas): what it must recover to reach a grade",
+                _answer("the plan (as `ind plan --format json`) and its text", _ref("Planned")),
+                body=record_body,
+                operation="plan",
+                parameters=[target],
+                answers=unscorable,
             )
         },
         "/v1/rulesets": {

@@ -27,6 +27,8 @@ from .holder import Loaded, ModelHolder, Refusal, describe
 from .metrics import Metrics
 
 T = TypeVar("T")
+STAMP_SECONDS = 1.0
+"""How often a worker of `ind serve --workers N` looks whether another one reloaded."""
 
 
 class _Abandoned(Exception):
@@ -108,7 +110,7 @@ class Service:
         """Count a reload and say what it did: the answer of POST /v1/reload."""
         if isinstance(outcome, Refusal):
             self.metrics.count("indicator_reloads_total", outcome="refused")
-            sys.stderr.write(f"ind serve: {how} reload refused: {outcome.message}\n{outcome.text}")
+            sys.stderr.write(f"ind serve: {how}: refused: {outcome.message}\n{outcome.text}")
             return {
                 "reloaded": False,
                 "error": outcome.message,
@@ -118,17 +120,22 @@ class Service:
             }
         self.metrics.count("indicator_reloads_total", outcome="done")
         self.metrics.serving(outcome.model.name, outcome.sha256)
-        sys.stderr.write(f"ind serve: {how} reload: now serving {outcome.model.name} sha256 {outcome.sha256}\n")
+        sys.stderr.write(f"ind serve: {how}: now serving {outcome.model.name} sha256 {outcome.sha256}\n")
         return {"reloaded": True, "previous": previous.sha256, "serving": describe(outcome)}
 
-    async def watch(self, seconds: float) -> None:
-        """Poll the model's files every `seconds` and reload on a change, until cancelled."""
+    async def watch(self) -> None:
+        """Until cancelled: poll the model's files (`watch_seconds`) and the other workers'
+        reload stamp (every second at least), and reload on a change."""
+        files = self.config.watch_seconds is not None
+        seconds = self.config.watch_seconds or STAMP_SECONDS
+        if self.config.reload_stamp is not None:
+            seconds = min(seconds, STAMP_SECONDS)
         while True:
             await anyio.sleep(seconds)
             previous = self.holder.current
-            outcome = await anyio.to_thread.run_sync(self.holder.poll)
+            outcome = await anyio.to_thread.run_sync(self.holder.poll, files)
             if outcome is not None:
-                self.reloaded(outcome, previous, "automatic")
+                self.reloaded(outcome, previous, "automatic reload (a file changed, or another worker reloaded)")
 
     def close(self) -> None:
         if self.log is not None:
