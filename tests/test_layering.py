@@ -4,7 +4,7 @@ Every module under src/indicator_dsl is parsed with `ast`; every import counts, 
 inside functions and under `if TYPE_CHECKING:` (a lazy import is still a dependency). The stages,
 lowest first, are the pipeline (docs/architecture.md draws it):
 
-    files < syntax < semantics < check < codegen < evaluate < outputs < {api, cases} < cli
+    files < syntax < semantics < check < codegen < evaluate < planning < outputs < {api, cases} < {cli, serve}
 
 A module may import its own stage and any lower one, never a higher one. The package's own
 `__init__.py` (lazy re-exports of the public API) and `__main__.py` stand outside the order.
@@ -21,7 +21,8 @@ import pytest
 PACKAGE = "indicator_dsl"
 ROOT = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
-# one rank per stage; api.py and cases.py share theirs (cases runs its YAML cases through api.load)
+# one rank per stage; api.py and cases.py share theirs (cases runs its YAML cases through api.load),
+# and so do cli/ and serve/ (`ind serve` starts serve's app; serve reads `ind schema`'s record schema)
 STAGES: dict[str, int] = {
     "files": 0,
     "syntax": 1,
@@ -29,10 +30,12 @@ STAGES: dict[str, int] = {
     "check": 3,
     "codegen": 4,
     "evaluate": 5,
-    "outputs": 6,
-    "api": 7,
-    "cases": 7,
-    "cli": 8,
+    "planning": 6,  # gap plans and what-if: re-scores through evaluate, rendered by outputs
+    "outputs": 7,
+    "api": 8,
+    "cases": 8,
+    "cli": 9,
+    "serve": 9,
 }
 EXEMPT = {PACKAGE, f"{PACKAGE}.__main__"}
 MAX_LINES = 500

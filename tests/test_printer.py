@@ -26,7 +26,7 @@ from indicator_dsl.syntax.source import SourceFile
 # merge look-ahead from every context, so the lexer reads `total` (or `record`, `cap`,
 # `grade` ...) there as the keyword even where a name is expected (reported to the lead).
 # Inside expressions a keyword that cannot start an expression is read as a name, so
-# EXPR_NAMES has a few; words that do start one (`if not true false none period`) never
+# EXPR_NAMES has a few; words that do start one (`if not true false none period history`) never
 # can be names there.
 NAMES = st.sampled_from(["a", "b", "x", "m", "members", "held_on", "支部", "党员_2"])
 EXPR_NAMES = NAMES | st.sampled_from(["total", "weight", "grade", "cap", "record", "max", "score"])
@@ -64,6 +64,7 @@ LEAVES: st.SearchStrategy[n.Expr] = st.one_of(
     st.builds(n.NoneLit),
     st.builds(n.Name, name=EXPR_NAMES),
     st.builds(n.PeriodRef, part=st.sampled_from(["start", "end"])),
+    st.builds(n.HistoryRef, back=st.integers(1, 12), part=st.sampled_from(["found", "grade", "rectified"])),
 )
 
 

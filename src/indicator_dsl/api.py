@@ -3,6 +3,7 @@
     rs = indicator_dsl.load("rulesets/party_gov.ind")
     result = rs.evaluate(record_dict)            # one record, no quotas
     batch = rs.evaluate_many(records)             # quotas, in input order
+    rs2026 = indicator_dsl.load(path, period=2026, as_of="2026-06-30", history=["results-2025.jsonl"])
 
 Loading parses, resolves and checks; any error raises `RulesetError` with every
 diagnostic. Plans are compiled once per content hash and shared by later loads.
@@ -10,6 +11,7 @@ diagnostic. Plans are compiled once per content hash and shared by later loads.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import os
 from collections.abc import Iterable, Iterator
@@ -29,24 +31,31 @@ from .evaluate.adjustments import read_adjustments
 from .evaluate.batch import Batch, CatalogNomination, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
+from .evaluate.history import History, history_of
 from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
+from .evaluate.period import NO_TIMING, Timing, bind, date_of, period_of
+from .evaluate.rectification import Rectification, read_rectification_file
+from .evaluate.relatives import has_relatives
 from .evaluate.results import Result
 from .evaluate.router import Router
 from .evaluate.workbook_layout import WorkbookLayout, layout_for
+from .planning.plans import GapPlan, PlanBatch, Planner
+from .planning.whatif import what_if
 from .semantics.arithmetic import EXACT
 from .semantics.plan import Backend
 from .semantics.records import build_models
 from .syntax.diagnostics import Diagnostic, RulesetError
 from .syntax.source import Span
 
-_ENGINES: dict[tuple[str, str, str], Engine] = {}
+_ENGINES: dict[tuple[str, str, str, str], Engine] = {}
 
 
-def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
+def _engine(resolved: ResolvedRuleset, backend: str, timing: Timing = NO_TIMING) -> Engine:
     sha = content_hash(resolved)
-    key = (sha, location_key(resolved), backend)
+    key = (sha, location_key(resolved), backend, timing.key)
     if key not in _ENGINES:
+        resolved = bind(resolved, timing)
         assert resolved.record is not None
         models = build_models(resolved.types, resolved.record.type_name)
         names = namespace_for(resolved, models.fields)
@@ -77,14 +86,45 @@ def _resolve(source: str | Path, root: Path | None, cache: FileCache) -> tuple[R
     return resolver, resolver.resolve_text(str(source))
 
 
-def load(source: str | Path, *, backend: str = "compiled", root: str | Path | None = None) -> Ruleset | Catalog:
+def load(
+    source: str | Path,
+    *,
+    backend: str = "compiled",
+    root: str | Path | None = None,
+    period: int | str | tuple[datetime.date, datetime.date] | None = None,
+    as_of: str | datetime.date | None = None,
+    history: Any = None,
+    rectification: Any = None,
+) -> Ruleset | Catalog:
     """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
 
-    Imports may not leave `root` (default: the project of the file, see docs/decisions.md)."""
-    return _load(source, backend, Path(root) if root is not None else None, FileCache())
+    Imports may not leave `root` (default: the project of the file, see docs/decisions.md).
+    The evaluation's parameters (docs/guide.md, history and the year cycle): `period` (a year,
+    `"FIRST..LAST"` or two dates) replaces each ruleset's declared period; `as_of` evaluates a
+    period that is not over; `history` is a list of earlier years' results (paths, or lists of
+    results), last year first, that `history(N)` reads; `rectification` (a path or an
+    `evaluate.rectification.Rectification`) gives last year's `rectified` fact of each branch.
+    Bad parameters raise `PeriodError` (a ValueError); problems in the history files are kept
+    in `model.history.problems`."""
+    timing = Timing(period_of(period), date_of(as_of, "as_of"))
+    past = None if history is None and rectification is None else history_of(history or [])
+    if rectification is not None:
+        assert past is not None
+        items = (
+            rectification if isinstance(rectification, Rectification) else read_rectification_file(Path(rectification))
+        )
+        past = past.with_rectified(items.rectified())
+    return _load(source, backend, Path(root) if root is not None else None, FileCache(), timing, past)
 
 
-def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache) -> Ruleset | Catalog:
+def _load(
+    source: str | Path,
+    backend: str,
+    root: Path | None,
+    cache: FileCache,
+    timing: Timing = NO_TIMING,
+    history: History | None = None,
+) -> Ruleset | Catalog:
     """`load()` reading files through `cache` (files already in it are not read from disk)."""
     try:
         with bounded_suggestions():
@@ -93,7 +133,7 @@ def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache)
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
             raise RulesetError(errors or unique_sorted(resolver.diagnostics), resolver.cache.sources())
-        return _build(resolved, source, backend, root, cache)
+        return _build(resolved, source, backend, root, cache, timing, history)
     except RecursionError:  # a pathologically deep expression, past the checker (code generation bugs propagate)
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
@@ -106,14 +146,20 @@ def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache)
 
 
 def _build(
-    resolved: Resolved | None, source: str | Path, backend: str, root: Path | None, cache: FileCache
+    resolved: Resolved | None,
+    source: str | Path,
+    backend: str,
+    root: Path | None,
+    cache: FileCache,
+    timing: Timing,
+    history: History | None,
 ) -> Ruleset | Catalog:
     files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
-    origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files)
+    origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files, timing, history)
     if isinstance(resolved, ResolvedRuleset):
-        return Ruleset(_engine(resolved, backend), origin, resolved)
+        return Ruleset(_engine(resolved, backend, timing), origin, resolved)
     if isinstance(resolved, ResolvedCatalog):
-        engines = {name: _engine(r, backend) for name, r in resolved.rulesets.items()}
+        engines = {name: _engine(r, backend, timing) for name, r in resolved.rulesets.items()}
         return Catalog(resolved, engines, origin)
     raise RulesetError([])  # a schema file: nothing to evaluate
 
@@ -129,16 +175,19 @@ class Origin:
     backend: str
     root: Path | None
     files: tuple[tuple[str, str, str], ...]
+    timing: Timing = NO_TIMING  # the evaluation's period and as-of day
+    history: History | None = None  # earlier years' results, for `history(N)`
 
     def load(self) -> Ruleset | Catalog:
         cache = FileCache()
         for key, shown, text in self.files:
             cache.add_text(Path(key), shown, text.encode("utf-8"))
-        return _load(self.source, self.backend, self.root, cache)
+        return _load(self.source, self.backend, self.root, cache, self.timing, self.history)
 
 
 class Model:
-    """What a ruleset and a catalog share: scoring one record, or a batch with quotas."""
+    """What a ruleset and a catalog share: scoring one record, or a batch with quotas;
+    what-if re-scoring and gap plans (`planning/`)."""
 
     engines: dict[str, Engine]
     origin: Origin
@@ -154,6 +203,11 @@ class Model:
     @property
     def catalog_quotas(self) -> list[CatalogQuota]:
         return []
+
+    @property
+    def history(self) -> History | None:
+        """The earlier years' results this model reads (`load(history=...)`), with their problems."""
+        return self.origin.history
 
     @property
     def catalog_nominations(self) -> list[CatalogNomination]:
@@ -202,12 +256,41 @@ class Model:
         reason, by); results come back in input order; `workers` processes. Adjustments that
         cannot be applied are listed in `Batch.problems`; the others are still applied."""
         read, problems = read_adjustments(adjustments)
-        if workers > 1:
+        if workers > 1 and not has_relatives(self.engines):  # relative rules: one process (the batch ranks)
             batch = evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers, adjustments=read)
         else:
             batch = run_batch(self, self.engines, records, sheets=sheets, trace=trace, adjustments=read)
         batch.problems[:0] = problems
         return batch
+
+    def what_if(self, record: Any, changes: Iterable[Any], *, sheets: Any = None, trace: bool = False) -> Result:
+        """Score `record` with indicator scores set by hand: `changes` are mappings of `source`
+        (a table source, or None for every one), `indicator` and `to` (`from` is ignored), the
+        shape a plan's `changes` has. They replace the scores as corrections do (after judged
+        scores and adjustments); a change that cannot apply is the result's error."""
+        return what_if(self, record, changes, sheets=sheets, trace=trace)
+
+    def plan(self, record: Any, *, to: str | None = None, sheets: Any = None) -> GapPlan:
+        """The gap plan of one record (no quotas: a batch's `plans` says what the quota allows)."""
+        return self.planner().plan(record, to=to, sheets=sheets)
+
+    def plans(self, records: Iterable[Any], *, to: str | None = None, grades: Iterable[str] | None = None) -> PlanBatch:
+        """Score a batch (quotas apply) and plan each scored record whose grade is in `grades`
+        (default: every grade that has a better one), with what the quota allows."""
+        return self.planner().plans(list(records), to=to, grades=grades)
+
+    def plans_of(
+        self, records: Iterable[Any], batch: Batch, *, to: str | None = None, grades: Iterable[str] | None = None
+    ) -> PlanBatch:
+        """As `plans`, for a batch already scored from `records` (same order)."""
+        return self.planner().plan_batch(list(records), batch, to=to, grades=grades)
+
+    def planner(self) -> Planner:
+        """The model's planner (built once: it reads the grade rules and clauses of each ruleset)."""
+        found: Planner | None = self.__dict__.get("_planner")
+        if found is None:
+            found = self.__dict__["_planner"] = Planner(self, {r.name: r for r in self.resolved_rulesets()})
+        return found
 
 
 class Ruleset(Model):
@@ -246,7 +329,7 @@ class Ruleset(Model):
         return self.record_model.model_json_schema()
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
-        return self.engine, self.engine.score(data, sheets, trace=trace)
+        return self.engine, self.engine.score(data, sheets, trace=trace, history=self.origin.history)
 
 
 class Catalog(Model):
@@ -283,4 +366,4 @@ class Catalog(Model):
         return self.router.nominations
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
-        return self.router.score(data, sheets, trace=trace)
+        return self.router.score(data, sheets, trace=trace, history=self.origin.history)

@@ -61,8 +61,10 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
-def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
-    """Load a ruleset or catalog (imports kept inside `root`), or print its diagnostics and return None."""
+def load_or_report(path: str, prog: str, root: Path | None = None, **params: Any) -> Any:
+    """Load a ruleset or catalog (imports kept inside `root`; `params`: the evaluation's period,
+    as-of day, history, rectification), or print its diagnostics (or why the parameters cannot
+    be used) and return None."""
     from .. import api
     from ..check.renderers import render_text
     from ..syntax.diagnostics import RulesetError
@@ -71,9 +73,12 @@ def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
         sys.stderr.write(f"{prog}: {path}: no such file\n")
         return None
     try:
-        return api.load(Path(path), root=root)
+        return api.load(Path(path), root=root, **params)
     except RulesetError as error:
         sys.stderr.write(render_text(error.diagnostics, error.sources))
+        return None
+    except (OSError, ValueError) as error:  # a period, as-of day, history or rectification file it cannot use
+        sys.stderr.write(f"{prog}: {error}\n")
         return None
 
 
@@ -139,3 +144,23 @@ def cannot_write(path: Path, prog: str) -> bool:
     if problem is not None:
         sys.stderr.write(f"{prog}: cannot write {path}: {problem}\n")
     return problem is not None
+
+
+def records_in(paths: Sequence[Path]) -> Iterator[Any]:
+    """Every record of the files, in order, read lazily (`evaluate.inputs.read_records`)."""
+    from ..evaluate.inputs import read_records
+
+    for path in paths:
+        yield from read_records(path)
+
+
+def written(path: Path, text: str, prog: str) -> bool:
+    """Write `text` to `path` atomically; on failure say why (one line on stderr) and return False."""
+    from ..files import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        sys.stderr.write(f"{prog}: cannot write {path}: {error.strerror or error}\n")
+        return False
+    return True

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress, progress_callback
+from .year import add_year_options, year_params
 
 
 def main(argv: list[str]) -> int:
@@ -25,6 +26,7 @@ def main(argv: list[str]) -> int:
         type=Path,
         help="grades set by people after quotas: .yaml, .json or .csv of id, grade, reason, by",
     )
+    add_year_options(parser)
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
@@ -32,14 +34,17 @@ def main(argv: list[str]) -> int:
 
     from ..evaluate.inputs import loads
     from ..evaluate.parallel import WorkerSetupError, stream_jsonl
+    from ..evaluate.relatives import has_relatives
     from ..files import write_atomic
     from ..outputs.formats import RESULT_FORMATS
 
     if args.out is not None and cannot_write(args.out, "ind eval"):
         return 2
-    model = load_or_report(args.ruleset, "ind eval", args.root)
+    model = load_or_report(args.ruleset, "ind eval", args.root, **year_params(args))
     if model is None:
         return 2
+    for problem in model.history.problems if model.history is not None else ():
+        sys.stderr.write(f"ind eval: history: {problem}\n")
     sheets = None
     if args.sheets is not None:
         try:
@@ -73,6 +78,7 @@ def main(argv: list[str]) -> int:
         and not args.explain
         and args.input_format in (None, "jsonl")
         and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths)
+        and not has_relatives(model.engines)
     )
     if streaming:
         try:

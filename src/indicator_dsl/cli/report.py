@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress, record_files
+from .year import add_year_options, year_params
 
 
 def main(argv: list[str]) -> int:
@@ -18,6 +19,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--xlsx", type=Path, help="also write the results as a workbook (名单, per grade, 后进 …)")
     parser.add_argument("--title", default=None, help="the report's title (default: the catalog's or ruleset's label)")
     parser.add_argument("--by", action="append", default=None, help="a field to break shares down by (repeatable)")
+    add_year_options(parser)
     parser.add_argument("--trace", action="store_true", help="a row also opens its full trace (a larger file)")
     add_root_option(parser)
     args = parser.parse(argv)
@@ -31,7 +33,7 @@ def main(argv: list[str]) -> int:
 
     if cannot_write(args.out, "ind report") or (args.xlsx is not None and cannot_write(args.xlsx, "ind report")):
         return 2
-    model = load_or_report(args.ruleset, "ind report", args.root)
+    model = load_or_report(args.ruleset, "ind report", args.root, **year_params(args))
     if model is None:
         return 2
     paths = record_files(args.records, "ind report")

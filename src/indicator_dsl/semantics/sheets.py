@@ -1,10 +1,15 @@
 """Assessors' sheets: judged scores and adjustments per source, checked before anything is scored.
 
 A judged indicator's entry is its score in 0..max; an indicator with `adjust up to N` takes
-an adjustment in -N..N (`-2`, or `{"adjust": -2, "reason": "..."}`), 0 for none. A table
-source's sheet may also correct a computed indicator (neither judged nor adjusted) that
-applies to the record: `{"correct": 3, "reason": "...", "evidence": ["台账 p.12"]}` replaces
+an adjustment in -N..N (`-2`, or `{"adjust": -2, "reason": "..."}`), 0 for none. The sheet
+of a table source declared `may correct` may also correct a computed indicator (neither
+judged nor adjusted) that applies to the record: `{"correct": 3, "reason": "...", "evidence": ["台账 p.12"]}` replaces
 that source's score for it (in 0..max, with a reason; evidence is optional text).
+
+A what-if (`Model.what_if`, the gap plans) wraps a record's sheets in `WhatIf`: its changes
+set any applicable indicator's score for one table source (or all of them) by the same
+mechanism, as corrections with the reason `WHAT_IF`, applied after judged scores and
+adjustments, so that both backends re-score a changed record exactly as they score one.
 
 Every problem in a record's sheets is reported at once (missing scores, unknown names,
 scores out of range, a value in a sheet that may not carry it, a missing reason), each
@@ -38,6 +43,22 @@ Corrections = dict[str, dict[int, Correction]]  # source -> indicator index -> c
 # source -> indicator index -> (the computed score it replaced, the correction)
 Applied = dict[str, dict[int, tuple[Decimal, Correction]]]
 CORRECTION_KEYS = frozenset({"correct", "reason", "evidence"})
+WHAT_IF = "what if"  # the reason a what-if change carries as a correction
+
+
+class WhatIf:
+    """A record's sheets with what-if changes: (table source or None for every table source,
+    indicator name, score). Deliberately not a mapping, so that the compiled fast path, which
+    reads plain sheets inline, hands it to `read_sheets`."""
+
+    __slots__ = ("changes", "sheets")
+
+    def __init__(self, sheets: Any, changes: Sequence[tuple[str | None, str, Any]]) -> None:
+        self.sheets = sheets
+        self.changes = tuple(changes)
+
+    def __reduce__(self) -> tuple[type[WhatIf], tuple[Any, tuple[tuple[str | None, str, Any], ...]]]:
+        return WhatIf, (self.sheets, self.changes)
 
 
 def _number(value: Any) -> Decimal | None:
@@ -62,9 +83,14 @@ def read_sheets(
     plan: TablePlan, sheets: Any, applicable: list[bool] | tuple[bool, ...]
 ) -> tuple[JudgedScores, Corrections, list[FieldProblem]]:
     """Judged scores and corrections by source, or the problems. `applicable[i]` says if indicator i applies."""
+    if isinstance(sheets, WhatIf):
+        read = read_sheets(plan, sheets.sheets, applicable)
+        read[2].extend(_what_if(plan, sheets.changes, applicable, read[1]))
+        return read
     problems: list[FieldProblem] = []
     corrections: Corrections = {}
     table_sources = [s.name for s in plan.sources if s.is_table]
+    correcting = {s.name for s in plan.sources if s.is_table and s.corrects}
     all_sources = [s.name for s in plan.sources]
     judged = {ind.name: i for i, ind in enumerate(plan.indicators) if ind.from_sheets}
     scores: JudgedScores = {name: {} for name in all_sources}
@@ -88,8 +114,8 @@ def read_sheets(
                 index = next((i for i, ind in enumerate(plan.indicators) if ind.name == name), -1)
                 found = (
                     _correction(plan, index, name, entry, applicable, path)
-                    if source in table_sources
-                    else FieldProblem(path, f"`{source}` is a computed source; it corrects no indicator")
+                    if source in correcting
+                    else FieldProblem(path, _may_not_correct(source, name, source in table_sources))
                 )
                 if isinstance(found, FieldProblem):
                     problems.append(found)
@@ -146,6 +172,17 @@ def read_sheets(
     return scores, corrections, problems
 
 
+def _may_not_correct(source: str, name: str, is_table: bool) -> str:
+    """Why `source`'s sheet may not correct indicator `name`: a computed source has no sheet
+    scores, a table source corrects only when its `assess` line says `may correct`."""
+    if not is_table:
+        return f"`{source}` is a computed source; it corrects no indicator"
+    return (
+        f"`{source}` may not correct `{name}`: only a source declared with `may correct`"
+        f" in `assess` corrects a computed indicator"
+    )
+
+
 def _correction(
     plan: TablePlan, index: int, name: str, entry: Mapping[Any, Any], applicable: Sequence[bool], path: str
 ) -> Correction | FieldProblem:
@@ -173,6 +210,43 @@ def _correction(
     if not applicable[index]:
         return FieldProblem(path, f"`{name}` does not apply to this record; there is no score to correct")
     return Correction(value, reason, tuple(evidence))
+
+
+def _what_if(
+    plan: TablePlan,
+    changes: Sequence[tuple[str | None, str, Any]],
+    applicable: Sequence[bool],
+    corrections: Corrections,
+) -> list[FieldProblem]:
+    """Each change as a correction of its source(s), overriding the sheet's; or the problems
+    (path `what_if.SOURCE.INDICATOR`): an unknown name, a score out of 0..max, an indicator
+    that does not apply to the record."""
+    problems: list[FieldProblem] = []
+    table_sources = [s.name for s in plan.sources if s.is_table]
+    index_of = {ind.name: i for i, ind in enumerate(plan.indicators)}
+    for source, name, raw in changes:
+        path = f"what_if.{source or '*'}.{name}"
+        if source is not None and source not in table_sources:
+            problems.append(
+                FieldProblem(path, f"`{source}` is not a table source; they are {', '.join(table_sources)}")
+            )
+            continue
+        index = index_of.get(name, -1)
+        if index < 0:
+            problems.append(FieldProblem(path, f"`{name}` is not an indicator of {plan.name}"))
+            continue
+        value = _number(raw)
+        top = plan.indicators[index].max
+        if value is None or not ZERO <= value <= top:
+            shown = quoted(raw) if value is None else str(value)
+            problems.append(FieldProblem(path, f"{shown} is not a score in {ZERO}..{top}"))
+            continue
+        if not applicable[index]:
+            problems.append(FieldProblem(path, f"`{name}` does not apply to this record; it has no score to set"))
+            continue
+        for each in [source] if source is not None else table_sources:
+            corrections.setdefault(each, {})[index] = Correction(value, WHAT_IF, ())
+    return problems
 
 
 def corrected(scores: list[Any], source: str, corrections: Corrections, applied: Applied, trace: Trace | None) -> None:

@@ -74,6 +74,8 @@ CODES: dict[str, str] = {
     "E312": "bonus item must award, penalty item must deduct",
     "E313": "misplaced declaration",
     "E314": "indicator without a 评分标准 (--require-standards)",
+    "E315": "`may correct` on a computed source",
+    "E316": "a relative rule ranks by the grade its points change",
     "E400": "ambiguous catalog routes",
     "E401": "records with no route",
     "E402": "invalid route",

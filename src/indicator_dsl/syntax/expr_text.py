@@ -102,6 +102,8 @@ def _parts(expr: n.Expr) -> list[_Part]:
         return [expr.name]
     if isinstance(expr, n.PeriodRef):
         return [f"period.{expr.part}"]
+    if isinstance(expr, n.HistoryRef):
+        return [f"history({expr.back}).{expr.part}"]
     if isinstance(expr, n.ListLit):
         return ["[", *_joined(expr.items), "]"]
     if isinstance(expr, n.Attribute):

@@ -173,6 +173,8 @@ def _assess_line(assess: n.Assess) -> Line:
         value = [" = ", *expr_tokens(source.value)] if source.value is not None else []
         if source.missing is not None:
             value.append(f" when missing {source.missing}")
+        if source.corrects:
+            value.append(" may correct")
         body.append(_leaf([f"{prefix}weight {source.weight.text}", *value], source.span))
     return Line("assess", assess.span, body=tuple(body))
 
@@ -261,6 +263,8 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen | n.Nomination) 
         return Line(text, item.span, body=body)
     if isinstance(item, n.OverrideIndicator):
         return _indicator_line(item.indicator, "override indicator", item.span)
+    if isinstance(item, n.Relative):
+        return Line(_relative_text(item), item.span)
     if isinstance(item, n.RemoveIndicator):
         reason = f" because {quote(item.reason)}" if item.reason is not None else ""
         return Line(f"remove indicator {item.name}{reason}", item.span)
@@ -270,12 +274,20 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen | n.Nomination) 
     return _conditional(["route "], item.cond, f" => {item.target}", item.span)
 
 
+def _relative_text(rule: n.Relative) -> str:
+    test = f"top {rule.bound.text}" if rule.test == "top" else f"below mean by {rule.bound.text}"
+    within = f" within {rule.within}" if rule.within is not None else ""
+    head = f"relative {rule.name}{_label(rule.label)} {rule.kind} {rule.points.text}"
+    return f"{head} when {test} of {rule.measure}{within}"
+
+
 # Runs of these stay together without blank lines; everything else is set apart.
 _RUNS: tuple[tuple[type, ...], ...] = (
     (n.RecordDecl, n.PeriodDecl, n.TotalDecl, n.PrecisionDecl, n.RescaleDecl),
     (n.Let,),
     (n.Exempt, n.Assign, n.Veto),
     (n.Quota,),
+    (n.Relative,),
     (n.Nomination,),
     (n.Outcome,),
     (n.RemoveIndicator,),
