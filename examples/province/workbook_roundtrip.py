@@ -54,8 +54,14 @@ def _get(item: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
+def _label(column: Column, name: str) -> str:
+    """What a person picks from the drop-down for `name` (its label)."""
+    return column.members[column.values.index(name)]
+
+
 def fill_template(template: Path, out: Path, layout: WorkbookLayout, records: Iterable[Mapping[str, Any]]) -> int:
-    """Append one row per record, list item and judged sheet to the empty template; save as `out`."""
+    """Append one row per record, list item, judged sheet and correction to the empty template;
+    save as `out`."""
     book = openpyxl.load_workbook(template)
     count = 0
     for record in records:
@@ -68,8 +74,16 @@ def fill_template(template: Path, out: Path, layout: WorkbookLayout, records: It
             elif sheet.kind == "list":
                 for item in record.get(sheet.field or "", []):
                     target.append([key, *(typed(_get(item, c.path), c) for c in sheet.columns[1:])])
+            elif sheet.kind == "corrections":
+                for source, entries in record.get("sheets", {}).items():
+                    for name, entry in entries.items():
+                        if isinstance(entry, Mapping) and "correct" in entry:
+                            row = {**entry, "source": _label(sheet.columns[1], source)}
+                            row["indicator"] = _label(sheet.columns[2], name)
+                            target.append([key, *(typed(_get(row, c.path), c) for c in sheet.columns[1:])])
             elif sheet.kind == "scores":
                 entries = record.get("sheets", {}).get(sheet.field, {})
+                entries = {k: v for k, v in entries.items() if not (isinstance(v, Mapping) and "correct" in v)}
                 if entries:
                     row = {REASONS: {}}
                     for name, entry in entries.items():
