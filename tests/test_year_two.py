@@ -9,6 +9,7 @@ the figures are pinned.
 from __future__ import annotations
 
 import datetime
+import json
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -105,3 +106,30 @@ def test_movements_between_the_two_years(years: Years) -> None:
     for r in years.results_2024:
         moves[(before[r["id"]], r["grade"])] = moves.get((before[r["id"]], r["grade"]), 0) + 1
     assert (moves[("lagging", "standard")], moves[("standard", "lagging")]) == (5, 10)
+
+
+def test_the_main_job_runs_the_second_year(years: Years, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The main job builds year two from year one's results file, scores it with history and
+    rectification, prints the movements and the items overdue at mid-year, and writes them."""
+    (tmp_path / "results.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in years.results_2023), encoding="utf-8"
+    )
+    batch = main_job.write_second_year(years.records_2023, tmp_path)
+    out = capsys.readouterr().out.splitlines()
+    assert "  比上年 against 2023: 升 up 9, 降 down 17, 持平 same 373" in out
+    assert (
+        "  整改事项 rectification items: 57 of 19 后进 branches; overdue on 2024-06-30: 5; "
+        "held at 达标 as unrectified: 5" in out
+    )
+    folder = tmp_path / "year2"
+    written = [json.loads(line) for line in (folder / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["grade"]) for r in written] == [(r["id"], r["grade"]) for r in years.results_2024]
+    assert len(batch.results) == N and batch.failed == []
+    comparison = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+    assert comparison["movements"] == {"up": 9, "down": 17, "same": 373}
+    assert comparison["unrectified"] == 5
+    assert [i["id"] for i in comparison["overdue"]] == [i.id for i in years.items.overdue(datetime.date(2024, 6, 30))]
+    assert set(comparison["groups"]) == {"ruleset", "department", "category"}
+    assert "升 up 9   降 down 17   持平 same 373" in (folder / "comparison.txt").read_text(encoding="utf-8")
+    items = (folder / "rectification.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(items) == 57 and len((folder / "province.jsonl").read_text(encoding="utf-8").splitlines()) == N
