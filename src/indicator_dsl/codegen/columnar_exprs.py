@@ -1,0 +1,385 @@
+"""Expressions to polars expressions, exactly: the expression half of the columnar compiler.
+
+Names resolve as the checker resolves them (`check.names`); numbers are `columnar_numbers.Num`
+(scaled integers over an optional denominator); built-ins are written as the `columnar` form
+their entry in `semantics.builtins` names. A construct without a columnar form raises
+`Unsupported` naming it and its place, so a ruleset that uses it is refused at load time
+(`backend="auto"` then scores it with the Python backend).
+
+Where the Python backend would raise for a record (no band matches, `min` of nothing, a
+division by zero, a negative amount), the compiler records the condition (`fails`); those
+rows are scored by the Python backend, which reports the error with its own message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from ..check.names import LetScope, Names
+from ..check.types import Type
+from ..semantics.builtins import AGGREGATES, FUNCTIONS
+from ..syntax import nodes as n
+from . import columnar_numbers as num
+from .columnar_numbers import INT, Num
+
+DECIMAL_PLACES = 9  # record decimals are read at this scale; a value with more places goes to Python
+Value = Num | pl.Expr  # a number, or a bool / text / date / list expression
+GradingRead = Callable[[str], Value]
+
+
+class Unsupported(Exception):
+    """A construct the columnar compiler cannot write exactly: `what` and where it is."""
+
+    def __init__(self, what: str, where: object = None) -> None:
+        super().__init__(f"{what}{f' (at {where})' if where else ''}")
+
+
+@dataclass
+class Element:
+    """An aggregate's variable: the list element (`pl.element()`) and its static type."""
+
+    expr: pl.Expr
+    type: Type | None
+
+
+class ColumnarExprs:
+    def __init__(self, names: Names, lets: LetScope, fails: list[pl.Expr], grading: GradingRead | None = None):
+        self.names = names
+        self.lets = lets
+        self.fails = fails
+        self.grading = grading
+        self.vars: dict[str, Element] = {}
+        self.let_values: dict[int, Value] = {}
+
+    def scoped(self, lets: LetScope) -> ColumnarExprs:
+        """A compiler over other lets sharing this one's failures and computed lets."""
+        other = ColumnarExprs(self.names, lets, self.fails, self.grading)
+        other.let_values = self.let_values
+        return other
+
+    def fail(self, condition: pl.Expr) -> None:
+        self.fails.append(condition)
+
+    # ---------------------------------------------------------------- entry points
+    def number(self, e: n.Expr) -> Num:
+        value = self.expr(e)
+        if not isinstance(value, Num):
+            raise Unsupported(f"a {type(e).__name__} used as a number", e.span)
+        return value
+
+    def test(self, e: n.Expr) -> pl.Expr:
+        """A condition: none counts as false, as `if` reads it in Python."""
+        value = self.expr(e)
+        if isinstance(value, Num):
+            raise Unsupported("a number used as a condition", e.span)
+        return value.fill_null(False)
+
+    def expr(self, e: n.Expr) -> Value:
+        method = getattr(self, f"_{type(e).__name__}", None)
+        if method is None:
+            raise Unsupported(f"`{type(e).__name__}` expressions", getattr(e, "span", None))
+        value: Value = method(e)
+        return value
+
+    # ---------------------------------------------------------------- literals
+    def _Number(self, e: n.Number) -> Num:
+        if "." not in e.text and "%" not in e.text:
+            return num.const(int(e.value))
+        return num.const(e.value)
+
+    def _String(self, e: n.String) -> pl.Expr:
+        return pl.lit(e.value, dtype=pl.String)
+
+    def _DateLit(self, e: n.DateLit) -> pl.Expr:
+        return pl.lit(e.value, dtype=pl.Date)
+
+    def _Bool(self, e: n.Bool) -> pl.Expr:
+        return pl.lit(e.value, dtype=pl.Boolean)
+
+    def _PeriodRef(self, e: n.PeriodRef) -> pl.Expr:
+        assert self.names.period is not None
+        return pl.lit(self.names.period[0 if e.part == "start" else 1], dtype=pl.Date)
+
+    # ---------------------------------------------------------------- names
+    def _Name(self, e: n.Name) -> Value:
+        if e.name in self.vars:
+            return self.element_value(self.vars[e.name].expr, self.vars[e.name].type)
+        if self.vars:
+            raise Unsupported("an aggregate's condition or value reading the record outside its element", e.span)
+        meaning = self.names.meaning(e.name, self.lets, grading=self.grading is not None)
+        if meaning.let is not None:
+            key = id(meaning.let)
+            if key not in self.let_values:
+                inner = self.scoped(self.names.scope_of(meaning.let, self.lets))
+                self.let_values[key] = inner.expr(meaning.let.expr)
+            return self.let_values[key]
+        if meaning.kind == "grading":
+            assert self.grading is not None
+            return self.grading(meaning.key)
+        if meaning.kind == "grade":
+            return pl.lit(meaning.key, dtype=pl.String)
+        return self.field(pl.col(self.names.fields.access(self.names.root, e.name).key), self.names.root, e.name)
+
+    def field(self, column: pl.Expr, record: str, name: str) -> Value:
+        return self.element_value(column, self.names.field_type(record, name))
+
+    def element_value(self, expr: pl.Expr, kind: Type | None) -> Value:
+        if kind is not None and kind.kind == "decimal":
+            return Num((expr * (10**DECIMAL_PLACES)).cast(INT), DECIMAL_PLACES)
+        if kind is not None and kind.kind == "int":
+            return Num(expr.cast(INT), 0, None, True)
+        return expr
+
+    def _Attribute(self, e: n.Attribute) -> Value:
+        if self.grading is not None:
+            key = self.names.source_part(e, self.vars, grading=True)
+            if key is not None:
+                return self.grading(key)
+        types = {name: element.type for name, element in self.vars.items()}
+        record = self.names.record_of(e.obj, types)
+        if isinstance(e.obj, n.Name) and e.obj.name in self.vars:
+            obj = self.vars[e.obj.name].expr
+        else:
+            inner = self.expr(e.obj)
+            if isinstance(inner, Num):
+                raise Unsupported("a field of a number", e.span)
+            obj = inner
+        access = self.names.fields.access(record, e.name)
+        return self.field(obj.struct.field(access.key), record, e.name)
+
+    # ---------------------------------------------------------------- operators
+    def _Unary(self, e: n.Unary) -> Value:
+        operand = self.expr(e.operand)
+        if e.op == "not":
+            assert not isinstance(operand, Num)
+            return operand.not_()
+        assert isinstance(operand, Num)
+        return num.neg(operand)
+
+    def _IsNone(self, e: n.IsNone) -> pl.Expr:
+        value = self.expr(e.operand)
+        expr = value.n if isinstance(value, Num) else value
+        return expr.is_not_null() if e.negated else expr.is_null()
+
+    def _IfExpr(self, e: n.IfExpr) -> Value:
+        cond = self.test(e.cond)
+        then, else_ = self.expr(e.then), self.expr(e.else_)
+        if isinstance(then, Num) and isinstance(else_, Num):
+            return num.choose([(cond, then)], else_)
+        if isinstance(then, Num) or isinstance(else_, Num):
+            raise Unsupported("`if` mixing a number and none", e.span)
+        return pl.when(cond).then(then).otherwise(else_)
+
+    def _Binary(self, e: n.Binary) -> Value:
+        if e.op in ("and", "or"):  # none is false, as in Python's `if`
+            left, right = self.test(e.left), self.test(e.right)
+            return left & right if e.op == "and" else left | right
+        if e.op in ("in", "not in"):
+            return self.membership(e)
+        left, right = self.expr(e.left), self.expr(e.right)
+        if e.op == "??":
+            return self.coalesce(left, right, e)
+        if isinstance(left, Num) and isinstance(right, Num):
+            if e.op in ("+", "-"):
+                return num.add(left, right, 1 if e.op == "+" else -1)
+            if e.op == "*":
+                return num.mul(left, right)
+            if e.op == "/":
+                return num.divide(left, right, self.fail)
+            return num.compare(left, right, e.op)
+        if isinstance(left, Num) or isinstance(right, Num):
+            if isinstance(e.right, n.NoneLit) or isinstance(e.left, n.NoneLit):
+                raise Unsupported("a comparison with `none` (write `is none`)", e.span)
+            raise Unsupported(f"`{e.op}` between a number and another kind", e.span)
+        if e.op == "==":
+            return left.eq_missing(right)
+        if e.op == "!=":
+            return left.ne_missing(right)
+        if e.op in ("<", "<=", ">", ">="):
+            return {"<": left.lt, "<=": left.le, ">": left.gt, ">=": left.ge}[e.op](right)
+        raise Unsupported(f"`{e.op}` on values that are not numbers", e.span)
+
+    def coalesce(self, left: Value, right: Value, e: n.Binary) -> Value:
+        if isinstance(left, Num) and isinstance(right, Num):
+            present = left.n.is_not_null() if left.d is None else left.n.is_not_null() & left.d.is_not_null()
+            return num.choose([(present, left)], right)
+        if isinstance(left, Num) or isinstance(right, Num):
+            raise Unsupported("`??` mixing a number and another kind", e.span)
+        return pl.coalesce(left, right)
+
+    def membership(self, e: n.Binary) -> pl.Expr:
+        item = self.expr(e.left)
+        if isinstance(e.right, n.ListLit):
+            values = [self.literal(x) for x in e.right.items]
+            if isinstance(item, Num):
+                if item.d is not None or not all(isinstance(v, int | Decimal) for v in values):
+                    raise Unsupported("`in` over numbers of a list literal", e.span)
+                scaled = [int(Decimal(v).scaleb(item.scale)) for v in values]
+                found = item.n.is_in(pl.lit(scaled, dtype=pl.List(INT)))
+            else:
+                found = item.is_in(pl.lit(values))
+        else:
+            items = self.expr(e.right)
+            if isinstance(item, Num) or isinstance(items, Num):
+                raise Unsupported("`in` over a list of numbers", e.span)
+            found = items.list.contains(item)
+        found = found.fill_null(False)
+        return found.not_() if e.op == "not in" else found
+
+    def literal(self, e: n.Expr) -> Any:
+        if isinstance(e, n.Number | n.String | n.Bool | n.DateLit):
+            return e.value
+        raise Unsupported("a list literal of computed values", getattr(e, "span", None))
+
+    def _Call(self, e: n.Call) -> Value:
+        form = FUNCTIONS[e.func].columnar
+        if form is None:
+            raise Unsupported(f"the built-in `{e.func}(...)`", e.span)
+        if form == "round" and len(e.args) == 2:
+            places = e.args[1]
+            if not isinstance(places, n.Number):
+                raise Unsupported("round(x, places) with places computed per record", e.span)
+            return num.round_num(self.number(e.args[0]), int(places.value))
+        args = [self.expr(a) for a in e.args]
+        method: Callable[..., Value] = getattr(self, f"fn_{form}")
+        return method(*args)
+
+    # ---------------------------------------------------------------- functions (columnar forms)
+    def fn_floor(self, x: Num) -> Num:
+        return num.floor(x)
+
+    def fn_ceil(self, x: Num) -> Num:
+        return num.ceil(x)
+
+    def fn_abs(self, x: Num) -> Num:
+        return Num(x.n.abs(), x.scale, x.d, x.is_int)
+
+    def fn_round(self, x: Num) -> Num:
+        return num.round_num(x, 0)
+
+    def fn_min(self, a: Num, b: Num) -> Num:
+        return num.choose([(num.compare(a, b, "<="), a)], b)
+
+    def fn_max(self, a: Num, b: Num) -> Num:
+        return num.choose([(num.compare(a, b, ">="), a)], b)
+
+    def fn_clamp(self, x: Num, lo: Num, hi: Num) -> Num:
+        return num.choose([(num.compare(x, lo, "<"), lo), (num.compare(x, hi, ">"), hi)], x)
+
+    def fn_in_period(self, day: pl.Expr) -> pl.Expr:
+        assert self.names.period is not None
+        start, end = self.names.period
+        return day.is_between(pl.lit(start), pl.lit(end))
+
+    def fn_len(self, items: pl.Expr) -> Num:
+        return Num(items.list.len().cast(INT), 0, None, True)
+
+    def fn_days_between(self, a: pl.Expr, b: pl.Expr) -> Num:
+        return Num((b - a).dt.total_days().cast(INT), 0, None, True)
+
+    def fn_months_between(self, a: pl.Expr, b: pl.Expr) -> Num:
+        months = (b.dt.year().cast(INT) - a.dt.year().cast(INT)) * 12 + b.dt.month().cast(INT) - a.dt.month().cast(INT)
+        return Num(months - (b.dt.day() < a.dt.day()).cast(INT), 0, None, True)
+
+    def fn_year(self, day: pl.Expr) -> Num:
+        return Num(day.dt.year().cast(INT), 0, None, True)
+
+    def fn_month(self, day: pl.Expr) -> Num:
+        return Num(day.dt.month().cast(INT), 0, None, True)
+
+    def fn_quarter(self, day: pl.Expr) -> Num:
+        return Num(day.dt.quarter().cast(INT), 0, None, True)
+
+    # ---------------------------------------------------------------- aggregates
+    def _Aggregate(self, e: n.Aggregate) -> Value:
+        aggregate = AGGREGATES[e.func]
+        if aggregate.columnar is None:
+            raise Unsupported(f"the aggregate `{e.func}(...)`", e.span)
+        if e.by is not None and aggregate.keyed:
+            raise Unsupported(f"`{e.func}(..., by KEY)`", e.span)
+        if self.vars:
+            raise Unsupported("an aggregate inside an aggregate", e.span)
+        source = self.expr(e.source)
+        if isinstance(source, Num):
+            raise Unsupported("an aggregate over a number", e.span)
+        item_type = self.names.item_type(e.source, {})
+        self.vars[e.var] = Element(pl.element(), item_type)
+        try:
+            cond = self.test(e.where) if e.where is not None else None
+            value = self.expr(e.value) if e.value is not None else None
+            by = self.expr(e.by) if e.by is not None else None
+        finally:
+            del self.vars[e.var]
+        method: Callable[..., Value] = getattr(self, f"ag_{aggregate.columnar}")
+        return method(source, cond, value, by, e)
+
+    @staticmethod
+    def selected(source: pl.Expr, cond: pl.Expr | None, value: pl.Expr | None = None) -> pl.Expr:
+        element = pl.element() if value is None else value
+        return source.list.eval(element.filter(cond) if cond is not None else element)
+
+    def ag_count(self, source: pl.Expr, cond: pl.Expr | None, *_: Any) -> Num:
+        counted = source.list.len() if cond is None else source.list.eval(cond).list.sum()
+        return Num(counted.cast(INT), 0, None, True)
+
+    def ag_any(self, source: pl.Expr, cond: pl.Expr | None, *_: Any) -> pl.Expr:
+        return (source.list.len() > 0) if cond is None else source.list.eval(cond).list.any()
+
+    def ag_all(self, source: pl.Expr, cond: pl.Expr | None, *_: Any) -> pl.Expr:
+        return source.list.all() if cond is None else source.list.eval(cond).list.all()
+
+    def element_number(self, value: Value | None, e: n.Aggregate) -> Num:
+        if value is None:  # the elements themselves (a list of numbers)
+            kind = self.names.item_type(e.source, {})
+            value = self.element_value(pl.element(), kind)
+        if not isinstance(value, Num) or value.d is not None:
+            raise Unsupported(f"`{e.func}(...)` of values that are not decimals or ints", e.span)
+        return value
+
+    def ag_sum(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, _: Any, e: n.Aggregate) -> Num:
+        number = self.element_number(value, e)
+        total = self.selected(source, cond, number.n).list.sum().cast(INT)
+        return Num(total, number.scale, None, number.is_int)
+
+    def extreme(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, e: n.Aggregate, top: bool) -> Value:
+        if value is not None and not isinstance(value, Num):  # dates
+            picked = self.selected(source, cond, value)
+            result = picked.list.max() if top else picked.list.min()
+            self.fail(result.is_null())
+            return result
+        number = self.element_number(value, e)
+        picked = self.selected(source, cond, number.n)
+        result = picked.list.max() if top else picked.list.min()
+        self.fail(result.is_null())
+        return Num(result.cast(INT), number.scale, None, number.is_int)
+
+    def ag_min(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, _: Any, e: n.Aggregate) -> Value:
+        return self.extreme(source, cond, value, e, top=False)
+
+    def ag_max(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, _: Any, e: n.Aggregate) -> Value:
+        return self.extreme(source, cond, value, e, top=True)
+
+    def ag_distinct(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, _: Any, e: n.Aggregate) -> Num:
+        if value is None or isinstance(value, Num):
+            raise Unsupported("`distinct(...)` of numbers", e.span)
+        picked = self.selected(source, cond, value).list.drop_nulls()
+        return Num(picked.list.n_unique().cast(INT), 0, None, True)
+
+    def calendar(self, source: pl.Expr, cond: pl.Expr | None, by: Value | None, months: int) -> Num:
+        assert self.names.period is not None and by is not None and not isinstance(by, Num)
+        start, end = self.names.period
+        inside = by.is_between(pl.lit(start), pl.lit(end)).fill_null(False)
+        keep = inside if cond is None else inside & cond
+        key = by.dt.year().cast(pl.Int32) * 12 + (by.dt.month().cast(pl.Int32) - 1) // months
+        return Num(source.list.eval(key.filter(keep)).list.n_unique().cast(INT), 0, None, True)
+
+    def ag_months_with(self, source: pl.Expr, cond: pl.Expr | None, _: Any, by: Value | None, e: n.Aggregate) -> Num:
+        return self.calendar(source, cond, by, 1)
+
+    def ag_quarters_with(self, source: pl.Expr, cond: pl.Expr | None, _: Any, by: Value | None, e: n.Aggregate) -> Num:
+        return self.calendar(source, cond, by, 3)
