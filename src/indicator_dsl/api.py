@@ -32,6 +32,7 @@ from .evaluate.engine import Engine, Pending
 from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
 from .evaluate.results import Result
+from .evaluate.table_api import TableScoring, python_backend
 from .evaluate.router import Router
 from .semantics.arithmetic import EXACT
 from .semantics.plan import Backend
@@ -110,9 +111,9 @@ def _build(
     files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
     origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files)
     if isinstance(resolved, ResolvedRuleset):
-        return Ruleset(_engine(resolved, backend), origin)
+        return Ruleset(_engine(resolved, python_backend(backend)), origin, resolved)
     if isinstance(resolved, ResolvedCatalog):
-        engines = {name: _engine(r, backend) for name, r in resolved.rulesets.items()}
+        engines = {name: _engine(r, python_backend(backend)) for name, r in resolved.rulesets.items()}
         return Catalog(resolved, engines, origin)
     raise RulesetError([])  # a schema file: nothing to evaluate
 
@@ -188,10 +189,24 @@ class Model:
 class Ruleset(Model):
     """A checked, compiled ruleset."""
 
-    def __init__(self, engine: Engine, origin: Origin) -> None:
+    def __init__(self, engine: Engine, origin: Origin, resolved: ResolvedRuleset | None = None) -> None:
         self.engine = engine
         self.engines = {engine.plan.name: engine}
         self.origin = origin
+        self.tables = TableScoring(engine, resolved, origin.backend)
+
+    @property
+    def columnar_note(self) -> str | None:
+        """Why `backend="auto"` (or a table) is scored by the Python backend, else None."""
+        return self.tables.note
+
+    def read_table(self, source: Any) -> Any:
+        """A table of records (Parquet, Arrow IPC, JSON lines, a polars DataFrame) as a DataFrame."""
+        return self.tables.read(source)
+
+    def evaluate_table(self, table: Any) -> Any:
+        """Results of every record of a table, one row each, with the fields of the JSON results."""
+        return self.tables.evaluate(self, table)
 
     @property
     def name(self) -> str:

@@ -62,6 +62,7 @@ class ColumnarCompiler:
         self.names = names
         self.out = ColumnarPlan(plan.precision)
         self.exprs = ColumnarExprs(names, dict(ruleset.lets), self.out.fails)
+        self.num = self.exprs.num
         self.rounded: dict[str, Num] = {}  # grading key -> rounded value
 
     def refuse_unsupported(self) -> None:
@@ -80,7 +81,7 @@ class ColumnarCompiler:
 
     # ---------------------------------------------------------------- figures
     def show(self, name: str, value: Num, key: str | None = None) -> None:
-        self.out.figures[name] = num.rounded(value, self.plan.precision)
+        self.out.figures[name] = self.num.rounded(value, self.plan.precision)
         if key is not None:
             self.rounded[key] = Num(pl.col(name), self.plan.precision)
 
@@ -111,7 +112,7 @@ class ColumnarCompiler:
         combined = self.combine(table)
         bonus = self.bonus()
         self.show("bonus", bonus, "bonus")
-        before = num.add(combined, bonus)
+        before = self.num.add(combined, bonus)
         total = self.penalty(before)
         self.show("total", total, "total")
         self.out.fails.append(self.out.figures["total"].is_null())
@@ -127,10 +128,10 @@ class ColumnarCompiler:
             if isinstance(clause, n.Points):
                 moved = self.points_moved(clause, ec)
                 if clause.kind == "deduct":
-                    moved = num.neg(moved)
+                    moved = self.num.neg(moved)
                 if clause.when is not None:
-                    moved = num.choose([(ec.test(clause.when), moved)], num.const(0))
-                score = num.add(score, moved)
+                    moved = self.num.choose([(ec.test(clause.when), moved)], num.const(0))
+                score = self.num.add(score, moved)
             elif isinstance(clause, n.ScoreFormula):
                 score = ec.number(clause.expr)
                 self.out.fails.append(score.n.is_null())
@@ -138,24 +139,24 @@ class ColumnarCompiler:
                 score = self.bands(clause, ec)
         zero, top = num.const(0), num.const(ind.max.value)
         if ind.uncapped:
-            return num.choose([(num.compare(score, zero, "<"), zero)], score)
-        return num.choose([(num.compare(score, zero, "<"), zero), (num.compare(score, top, ">"), top)], score)
+            return self.num.choose([(self.num.compare(score, zero, "<"), zero)], score)
+        return self.num.choose([(self.num.compare(score, zero, "<"), zero), (self.num.compare(score, top, ">"), top)], score)
 
     def points_moved(self, clause: n.Points, ec: ColumnarExprs) -> Num:
         """`arithmetic.points` over columns; a negative amount or cap is the Python backend's error."""
         amount = ec.number(clause.amount)
         zero = num.const(0)
         if not isinstance(clause.amount, n.Number):
-            self.fail_when(clause, num.compare(amount, zero, "<"))
+            self.fail_when(clause, self.num.compare(amount, zero, "<"))
         if clause.per is None:
             return amount
         per = ec.number(clause.per)
-        moved = num.mul(amount, num.choose([(num.compare(per, zero, ">"), per)], zero))
+        moved = self.num.mul(amount, self.num.choose([(self.num.compare(per, zero, ">"), per)], zero))
         if clause.up_to is None:
             return moved
         cap = ec.number(clause.up_to)
-        self.fail_when(clause, num.compare(cap, zero, "<"))
-        return num.choose([(num.compare(moved, cap, "<="), moved)], cap)
+        self.fail_when(clause, self.num.compare(cap, zero, "<"))
+        return self.num.choose([(self.num.compare(moved, cap, "<="), moved)], cap)
 
     def fail_when(self, clause: n.Points, condition: pl.Expr) -> None:
         guard = self.exprs.test(clause.when) if clause.when is not None else pl.lit(True)
@@ -177,7 +178,7 @@ class ColumnarCompiler:
             op = "==" if entry.kind == "equal" else entry.op or "=="
             test = ec.expr(entry.test)
             if isinstance(subject, Num) and isinstance(test, Num):
-                cases.append((num.compare(subject, test, op).fill_null(False), score))
+                cases.append((self.num.compare(subject, test, op).fill_null(False), score))
             elif not isinstance(subject, Num) and not isinstance(test, Num) and subject is not None and op == "==":
                 cases.append((subject.eq_missing(test), score))
             else:
@@ -185,7 +186,7 @@ class ColumnarCompiler:
         if otherwise is None:
             matched = pl.any_horizontal([c for c, _ in cases]) if cases else pl.lit(False)
             self.out.fails.append(matched.not_())
-        return num.choose(cases, otherwise) if cases else (otherwise or num.const(0))
+        return self.num.choose(cases, otherwise) if cases else (otherwise or num.const(0))
 
     # ---------------------------------------------------------------- tables
     def table(self, indicators: list[Num | None], applicable: list[pl.Expr | None]) -> tuple[Num, list[Num]]:
@@ -201,10 +202,10 @@ class ColumnarCompiler:
                 assert value is not None
                 top = num.const(table_ind.node.max.value)
                 if cond is None:
-                    points, maximum = num.add(points, value), num.add(maximum, top)
+                    points, maximum = self.num.add(points, value), self.num.add(maximum, top)
                 else:
-                    points = num.add(points, num.choose([(cond, value)], zero))
-                    maximum = num.add(maximum, num.choose([(cond, top)], zero))
+                    points = self.num.add(points, self.num.choose([(cond, value)], zero))
+                    maximum = self.num.add(maximum, self.num.choose([(cond, top)], zero))
                 position += 1
             dims.append(points)
             maxima.append(maximum)
@@ -213,17 +214,17 @@ class ColumnarCompiler:
             shares: Num = zero
             for dim, points, maximum in zip(self.r.dimensions, dims, maxima, strict=True):
                 weight = num.const(dim.weight.value if dim.weight else Decimal(0))
-                shares = num.add(shares, num.divide(num.mul(weight, points), maximum, self.out.fails.append))
-            return num.mul(shares, total), dims
+                shares = self.num.add(shares, self.num.divide(self.num.mul(weight, points), maximum))
+            return self.num.mul(shares, total), dims
         scale = num.const(self.plan.scale)
         raw: Num = zero
         for points in dims:
-            raw = num.add(raw, points)
+            raw = self.num.add(raw, points)
         applicable_max: Num = zero
         for maximum in maxima:
-            applicable_max = num.add(applicable_max, maximum)
-        prorated = num.divide(num.mul(raw, scale), applicable_max, self.out.fails.append)
-        return num.choose([(num.compare(applicable_max, scale, "=="), raw)], prorated), dims
+            applicable_max = self.num.add(applicable_max, maximum)
+        prorated = self.num.divide(self.num.mul(raw, scale), applicable_max)
+        return self.num.choose([(self.num.compare(applicable_max, scale, "=="), raw)], prorated), dims
 
     def combine(self, table: Num) -> Num:
         if self.r.assess is None:
@@ -232,7 +233,7 @@ class ColumnarCompiler:
         for source in self.r.assess.sources:
             weight = num.const(source.weight.value)
             if source.value is None:
-                combined = num.add(combined, num.mul(weight, table))
+                combined = self.num.add(combined, self.num.mul(weight, table))
                 continue
             for name in self.names.source_inputs(source.value):
                 column = self.names.fields.access(self.names.root, name).key
@@ -240,7 +241,7 @@ class ColumnarCompiler:
             value = self.exprs.number(source.value)
             self.out.fails.append(value.n.is_null())
             self.show(figure_column(source.name, "value"), value, source.name)
-            combined = num.add(combined, num.mul(weight, value))
+            combined = self.num.add(combined, self.num.mul(weight, value))
         return combined
 
     def items(self, items: tuple[n.Item, ...]) -> Num:
@@ -248,8 +249,8 @@ class ColumnarCompiler:
         for item in items:
             amount = self.points_moved(item.clause, self.exprs)
             if item.clause.when is not None:
-                amount = num.choose([(self.exprs.test(item.clause.when), amount)], num.const(0))
-            moved = num.add(moved, amount)
+                amount = self.num.choose([(self.exprs.test(item.clause.when), amount)], num.const(0))
+            moved = self.num.add(moved, amount)
         return moved
 
     def bonus(self) -> Num:
@@ -257,7 +258,7 @@ class ColumnarCompiler:
             return num.const(0)
         bonus = self.items(self.r.bonus.items)
         cap = num.const(self.r.bonus.max.value)
-        return num.choose([(num.compare(bonus, cap, ">"), cap)], bonus)
+        return self.num.choose([(self.num.compare(bonus, cap, ">"), cap)], bonus)
 
     def penalty(self, before: Num) -> Num:
         """`arithmetic.deducted`: the penalty at its cap, the total never below 0."""
@@ -265,11 +266,11 @@ class ColumnarCompiler:
             return before
         penalty = self.items(self.r.penalty.items)
         cap = num.const(self.r.penalty.max.value)
-        penalty = num.choose([(num.compare(penalty, cap, ">"), cap)], penalty)
+        penalty = self.num.choose([(self.num.compare(penalty, cap, ">"), cap)], penalty)
         self.show("penalty", penalty, "penalty")
-        after = num.add(before, penalty, -1)
+        after = self.num.add(before, penalty, -1)
         zero = num.const(0)
-        return num.choose([(num.compare(after, zero, "<"), zero)], after)
+        return self.num.choose([(self.num.compare(after, zero, "<"), zero)], after)
 
     # ---------------------------------------------------------------- grading
     def grading_value(self, key: str) -> Value:

@@ -25,9 +25,9 @@ from ..check.types import Type
 from ..semantics.builtins import AGGREGATES, FUNCTIONS
 from ..syntax import nodes as n
 from . import columnar_numbers as num
-from .columnar_numbers import INT, Num
+from .columnar_numbers import INT, Exact, Num
 
-DECIMAL_PLACES = 9  # record decimals are read at this scale; a value with more places goes to Python
+DECIMAL_PLACES = 9  # record decimals are read at this scale (20 whole digits); more places go to Python
 Value = Num | pl.Expr  # a number, or a bool / text / date / list expression
 GradingRead = Callable[[str], Value]
 
@@ -55,6 +55,7 @@ class ColumnarExprs:
         self.grading = grading
         self.vars: dict[str, Element] = {}
         self.let_values: dict[int, Value] = {}
+        self.num = Exact(self.fail)
 
     def scoped(self, lets: LetScope) -> ColumnarExprs:
         """A compiler over other lets sharing this one's failures and computed lets."""
@@ -129,10 +130,10 @@ class ColumnarExprs:
         return self.element_value(column, self.names.field_type(record, name))
 
     def element_value(self, expr: pl.Expr, kind: Type | None) -> Value:
-        if kind is not None and kind.kind == "decimal":
-            return Num((expr * (10**DECIMAL_PLACES)).cast(INT), DECIMAL_PLACES)
+        if kind is not None and kind.kind == "decimal":  # conformed to Decimal(38, DECIMAL_PLACES)
+            return Num(expr.to_physical(), DECIMAL_PLACES, None, False, 10 ** (20 + DECIMAL_PLACES))
         if kind is not None and kind.kind == "int":
-            return Num(expr.cast(INT), 0, None, True)
+            return Num(expr.cast(INT), 0, None, True, num.INT_BOUND)
         return expr
 
     def _Attribute(self, e: n.Attribute) -> Value:
@@ -159,7 +160,7 @@ class ColumnarExprs:
             assert not isinstance(operand, Num)
             return operand.not_()
         assert isinstance(operand, Num)
-        return num.neg(operand)
+        return self.num.neg(operand)
 
     def _IsNone(self, e: n.IsNone) -> pl.Expr:
         value = self.expr(e.operand)
@@ -170,7 +171,7 @@ class ColumnarExprs:
         cond = self.test(e.cond)
         then, else_ = self.expr(e.then), self.expr(e.else_)
         if isinstance(then, Num) and isinstance(else_, Num):
-            return num.choose([(cond, then)], else_)
+            return self.num.choose([(cond, then)], else_)
         if isinstance(then, Num) or isinstance(else_, Num):
             raise Unsupported("`if` mixing a number and none", e.span)
         return pl.when(cond).then(then).otherwise(else_)
@@ -186,12 +187,12 @@ class ColumnarExprs:
             return self.coalesce(left, right, e)
         if isinstance(left, Num) and isinstance(right, Num):
             if e.op in ("+", "-"):
-                return num.add(left, right, 1 if e.op == "+" else -1)
+                return self.num.add(left, right, 1 if e.op == "+" else -1)
             if e.op == "*":
-                return num.mul(left, right)
+                return self.num.mul(left, right)
             if e.op == "/":
-                return num.divide(left, right, self.fail)
-            return num.compare(left, right, e.op)
+                return self.num.divide(left, right)
+            return self.num.compare(left, right, e.op)
         if isinstance(left, Num) or isinstance(right, Num):
             if isinstance(e.right, n.NoneLit) or isinstance(e.left, n.NoneLit):
                 raise Unsupported("a comparison with `none` (write `is none`)", e.span)
@@ -207,7 +208,7 @@ class ColumnarExprs:
     def coalesce(self, left: Value, right: Value, e: n.Binary) -> Value:
         if isinstance(left, Num) and isinstance(right, Num):
             present = left.n.is_not_null() if left.d is None else left.n.is_not_null() & left.d.is_not_null()
-            return num.choose([(present, left)], right)
+            return self.num.choose([(present, left)], right)
         if isinstance(left, Num) or isinstance(right, Num):
             raise Unsupported("`??` mixing a number and another kind", e.span)
         return pl.coalesce(left, right)
@@ -244,32 +245,32 @@ class ColumnarExprs:
             places = e.args[1]
             if not isinstance(places, n.Number):
                 raise Unsupported("round(x, places) with places computed per record", e.span)
-            return num.round_num(self.number(e.args[0]), int(places.value))
+            return self.num.round_num(self.number(e.args[0]), int(places.value))
         args = [self.expr(a) for a in e.args]
         method: Callable[..., Value] = getattr(self, f"fn_{form}")
         return method(*args)
 
     # ---------------------------------------------------------------- functions (columnar forms)
     def fn_floor(self, x: Num) -> Num:
-        return num.floor(x)
+        return self.num.floor(x)
 
     def fn_ceil(self, x: Num) -> Num:
-        return num.ceil(x)
+        return self.num.ceil(x)
 
     def fn_abs(self, x: Num) -> Num:
-        return Num(x.n.abs(), x.scale, x.d, x.is_int)
+        return Num(x.n.abs(), x.scale, x.d, x.is_int, x.nb, x.db)
 
     def fn_round(self, x: Num) -> Num:
-        return num.round_num(x, 0)
+        return self.num.round_num(x, 0)
 
     def fn_min(self, a: Num, b: Num) -> Num:
-        return num.choose([(num.compare(a, b, "<="), a)], b)
+        return self.num.choose([(self.num.compare(a, b, "<="), a)], b)
 
     def fn_max(self, a: Num, b: Num) -> Num:
-        return num.choose([(num.compare(a, b, ">="), a)], b)
+        return self.num.choose([(self.num.compare(a, b, ">="), a)], b)
 
     def fn_clamp(self, x: Num, lo: Num, hi: Num) -> Num:
-        return num.choose([(num.compare(x, lo, "<"), lo), (num.compare(x, hi, ">"), hi)], x)
+        return self.num.choose([(self.num.compare(x, lo, "<"), lo), (self.num.compare(x, hi, ">"), hi)], x)
 
     def fn_in_period(self, day: pl.Expr) -> pl.Expr:
         assert self.names.period is not None
@@ -277,23 +278,23 @@ class ColumnarExprs:
         return day.is_between(pl.lit(start), pl.lit(end))
 
     def fn_len(self, items: pl.Expr) -> Num:
-        return Num(items.list.len().cast(INT), 0, None, True)
+        return num.counted(items.list.len())
 
     def fn_days_between(self, a: pl.Expr, b: pl.Expr) -> Num:
-        return Num((b - a).dt.total_days().cast(INT), 0, None, True)
+        return num.counted((b - a).dt.total_days())
 
     def fn_months_between(self, a: pl.Expr, b: pl.Expr) -> Num:
         months = (b.dt.year().cast(INT) - a.dt.year().cast(INT)) * 12 + b.dt.month().cast(INT) - a.dt.month().cast(INT)
-        return Num(months - (b.dt.day() < a.dt.day()).cast(INT), 0, None, True)
+        return num.counted(months - (b.dt.day() < a.dt.day()))
 
     def fn_year(self, day: pl.Expr) -> Num:
-        return Num(day.dt.year().cast(INT), 0, None, True)
+        return num.counted(day.dt.year())
 
     def fn_month(self, day: pl.Expr) -> Num:
-        return Num(day.dt.month().cast(INT), 0, None, True)
+        return num.counted(day.dt.month())
 
     def fn_quarter(self, day: pl.Expr) -> Num:
-        return Num(day.dt.quarter().cast(INT), 0, None, True)
+        return num.counted(day.dt.quarter())
 
     # ---------------------------------------------------------------- aggregates
     def _Aggregate(self, e: n.Aggregate) -> Value:
@@ -325,7 +326,7 @@ class ColumnarExprs:
 
     def ag_count(self, source: pl.Expr, cond: pl.Expr | None, *_: Any) -> Num:
         counted = source.list.len() if cond is None else source.list.eval(cond).list.sum()
-        return Num(counted.cast(INT), 0, None, True)
+        return num.counted(counted)
 
     def ag_any(self, source: pl.Expr, cond: pl.Expr | None, *_: Any) -> pl.Expr:
         return (source.list.len() > 0) if cond is None else source.list.eval(cond).list.any()
@@ -344,7 +345,7 @@ class ColumnarExprs:
     def ag_sum(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, _: Any, e: n.Aggregate) -> Num:
         number = self.element_number(value, e)
         total = self.selected(source, cond, number.n).list.sum().cast(INT)
-        return Num(total, number.scale, None, number.is_int)
+        return Num(total, number.scale, None, number.is_int, number.nb * num.COUNT_BOUND)
 
     def extreme(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, e: n.Aggregate, top: bool) -> Value:
         if value is not None and not isinstance(value, Num):  # dates
@@ -356,7 +357,7 @@ class ColumnarExprs:
         picked = self.selected(source, cond, number.n)
         result = picked.list.max() if top else picked.list.min()
         self.fail(result.is_null())
-        return Num(result.cast(INT), number.scale, None, number.is_int)
+        return Num(result.cast(INT), number.scale, None, number.is_int, number.nb)
 
     def ag_min(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, _: Any, e: n.Aggregate) -> Value:
         return self.extreme(source, cond, value, e, top=False)
@@ -368,7 +369,7 @@ class ColumnarExprs:
         if value is None or isinstance(value, Num):
             raise Unsupported("`distinct(...)` of numbers", e.span)
         picked = self.selected(source, cond, value).list.drop_nulls()
-        return Num(picked.list.n_unique().cast(INT), 0, None, True)
+        return num.counted(picked.list.n_unique())
 
     def calendar(self, source: pl.Expr, cond: pl.Expr | None, by: Value | None, months: int) -> Num:
         assert self.names.period is not None and by is not None and not isinstance(by, Num)
@@ -376,7 +377,7 @@ class ColumnarExprs:
         inside = by.is_between(pl.lit(start), pl.lit(end)).fill_null(False)
         keep = inside if cond is None else inside & cond
         key = by.dt.year().cast(pl.Int32) * 12 + (by.dt.month().cast(pl.Int32) - 1) // months
-        return Num(source.list.eval(key.filter(keep)).list.n_unique().cast(INT), 0, None, True)
+        return num.counted(source.list.eval(key.filter(keep)).list.n_unique())
 
     def ag_months_with(self, source: pl.Expr, cond: pl.Expr | None, _: Any, by: Value | None, e: n.Aggregate) -> Num:
         return self.calendar(source, cond, by, 1)

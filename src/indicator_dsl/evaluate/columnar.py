@@ -1,0 +1,171 @@
+"""The columnar backend: a table of records scored by the polars plan of `codegen/columnar.py`.
+
+`ColumnarScorer.evaluate(table)` conforms the table to the record schema (`tables.conform`),
+evaluates every figure and grading condition as polars expressions, and returns one result
+row per record, in table order, with the fields of the JSON results (`columnar_results`).
+
+What stays with the Python backend, so that one semantics holds everywhere:
+- rows the schema refuses and rows on which the Python backend would raise (no band matches,
+  a division by zero, ...) are scored by the `Engine`, which reports them exactly as always;
+- grading (`semantics.grading.grade`) runs once per distinct combination of the grading
+  conditions, not per row, and its grade, steps and vetoes are joined back to the rows;
+- quotas run through `evaluate/population.apply_quota` on the rounded totals of every graded
+  row (the columnar and the Python ones together), so they are exact and need the whole table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+from collections.abc import Hashable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from ..check.names import Names
+from ..check.resolved import ResolvedRuleset
+from ..codegen.columnar import ColumnarPlan, compile_columnar
+from ..semantics.arithmetic import EXACT
+from ..semantics.grading import Conditions, Scored, grade
+from ..semantics.plan import TablePlan
+from ..semantics.trace import GradeStep
+from .columnar_results import ResultColumns, python_rows
+from .engine import Engine, Pending
+from .population import Standing, apply_quota
+from .tables import BAD, ROW, conform, read_table
+
+FAILS = "__fails"
+COMBO = "__combo"
+
+
+def _steps(steps: list[GradeStep]) -> list[dict[str, Any]]:
+    return [{"step": s.step, "before": s.before, "after": s.after, "reason": s.reason} for s in steps]
+
+
+def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
+    """What `semantics.grading.grade` gives for one combination of condition values (exempts,
+    grade rules, assigns, vetoes, in that order): grades, steps, vetoes, pinned."""
+    sizes = [len(plan.exempts), sum(1 for g in plan.grades if not g.otherwise), len(plan.assigns), len(plan.vetoes)]
+    groups: list[list[Any]] = []
+    position = 0
+    for size in sizes:
+        groups.append([lambda _r, _g, value=flags[position + i]: value for i in range(size)])
+        position += size
+    scored = Scored()
+    bare = dataclasses.replace(plan, grading_keys=frozenset())
+    grade(bare, Conditions(*groups), None, scored, EXACT)
+    return {
+        "exempt": scored.exempt,
+        "grade_by_rules": scored.grade_by_rules,
+        "grade_after_veto": scored.grade_after_veto,
+        "grade": scored.grade,
+        "pinned": scored.pinned,
+        "vetoes": scored.vetoes,
+        "steps": _steps(scored.steps),
+    }
+
+
+class ColumnarScorer:
+    """A ruleset's columnar plan beside its Python engine (for the rows the plan leaves to it)."""
+
+    def __init__(self, engine: Engine, resolved: ResolvedRuleset) -> None:
+        assert resolved.record is not None
+        self.engine = engine
+        self.types = resolved.types
+        self.root = resolved.record.type_name
+        names = Names.of(resolved, engine.models.fields)
+        self.plan: ColumnarPlan = compile_columnar(resolved, engine.plan, names)
+        self.columns = ResultColumns(engine, self.plan)
+
+    def read_table(self, source: Any) -> pl.DataFrame:
+        return read_table(source)
+
+    # ---------------------------------------------------------------- scoring
+    def score(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Every figure and condition of every row, and whether the Python backend must score it."""
+        conformed = conform(frame, self.types, self.root)
+        plan = self.plan
+        lazy = conformed.lazy().with_columns([expr.alias(name) for name, expr in plan.figures.items()])
+        conditions = [*plan.exempts, *plan.grades, *plan.assigns, *plan.vetoes]
+        fails = pl.any_horizontal(plan.fails).fill_null(True) if plan.fails else pl.lit(False)
+        lazy = lazy.with_columns(
+            pl.concat_list([c.fill_null(False) for c in conditions]).alias(COMBO)
+            if conditions
+            else pl.lit([], dtype=pl.List(pl.Boolean)).alias(COMBO),
+            (fails | pl.col(BAD)).alias(FAILS),
+        )
+        keep = [ROW, FAILS, COMBO, *plan.figures, *self.group_fields(), *self.outcome_fields()]
+        return lazy.select(keep).collect()
+
+    def group_fields(self) -> list[str]:
+        return sorted({q.within for q in self.engine.plan.quotas if q.within})
+
+    def outcome_fields(self) -> list[str]:
+        return [f.name for f in self.types[self.root].fields]
+
+    def evaluate(self, source: Any) -> pl.DataFrame:
+        """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
+        table = read_table(source)
+        with decimal.localcontext(EXACT):
+            scored = self.score(table)
+            fast = scored.filter(~pl.col(FAILS))
+            slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
+            pendings = python_rows(self.engine, table, slow_rows)
+            combos = self.grading(fast)
+            fast = fast.join(combos, on=COMBO, how="left")
+            moved = self.quotas(fast, pendings)
+            return self.columns.results(fast, pendings, moved, table.height)
+
+    def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
+        """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
+        combos = fast.select(pl.col(COMBO).unique()).to_series().to_list()
+        rows = [{COMBO: combo, **graded(self.engine.plan, tuple(combo))} for combo in combos]
+        schema = {
+            COMBO: pl.List(pl.Boolean),
+            "exempt": pl.String,
+            "grade_by_rules": pl.String,
+            "grade_after_veto": pl.String,
+            "grade": pl.String,
+            "pinned": pl.Boolean,
+            "vetoes": pl.List(pl.String),
+            "steps": pl.List(
+                pl.Struct({"step": pl.String, "before": pl.String, "after": pl.String, "reason": pl.String})
+            ),
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+    # ---------------------------------------------------------------- quotas
+    def quotas(self, fast: pl.DataFrame, pendings: Mapping[int, Pending]) -> dict[int, Standing]:
+        """Every quota over all graded rows (`population.apply_quota`); the standings a quota
+        moved, by row. Totals are compared as the rounded scaled integers of the columns."""
+        plan = self.engine.plan
+        if not plan.quotas:
+            return {}
+        standings: dict[int, Standing] = {}
+        fields = self.group_fields()
+        places = plan.precision
+        graded_rows = fast.filter(pl.col("grade").is_not_null()).select(ROW, "total", "grade", "pinned", *fields)
+        for row in graded_rows.iter_rows(named=True):
+            standing = Standing(Decimal(row["total"]).scaleb(-places), row["grade"], row["pinned"])
+            standing.groups = self.groups(lambda name, row=row: row[name])
+            standings[row[ROW]] = standing
+        for position, pending in pendings.items():
+            scored, record = pending.scored, pending.record
+            if scored is None or record is None or scored.grade is None:
+                continue
+            total = EXACT.quantize(scored.total, Decimal(1).scaleb(-places))
+            standing = Standing(total, scored.grade, scored.pinned)
+            standing.groups = self.groups(
+                lambda name, record=record: self.engine.models.fields.read(record, plan.record_type, name)
+            )
+            standings[position] = standing
+        grades = [g.name for g in plan.grades]
+        present = list(standings.values())
+        for index, quota in enumerate(plan.quotas):
+            apply_quota((plan.name, index), quota, grades, present)
+        return {row: s for row, s in standings.items() if s.steps}
+
+    def groups(self, read: Any) -> dict[Hashable, Hashable]:
+        plan = self.engine.plan
+        return {(plan.name, i): "" if q.within is None else read(q.within) for i, q in enumerate(plan.quotas)}
