@@ -27,7 +27,7 @@ from ..check.resolved import ResolvedRuleset
 from ..semantics.plan import TablePlan
 from ..syntax import nodes as n
 from . import columnar_numbers as num
-from .columnar_exprs import ColumnarExprs, Unsupported, Value
+from .columnar_exprs import DECIMAL_PLACES, ColumnarExprs, Unsupported, Value, judged_column
 from .columnar_numbers import Num
 
 __all__ = ["ColumnarPlan", "Unsupported", "compile_columnar"]
@@ -68,9 +68,10 @@ class ColumnarCompiler:
     def refuse_unsupported(self) -> None:
         for table_ind in self.r.indicators():
             for clause in table_ind.node.clauses:
-                if isinstance(clause, n.Judged | n.Adjust):
-                    kind = "judged" if isinstance(clause, n.Judged) else "adjust"
-                    raise Unsupported(f"`{kind}` indicators (assessors' sheets)", clause.span)
+                if isinstance(clause, n.Adjust):
+                    raise Unsupported("`adjust` indicators (adjustments in the sheets)", clause.span)
+                if isinstance(clause, n.Judged) and clause.reason_required:
+                    raise Unsupported("a judged indicator whose score requires a reason", clause.span)
         for quota in self.r.quotas:
             if quota.where is not None:
                 raise Unsupported("a quota with `where`", quota.span)
@@ -83,37 +84,45 @@ class ColumnarCompiler:
     def show(self, name: str, value: Num, key: str | None = None) -> None:
         self.out.figures[name] = self.num.rounded(value, self.plan.precision)
         if key is not None:
-            self.rounded[key] = Num(pl.col(name), self.plan.precision)
+            self.rounded[key] = Num(pl.col(name), self.plan.precision, None, False, num.INT_BOUND)
+
+    def judged(self, source: str, name: str) -> Num:
+        """A judged score of a plain sheet, conformed by `evaluate/tables.py` (else the row is Python's)."""
+        return Num(pl.col(judged_column(source, name)).to_physical(), DECIMAL_PLACES, None, False, 10 ** (20 + DECIMAL_PLACES))
 
     def compile(self) -> ColumnarPlan:
         self.refuse_unsupported()
-        indicators: list[Num | None] = []
+        computed: list[Num | None] = []
         applicable: list[pl.Expr | None] = []
         for table_ind in self.r.indicators():
             dim = next(d for d in self.r.dimensions if d.name == table_ind.dimension)
             ec = self.exprs.scoped(self.names.scope_for(dim.lets, table_ind.node.lets))
-            value = self.indicator(table_ind.node, ec)
             cond = ec.test(table_ind.node.applies) if table_ind.node.applies is not None else None
-            indicators.append(value)
+            is_judged = any(isinstance(c, n.Judged) for c in table_ind.node.clauses)
+            if is_judged and cond is not None:  # the Python backend reads the sheets of these rows
+                self.out.fails.append(~cond)
+            computed.append(None if is_judged else self.indicator(table_ind.node, ec))
             applicable.append(cond)
-        table, dims = self.table(indicators, applicable)
-        source_names = [s.name for s in self.plan.sources if s.is_table]
-        for source in source_names:
+        tables: dict[str, Num] = {}
+        for source in [s.name for s in self.plan.sources if s.is_table]:
+            values = [
+                value if value is not None else self.judged(info.judged_by or source, info.name)
+                for value, info in zip(computed, self.plan.indicators, strict=True)
+            ]
+            tables[source], dims = self.table(values, applicable)
             for i, info in enumerate(self.plan.indicators):
-                value = indicators[i]
-                assert value is not None
-                self.show(figure_column(source, "indicators", info.name), value, f"{source}.{info.name}")
-                if applicable[i] is not None:
-                    column = figure_column(source, "indicators", info.name)
-                    self.out.figures[column] = pl.when(applicable[i]).then(self.out.figures[column])
+                column = figure_column(source, "indicators", info.name)
+                self.show(column, values[i], f"{source}.{info.name}")
+                condition = applicable[i]
+                if condition is not None:
+                    self.out.figures[column] = pl.when(condition).then(self.out.figures[column])
             for d, dim in enumerate(self.plan.dimensions):
                 self.show(figure_column(source, "dimensions", dim.name), dims[d], f"{source}.{dim.name}")
-            self.show(figure_column(source, "table"), table, source)
-        combined = self.combine(table)
+            self.show(figure_column(source, "table"), tables[source], source)
+        combined = self.combine(tables)
         bonus = self.bonus()
         self.show("bonus", bonus, "bonus")
-        before = self.num.add(combined, bonus)
-        total = self.penalty(before)
+        total = self.penalty(self.num.add(combined, bonus))
         self.show("total", total, "total")
         self.out.fails.append(self.out.figures["total"].is_null())
         self.grading()
@@ -189,7 +198,7 @@ class ColumnarCompiler:
         return self.num.choose(cases, otherwise) if cases else (otherwise or num.const(0))
 
     # ---------------------------------------------------------------- tables
-    def table(self, indicators: list[Num | None], applicable: list[pl.Expr | None]) -> tuple[Num, list[Num]]:
+    def table(self, indicators: list[Num], applicable: list[pl.Expr | None]) -> tuple[Num, list[Num]]:
         dims: list[Num] = []
         maxima: list[Num] = []
         position = 0
@@ -199,7 +208,6 @@ class ColumnarCompiler:
             maximum: Num = zero
             for table_ind in dim.indicators:
                 value, cond = indicators[position], applicable[position]
-                assert value is not None
                 top = num.const(table_ind.node.max.value)
                 if cond is None:
                     points, maximum = self.num.add(points, value), self.num.add(maximum, top)
@@ -226,14 +234,14 @@ class ColumnarCompiler:
         prorated = self.num.divide(self.num.mul(raw, scale), applicable_max)
         return self.num.choose([(self.num.compare(applicable_max, scale, "=="), raw)], prorated), dims
 
-    def combine(self, table: Num) -> Num:
+    def combine(self, tables: dict[str, Num]) -> Num:
         if self.r.assess is None:
-            return table
+            return next(iter(tables.values()))
         combined: Num = num.const(0)
         for source in self.r.assess.sources:
             weight = num.const(source.weight.value)
             if source.value is None:
-                combined = self.num.add(combined, self.num.mul(weight, table))
+                combined = self.num.add(combined, self.num.mul(weight, tables[source.name]))
                 continue
             for name in self.names.source_inputs(source.value):
                 column = self.names.fields.access(self.names.root, name).key

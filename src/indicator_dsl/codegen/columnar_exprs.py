@@ -32,6 +32,11 @@ Value = Num | pl.Expr  # a number, or a bool / text / date / list expression
 GradingRead = Callable[[str], Value]
 
 
+def judged_column(source: str, name: str) -> str:
+    """The column of one judged score of a plain sheet, as `evaluate/tables.py` conforms it."""
+    return f"__judged/{source}/{name}"
+
+
 class Unsupported(Exception):
     """A construct the columnar compiler cannot write exactly: `what` and where it is."""
 

@@ -29,6 +29,7 @@ from ..codegen.columnar import ColumnarPlan, compile_columnar
 from ..semantics.arithmetic import EXACT
 from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
+from ..semantics.sheets import SheetReader
 from ..semantics.trace import GradeStep
 from .columnar_results import ResultColumns, python_rows
 from .engine import Engine, Pending
@@ -84,7 +85,7 @@ class ColumnarScorer:
     # ---------------------------------------------------------------- scoring
     def score(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Every figure and condition of every row, and whether the Python backend must score it."""
-        conformed = conform(frame, self.types, self.root)
+        conformed = conform(frame, self.types, self.root, SheetReader(self.engine.plan).expected)
         plan = self.plan
         lazy = conformed.lazy().with_columns([expr.alias(name) for name, expr in plan.figures.items()])
         conditions = [*plan.exempts, *plan.grades, *plan.assigns, *plan.vetoes]

@@ -12,7 +12,9 @@ put into the same columns.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -22,7 +24,7 @@ from ..codegen.columnar_numbers import as_decimal
 from .engine import Engine, Pending
 from .population import Standing
 from .results import Result
-from .tables import ROW
+from .tables import ROW, SHEETS, SHEETS_JSON
 
 STEP = pl.Struct({"step": pl.String, "before": pl.String, "after": pl.String, "reason": pl.String})
 ERROR = pl.Struct({"path": pl.String, "message": pl.String})
@@ -45,7 +47,11 @@ def python_rows(engine: Engine, table: pl.DataFrame, rows: list[int]) -> dict[in
     out: dict[int, Pending] = {}
     for data in picked.iter_rows(named=True):
         position = data.pop(ROW)
-        out[position] = engine.score(_record(data))
+        sheets = data.pop(SHEETS_JSON, None)
+        record = _record(data)
+        if sheets is not None:
+            record[SHEETS] = json.loads(sheets, parse_float=Decimal)
+        out[position] = engine.score(record)
     return out
 
 
@@ -62,13 +68,18 @@ class ResultColumns:
         sources: dict[str, pl.DataType] = {}
         for source in plan.sources:
             if source.is_table:
-                sources[source.name] = pl.Struct(
-                    {
-                        "table": dec,
-                        "dimensions": pl.Struct({d.name: dec for d in plan.dimensions}),
-                        "indicators": pl.Struct({i.name: dec for i in plan.indicators}),
-                    }
-                )
+                judged = [i.name for i in plan.indicators if i.from_sheets]
+                computed = [i.name for i in plan.indicators if not i.from_sheets]
+                entry: dict[str, pl.DataType] = {
+                    "table": dec,
+                    "dimensions": pl.Struct({d.name: dec for d in plan.dimensions}),
+                    "indicators": pl.Struct({i.name: dec for i in plan.indicators}),
+                }
+                if judged:  # the slow path's reasons, by judged indicator
+                    entry["reasons"] = pl.Struct({name: pl.String for name in judged})
+                if computed:  # the slow path's corrections, by computed indicator
+                    entry["corrections"] = pl.Struct({name: self.correction_type() for name in computed})
+                sources[source.name] = pl.Struct(entry)
             else:
                 sources[source.name] = pl.Struct({"value": dec})
         schema: dict[str, pl.DataType] = {
@@ -95,6 +106,9 @@ class ResultColumns:
         )
         return pl.Schema(schema)
 
+    def correction_type(self) -> pl.DataType:
+        return pl.Struct({"from": self.decimal, "to": self.decimal, "reason": pl.String, "evidence": pl.List(pl.String)})
+
     # ---------------------------------------------------------------- columnar rows
     def figure(self, *parts: str) -> pl.Expr:
         return as_decimal(pl.col(figure_column(*parts)), self.engine.plan.precision).cast(self.decimal)
@@ -102,11 +116,20 @@ class ResultColumns:
     def sources(self) -> pl.Expr:
         plan = self.engine.plan
         parts: list[pl.Expr] = []
-        for source in plan.sources:
+        types = self.schema["sources"]
+        assert isinstance(types, pl.Struct)
+        for source, source_type in zip(plan.sources, types.fields, strict=True):
             if source.is_table:
-                dims = pl.struct([self.figure(source.name, "dimensions", d.name).alias(d.name) for d in plan.dimensions])
-                inds = pl.struct([self.figure(source.name, "indicators", i.name).alias(i.name) for i in plan.indicators])
-                entry = pl.struct(self.figure(source.name, "table").alias("table"), dims.alias("dimensions"), inds.alias("indicators"))
+                dims = [self.figure(source.name, "dimensions", d.name).alias(d.name) for d in plan.dimensions]
+                inds = [self.figure(source.name, "indicators", i.name).alias(i.name) for i in plan.indicators]
+                fields = [
+                    self.figure(source.name, "table").alias("table"),
+                    pl.struct(dims).alias("dimensions"),
+                    pl.struct(inds).alias("indicators"),
+                ]
+                assert isinstance(source_type.dtype, pl.Struct)
+                fields += [pl.lit(None, dtype=f.dtype).alias(f.name) for f in source_type.dtype.fields[3:]]
+                entry = pl.struct(fields)
             else:
                 entry = pl.struct(self.figure(source.name, "value").alias("value"))
             parts.append(entry.alias(source.name))
@@ -212,6 +235,13 @@ def json_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
         data = _json(row)
         if data["errors"]:
             data["sources"], data["outcomes"] = {}, {}
+        for entry in data["sources"].values():
+            for key in ("reasons", "corrections"):  # only what a sheet gave, as the JSON results show
+                kept = {k: v for k, v in (entry.get(key) or {}).items() if v is not None}
+                if kept:
+                    entry[key] = kept
+                else:
+                    entry.pop(key, None)
         data.setdefault("outcomes", {})
         if data.get("penalty", "") is None:
             del data["penalty"]

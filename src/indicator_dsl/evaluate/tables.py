@@ -23,13 +23,16 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from ..codegen.columnar_exprs import DECIMAL_PLACES
+from ..codegen.columnar_exprs import DECIMAL_PLACES, judged_column
 from ..syntax import nodes as n
 
 DECIMAL = pl.Decimal(38, DECIMAL_PLACES)
 PARSE_PLACES = 18  # decimals are parsed at this scale, then refused when they need more than DECIMAL_PLACES
 ROW = "__row"  # the record's position in its table (0-based), kept through scoring
 BAD = "__bad"  # the schema refuses the row: the Python backend reports why
+SHEETS = "sheets"  # assessors' sheets: a struct of sheets, each a struct of plain scores
+SHEETS_JSON = "__sheets_json"  # sheets no struct can hold (reasons, corrections), as JSON text
+Expected = Mapping[str, list[tuple[str, Decimal]]]  # source -> judged indicators and their maxima
 
 
 def polars_type(ref: n.TypeRef, types: Mapping[str, n.TypeDecl]) -> pl.DataType:
@@ -69,6 +72,24 @@ def arrow_schema(types: Mapping[str, n.TypeDecl], root: str) -> pa.Schema:
 # ---------------------------------------------------------------- reading
 
 
+def _plain_sheets(sheets: Any) -> bool:
+    """Sheets of plain scores only (source -> indicator -> number), as a struct column holds them."""
+    return isinstance(sheets, dict) and all(
+        isinstance(sheet, dict) and all(isinstance(v, str) for v in sheet.values()) for sheet in sheets.values()
+    )
+
+
+def _json_row(row: Any) -> Any:
+    """A JSON record with numbers as text; sheets that are not plain scores kept as JSON text."""
+    if not isinstance(row, dict):
+        return row
+    out = _text_numbers(row)
+    if SHEETS in out and out[SHEETS] is not None and not _plain_sheets(out[SHEETS]):
+        out[SHEETS_JSON] = json.dumps(row[SHEETS], ensure_ascii=False)
+        out[SHEETS] = None
+    return out
+
+
 def _text_numbers(value: Any) -> Any:
     """A JSON value with every number as its text (decimals stay exact; ints are cast back)."""
     if isinstance(value, dict):
@@ -100,7 +121,7 @@ def read_table(source: Any) -> pl.DataFrame:
         rows = json.loads(text, parse_float=str, parse_int=str) if suffix == ".json" else None
         if rows is None:
             rows = [json.loads(line, parse_float=str, parse_int=str) for line in io.StringIO(text) if line.strip()]
-        return _from_rows([_text_numbers(row) for row in rows])
+        return _from_rows([_json_row(row) for row in rows])
     raise ValueError(f"{path}: read Parquet, Arrow IPC (.arrow), JSON lines (.jsonl) or JSON (.json)")
 
 
@@ -214,11 +235,53 @@ def _literal(expr: n.Expr, target: pl.DataType) -> pl.Expr:
     return pl.lit(value, dtype=target)
 
 
-def conform(frame: pl.DataFrame, types: Mapping[str, n.TypeDecl], root: str) -> pl.DataFrame:
-    """The table's columns as the plan reads them, its row number (`ROW`) and the refused rows (`BAD`)."""
-    conformer = Conformer(types)
-    columns: list[pl.Expr] = [pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW)]
+def _sheets(frame: pl.DataFrame, expected: Expected) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """The judged score columns, and the rows whose sheets are not exactly the plain scores
+    expected (each present, in 0..max, no other entry): the Python backend reads those."""
+    columns: list[pl.Expr] = []
     refused: list[pl.Expr] = []
+    if SHEETS_JSON in frame.columns:
+        refused.append(pl.col(SHEETS_JSON).is_not_null())
+    dtype = frame.schema.get(SHEETS)
+    sheets = dict(dtype.to_schema()) if isinstance(dtype, pl.Struct) else {}
+    if dtype is not None and not isinstance(dtype, pl.Struct | pl.Null):
+        refused.append(pl.col(SHEETS).is_not_null())
+    if expected:
+        refused.append(pl.col(SHEETS).is_null() if SHEETS in frame.columns else pl.lit(True))
+    for source, sheet_type in sheets.items():
+        sheet = pl.col(SHEETS).struct.field(source)
+        entries = dict(sheet_type.to_schema()) if isinstance(sheet_type, pl.Struct) else {}
+        wanted = {name for name, _ in expected.get(source, [])}
+        if not isinstance(sheet_type, pl.Struct):
+            refused.append(sheet.is_not_null())
+        refused += [sheet.struct.field(name).is_not_null() for name in entries if name not in wanted]
+    for source, names in expected.items():
+        for name, top in names:
+            if source not in sheets or name not in dict(sheets[source].to_schema()):
+                refused.append(pl.lit(True))
+                columns.append(pl.lit(None, dtype=DECIMAL).alias(judged_column(source, name)))
+                continue
+            raw = pl.col(SHEETS).struct.field(source).struct.field(name)
+            score, bad = _decimal(raw, dict(sheets[source].to_schema())[name])
+            refused.append(raw.is_null() | bad | ~score.is_between(pl.lit(0).cast(DECIMAL), pl.lit(str(top)).cast(DECIMAL)))
+            columns.append(score.alias(judged_column(source, name)))
+    for source in sheets:
+        if source not in expected:
+            refused.append(pl.col(SHEETS).struct.field(source).is_not_null())
+    return columns, refused
+
+
+def conform(
+    frame: pl.DataFrame, types: Mapping[str, n.TypeDecl], root: str, expected: Expected | None = None
+) -> pl.DataFrame:
+    """The table's columns as the plan reads them, its row number (`ROW`), the judged scores of
+    plain sheets, and the refused rows (`BAD`): a row the schema refuses, with a column the
+    schema does not know, or with sheets the plan does not read (the Python backend does)."""
+    conformer = Conformer(types)
+    columns, refused = _sheets(frame, expected or {})
+    columns.append(pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW))
+    known = {f.name for f in types[root].fields} | {SHEETS, SHEETS_JSON}
+    refused += [pl.col(name).is_not_null() for name in frame.columns if name not in known]
     for fld in types[root].fields:
         if fld.name in frame.columns:
             converted, bad = conformer.field(pl.col(fld.name), fld, frame.schema[fld.name])
