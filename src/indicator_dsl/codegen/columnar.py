@@ -39,6 +39,7 @@ class ColumnarPlan:
     (column name → expression), `conditions` booleans over them, `outcomes` any value."""
 
     precision: int
+    stages: list[dict[str, pl.Expr]] = field(default_factory=list)  # intermediate columns, in order
     figures: dict[str, pl.Expr] = field(default_factory=dict)
     int_figures: set[str] = field(default_factory=set)
     fails: list[pl.Expr] = field(default_factory=list)
@@ -75,10 +76,6 @@ class ColumnarCompiler:
         for quota in self.r.quotas:
             if quota.where is not None:
                 raise Unsupported("a quota with `where`", quota.span)
-        if self.r.assess is not None:
-            for source in self.r.assess.sources:
-                if source.value is not None and source.missing == "exclude":
-                    raise Unsupported("a value source with `when missing exclude`", source.span)
 
     # ---------------------------------------------------------------- figures
     def show(self, name: str, value: Num, key: str | None = None) -> None:
@@ -101,7 +98,7 @@ class ColumnarCompiler:
             is_judged = any(isinstance(c, n.Judged) for c in table_ind.node.clauses)
             if is_judged and cond is not None:  # the Python backend reads the sheets of these rows
                 self.out.fails.append(~cond)
-            computed.append(None if is_judged else self.indicator(table_ind.node, ec))
+            computed.append(None if is_judged else self.keep(self.indicator(table_ind.node, ec)))
             applicable.append(cond)
         tables: dict[str, Num] = {}
         for source in [s.name for s in self.plan.sources if s.is_table]:
@@ -109,7 +106,8 @@ class ColumnarCompiler:
                 value if value is not None else self.judged(info.judged_by or source, info.name)
                 for value, info in zip(computed, self.plan.indicators, strict=True)
             ]
-            tables[source], dims = self.table(values, applicable)
+            table, dims = self.table(values, applicable)
+            tables[source], dims = self.keep(table), [self.keep(d) for d in dims]
             for i, info in enumerate(self.plan.indicators):
                 column = figure_column(source, "indicators", info.name)
                 self.show(column, values[i], f"{source}.{info.name}")
@@ -119,14 +117,20 @@ class ColumnarCompiler:
             for d, dim in enumerate(self.plan.dimensions):
                 self.show(figure_column(source, "dimensions", dim.name), dims[d], f"{source}.{dim.name}")
             self.show(figure_column(source, "table"), tables[source], source)
-        combined = self.combine(tables)
-        bonus = self.bonus()
+        combined = self.keep(self.combine(tables))
+        bonus = self.keep(self.bonus())
         self.show("bonus", bonus, "bonus")
         total = self.penalty(self.num.add(combined, bonus))
         self.show("total", total, "total")
         self.out.fails.append(self.out.figures["total"].is_null())
         self.grading()
+        self.out.stages = self.exprs.stages.stages
         return self.out
+
+    def keep(self, value: Num) -> Num:
+        kept = self.exprs.stages.keep(value)
+        assert isinstance(kept, Num)
+        return kept
 
     def indicator(self, ind: n.Indicator, ec: ColumnarExprs) -> Num:
         kinds = [c.kind for c in ind.clauses if isinstance(c, n.Points)]
@@ -146,6 +150,7 @@ class ColumnarCompiler:
                 self.out.fails.append(score.n.is_null())
             elif isinstance(clause, n.Bands):
                 score = self.bands(clause, ec)
+        score = self.keep(score)
         zero, top = num.const(0), num.const(ind.max.value)
         if ind.uncapped:
             return self.num.choose([(self.num.compare(score, zero, "<"), zero)], score)

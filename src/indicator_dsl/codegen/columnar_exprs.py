@@ -52,19 +52,54 @@ class Element:
     type: Type | None
 
 
+class Stages:
+    """Intermediate values kept as columns, so that an expression reads a let, an indicator or a
+    table by name instead of repeating its whole tree. Each column is computed in the stage
+    after the last column it reads (`levels`), so `with_columns` per stage evaluates them."""
+
+    def __init__(self) -> None:
+        self.levels: dict[str, int] = {}
+        self.stages: list[dict[str, pl.Expr]] = []
+
+    def put(self, expr: pl.Expr) -> pl.Expr:
+        name = f"__v{len(self.levels)}"
+        level = 1 + max((self.levels.get(root, -1) for root in expr.meta.root_names()), default=-1)
+        self.levels[name] = level
+        while len(self.stages) <= level:
+            self.stages.append({})
+        self.stages[level][name] = expr
+        return pl.col(name)
+
+    def keep(self, value: Value) -> Value:
+        """`value` computed once, in a column of its own (a number's numerator and denominator)."""
+        if isinstance(value, Num):
+            d = None if value.d is None else self.put(value.d)
+            return Num(self.put(value.n), value.scale, d, value.is_int, value.nb, value.db)
+        return self.put(value)
+
+
 class ColumnarExprs:
-    def __init__(self, names: Names, lets: LetScope, fails: list[pl.Expr], grading: GradingRead | None = None):
+    def __init__(
+        self,
+        names: Names,
+        lets: LetScope,
+        fails: list[pl.Expr],
+        grading: GradingRead | None = None,
+        stages: Stages | None = None,
+    ):
         self.names = names
         self.lets = lets
         self.fails = fails
         self.grading = grading
+        self.stages = stages or Stages()
         self.vars: dict[str, Element] = {}
+        self.unrolled: dict[str, Value] = {}  # the variable of an aggregate over a list literal
         self.let_values: dict[int, Value] = {}
         self.num = Exact(self.fail)
 
     def scoped(self, lets: LetScope) -> ColumnarExprs:
         """A compiler over other lets sharing this one's failures and computed lets."""
-        other = ColumnarExprs(self.names, lets, self.fails, self.grading)
+        other = ColumnarExprs(self.names, lets, self.fails, self.grading, self.stages)
         other.let_values = self.let_values
         return other
 
@@ -113,6 +148,8 @@ class ColumnarExprs:
 
     # ---------------------------------------------------------------- names
     def _Name(self, e: n.Name) -> Value:
+        if e.name in self.unrolled:
+            return self.unrolled[e.name]
         if e.name in self.vars:
             return self.element_value(self.vars[e.name].expr, self.vars[e.name].type)
         if self.vars:
@@ -122,7 +159,8 @@ class ColumnarExprs:
             key = id(meaning.let)
             if key not in self.let_values:
                 inner = self.scoped(self.names.scope_of(meaning.let, self.lets))
-                self.let_values[key] = inner.expr(meaning.let.expr)
+                value = inner.expr(meaning.let.expr)
+                self.let_values[key] = value if self.grading is not None else self.stages.keep(value)
             return self.let_values[key]
         if meaning.kind == "grading":
             assert self.grading is not None
@@ -174,6 +212,12 @@ class ColumnarExprs:
 
     def _IfExpr(self, e: n.IfExpr) -> Value:
         cond = self.test(e.cond)
+        if isinstance(e.else_, n.NoneLit) or isinstance(e.then, n.NoneLit):
+            value = self.expr(e.then if isinstance(e.else_, n.NoneLit) else e.else_)
+            when = cond if isinstance(e.else_, n.NoneLit) else ~cond
+            if isinstance(value, Num):
+                return self.num.choose([(when, value)], None)
+            return pl.when(when).then(value)
         then, else_ = self.expr(e.then), self.expr(e.else_)
         if isinstance(then, Num) and isinstance(else_, Num):
             return self.num.choose([(cond, then)], else_)
@@ -246,6 +290,8 @@ class ColumnarExprs:
         form = FUNCTIONS[e.func].columnar
         if form is None:
             raise Unsupported(f"the built-in `{e.func}(...)`", e.span)
+        if form == "rating":
+            return self.rating(e)
         if form == "round" and len(e.args) == 2:
             places = e.args[1]
             if not isinstance(places, n.Number):
@@ -254,6 +300,25 @@ class ColumnarExprs:
         args = [self.expr(a) for a in e.args]
         method: Callable[..., Value] = getattr(self, f"fn_{form}")
         return method(*args)
+
+    def items(self, e: n.Expr) -> tuple[n.Expr, ...]:
+        """The items of a list literal, written in place or as a let."""
+        if isinstance(e, n.Name) and e.name not in self.vars and e.name in self.lets:
+            return self.items(self.lets[e.name].expr)
+        if isinstance(e, n.ListLit):
+            return e.items
+        raise Unsupported("a list that is not written out (a list literal)", getattr(e, "span", None))
+
+    def rating(self, e: n.Call) -> Num:
+        """`arithmetic.rating` of two list literals: Σ count × points / Σ count."""
+        counts = [self.number(x) for x in self.items(e.args[0])]
+        points = [self.number(x) for x in self.items(e.args[1])]
+        if len(counts) != len(points) or not counts:
+            raise Unsupported("rating(...) of lists of different lengths", e.span)
+        cast, weighted = counts[0], self.num.mul(counts[0], points[0])
+        for count, point in zip(counts[1:], points[1:], strict=True):
+            cast, weighted = self.num.add(cast, count), self.num.add(weighted, self.num.mul(count, point))
+        return self.num.divide(weighted, cast)
 
     # ---------------------------------------------------------------- functions (columnar forms)
     def fn_floor(self, x: Num) -> Num:
@@ -310,6 +375,8 @@ class ColumnarExprs:
             raise Unsupported(f"`{e.func}(..., by KEY)`", e.span)
         if self.vars:
             raise Unsupported("an aggregate inside an aggregate", e.span)
+        if isinstance(e.source, n.ListLit):
+            return self.unroll(e)
         source = self.expr(e.source)
         if isinstance(source, Num):
             raise Unsupported("an aggregate over a number", e.span)
@@ -323,6 +390,31 @@ class ColumnarExprs:
             del self.vars[e.var]
         method: Callable[..., Value] = getattr(self, f"ag_{aggregate.columnar}")
         return method(source, cond, value, by, e)
+
+    def unroll(self, e: n.Aggregate) -> Value:
+        """An aggregate over a list literal, one term per item (its condition may read the record)."""
+        if e.func not in ("count", "any", "all", "sum") or e.var in self.unrolled:
+            raise Unsupported(f"`{e.func}(...)` over a list literal", e.span)
+        conditions: list[pl.Expr] = []
+        values: list[Num] = []
+        for item in e.source.items if isinstance(e.source, n.ListLit) else ():
+            self.unrolled[e.var] = self.expr(item)
+            try:
+                test = e.where if e.where is not None else item if e.func == "all" else None
+                conditions.append(self.test(test) if test is not None else pl.lit(True))
+                if e.func == "sum":
+                    values.append(self.number(e.value if e.value is not None else item))
+            finally:
+                del self.unrolled[e.var]
+        if e.func == "any":
+            return pl.any_horizontal(conditions) if conditions else pl.lit(False)
+        if e.func == "all":
+            return pl.all_horizontal(conditions) if conditions else pl.lit(True)
+        total: Num = num.const(0)
+        for position, cond in enumerate(conditions):
+            term = values[position] if e.func == "sum" else num.const(1)
+            total = self.num.add(total, self.num.choose([(cond, term)], num.const(0)))
+        return total
 
     @staticmethod
     def selected(source: pl.Expr, cond: pl.Expr | None, value: pl.Expr | None = None) -> pl.Expr:
@@ -351,6 +443,16 @@ class ColumnarExprs:
         number = self.element_number(value, e)
         total = self.selected(source, cond, number.n).list.sum().cast(INT)
         return Num(total, number.scale, None, number.is_int, number.nb * num.COUNT_BOUND)
+
+    def ag_avg(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, _: Any, e: n.Aggregate) -> Num:
+        """Σ / count as a ratio; of nothing it is the Python backend's error."""
+        number = self.element_number(value, e)
+        picked = self.selected(source, cond, number.n)
+        size = picked.list.len().cast(INT)
+        self.fail(size.fill_null(0) == 0)
+        total = picked.list.sum().cast(INT)
+        safe = pl.when(size == 0).then(num.lit(1)).otherwise(size)
+        return Num(total, number.scale, safe, False, number.nb * num.COUNT_BOUND, num.COUNT_BOUND)
 
     def extreme(self, source: pl.Expr, cond: pl.Expr | None, value: Value | None, e: n.Aggregate, top: bool) -> Value:
         if value is not None and not isinstance(value, Num):  # dates

@@ -78,6 +78,7 @@ class ColumnarScorer:
         names = Names.of(resolved, engine.models.fields)
         self.plan: ColumnarPlan = compile_columnar(resolved, engine.plan, names)
         self.columns = ResultColumns(engine, self.plan)
+        self.python_rows = 0  # how many rows of the last table the Python backend scored
 
     def read_table(self, source: Any) -> pl.DataFrame:
         return read_table(source)
@@ -87,7 +88,10 @@ class ColumnarScorer:
         """Every figure and condition of every row, and whether the Python backend must score it."""
         conformed = conform(frame, self.types, self.root, SheetReader(self.engine.plan).expected)
         plan = self.plan
-        lazy = conformed.lazy().with_columns([expr.alias(name) for name, expr in plan.figures.items()])
+        lazy = conformed.lazy()
+        for stage in plan.stages:
+            lazy = lazy.with_columns([expr.alias(name) for name, expr in stage.items()])
+        lazy = lazy.with_columns([expr.alias(name) for name, expr in plan.figures.items()])
         conditions = [*plan.exempts, *plan.grades, *plan.assigns, *plan.vetoes]
         fails = pl.any_horizontal(plan.fails).fill_null(True) if plan.fails else pl.lit(False)
         lazy = lazy.with_columns(
@@ -96,13 +100,14 @@ class ColumnarScorer:
             else pl.lit([], dtype=pl.List(pl.Boolean)).alias(COMBO),
             (fails | pl.col(BAD)).alias(FAILS),
         )
-        keep = [ROW, FAILS, COMBO, *plan.figures, *self.group_fields(), *self.outcome_fields()]
-        return lazy.select(keep).collect()
+        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.record_fields()])
+        return lazy.select(list(keep)).collect()
 
     def group_fields(self) -> list[str]:
         return sorted({q.within for q in self.engine.plan.quotas if q.within})
 
-    def outcome_fields(self) -> list[str]:
+    def record_fields(self) -> list[str]:
+        """Kept beside the figures: quotas group by them, outcomes may read them."""
         return [f.name for f in self.types[self.root].fields]
 
     def evaluate(self, source: Any) -> pl.DataFrame:
@@ -112,6 +117,7 @@ class ColumnarScorer:
             scored = self.score(table)
             fast = scored.filter(~pl.col(FAILS))
             slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
+            self.python_rows = len(slow_rows)
             pendings = python_rows(self.engine, table, slow_rows)
             combos = self.grading(fast)
             fast = fast.join(combos, on=COMBO, how="left")

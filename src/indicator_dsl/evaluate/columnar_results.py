@@ -26,6 +26,9 @@ from .population import Standing
 from .results import Result
 from .tables import ROW, SHEETS, SHEETS_JSON
 
+# `when missing exclude` (rows of the Python backend): why a source was left out, and each
+# renormalised weight as its exact text
+EXCLUSION: dict[str, pl.DataType] = {"excluded": pl.String(), "weight": pl.String()}
 STEP = pl.Struct({"step": pl.String, "before": pl.String, "after": pl.String, "reason": pl.String})
 ERROR = pl.Struct({"path": pl.String, "message": pl.String})
 
@@ -79,9 +82,9 @@ class ResultColumns:
                     entry["reasons"] = pl.Struct({name: pl.String for name in judged})
                 if computed:  # the slow path's corrections, by computed indicator
                     entry["corrections"] = pl.Struct({name: self.correction_type() for name in computed})
-                sources[source.name] = pl.Struct(entry)
+                sources[source.name] = pl.Struct({**entry, **EXCLUSION})
             else:
-                sources[source.name] = pl.Struct({"value": dec})
+                sources[source.name] = pl.Struct({"value": dec, **EXCLUSION})
         schema: dict[str, pl.DataType] = {
             "id": pl.String(),
             "ruleset": pl.Struct({"name": pl.String, "version": pl.String, "sha256": pl.String}),
@@ -131,7 +134,8 @@ class ResultColumns:
                 fields += [pl.lit(None, dtype=f.dtype).alias(f.name) for f in source_type.dtype.fields[3:]]
                 entry = pl.struct(fields)
             else:
-                entry = pl.struct(self.figure(source.name, "value").alias("value"))
+                absent = [pl.lit(None, dtype=dtype).alias(name) for name, dtype in EXCLUSION.items()]
+                entry = pl.struct(self.figure(source.name, "value").alias("value"), *absent)
             parts.append(entry.alias(source.name))
         return pl.struct(parts)
 
@@ -205,6 +209,9 @@ class ResultColumns:
         for position, result in results:
             data = result.model_dump(mode="python", exclude={"trace", "nominations"})
             data[ROW] = position
+            for entry in data.get("sources", {}).values():
+                if entry.get("weight") is not None:
+                    entry["weight"] = str(entry["weight"])
             for key in ("penalty", "outcomes", "sources"):
                 if key not in (schema or self.schema) and key != "outcomes" or not data.get(key):
                     data.pop(key, None)
@@ -236,6 +243,9 @@ def json_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
         if data["errors"]:
             data["sources"], data["outcomes"] = {}, {}
         for entry in data["sources"].values():
+            for key in ("excluded", "weight"):
+                if entry.get(key, "") is None:
+                    del entry[key]
             for key in ("reasons", "corrections"):  # only what a sheet gave, as the JSON results show
                 kept = {k: v for k, v in (entry.get(key) or {}).items() if v is not None}
                 if kept:
