@@ -61,7 +61,7 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
-def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
+def load_or_report(path: str, prog: str, root: Path | None = None, backend: str = "compiled") -> Any:
     """Load a ruleset or catalog (imports kept inside `root`), or print its diagnostics and return None."""
     from .. import api
     from ..check.renderers import render_text
@@ -71,7 +71,7 @@ def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
         sys.stderr.write(f"{prog}: {path}: no such file\n")
         return None
     try:
-        return api.load(Path(path), root=root)
+        return api.load(Path(path), root=root, backend=backend)
     except RulesetError as error:
         sys.stderr.write(render_text(error.diagnostics, error.sources))
         return None

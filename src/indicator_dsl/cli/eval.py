@@ -13,7 +13,7 @@ from .common import ArgumentParser, add_root_option, cannot_write, load_or_repor
 def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind eval", description="Score records with a ruleset or catalog.")
     parser.add_argument("ruleset", help="a ruleset or catalog .ind file")
-    parser.add_argument("records", nargs="+", help="record files: .json, .jsonl, .yaml, .csv")
+    parser.add_argument("records", nargs="+", help="record files: .json, .jsonl, .yaml, .csv, .parquet, .arrow")
     parser.add_argument("--format", choices=["table", "json", "jsonl", "csv"], default="table")
     parser.add_argument("--input-format", choices=["json", "jsonl", "yaml", "csv"], help="override the file suffix")
     parser.add_argument("--out", type=Path, help="write results to this file (atomically) instead of stdout")
@@ -25,10 +25,20 @@ def main(argv: list[str]) -> int:
         type=Path,
         help="grades set by people after quotas: .yaml, .json or .csv of id, grade, reason, by",
     )
+    parser.add_argument(
+        "--backend",
+        choices=["python", "columnar", "auto"],
+        default="python",
+        help="columnar: the polars plan (exact; a ruleset it cannot compile is refused); auto: columnar when it can",
+    )
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
+    from . import table_eval
+
+    if table_eval.wanted(args):
+        return table_eval.run(args)
 
     from ..evaluate.inputs import loads, read_records
     from ..evaluate.parallel import WorkerSetupError, stream_jsonl

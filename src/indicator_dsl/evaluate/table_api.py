@@ -48,6 +48,7 @@ class TableScoring:
         self.engine = engine
         self.scorer: ColumnarScorer | None = None
         self.note: str | None = None
+        self.types = resolved.types if resolved is not None else {}  # the record schema, for Arrow
         if backend not in TABLE_BACKENDS or resolved is None:
             return
         from ..codegen.columnar_exprs import Unsupported
