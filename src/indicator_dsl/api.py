@@ -142,6 +142,20 @@ class Model:
 
     engines: dict[str, Engine]
     origin: Origin
+    tables: TableScoring
+
+    @property
+    def columnar_note(self) -> str | None:
+        """Why `backend="auto"` (or a table) is scored by the Python backend, else None."""
+        return self.tables.note
+
+    def read_table(self, source: Any) -> Any:
+        """A table of records (Parquet, Arrow IPC, JSON lines, a polars DataFrame) as a DataFrame."""
+        return self.tables.read(source)
+
+    def evaluate_table(self, table: Any) -> Any:
+        """Results of every record of a table, one row each, with the fields of the JSON results."""
+        return self.tables.evaluate(self, table)
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         raise NotImplementedError
@@ -195,18 +209,6 @@ class Ruleset(Model):
         self.origin = origin
         self.tables = TableScoring(engine, resolved, origin.backend)
 
-    @property
-    def columnar_note(self) -> str | None:
-        """Why `backend="auto"` (or a table) is scored by the Python backend, else None."""
-        return self.tables.note
-
-    def read_table(self, source: Any) -> Any:
-        """A table of records (Parquet, Arrow IPC, JSON lines, a polars DataFrame) as a DataFrame."""
-        return self.tables.read(source)
-
-    def evaluate_table(self, table: Any) -> Any:
-        """Results of every record of a table, one row each, with the fields of the JSON results."""
-        return self.tables.evaluate(self, table)
 
     @property
     def name(self) -> str:
@@ -239,6 +241,7 @@ class Catalog(Model):
         self.engines = engines
         self.origin = origin
         self.router = Router.for_catalog(resolved, engines, origin.backend)
+        self.tables = TableScoring(None, None, origin.backend)
 
     @property
     def name(self) -> str:

@@ -24,7 +24,8 @@ from ..codegen.columnar_numbers import as_decimal
 from .engine import Engine, Pending
 from .population import Standing
 from .results import Result
-from .tables import ROW, SHEETS, SHEETS_JSON
+from .inputs import InputError, parse_line
+from .tables import RAW, RAW_ERROR, RAW_LINE, ROW, SHEETS, SHEETS_JSON
 
 # `when missing exclude` (rows of the Python backend): why a source was left out, and each
 # renormalised weight as its exact text
@@ -42,6 +43,19 @@ def _record(value: Any) -> Any:
     return value
 
 
+def table_record(row: dict[str, Any]) -> Any:
+    """A table row as the record the Python backend reads: a JSON line as `ind eval` reads it
+    (exact numbers, or the InputError of its line), else the row (its sheets kept as JSON restored)."""
+    raw, line, error = row.pop(RAW, None), row.pop(RAW_LINE, None), row.pop(RAW_ERROR, None)
+    if line is not None:
+        return parse_line(raw if raw is not None else InputError(f"line {line}", error or ""), line)
+    sheets = row.pop(SHEETS_JSON, None)
+    record: dict[str, Any] = _record(row)
+    if sheets is not None:
+        record[SHEETS] = json.loads(sheets, parse_float=Decimal)
+    return record
+
+
 def python_rows(engine: Engine, table: pl.DataFrame, rows: list[int]) -> dict[int, Pending]:
     """The rows the Python backend scores, by position: first pass (quotas come later)."""
     if not rows:
@@ -50,11 +64,7 @@ def python_rows(engine: Engine, table: pl.DataFrame, rows: list[int]) -> dict[in
     out: dict[int, Pending] = {}
     for data in picked.iter_rows(named=True):
         position = data.pop(ROW)
-        sheets = data.pop(SHEETS_JSON, None)
-        record = _record(data)
-        if sheets is not None:
-            record[SHEETS] = json.loads(sheets, parse_float=Decimal)
-        out[position] = engine.score(record)
+        out[position] = engine.score(table_record(data))
     return out
 
 
@@ -212,6 +222,9 @@ class ResultColumns:
             for entry in data.get("sources", {}).values():
                 if entry.get("weight") is not None:
                     entry["weight"] = str(entry["weight"])
+            for name, value in data.get("outcomes", {}).items():  # a decimal outcome: its exact text
+                if isinstance(value, Decimal):
+                    data["outcomes"][name] = str(value)
             for key in ("penalty", "outcomes", "sources"):
                 if key not in (schema or self.schema) and key != "outcomes" or not data.get(key):
                     data.pop(key, None)
@@ -224,10 +237,8 @@ class ResultColumns:
 
 def python_table(engine: Engine, model: Any, table: pl.DataFrame) -> pl.DataFrame:
     """A table scored row by row by the Python backend (`model.evaluate_many`), as result columns."""
-    records = [_record(row) for row in table.iter_rows(named=True)]
-    batch = model.evaluate_many(records)
-    frame = ResultColumns(engine, None).frame_of(enumerate(batch.results))
-    return frame.sort(ROW).drop(ROW)
+    batch = model.evaluate_many([table_record(row) for row in table.iter_rows(named=True)])
+    return ResultColumns(engine, None).frame_of(enumerate(batch.results)).sort(ROW).drop(ROW)
 
 
 def _step(step: Any) -> dict[str, Any]:

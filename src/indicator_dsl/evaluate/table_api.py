@@ -44,12 +44,16 @@ def columnar_scorer(engine: Engine, resolved: ResolvedRuleset) -> ColumnarScorer
 
 
 class TableScoring:
-    def __init__(self, engine: Engine, resolved: ResolvedRuleset | None, backend: str) -> None:
+    def __init__(self, engine: Engine | None, resolved: ResolvedRuleset | None, backend: str) -> None:
+        """`engine` and `resolved` of a ruleset; None for a catalog (scored by the Python backend)."""
         self.engine = engine
         self.scorer: ColumnarScorer | None = None
         self.note: str | None = None
         self.types = resolved.types if resolved is not None else {}  # the record schema, for Arrow
-        if backend not in TABLE_BACKENDS or resolved is None:
+        if backend not in TABLE_BACKENDS:
+            return
+        if engine is None or resolved is None:
+            self.note = "a catalog is scored by the Python backend: the columnar backend routes no records yet"
             return
         from ..codegen.columnar_exprs import Unsupported
 
@@ -69,6 +73,8 @@ class TableScoring:
         """The results frame: by the columnar plan, or row by row by the Python backend."""
         if self.scorer is not None:
             return self.scorer.evaluate(table)
+        if self.engine is None:
+            raise ValueError("a catalog scores no table yet: read its records and call evaluate_many")
         from .columnar_results import python_table
 
         return python_table(self.engine, model, self.read(table))

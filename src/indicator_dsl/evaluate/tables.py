@@ -13,7 +13,6 @@ problem with the row's number and the field, as for any record.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -25,6 +24,7 @@ import pyarrow as pa
 
 from ..codegen.columnar_exprs import DECIMAL_PLACES, judged_column
 from ..syntax import nodes as n
+from .inputs import InputError, numbered_lines
 
 DECIMAL = pl.Decimal(38, DECIMAL_PLACES)
 PARSE_PLACES = 18  # decimals are parsed at this scale, then refused when they need more than DECIMAL_PLACES
@@ -32,6 +32,9 @@ ROW = "__row"  # the record's position in its table (0-based), kept through scor
 BAD = "__bad"  # the schema refuses the row: the Python backend reports why
 SHEETS = "sheets"  # assessors' sheets: a struct of sheets, each a struct of plain scores
 SHEETS_JSON = "__sheets_json"  # sheets no struct can hold (reasons, corrections), as JSON text
+RAW = "__raw"  # a JSON-lines row's own text and line number: the Python backend reads it as `ind eval` does
+RAW_LINE = "__raw_line"
+RAW_ERROR = "__raw_error"  # why a line could not be read at all (not UTF-8)
 Expected = Mapping[str, list[tuple[str, Decimal]]]  # source -> judged indicators and their maxima
 
 
@@ -90,6 +93,23 @@ def _json_row(row: Any) -> Any:
     return out
 
 
+def _json_line(number: int, line: str | InputError) -> dict[str, Any]:
+    """One JSON line as a table row (numbers as text), with its text and number kept for the
+    Python backend; a line that is no JSON object is a row of nulls it reports."""
+    kept: dict[str, Any] = {RAW_LINE: number}
+    if isinstance(line, str):
+        kept[RAW] = line
+    else:
+        kept[RAW_ERROR] = line.message
+    try:
+        row = json.loads(line, parse_float=str, parse_int=str) if isinstance(line, str) else None
+    except ValueError:
+        row = None
+    if not isinstance(row, dict):
+        return kept
+    return {**_json_row(row), **kept}
+
+
 def _text_numbers(value: Any) -> Any:
     """A JSON value with every number as its text (decimals stay exact; ints are cast back)."""
     if isinstance(value, dict):
@@ -116,11 +136,10 @@ def read_table(source: Any) -> pl.DataFrame:
         return pl.read_parquet(path)
     if suffix in (".arrow", ".feather", ".ipc"):
         return pl.read_ipc(path)
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        text = path.read_text(encoding="utf-8")
-        rows = json.loads(text, parse_float=str, parse_int=str) if suffix == ".json" else None
-        if rows is None:
-            rows = [json.loads(line, parse_float=str, parse_int=str) for line in io.StringIO(text) if line.strip()]
+    if suffix in (".jsonl", ".ndjson"):
+        return _from_rows([_json_line(number, line) for number, line in numbered_lines([path])])
+    if suffix == ".json":
+        rows = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str, parse_int=str)
         return _from_rows([_json_row(row) for row in rows])
     raise ValueError(f"{path}: read Parquet, Arrow IPC (.arrow), JSON lines (.jsonl) or JSON (.json)")
 
@@ -280,7 +299,7 @@ def conform(
     conformer = Conformer(types)
     columns, refused = _sheets(frame, expected or {})
     columns.append(pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW))
-    known = {f.name for f in types[root].fields} | {SHEETS, SHEETS_JSON}
+    known = {f.name for f in types[root].fields} | {SHEETS, SHEETS_JSON, RAW, RAW_LINE, RAW_ERROR}
     refused += [pl.col(name).is_not_null() for name in frame.columns if name not in known]
     for fld in types[root].fields:
         if fld.name in frame.columns:
