@@ -20,14 +20,14 @@ import pytest
 pytest.importorskip("polars", reason="the columnar backend needs polars: pip install -e '.[columnar]'")
 pytest.importorskip("pyarrow", reason="the columnar backend needs pyarrow: pip install -e '.[columnar]'")
 
-from backend_agreement import FIXTURE_RULESETS, JIANGSU_RULESETS, records_for  # noqa: E402
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from backend_agreement import FIXTURE_RULESETS, JIANGSU_RULESETS, records_for
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
-import indicator_dsl  # noqa: E402
-from indicator_dsl.api import Ruleset  # noqa: E402
-from indicator_dsl.evaluate.columnar_results import json_rows  # noqa: E402
-from indicator_dsl.evaluate.table_api import ColumnarUnsupported  # noqa: E402
+import indicator_dsl
+from indicator_dsl.api import Ruleset
+from indicator_dsl.evaluate.columnar_results import json_rows
+from indicator_dsl.evaluate.table_api import ColumnarUnsupported
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK = ROOT / "benchmarks" / "party_gov.ind"
@@ -164,5 +164,7 @@ def _typed(record: dict[str, Any]) -> dict[str, Any]:
     for key in ("dues_on_time", "survey_satisfaction"):
         if isinstance(out.get(key), str):
             out[key] = Decimal(out[key]).quantize(Decimal("0.01"))
-    out["sheets"] = {s: {k: Decimal(v).quantize(Decimal("0.1")) for k, v in sheet.items()} for s, sheet in out["sheets"].items()}
+    out["sheets"] = {
+        s: {k: Decimal(v).quantize(Decimal("0.1")) for k, v in sheet.items()} for s, sheet in out["sheets"].items()
+    }
     return out

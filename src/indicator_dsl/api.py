@@ -32,8 +32,8 @@ from .evaluate.engine import Engine, Pending
 from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
 from .evaluate.results import Result
-from .evaluate.table_api import TableScoring, python_backend
 from .evaluate.router import Router
+from .evaluate.table_api import TableScoring, python_backend
 from .semantics.arithmetic import EXACT
 from .semantics.plan import Backend
 from .semantics.records import build_models
@@ -208,7 +208,6 @@ class Ruleset(Model):
         self.engines = {engine.plan.name: engine}
         self.origin = origin
         self.tables = TableScoring(engine, resolved, origin.backend)
-
 
     @property
     def name(self) -> str:

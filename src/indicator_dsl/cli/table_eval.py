@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     from ..syntax.diagnostics import RulesetError
 
     if args.sheets is not None or args.adjustments is not None or args.explain or args.workers != 1:
-        sys.stderr.write("ind eval: tables take no --sheets, --adjustments, --explain or --workers (sheets go in the table)\n")
+        sys.stderr.write(
+            "ind eval: tables take no --sheets, --adjustments, --explain or --workers (sheets go in the table)\n"
+        )
         return 2
     backend = "compiled" if args.backend == "python" else args.backend
     try:
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write(results: Any, args: argparse.Namespace) -> int:
     from ..evaluate.columnar_results import json_rows
-    from ..files import temporary, publish, write_atomic
+    from ..files import publish, temporary, write_atomic
 
     failed = int(results.select(results["errors"].list.len() > 0).to_series().sum())
     if args.out is not None and args.out.suffix.lower() == ".parquet":

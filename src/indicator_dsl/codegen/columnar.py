@@ -85,7 +85,9 @@ class ColumnarCompiler:
 
     def judged(self, source: str, name: str) -> Num:
         """A judged score of a plain sheet, conformed by `evaluate/tables.py` (else the row is Python's)."""
-        return Num(pl.col(judged_column(source, name)).to_physical(), DECIMAL_PLACES, None, False, 10 ** (20 + DECIMAL_PLACES))
+        return Num(
+            pl.col(judged_column(source, name)).to_physical(), DECIMAL_PLACES, None, False, 10 ** (20 + DECIMAL_PLACES)
+        )
 
     def compile(self) -> ColumnarPlan:
         self.refuse_unsupported()
@@ -114,8 +116,8 @@ class ColumnarCompiler:
                 condition = applicable[i]
                 if condition is not None:
                     self.out.figures[column] = pl.when(condition).then(self.out.figures[column])
-            for d, dim in enumerate(self.plan.dimensions):
-                self.show(figure_column(source, "dimensions", dim.name), dims[d], f"{source}.{dim.name}")
+            for d, part in enumerate(self.plan.dimensions):
+                self.show(figure_column(source, "dimensions", part.name), dims[d], f"{source}.{part.name}")
             self.show(figure_column(source, "table"), tables[source], source)
         combined = self.keep(self.combine(tables))
         bonus = self.keep(self.bonus())
@@ -154,7 +156,9 @@ class ColumnarCompiler:
         zero, top = num.const(0), num.const(ind.max.value)
         if ind.uncapped:
             return self.num.choose([(self.num.compare(score, zero, "<"), zero)], score)
-        return self.num.choose([(self.num.compare(score, zero, "<"), zero), (self.num.compare(score, top, ">"), top)], score)
+        return self.num.choose(
+            [(self.num.compare(score, zero, "<"), zero), (self.num.compare(score, top, ">"), top)], score
+        )
 
     def points_moved(self, clause: n.Points, ec: ColumnarExprs) -> Num:
         """`arithmetic.points` over columns; a negative amount or cap is the Python backend's error."""
@@ -257,7 +261,7 @@ class ColumnarCompiler:
             combined = self.num.add(combined, self.num.mul(weight, value))
         return combined
 
-    def items(self, items: tuple[n.Item, ...]) -> Num:
+    def items(self, items: tuple[n.BonusItem, ...]) -> Num:
         moved: Num = num.const(0)
         for item in items:
             amount = self.points_moved(item.clause, self.exprs)
@@ -312,4 +316,3 @@ class ColumnarCompiler:
 def compile_columnar(ruleset: ResolvedRuleset, plan: TablePlan, names: Names) -> ColumnarPlan:
     """The columnar plan of a checked ruleset, or `Unsupported` naming what it cannot write."""
     return ColumnarCompiler(ruleset, plan, names).compile()
-

@@ -227,8 +227,8 @@ class ColumnarExprs:
 
     def _Binary(self, e: n.Binary) -> Value:
         if e.op in ("and", "or"):  # none is false, as in Python's `if`
-            left, right = self.test(e.left), self.test(e.right)
-            return left & right if e.op == "and" else left | right
+            first, second = self.test(e.left), self.test(e.right)
+            return first & second if e.op == "and" else first | second
         if e.op in ("in", "not in"):
             return self.membership(e)
         left, right = self.expr(e.left), self.expr(e.right)
@@ -264,6 +264,7 @@ class ColumnarExprs:
 
     def membership(self, e: n.Binary) -> pl.Expr:
         item = self.expr(e.left)
+        found: pl.Expr
         if isinstance(e.right, n.ListLit):
             values = [self.literal(x) for x in e.right.items]
             if isinstance(item, Num):
@@ -278,8 +279,8 @@ class ColumnarExprs:
             if isinstance(item, Num) or isinstance(items, Num):
                 raise Unsupported("`in` over a list of numbers", e.span)
             found = items.list.contains(item)
-        found = found.fill_null(False)
-        return found.not_() if e.op == "not in" else found
+        present = found.fill_null(False)
+        return present.not_() if e.op == "not in" else present
 
     def literal(self, e: n.Expr) -> Any:
         if isinstance(e, n.Number | n.String | n.Bool | n.DateLit):

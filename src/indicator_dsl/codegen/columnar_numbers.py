@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
@@ -142,8 +143,8 @@ class Exact:
         scale = max(v.scale for v in values)
         ratio = any(v.d is not None for v in values)
         numerators = [self.scaled(v, scale) for v in values]
-        n_when: pl.Then | pl.ChainedThen | None = None
-        d_when: pl.Then | pl.ChainedThen | None = None
+        n_when: Any = None  # polars' Then / ChainedThen
+        d_when: Any = None
         for (cond, value), (n, _) in zip(cases, numerators, strict=False):
             n_when = (pl.when(cond) if n_when is None else n_when.when(cond)).then(n)
             if ratio:

@@ -31,7 +31,7 @@ from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
 from ..semantics.trace import GradeStep
-from .columnar_results import ResultColumns, python_rows
+from .columnar_results import STEP, ResultColumns, python_rows
 from .engine import Engine, Pending
 from .population import Standing, apply_quota
 from .tables import BAD, ROW, conform, read_table
@@ -128,17 +128,15 @@ class ColumnarScorer:
         """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
         combos = fast.select(pl.col(COMBO).unique()).to_series().to_list()
         rows = [{COMBO: combo, **graded(self.engine.plan, tuple(combo))} for combo in combos]
-        schema = {
+        schema: dict[str, pl.DataType] = {
             COMBO: pl.List(pl.Boolean),
-            "exempt": pl.String,
-            "grade_by_rules": pl.String,
-            "grade_after_veto": pl.String,
-            "grade": pl.String,
-            "pinned": pl.Boolean,
+            "exempt": pl.String(),
+            "grade_by_rules": pl.String(),
+            "grade_after_veto": pl.String(),
+            "grade": pl.String(),
+            "pinned": pl.Boolean(),
             "vetoes": pl.List(pl.String),
-            "steps": pl.List(
-                pl.Struct({"step": pl.String, "before": pl.String, "after": pl.String, "reason": pl.String})
-            ),
+            "steps": pl.List(STEP),
         }
         return pl.DataFrame(rows, schema=schema)
 

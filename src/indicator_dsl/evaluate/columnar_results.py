@@ -22,9 +22,9 @@ import polars as pl
 from ..codegen.columnar import ColumnarPlan, figure_column
 from ..codegen.columnar_numbers import as_decimal
 from .engine import Engine, Pending
+from .inputs import InputError, parse_line
 from .population import Standing
 from .results import Result
-from .inputs import InputError, parse_line
 from .tables import RAW, RAW_ERROR, RAW_LINE, ROW, SHEETS, SHEETS_JSON
 
 # `when missing exclude` (rows of the Python backend): why a source was left out, and each
@@ -120,7 +120,9 @@ class ResultColumns:
         return pl.Schema(schema)
 
     def correction_type(self) -> pl.DataType:
-        return pl.Struct({"from": self.decimal, "to": self.decimal, "reason": pl.String, "evidence": pl.List(pl.String)})
+        return pl.Struct(
+            {"from": self.decimal, "to": self.decimal, "reason": pl.String, "evidence": pl.List(pl.String)}
+        )
 
     # ---------------------------------------------------------------- columnar rows
     def figure(self, *parts: str) -> pl.Expr:
@@ -157,9 +159,7 @@ class ResultColumns:
             if row in set(fast[ROW].to_list())
         ]
         if quota_moves:
-            moves = pl.DataFrame(
-                quota_moves, schema={ROW: pl.Int64, "__grade": pl.String, "__steps": pl.List(STEP)}
-            )
+            moves = pl.DataFrame(quota_moves, schema={ROW: pl.Int64, "__grade": pl.String, "__steps": pl.List(STEP)})
             fast = fast.join(moves, on=ROW, how="left").with_columns(
                 pl.coalesce("__grade", "grade").alias("grade"),
                 pl.concat_list("steps", pl.col("__steps").fill_null([])).alias("steps"),
@@ -170,9 +170,9 @@ class ResultColumns:
         columns: list[pl.Expr] = [
             pl.col(ROW),
             (pl.col("id").cast(pl.String) if has_id else pl.lit(None, dtype=pl.String)).alias("id"),
-            pl.lit({"name": ref.name, "version": ref.version, "sha256": ref.sha256}, dtype=self.schema["ruleset"]).alias(
-                "ruleset"
-            ),
+            pl.lit(
+                {"name": ref.name, "version": ref.version, "sha256": ref.sha256}, dtype=self.schema["ruleset"]
+            ).alias("ruleset"),
             self.sources().alias("sources"),
             self.figure("bonus").alias("bonus"),
         ]
@@ -226,10 +226,10 @@ class ResultColumns:
                 if isinstance(value, Decimal):
                     data["outcomes"][name] = str(value)
             for key in ("penalty", "outcomes", "sources"):
-                if key not in (schema or self.schema) and key != "outcomes" or not data.get(key):
+                if (key not in (schema or self.schema) and key != "outcomes") or not data.get(key):
                     data.pop(key, None)
             rows.append(data)
-        full = schema or pl.Schema({ROW: pl.Int64, **self.schema})
+        full = schema or pl.Schema({ROW: pl.Int64(), **dict(self.schema)})
         if schema is None:
             return pl.DataFrame(rows, schema_overrides=full, infer_schema_length=None)
         return pl.DataFrame(rows, schema=full)

@@ -62,7 +62,9 @@ class TableScoring:
         except Unsupported as error:
             if backend == "columnar":
                 raise ColumnarUnsupported(f"the columnar backend cannot score `{engine.plan.name}`: {error}") from None
-            self.note = f"`{engine.plan.name}` is scored by the Python backend: the columnar backend does not support {error}"
+            self.note = (
+                f"`{engine.plan.name}` is scored by the Python backend: the columnar backend does not support {error}"
+            )
 
     def read(self, source: Any) -> Any:
         from .tables import read_table

@@ -154,13 +154,11 @@ def _from_rows(rows: list[Any]) -> pl.DataFrame:
 # ---------------------------------------------------------------- conforming
 
 
-def _decimal(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _decimal(expr: pl.Expr, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
     """A column of decimals at DECIMAL_PLACES, and the rows where it could not be read exactly."""
     if dtype.is_integer():
         return expr.cast(DECIMAL), pl.lit(False)
-    if dtype.is_float():
-        text = expr.cast(pl.String)
-    elif isinstance(dtype, pl.Decimal):
+    if dtype.is_float() or isinstance(dtype, pl.Decimal):
         text = expr.cast(pl.String)
     else:
         text = expr.cast(pl.String).str.strip_chars()
@@ -179,7 +177,7 @@ class Conformer:
     def __init__(self, types: Mapping[str, n.TypeDecl]) -> None:
         self.types = types
 
-    def value(self, expr: pl.Expr, ref: n.TypeRef, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    def value(self, expr: pl.Expr, ref: n.TypeRef, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         """(converted, refused) for a non-null value of type `ref` read from `dtype`."""
         if isinstance(ref, n.OptionalType):
             return self.value(expr, ref.inner, dtype)
@@ -201,18 +199,20 @@ class Conformer:
             if ref.name == "int" and dtype == pl.String:
                 text = expr.str.strip_chars()
                 ok = text.str.contains(r"^[+-]?[0-9]+$")
-                return text.cast(pl.Int64, strict=False), ~ok.fill_null(False) | text.cast(pl.Int64, strict=False).is_null()
+                return text.cast(pl.Int64, strict=False), ~ok.fill_null(False) | text.cast(
+                    pl.Int64, strict=False
+                ).is_null()
             if ref.name == "date" and dtype == pl.String:
                 parsed = expr.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
                 return parsed, parsed.is_null()
-            if ref.name == "bool" or ref.name == "date" or dtype == pl.String and ref.name != "text":
+            if ref.name == "bool" or ref.name == "date" or (dtype == pl.String and ref.name != "text"):
                 return pl.lit(None, dtype=target), pl.lit(True)
             if ref.name == "int" and dtype.is_integer():
                 return expr.cast(pl.Int64), pl.lit(False)
             return pl.lit(None, dtype=target), pl.lit(True)
         return self.record(expr, ref.name, dtype)
 
-    def record(self, expr: pl.Expr, name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    def record(self, expr: pl.Expr, name: str, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         present = dict(dtype.to_schema()) if isinstance(dtype, pl.Struct) else {}
         columns: list[pl.Expr] = []
         refused: list[pl.Expr] = [] if isinstance(dtype, pl.Struct) else [pl.lit(True)]
@@ -225,7 +225,7 @@ class Conformer:
             refused.append(bad)
         return pl.struct(columns), pl.any_horizontal(refused) if refused else pl.lit(False)
 
-    def field(self, expr: pl.Expr, fld: n.FieldDecl, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    def field(self, expr: pl.Expr, fld: n.FieldDecl, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         """A field's column (its default where absent) and the rows it refuses."""
         target = polars_type(fld.type, self.types)
         if dtype == pl.Null:
@@ -262,7 +262,7 @@ def _sheets(frame: pl.DataFrame, expected: Expected) -> tuple[list[pl.Expr], lis
     if SHEETS_JSON in frame.columns:
         refused.append(pl.col(SHEETS_JSON).is_not_null())
     dtype = frame.schema.get(SHEETS)
-    sheets = dict(dtype.to_schema()) if isinstance(dtype, pl.Struct) else {}
+    sheets: dict[str, Any] = dict(dtype.to_schema()) if isinstance(dtype, pl.Struct) else {}
     if dtype is not None and not isinstance(dtype, pl.Struct | pl.Null):
         refused.append(pl.col(SHEETS).is_not_null())
     if expected:
@@ -282,7 +282,9 @@ def _sheets(frame: pl.DataFrame, expected: Expected) -> tuple[list[pl.Expr], lis
                 continue
             raw = pl.col(SHEETS).struct.field(source).struct.field(name)
             score, bad = _decimal(raw, dict(sheets[source].to_schema())[name])
-            refused.append(raw.is_null() | bad | ~score.is_between(pl.lit(0).cast(DECIMAL), pl.lit(str(top)).cast(DECIMAL)))
+            refused.append(
+                raw.is_null() | bad | ~score.is_between(pl.lit(0).cast(DECIMAL), pl.lit(str(top)).cast(DECIMAL))
+            )
             columns.append(score.alias(judged_column(source, name)))
     for source in sheets:
         if source not in expected:
