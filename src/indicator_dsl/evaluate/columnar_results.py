@@ -153,10 +153,11 @@ class ResultColumns:
 
     def columnar(self, fast: pl.DataFrame, moved: Mapping[int, Standing]) -> pl.DataFrame:
         plan = self.engine.plan
+        scored_here = set(fast[ROW].to_list())
         quota_moves = [
             {ROW: row, "__grade": s.grade, "__steps": [_step(x) for x in s.steps]}
             for row, s in moved.items()
-            if row in set(fast[ROW].to_list())
+            if row in scored_here
         ]
         if quota_moves:
             moves = pl.DataFrame(quota_moves, schema={ROW: pl.Int64, "__grade": pl.String, "__steps": pl.List(STEP)})
