@@ -107,13 +107,19 @@ def _arrow(model: Any) -> int:
         sys.stderr.write("ind schema: --format arrow needs the columnar extra: pip install -e '.[columnar]'\n")
         return 2
     from ..api import Ruleset
+    from ..semantics.sheets import SheetReader
 
     if isinstance(model, Ruleset):
         types, root = model.tables.types, model.engine.plan.record_type
     else:
         first = next(iter(model.resolved.rulesets.values()))
         types, root = first.types, first.record.type_name
-    schema = arrow_schema(types, root)
+    expected: dict[str, list[tuple[str, Decimal]]] = {}
+    for engine in model.engines.values():
+        for source, names in SheetReader(engine.plan).expected.items():
+            known = expected.setdefault(source, [])
+            known += [entry for entry in names if entry[0] not in {name for name, _ in known}]
+    schema = arrow_schema(types, root, expected)
     sys.stdout.write(schema.to_string(show_schema_metadata=True) + "\n")
     return 0
 

@@ -63,10 +63,16 @@ def record_schema(types: Mapping[str, n.TypeDecl], root: str) -> pl.Schema:
     return pl.Schema({f.name: polars_type(f.type, types) for f in types[root].fields})
 
 
-def arrow_schema(types: Mapping[str, n.TypeDecl], root: str) -> pa.Schema:
+def arrow_schema(types: Mapping[str, n.TypeDecl], root: str, expected: Expected | None = None) -> pa.Schema:
     """The record type as an Arrow schema (`ind schema --format arrow`): required fields not
-    nullable, lists of records as lists of structs, decimals as decimal128(38, 9)."""
-    empty = pl.DataFrame(schema=record_schema(types, root)).to_arrow()
+    nullable, lists of records as lists of structs, decimals as decimal128(38, 9), and the
+    plain judged scores of `expected` (source -> indicators) as a `sheets` struct."""
+    schema = record_schema(types, root)
+    if expected:
+        schema[SHEETS] = pl.Struct(
+            {s: pl.Struct({name: DECIMAL for name, _ in names}) for s, names in expected.items()}
+        )
+    empty = pl.DataFrame(schema=schema).to_arrow()
     required = {f.name for f in types[root].fields if not isinstance(f.type, n.OptionalType) and f.default is None}
     fields = [f.with_nullable(f.name not in required) for f in empty.schema]
     return pa.schema(fields, metadata={"record_type": root})
