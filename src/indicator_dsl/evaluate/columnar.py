@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,7 @@ import polars as pl
 from ..check.names import Names
 from ..check.resolved import ResolvedRuleset
 from ..codegen.columnar import ColumnarPlan, compile_columnar
-from ..semantics.arithmetic import EXACT
+from ..semantics.arithmetic import EXACT, quantum, reported
 from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
@@ -65,6 +66,22 @@ def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
         "vetoes": scored.vetoes,
         "steps": _steps(scored.steps),
     }
+
+
+@dataclass(slots=True)
+class FirstPass:
+    """A table scored and graded before quotas: the plan's rows and the Python backend's."""
+
+    height: int
+    fast: pl.DataFrame
+    pendings: dict[int, Pending]
+
+
+def apply_quotas(plan: TablePlan, standings: list[Standing]) -> None:
+    """Every quota of the ruleset over `standings` (`population.apply_quota`), in order."""
+    grades = [g.name for g in plan.grades]
+    for index, quota in enumerate(plan.quotas):
+        apply_quota((plan.name, index), quota, grades, standings)
 
 
 class ColumnarScorer:
@@ -112,17 +129,27 @@ class ColumnarScorer:
 
     def evaluate(self, source: Any) -> pl.DataFrame:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
-        table = read_table(source)
+        first = self.first_pass(read_table(source))
+        with decimal.localcontext(EXACT):
+            standings = self.standings(first)
+            apply_quotas(self.engine.plan, list(standings.values()))
+            return self.finish(first, {row: s for row, s in standings.items() if s.steps})
+
+    def first_pass(self, table: pl.DataFrame) -> FirstPass:
+        """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
         with decimal.localcontext(EXACT):
             scored = self.score(table)
             fast = scored.filter(~pl.col(FAILS))
             slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
             self.python_rows = len(slow_rows)
             pendings = python_rows(self.engine, table, slow_rows)
-            combos = self.grading(fast)
-            fast = fast.join(combos, on=COMBO, how="left")
-            moved = self.quotas(fast, pendings)
-            return self.columns.results(fast, pendings, moved, table.height)
+            fast = fast.join(self.grading(fast), on=COMBO, how="left")
+        return FirstPass(table.height, fast, pendings)
+
+    def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
+        """The results frame, with the grades and steps the quotas gave the `moved` rows."""
+        with decimal.localcontext(EXACT):
+            return self.columns.results(first.fast, first.pendings, moved, first.height)
 
     def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
         """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
@@ -141,35 +168,29 @@ class ColumnarScorer:
         return pl.DataFrame(rows, schema=schema)
 
     # ---------------------------------------------------------------- quotas
-    def quotas(self, fast: pl.DataFrame, pendings: Mapping[int, Pending]) -> dict[int, Standing]:
-        """Every quota over all graded rows (`population.apply_quota`); the standings a quota
-        moved, by row. Totals are compared as the rounded scaled integers of the columns."""
+    def standings(self, first: FirstPass) -> dict[int, Standing]:
+        """What the quotas read of every graded row, by row: rounded total, grade, pinned, the
+        group of each quota. Totals are the rounded scaled integers of the columns."""
         plan = self.engine.plan
         if not plan.quotas:
             return {}
         standings: dict[int, Standing] = {}
-        fields = self.group_fields()
         places = plan.precision
-        graded_rows = fast.filter(pl.col("grade").is_not_null()).select(ROW, "total", "grade", "pinned", *fields)
-        for row in graded_rows.iter_rows(named=True):
+        graded_rows = first.fast.filter(pl.col("grade").is_not_null())
+        for row in graded_rows.select(ROW, "total", "grade", "pinned", *self.group_fields()).iter_rows(named=True):
             standing = Standing(Decimal(row["total"]).scaleb(-places), row["grade"], row["pinned"])
             standing.groups = self.groups(lambda name, row=row: row[name])
             standings[row[ROW]] = standing
-        for position, pending in pendings.items():
+        for position, pending in first.pendings.items():
             scored, record = pending.scored, pending.record
             if scored is None or record is None or scored.grade is None:
                 continue
-            total = EXACT.quantize(scored.total, Decimal(1).scaleb(-places))
-            standing = Standing(total, scored.grade, scored.pinned)
+            standing = Standing(reported(scored.total, quantum(places), EXACT), scored.grade, scored.pinned)
             standing.groups = self.groups(
                 lambda name, record=record: self.engine.models.fields.read(record, plan.record_type, name)
             )
             standings[position] = standing
-        grades = [g.name for g in plan.grades]
-        present = list(standings.values())
-        for index, quota in enumerate(plan.quotas):
-            apply_quota((plan.name, index), quota, grades, present)
-        return {row: s for row, s in standings.items() if s.steps}
+        return standings
 
     def groups(self, read: Any) -> dict[Hashable, Hashable]:
         plan = self.engine.plan
