@@ -31,6 +31,12 @@ def main(argv: list[str]) -> int:
         default="python",
         help="columnar: the polars plan (exact; a ruleset it cannot compile is refused); auto: columnar when it can",
     )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="score each record file as a partition on a Dask cluster (`local`: two worker processes here); "
+        "--out is then a folder of part-NNNNN.parquet",
+    )
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):

@@ -10,6 +10,7 @@ Parquet (nested lists and structs kept) or in any of the text formats of `ind ev
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
             "ind eval: tables take no --sheets, --adjustments, --explain or --workers (sheets go in the table)\n"
         )
         return 2
-    backend = "compiled" if args.backend == "python" else args.backend
+    backend = "compiled" if args.backend == "python" and not args.dask else args.backend
+    if backend == "python":  # --dask scores with the columnar plan
+        backend = "columnar"
     try:
         import polars as pl
     except ImportError:
@@ -59,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if model.columnar_note:
         sys.stderr.write(f"ind eval: {model.columnar_note}\n")
+    if args.dask:
+        return on_dask(model, args)
     try:
         frames = [model.read_table(Path(p)) for p in args.records]
         table = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
@@ -67,6 +72,35 @@ def run(args: argparse.Namespace) -> int:
         return 2
     results = model.evaluate_table(table)
     return write(results, args)
+
+
+def on_dask(model: Any, args: argparse.Namespace) -> int:
+    """`--dask ADDRESS|local`: each record file a partition, results under the `--out` folder."""
+    if args.out is None or model.tables.scorer is None:
+        sys.stderr.write("ind eval: --dask needs --out FOLDER and a ruleset the columnar backend scores\n")
+        return 2
+    try:
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        from ..evaluate.table_api import INSTALL
+
+        sys.stderr.write(f"ind eval: --dask needs dask[distributed]: {INSTALL}\n")
+        return 2
+    from ..evaluate.distributed import evaluate_dask
+
+    if args.dask == "local":
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = distributed.Client(cluster)
+    else:
+        cluster, client = None, distributed.Client(args.dask)
+    try:
+        count = evaluate_dask(model, [Path(p) for p in args.records], args.out, client)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    sys.stderr.write(f"ind eval: {count} result(s) written under {args.out}\n")
+    return 0
 
 
 def write(results: Any, args: argparse.Namespace) -> int:
