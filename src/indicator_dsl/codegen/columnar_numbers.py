@@ -6,6 +6,14 @@ products and comparisons of decimals stay scaled integers; a quotient (`/`, pror
 adds a denominator, so every figure is an exact rational and is rounded once, half away from
 zero (`arithmetic.REPORTED`), where the Python backend rounds it. Nothing here is a float.
 
+The Python backend divides with 60 significant digits, so a quotient it computes may differ
+from the exact one by about 10**-58. That changes nothing unless the exact value sits exactly
+on an edge: a rounding half-way between two steps, a whole number under `floor`/`ceil`, or a
+comparison whose sides are equal (`inexact`). Where a number with a denominator meets such an
+edge, the row is listed in `fails` and scored by the Python backend, so every figure is the
+one it shows. (Away from an edge, two rationals with the denominators a ruleset produces are
+far more than 10**-58 apart.)
+
 Int128 wraps silently on overflow, so every `Num` carries a bound on its numerator and
 denominator, known when the ruleset is compiled. A product whose bound could pass 2**126 gets
 a guard instead: the rows whose operands are too large at run time are listed in `fails`,
@@ -127,6 +135,8 @@ class Exact:
     def compare(self, a: Num, b: Num, op: str) -> pl.Expr:
         scale = max(a.scale, b.scale)
         left, right = self.over(a, b, scale)[0], self.over(b, a, scale)[0]
+        if a.d is not None or b.d is not None:  # see `inexact`: where a quotient equals the other side
+            self.fails(left == right)
         ops: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
             "==": pl.Expr.eq_missing,
             "!=": pl.Expr.ne_missing,
@@ -164,9 +174,13 @@ class Exact:
         )
 
     def floor(self, a: Num) -> Num:
+        if a.d is not None:  # see `inexact`: a quotient that is a whole number
+            self.fails(a.n % self.unit(a) == 0)
         return Num(a.n // self.unit(a), 0, None, True, a.nb)
 
     def ceil(self, a: Num) -> Num:
+        if a.d is not None:
+            self.fails(a.n % self.unit(a) == 0)
         return Num(negated(negated(a.n) // self.unit(a)), 0, None, True, a.nb)
 
     def unit(self, a: Num) -> pl.Expr:
@@ -180,6 +194,8 @@ class Exact:
         numerator, nb = self.times(a.n, a.nb, lit(10**places), 10**places)
         self.times(numerator, nb, lit(2), 2)
         denominator = self.unit(a)
+        if a.d is not None:  # see `inexact`: a quotient exactly half-way between two steps
+            self.fails((numerator.abs() * 2) % (denominator * 2) == denominator)
         magnitude = (numerator.abs() * 2 + denominator) // (denominator * 2)
         return pl.when(numerator < 0).then(negated(magnitude)).otherwise(magnitude)
 

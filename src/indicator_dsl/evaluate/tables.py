@@ -14,7 +14,7 @@ problem with the row's number and the field, as for any record.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -148,6 +148,12 @@ def read_table(source: Any) -> pl.DataFrame:
         rows = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str, parse_int=str)
         return _from_rows([_json_row(row) for row in rows])
     raise ValueError(f"{path}: read Parquet, Arrow IPC (.arrow), JSON lines (.jsonl) or JSON (.json)")
+
+
+def records_frame(records: Iterable[Any]) -> pl.DataFrame:
+    """Records shaped as JSON (dicts, lists, text, numbers, Decimals) as the table the columnar
+    reader makes of them: numbers as their exact text, sheets that are not plain scores as JSON."""
+    return _from_rows([_json_row(record) for record in records])
 
 
 def _from_rows(rows: list[Any]) -> pl.DataFrame:
