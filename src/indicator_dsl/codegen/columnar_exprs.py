@@ -13,6 +13,7 @@ rows are scored by the Python backend, which reports the error with its own mess
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -74,7 +75,7 @@ class Stages:
         """`value` computed once, in a column of its own (a number's numerator and denominator)."""
         if isinstance(value, Num):
             d = None if value.d is None else self.put(value.d)
-            return Num(self.put(value.n), value.scale, d, value.is_int, value.nb, value.db)
+            return dataclasses.replace(value, n=self.put(value.n), d=d)
         return self.put(value)
 
 

@@ -9,10 +9,12 @@ zero (`arithmetic.REPORTED`), where the Python backend rounds it. Nothing here i
 The Python backend divides with 60 significant digits, so a quotient it computes may differ
 from the exact one by about 10**-58. That changes nothing unless the exact value sits exactly
 on an edge: a rounding half-way between two steps, a whole number under `floor`/`ceil`, or a
-comparison whose sides are equal (`inexact`). Where a number with a denominator meets such an
-edge, the row is listed in `fails` and scored by the Python backend, so every figure is the
-one it shows. (Away from an edge, two rationals with the denominators a ruleset produces are
-far more than 10**-58 apart.)
+comparison whose sides are equal. Even then it changes nothing for a single quotient of two
+exact numbers (`Num.single`: the Python backend rounds it once from the exact value, so it
+meets the edge alike), nor when every divisor on the way divides 10**38 (`Exact.recurring`:
+each quotient terminated and was computed exactly). The remaining rows on an edge are listed
+in `fails` and scored by the Python backend, so every figure is the one it shows. (Away from
+an edge, two rationals with the denominators a ruleset produces are far more than 10**-58 apart.)
 
 Int128 wraps silently on overflow, so every `Num` carries a bound on its numerator and
 denominator, known when the ruleset is compiled. A product whose bound could pass 2**126 gets
@@ -45,6 +47,12 @@ class Num:
     is_int: bool = False  # typed int by the checker: reported as a whole number
     nb: int = INT_BOUND  # |n| is at most this
     db: int = 1  # d is at most this
+    single: bool = False  # one quotient of two exact numbers: what Python's one division rounds
+
+    @property
+    def as_python(self) -> bool:
+        """Whether the Python backend holds exactly this value, or rounds it once from it."""
+        return self.d is None or self.single
 
 
 def lit(value: int) -> pl.Expr:
@@ -74,13 +82,17 @@ class Exact:
         self.fails = fails
 
     def times(self, x: pl.Expr, xb: int, y: pl.Expr, yb: int) -> tuple[pl.Expr, int]:
-        """x × y and its bound, guarded where the bound could pass `LIMIT`."""
+        """x × y and its bound, guarded where the bound could pass `LIMIT`: a factor with a small
+        bound leaves the other at most LIMIT // its bound, else both stay below `FACTOR`."""
         if xb * yb <= LIMIT:
             return x * y, xb * yb
-        for factor, bound in ((x, xb), (y, yb)):
-            if bound > FACTOR:
-                self.fails(factor.abs() >= FACTOR)
-        return x * y, min(xb, FACTOR) * min(yb, FACTOR)
+        if min(xb, yb) <= FACTOR:
+            big, small = (x, yb) if xb > yb else (y, xb)
+            self.fails(big.abs() > LIMIT // small)
+            return x * y, LIMIT
+        for factor in (x, y):
+            self.fails(factor.abs() >= FACTOR)
+        return x * y, FACTOR * FACTOR
 
     def scaled(self, a: Num, scale: int) -> tuple[pl.Expr, int]:
         """The numerator at a larger scale (the same denominator)."""
@@ -130,13 +142,13 @@ class Exact:
             d, db = safe.abs(), b.nb
         else:
             d, db = self.times(a.d, a.db, safe.abs(), b.nb)
-        return Num(n, a.scale, d, False, nb, db)
+        return Num(n, a.scale, d, False, nb, db, a.d is None and b.d is None)
 
     def compare(self, a: Num, b: Num, op: str) -> pl.Expr:
         scale = max(a.scale, b.scale)
         left, right = self.over(a, b, scale)[0], self.over(b, a, scale)[0]
-        if a.d is not None or b.d is not None:  # see `inexact`: where a quotient equals the other side
-            self.fails(left == right)
+        if not (a.as_python and b.as_python):  # see `inexact`: where a quotient equals the other side
+            self.fails((left == right) & self.recurring(self.denominator(a, b)[0]))
         ops: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
             "==": pl.Expr.eq_missing,
             "!=": pl.Expr.ne_missing,
@@ -171,16 +183,24 @@ class Exact:
             all(v.is_int for v in values),
             max(nb for _, nb in numerators),
             max(v.db for v in values),
+            all(v.as_python for v in values) and ratio,
         )
 
+    @staticmethod
+    def recurring(d: pl.Expr | None) -> pl.Expr:
+        """Whether a denominator may stand for a quotient the Python backend rounded: one with a
+        prime factor other than 2 and 5 (a product of divisors that all divide 10**38 made
+        every quotient on the way terminate, and the Python backend computed each exactly)."""
+        return pl.lit(False) if d is None else (lit(10**38) % d) != 0
+
     def floor(self, a: Num) -> Num:
-        if a.d is not None:  # see `inexact`: a quotient that is a whole number
-            self.fails(a.n % self.unit(a) == 0)
+        if not a.as_python:  # see `inexact`: a quotient that is a whole number
+            self.fails((a.n % self.unit(a) == 0) & self.recurring(a.d))
         return Num(a.n // self.unit(a), 0, None, True, a.nb)
 
     def ceil(self, a: Num) -> Num:
-        if a.d is not None:
-            self.fails(a.n % self.unit(a) == 0)
+        if not a.as_python:
+            self.fails((a.n % self.unit(a) == 0) & self.recurring(a.d))
         return Num(negated(negated(a.n) // self.unit(a)), 0, None, True, a.nb)
 
     def unit(self, a: Num) -> pl.Expr:
@@ -194,8 +214,8 @@ class Exact:
         numerator, nb = self.times(a.n, a.nb, lit(10**places), 10**places)
         self.times(numerator, nb, lit(2), 2)
         denominator = self.unit(a)
-        if a.d is not None:  # see `inexact`: a quotient exactly half-way between two steps
-            self.fails((numerator.abs() * 2) % (denominator * 2) == denominator)
+        if not a.as_python:  # see `inexact`: a quotient exactly half-way between two steps
+            self.fails(((numerator.abs() * 2) % (denominator * 2) == denominator) & self.recurring(a.d))
         magnitude = (numerator.abs() * 2 + denominator) // (denominator * 2)
         return pl.when(numerator < 0).then(negated(magnitude)).otherwise(magnitude)
 
