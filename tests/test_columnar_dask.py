@@ -1,7 +1,10 @@
-"""Dask: partitions scored on a LocalCluster of two worker processes equal one process's results."""
+"""Dask: partitions scored on a LocalCluster of two worker processes (`ind eval --dask local`)
+equal one process's results, quotas across partitions included."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,12 +31,20 @@ def test_two_worker_processes_give_the_single_process_results_quotas_included(tm
     model = indicator_dsl.load(BENCHMARK, backend="columnar")
     single = json_rows(model.evaluate_table(tmp_path / "all.jsonl"))
     assert sum(1 for r in single if any(s["step"] == "quota" for s in r["steps"])) > 0
-    with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        count = evaluate_dask(model, parts, tmp_path / "out", client)
-    assert count == 90
+    # the cluster runs in a process of its own (`ind eval --dask local`), so none of its
+    # processes outlives it as a child of the test process
+    command = [sys.executable, "-m", "indicator_dsl", "eval", str(BENCHMARK), *map(str, parts)]
+    done = subprocess.run(
+        [*command, "--dask", "local", "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "90 result(s) written" in done.stderr
     written = sorted((tmp_path / "out").glob("part-*.parquet"))
     assert [p.name for p in written] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     assert json_rows(pl.concat([pl.read_parquet(p) for p in written])) == single
+
+
+def test_evaluate_dask_refuses_a_ruleset_the_columnar_backend_cannot_score(tmp_path: Path) -> None:
+    deductions = BENCHMARK.parents[1] / "tests" / "eval_fixtures" / "rulesets" / "deductions.ind"
+    with pytest.raises(ValueError, match="longest_gap_months"):
+        evaluate_dask(indicator_dsl.load(deductions, backend="auto"), [], tmp_path, client=None)
