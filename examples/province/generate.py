@@ -998,10 +998,21 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
     return count
 
 
+def write_parquet(records: Sequence[dict[str, Any]], path: str | Path) -> int:
+    """The records as a Parquet table the columnar backend reads (numbers as exact text), for
+    benchmarks with no JSON step; needs `pip install -e '.[columnar]'`."""
+    from indicator_dsl.evaluate.tables import records_frame
+
+    records_frame(records).write_parquet(path)
+    return len(records)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate the synthetic province of Jiangsu party branches (JSONL).")
     default_output = Path(__file__).with_name("province.jsonl")
-    parser.add_argument("-o", "--output", default=str(default_output), help="JSONL file to write")
+    parser.add_argument(
+        "-o", "--output", default=str(default_output), help="JSONL file to write (.parquet: a Parquet table)"
+    )
     parser.add_argument("--n", type=int, default=N_BRANCHES, help=f"number of branches (default {N_BRANCHES})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED})")
     parser.add_argument("--sample", metavar="PATH", help="also write a ~50-record sample covering every ruleset")
@@ -1009,7 +1020,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.n < 1:
         parser.error("--n must be at least 1")
     records = generate_province(args.n, args.seed)
-    count = write_jsonl(records, args.output)
+    count = (
+        write_parquet(records, args.output) if args.output.endswith(".parquet") else write_jsonl(records, args.output)
+    )
     sys.stderr.write(f"wrote {count} branches to {args.output}\n")
     if args.sample:
         picked = sample(records)

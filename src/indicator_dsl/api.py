@@ -40,6 +40,7 @@ from .evaluate.rectification import Rectification, read_rectification_file
 from .evaluate.relatives import has_relatives
 from .evaluate.results import Result
 from .evaluate.router import Router
+from .evaluate.table_api import TableScoring, python_backend
 from .evaluate.workbook_layout import WorkbookLayout, layout_for
 from .planning.plans import GapPlan, PlanBatch, Planner
 from .planning.whatif import what_if
@@ -171,9 +172,9 @@ def _build(
     shown = source if isinstance(source, Path) else str(source)
     origin = Origin(shown, backend, root, files, timing, history, bundle)
     if isinstance(resolved, ResolvedRuleset):
-        return Ruleset(_engine(resolved, backend, timing, bundle), origin, resolved)
+        return Ruleset(_engine(resolved, python_backend(backend), timing, bundle), origin, resolved)
     if isinstance(resolved, ResolvedCatalog):
-        engines = {name: _engine(r, backend, timing, bundle) for name, r in resolved.rulesets.items()}
+        engines = {name: _engine(r, python_backend(backend), timing, bundle) for name, r in resolved.rulesets.items()}
         catalog = Catalog(resolved, engines, origin)
         if bundle is not None:
             catalog.router.ref = catalog.router.ref.model_copy(update={"bundle": bundle})
@@ -209,6 +210,20 @@ class Model:
 
     engines: dict[str, Engine]
     origin: Origin
+    tables: TableScoring
+
+    @property
+    def columnar_note(self) -> str | None:
+        """Why `backend="auto"` (or a table) is scored by the Python backend, else None."""
+        return self.tables.note
+
+    def read_table(self, source: Any) -> Any:
+        """A table of records (Parquet, Arrow IPC, JSON lines, a polars DataFrame) as a DataFrame."""
+        return self.tables.read(source)
+
+    def evaluate_table(self, table: Any) -> Any:
+        """Results of every record of a table, one row each, with the fields of the JSON results."""
+        return self.tables.evaluate(self, table)
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         raise NotImplementedError
@@ -319,6 +334,7 @@ class Ruleset(Model):
         self.resolved = resolved
         self.engines = {engine.plan.name: engine}
         self.origin = origin
+        self.tables = TableScoring(engine, resolved, origin.backend)
 
     @property
     def name(self) -> str:
@@ -358,6 +374,7 @@ class Catalog(Model):
         self.engines = engines
         self.origin = origin
         self.router = Router.for_catalog(resolved, engines, origin.backend)
+        self.tables = TableScoring(None, None, origin.backend)
 
     @property
     def name(self) -> str:

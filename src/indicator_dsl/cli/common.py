@@ -61,10 +61,10 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
-def load_or_report(path: str, prog: str, root: Path | None = None, **params: Any) -> Any:
-    """Load a ruleset or catalog (imports kept inside `root`; `params`: the evaluation's period,
-    as-of day, history, rectification), or print its diagnostics (or why the parameters cannot
-    be used) and return None."""
+def load_or_report(path: str, prog: str, root: Path | None = None, backend: str = "compiled", **params: Any) -> Any:
+    """Load a ruleset or catalog (imports kept inside `root`; `backend` as `load()` takes it;
+    `params`: the evaluation's period, as-of day, history, rectification), or print its
+    diagnostics (or why the parameters cannot be used) and return None."""
     from .. import api
     from ..check.renderers import render_text
     from ..syntax.diagnostics import RulesetError
@@ -73,7 +73,7 @@ def load_or_report(path: str, prog: str, root: Path | None = None, **params: Any
         sys.stderr.write(f"{prog}: {path}: no such file\n")
         return None
     try:
-        return api.load(Path(path), root=root, **params)
+        return api.load(Path(path), root=root, backend=backend, **params)
     except RulesetError as error:
         sys.stderr.write(render_text(error.diagnostics, error.sources))
         return None

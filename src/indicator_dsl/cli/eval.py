@@ -14,7 +14,7 @@ from .year import add_year_options, year_params
 def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind eval", description="Score records with a ruleset or catalog.")
     parser.add_argument("ruleset", help="a ruleset or catalog .ind file")
-    parser.add_argument("records", nargs="+", help="record files: .json, .jsonl, .yaml, .csv, .xlsx")
+    parser.add_argument("records", nargs="+", help="record files: .json, .jsonl, .yaml, .csv, .xlsx, .parquet, .arrow")
     parser.add_argument("--format", choices=["table", "json", "jsonl", "csv", "xlsx"], default="table")
     parser.add_argument("--input-format", choices=["json", "jsonl", "yaml", "csv"], help="override the file suffix")
     parser.add_argument("--out", type=Path, help="write results to this file (atomically) instead of stdout")
@@ -27,10 +27,26 @@ def main(argv: list[str]) -> int:
         help="grades set by people after quotas: .yaml, .json or .csv of id, grade, reason, by",
     )
     add_year_options(parser)
+    parser.add_argument(
+        "--backend",
+        choices=["python", "columnar", "auto"],
+        default="python",
+        help="columnar: the polars plan (exact; a ruleset it cannot compile is refused); auto: columnar when it can",
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="score each record file as a partition on a Dask cluster (`local`: two worker processes here); "
+        "--out is then a folder of part-NNNNN.parquet",
+    )
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
+    from . import table_eval
+
+    if table_eval.wanted(args):
+        return table_eval.run(args)
 
     from ..evaluate.inputs import loads
     from ..evaluate.parallel import WorkerSetupError, stream_jsonl

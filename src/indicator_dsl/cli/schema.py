@@ -115,15 +115,45 @@ def record_schema(engines: list[Engine]) -> dict[str, Any]:
     return schema
 
 
+def _arrow(model: Any) -> int:
+    """The record type as an Arrow schema (what `ind eval --backend columnar` reads from Parquet)."""
+    try:
+        from ..evaluate.tables import arrow_schema
+    except ImportError:
+        sys.stderr.write("ind schema: --format arrow needs the columnar extra: pip install -e '.[columnar]'\n")
+        return 2
+    from ..api import Ruleset
+    from ..semantics.sheets import SheetReader
+
+    if isinstance(model, Ruleset):
+        types, root = model.tables.types, model.engine.plan.record_type
+    else:
+        first = next(iter(model.resolved.rulesets.values()))
+        types, root = first.types, first.record.type_name
+    expected: dict[str, list[tuple[str, Decimal]]] = {}
+    for engine in model.engines.values():
+        for source, names in SheetReader(engine.plan).expected.items():
+            known = expected.setdefault(source, [])
+            known += [entry for entry in names if entry[0] not in {name for name, _ in known}]
+    schema = arrow_schema(types, root, expected)
+    sys.stdout.write(schema.to_string(show_schema_metadata=True) + "\n")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind schema", description="Print the JSON Schema of a ruleset's records.")
     parser.add_argument("ruleset", help="a ruleset .ind file (or a catalog: its first ruleset's record type)")
+    parser.add_argument(
+        "--format", choices=["json", "arrow"], default="json", help="arrow: the Arrow schema of a records table"
+    )
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
     model = load_or_report(args.ruleset, "ind schema")
     if model is None:
         return 2
+    if args.format == "arrow":
+        return _arrow(model)
     schema = record_schema(list(model.engines.values()))
     sys.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
     return 0

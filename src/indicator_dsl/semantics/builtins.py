@@ -6,7 +6,9 @@ An entry says everything any stage needs to know about one built-in:
 - the reference interpreter calls its `implementation`;
 - the code generator writes its `emit` template, which calls the same implementation by its
   `runtime` name (generated code gets `RUNTIME_NAMES` as globals), and, for aggregates that
-  can share a loop, the `accumulator` that loop fusion writes instead.
+  can share a loop, the `accumulator` that loop fusion writes instead;
+- the columnar compiler (`codegen/columnar_exprs.py`) writes the polars form its `columnar`
+  entry names; a built-in without one makes a ruleset that calls it not columnar.
 
 A built-in that reads the assessment period (`in_period`, `months_with`, `quarters_with`,
 `longest_gap`, `longest_gap_months`) says so (`reads_period`): the checker rejects it in a
@@ -48,6 +50,7 @@ class Function:
     result: FunctionResult
     implementation: Callable[..., Any]
     reads_period: bool = False
+    columnar: str | None = None  # its form in the columnar compiler (`fn_<form>`); None: not columnar
 
     @property
     def runtime(self) -> str:
@@ -95,6 +98,7 @@ class Aggregate:
     reads_period: bool = False
     accumulator: Accumulator | None = None
     unit_months: int = 0  # a calendar count: of months (1) or quarters (3)
+    columnar: str | None = None  # its form in the columnar compiler (`ag_<form>`); None: not columnar
 
     @property
     def runtime(self) -> str:
@@ -177,21 +181,21 @@ def mean(values: Iterable[Any], span: Span) -> Decimal:
 FUNCTIONS: dict[str, Function] = {
     f.name: f
     for f in (
-        Function("floor", (("num",),), "int", arithmetic.floor),
-        Function("ceil", (("num",),), "int", arithmetic.ceil),
-        Function("abs", (("num",),), "same", abs),
-        Function("round", (("num",), ("num", "int")), "round", arithmetic.round_fn),
-        Function("min", (("num", "num"),), "unify", min),
-        Function("max", (("num", "num"),), "unify", max),
-        Function("clamp", (("num", "num", "num"),), "unify", arithmetic.clamp),
-        Function("in_period", (("date",),), "bool", calendar.in_period, reads_period=True),
-        Function("len", (("list",),), "int", len),
-        Function("rating", (("list", "list"),), "decimal", arithmetic.rating),
-        Function("days_between", (("date", "date"),), "int", arithmetic.days_between),
-        Function("months_between", (("date", "date"),), "int", arithmetic.months_between),
-        Function("year", (("date",),), "int", year),
-        Function("month", (("date",),), "int", month),
-        Function("quarter", (("date",),), "int", arithmetic.quarter),
+        Function("floor", (("num",),), "int", arithmetic.floor, columnar="floor"),
+        Function("ceil", (("num",),), "int", arithmetic.ceil, columnar="ceil"),
+        Function("abs", (("num",),), "same", abs, columnar="abs"),
+        Function("round", (("num",), ("num", "int")), "round", arithmetic.round_fn, columnar="round"),
+        Function("min", (("num", "num"),), "unify", min, columnar="min"),
+        Function("max", (("num", "num"),), "unify", max, columnar="max"),
+        Function("clamp", (("num", "num", "num"),), "unify", arithmetic.clamp, columnar="clamp"),
+        Function("in_period", (("date",),), "bool", calendar.in_period, reads_period=True, columnar="in_period"),
+        Function("len", (("list",),), "int", len, columnar="len"),
+        Function("rating", (("list", "list"),), "decimal", arithmetic.rating, columnar="rating"),
+        Function("days_between", (("date", "date"),), "int", arithmetic.days_between, columnar="days_between"),
+        Function("months_between", (("date", "date"),), "int", arithmetic.months_between, columnar="months_between"),
+        Function("year", (("date",),), "int", year, columnar="year"),
+        Function("month", (("date",),), "int", month, columnar="month"),
+        Function("quarter", (("date",),), "int", arithmetic.quarter, columnar="quarter"),
     )
 }
 
@@ -208,6 +212,7 @@ AGGREGATES: dict[str, Aggregate] = {
             takes_value=False,
             keyed=True,
             accumulator=Accumulator("0", "{guard}{acc} += 1", "{acc}"),
+            columnar="count",
         ),
         Aggregate(
             "any",
@@ -216,6 +221,7 @@ AGGREGATES: dict[str, Aggregate] = {
             "any(True {loop})",
             takes_value=False,
             accumulator=Accumulator("False", "if not {acc}{and_cond}: {acc} = True", "{acc}"),
+            columnar="any",
         ),
         Aggregate(
             "all",
@@ -224,6 +230,7 @@ AGGREGATES: dict[str, Aggregate] = {
             "all({test} for {var} in {source})",
             takes_value=False,
             accumulator=Accumulator("True", "if {acc} and not ({test}): {acc} = False", "{acc}"),
+            columnar="all",
         ),
         Aggregate(
             "sum",
@@ -232,6 +239,7 @@ AGGREGATES: dict[str, Aggregate] = {
             "sum([{value} {loop}])",
             keyed=True,
             accumulator=Accumulator("0", "{guard}{acc} += {value}", "{acc}"),
+            columnar="sum",
         ),
         Aggregate(
             "min",
@@ -241,6 +249,7 @@ AGGREGATES: dict[str, Aggregate] = {
             over_dates=True,
             fails_empty=True,
             keyed=True,
+            columnar="min",
         ),
         Aggregate(
             "max",
@@ -250,14 +259,24 @@ AGGREGATES: dict[str, Aggregate] = {
             over_dates=True,
             fails_empty=True,
             keyed=True,
+            columnar="max",
         ),
-        Aggregate("avg", "decimal", mean, "{runtime}([{value} {loop}], {span})", fails_empty=True, keyed=True),
+        Aggregate(
+            "avg",
+            "decimal",
+            mean,
+            "{runtime}([{value} {loop}], {span})",
+            fails_empty=True,
+            keyed=True,
+            columnar="avg",
+        ),
         Aggregate(
             "distinct",
             "int",
             distinct,
             "len({{{value} {loop}}})",
             accumulator=Accumulator("set()", "{guard}{acc}.add({value})", "len({acc})"),
+            columnar="distinct",
         ),
         Aggregate(
             "months_with",
@@ -271,6 +290,7 @@ AGGREGATES: dict[str, Aggregate] = {
                 "set()", "{guard}{acc}.add((fd.year, fd.month)) " + _IN_PERIOD, "(len({acc}) + {open})"
             ),
             unit_months=1,
+            columnar="months_with",
         ),
         Aggregate(
             "quarters_with",
@@ -284,6 +304,7 @@ AGGREGATES: dict[str, Aggregate] = {
                 "set()", "{guard}{acc}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "(len({acc}) + {open})"
             ),
             unit_months=3,
+            columnar="quarters_with",
         ),
         Aggregate(
             "longest_gap",

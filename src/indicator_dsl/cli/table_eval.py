@@ -1,0 +1,132 @@
+"""`ind eval` over tables: `--backend columnar|auto`, Parquet and Arrow in, Parquet out.
+
+Taken by `ind eval` when `--backend` is `columnar` or `auto`, when a record file is a table
+(`.parquet`, `.arrow`), or when `--out` is a `.parquet` file. The records are read as one
+table (`Ruleset.read_table`), scored by `Ruleset.evaluate_table` (the columnar plan, or the
+Python backend for a ruleset it does not support, which is said on stderr), and written as
+Parquet (nested lists and structs kept) or in any of the text formats of `ind eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+TABLE_SUFFIXES = (".parquet", ".arrow", ".feather", ".ipc")
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    """Whether `ind eval` runs over tables for these arguments."""
+    if args.backend in ("columnar", "auto") or getattr(args, "dask", None):
+        return True
+    out = args.out is not None and args.out.suffix.lower() == ".parquet"
+    return out or any(Path(p).suffix.lower() in TABLE_SUFFIXES for p in args.records)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..api import Ruleset, load
+    from ..evaluate.table_api import INSTALL, ColumnarUnsupported
+    from ..syntax.diagnostics import RulesetError
+
+    if args.sheets is not None or args.adjustments is not None or args.explain or args.workers != 1:
+        sys.stderr.write(
+            "ind eval: tables take no --sheets, --adjustments, --explain or --workers (sheets go in the table)\n"
+        )
+        return 2
+    backend = "compiled" if args.backend == "python" and not args.dask else args.backend
+    if backend == "python":  # --dask scores with the columnar plan
+        backend = "columnar"
+    try:
+        import polars as pl
+    except ImportError:
+        sys.stderr.write(f"ind eval: tables need the columnar extra: {INSTALL}\n")
+        return 2
+    try:
+        model = load(Path(args.ruleset), backend=backend, root=args.root)
+    except ColumnarUnsupported as error:
+        sys.stderr.write(f"ind eval: {error} (--backend auto scores it with the Python backend)\n")
+        return 2
+    except (RulesetError, OSError) as error:
+        from ..check.renderers import render_text
+
+        if isinstance(error, RulesetError):
+            sys.stderr.write(render_text(error.diagnostics, error.sources))
+        else:
+            sys.stderr.write(f"ind eval: {error}\n")
+        return 2
+    if not isinstance(model, Ruleset):
+        sys.stderr.write("ind eval: tables are scored by a ruleset, not a catalog (yet)\n")
+        return 2
+    if model.columnar_note:
+        sys.stderr.write(f"ind eval: {model.columnar_note}\n")
+    if args.dask:
+        return on_dask(model, args)
+    try:
+        frames = [model.read_table(Path(p)) for p in args.records]
+        table = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+        sys.stderr.write(f"ind eval: cannot read the records: {error}\n")
+        return 2
+    results = model.evaluate_table(table)
+    return write(results, args)
+
+
+def on_dask(model: Any, args: argparse.Namespace) -> int:
+    """`--dask ADDRESS|local`: each record file a partition, results under the `--out` folder."""
+    if args.out is None or model.tables.scorer is None:
+        sys.stderr.write("ind eval: --dask needs --out FOLDER and a ruleset the columnar backend scores\n")
+        return 2
+    try:
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        from ..evaluate.table_api import INSTALL
+
+        sys.stderr.write(f"ind eval: --dask needs dask[distributed]: {INSTALL}\n")
+        return 2
+    from ..evaluate.distributed import evaluate_dask
+
+    if args.dask == "local":
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = distributed.Client(cluster)
+    else:
+        cluster, client = None, distributed.Client(args.dask)
+    try:
+        count = evaluate_dask(model, [Path(p) for p in args.records], args.out, client)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    sys.stderr.write(f"ind eval: {count} result(s) written under {args.out}\n")
+    return 0
+
+
+def write(results: Any, args: argparse.Namespace) -> int:
+    from ..evaluate.columnar_results import json_rows
+    from ..files import publish, temporary, write_atomic
+
+    failed = int(results.select(results["errors"].list.len() > 0).to_series().sum())
+    if args.out is not None and args.out.suffix.lower() == ".parquet":
+        try:
+            with temporary(args.out) as part:
+                results.write_parquet(part)
+                publish(part, args.out)
+        except OSError as error:
+            sys.stderr.write(f"ind eval: cannot write {args.out}: {error.strerror or error}\n")
+            return 2
+        sys.stderr.write(f"ind eval: {results.height} result(s) written to {args.out}\n")
+    else:
+        from ..evaluate.results import Result
+        from ..outputs.formats import RESULT_FORMATS
+
+        text = RESULT_FORMATS[args.format]([Result.model_validate(row) for row in json_rows(results)])
+        if args.out is not None:
+            write_atomic(args.out, text)
+            sys.stderr.write(f"ind eval: {results.height} result(s) written to {args.out}\n")
+        else:
+            sys.stdout.write(text)
+    if failed:
+        sys.stderr.write(f"ind eval: {failed} of {results.height} record(s) could not be scored\n")
+    return 1 if failed else 0

@@ -1,0 +1,197 @@
+"""The columnar backend: a table of records scored by the polars plan of `codegen/columnar.py`.
+
+`ColumnarScorer.evaluate(table)` conforms the table to the record schema (`tables.conform`),
+evaluates every figure and grading condition as polars expressions, and returns one result
+row per record, in table order, with the fields of the JSON results (`columnar_results`).
+
+What stays with the Python backend, so that one semantics holds everywhere:
+- rows the schema refuses and rows on which the Python backend would raise (no band matches,
+  a division by zero, ...) are scored by the `Engine`, which reports them exactly as always;
+- grading (`semantics.grading.grade`) runs once per distinct combination of the grading
+  conditions, not per row, and its grade, steps and vetoes are joined back to the rows;
+- quotas run through `evaluate/population.apply_quota` on the rounded totals of every graded
+  row (the columnar and the Python ones together), so they are exact and need the whole table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from ..check.names import Names
+from ..check.resolved import ResolvedRuleset
+from ..codegen.columnar import ColumnarPlan, compile_columnar
+from ..semantics.arithmetic import EXACT, quantum, reported
+from ..semantics.grading import Conditions, Scored, grade
+from ..semantics.plan import TablePlan
+from ..semantics.sheets import SheetReader
+from ..semantics.trace import GradeStep
+from .columnar_results import STEP, ResultColumns, python_rows
+from .engine import Engine, Pending
+from .population import Standing, apply_quota
+from .tables import BAD, ROW, conform, read_table
+
+FAILS = "__fails"
+COMBO = "__combo"
+
+
+def _steps(steps: list[GradeStep]) -> list[dict[str, Any]]:
+    return [{"step": s.step, "before": s.before, "after": s.after, "reason": s.reason} for s in steps]
+
+
+def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
+    """What `semantics.grading.grade` gives for one combination of condition values (exempts,
+    grade rules, assigns, vetoes, in that order): grades, steps, vetoes, pinned."""
+    sizes = [len(plan.exempts), sum(1 for g in plan.grades if not g.otherwise), len(plan.assigns), len(plan.vetoes)]
+    groups: list[list[Any]] = []
+    position = 0
+    for size in sizes:
+        groups.append([lambda _r, _g, value=flags[position + i]: value for i in range(size)])
+        position += size
+    scored = Scored()
+    bare = dataclasses.replace(plan, grading_keys=frozenset())
+    grade(bare, Conditions(*groups), None, scored, EXACT)
+    return {
+        "exempt": scored.exempt,
+        "grade_by_rules": scored.grade_by_rules,
+        "grade_after_veto": scored.grade_after_veto,
+        "grade": scored.grade,
+        "pinned": scored.pinned,
+        "vetoes": scored.vetoes,
+        "steps": _steps(scored.steps),
+    }
+
+
+@dataclass(slots=True)
+class FirstPass:
+    """A table scored and graded before quotas: the plan's rows and the Python backend's."""
+
+    height: int
+    fast: pl.DataFrame
+    pendings: dict[int, Pending]
+
+
+def apply_quotas(plan: TablePlan, standings: list[Standing]) -> None:
+    """Every quota of the ruleset over `standings` (`population.apply_quota`), in order."""
+    grades = [g.name for g in plan.grades]
+    for index, quota in enumerate(plan.quotas):
+        apply_quota((plan.name, index), quota, grades, standings)
+
+
+class ColumnarScorer:
+    """A ruleset's columnar plan beside its Python engine (for the rows the plan leaves to it)."""
+
+    def __init__(self, engine: Engine, resolved: ResolvedRuleset) -> None:
+        assert resolved.record is not None
+        self.engine = engine
+        self.types = resolved.types
+        self.root = resolved.record.type_name
+        names = Names.of(resolved, engine.models.fields)
+        self.plan: ColumnarPlan = compile_columnar(resolved, engine.plan, names)
+        self.columns = ResultColumns(engine, self.plan)
+        self.python_rows = 0  # how many rows of the last table the Python backend scored
+
+    def read_table(self, source: Any) -> pl.DataFrame:
+        return read_table(source)
+
+    # ---------------------------------------------------------------- scoring
+    def score(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Every figure and condition of every row, and whether the Python backend must score it."""
+        conformed = conform(frame, self.types, self.root, SheetReader(self.engine.plan).expected)
+        plan = self.plan
+        lazy = conformed.lazy()
+        for stage in plan.stages:
+            lazy = lazy.with_columns([expr.alias(name) for name, expr in stage.items()])
+        lazy = lazy.with_columns([expr.alias(name) for name, expr in plan.figures.items()])
+        conditions = [*plan.exempts, *plan.grades, *plan.assigns, *plan.vetoes]
+        fails = pl.any_horizontal(plan.fails).fill_null(True) if plan.fails else pl.lit(False)
+        lazy = lazy.with_columns(
+            pl.concat_list([c.fill_null(False) for c in conditions]).alias(COMBO)
+            if conditions
+            else pl.lit([], dtype=pl.List(pl.Boolean)).alias(COMBO),
+            (fails | pl.col(BAD)).alias(FAILS),
+        )
+        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.record_fields()])
+        return lazy.select(list(keep)).collect()
+
+    def group_fields(self) -> list[str]:
+        return sorted({q.within for q in self.engine.plan.quotas if q.within})
+
+    def record_fields(self) -> list[str]:
+        """Kept beside the figures: quotas group by them, outcomes may read them."""
+        return [f.name for f in self.types[self.root].fields]
+
+    def evaluate(self, source: Any) -> pl.DataFrame:
+        """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
+        first = self.first_pass(read_table(source))
+        with decimal.localcontext(EXACT):
+            standings = self.standings(first)
+            apply_quotas(self.engine.plan, list(standings.values()))
+            return self.finish(first, {row: s for row, s in standings.items() if s.steps})
+
+    def first_pass(self, table: pl.DataFrame) -> FirstPass:
+        """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
+        with decimal.localcontext(EXACT):
+            scored = self.score(table)
+            fast = scored.filter(~pl.col(FAILS))
+            slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
+            self.python_rows = len(slow_rows)
+            pendings = python_rows(self.engine, table, slow_rows)
+            fast = fast.join(self.grading(fast), on=COMBO, how="left")
+        return FirstPass(table.height, fast, pendings)
+
+    def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
+        """The results frame, with the grades and steps the quotas gave the `moved` rows."""
+        with decimal.localcontext(EXACT):
+            return self.columns.results(first.fast, first.pendings, moved, first.height)
+
+    def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
+        """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
+        combos = fast.select(pl.col(COMBO).unique()).to_series().to_list()
+        rows = [{COMBO: combo, **graded(self.engine.plan, tuple(combo))} for combo in combos]
+        schema: dict[str, pl.DataType] = {
+            COMBO: pl.List(pl.Boolean),
+            "exempt": pl.String(),
+            "grade_by_rules": pl.String(),
+            "grade_after_veto": pl.String(),
+            "grade": pl.String(),
+            "pinned": pl.Boolean(),
+            "vetoes": pl.List(pl.String),
+            "steps": pl.List(STEP),
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+    # ---------------------------------------------------------------- quotas
+    def standings(self, first: FirstPass) -> dict[int, Standing]:
+        """What the quotas read of every graded row, by row: rounded total, grade, pinned, the
+        group of each quota. Totals are the rounded scaled integers of the columns."""
+        plan = self.engine.plan
+        if not plan.quotas:
+            return {}
+        standings: dict[int, Standing] = {}
+        places = plan.precision
+        graded_rows = first.fast.filter(pl.col("grade").is_not_null())
+        for row in graded_rows.select(ROW, "total", "grade", "pinned", *self.group_fields()).iter_rows(named=True):
+            standing = Standing(Decimal(row["total"]).scaleb(-places), row["grade"], row["pinned"])
+            standing.groups = self.groups(lambda name, row=row: row[name])
+            standings[row[ROW]] = standing
+        for position, pending in first.pendings.items():
+            scored, record = pending.scored, pending.record
+            if scored is None or record is None or scored.grade is None:
+                continue
+            standing = Standing(reported(scored.total, quantum(places), EXACT), scored.grade, scored.pinned)
+            standing.groups = self.groups(
+                lambda name, record=record: self.engine.models.fields.read(record, plan.record_type, name)
+            )
+            standings[position] = standing
+        return standings
+
+    def groups(self, read: Any) -> dict[Hashable, Hashable]:
+        plan = self.engine.plan
+        return {(plan.name, i): "" if q.within is None else read(q.within) for i, q in enumerate(plan.quotas)}
