@@ -20,7 +20,7 @@ from ..evaluate.batch import Batch, quotas_in_force
 from ..evaluate.batch import Scorer as BatchScorer
 from ..evaluate.engine import Engine, Pending
 from ..evaluate.results import Result
-from ..semantics.arithmetic import EXACT, quantum, reporter
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reporter
 from ..semantics.grading import grade_label, rank, rule_reason
 from ..semantics.plan import TablePlan
 from .losses import Loss, losses
@@ -189,7 +189,10 @@ class Planner:
             gap.reachable = recovery is not None
             if recovery is not None:
                 _fill(gap, plan, recovery)
-                gap.outcomes_after = engine.outcomes(record, recovery.scored)
+                try:
+                    gap.outcomes_after = engine.outcomes(record, recovery.scored)
+                except RUNTIME_FAILURES:  # an outcome that fails on the changed record: none shown
+                    gap.outcomes_after = {}
             else:
                 gap.note = "指标全部恢复满分也达不到目标等次 recovering every indicator does not reach it"
         gap.rescored = rescorer.rescored

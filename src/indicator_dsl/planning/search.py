@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any, Protocol, cast
 
 from ..evaluate.engine import Engine
-from ..semantics.arithmetic import EXACT, ZERO, quantum
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, ZERO, quantum
 from ..semantics.grading import Conditions, Scored, SourceScores, grade, rank
 from ..semantics.sheets import WhatIf
 from .whatif import Change
@@ -193,8 +193,11 @@ class Rescorer:
             penalty=base.penalty,
             total=base.total + rise,
         )
-        with decimal.localcontext(EXACT):
-            grade(self.plan, self.conditions, self.record, state, EXACT)
+        try:
+            with decimal.localcontext(EXACT):
+                grade(self.plan, self.conditions, self.record, state, EXACT)
+        except RUNTIME_FAILURES:
+            return True  # a condition that fails on these figures bounds nothing: the branch stays open
         return self.reaches(state)
 
 
