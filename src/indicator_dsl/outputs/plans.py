@@ -118,6 +118,8 @@ def plan_lines(plan: GapPlan, table: TablePlan) -> list[str]:
     for loss in plan.lost[:LOSSES_SHOWN]:
         effect = effect_text(table, loss.effect)
         lines.append(f"    {loss.label} [{loss.source_label}] {shown(loss.score)}/{shown(loss.max)}, 影响总分 {effect}")
+        if loss.standard:
+            lines.append(f"      评分标准: {loss.standard}")
         lines.extend(f"      {r.id}: {r.text}" for r in loss.reasons)
     if plan.reachable:
         if plan.changes:
