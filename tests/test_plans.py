@@ -331,3 +331,21 @@ def test_weights_proration_bonus_cap_and_rounding_by_hand(table_path: Path, back
     assert rs.what_if(record, plan.what_if_changes()).total == D("90.0")
     lower = [{**c, "to": c["to"] - D("0.1")} if c["indicator"] == "tasks" else c for c in plan.what_if_changes()]
     assert rs.what_if(record, lower).total == D("89.6")
+
+
+def test_records_without_a_plan_say_why(table_path: Path) -> None:
+    rs = load(table_path, "compiled")
+    good = base(meetings=[MEETING] * 4, systems=["a", "b"], has_party_cadre=True)
+    good["sheets"] = {"self": {"records": 6}, "superior": {"records": 6}}
+    best = rs.plan(good)
+    assert (best.grade, best.target, best.reachable, best.note) == (
+        "good",
+        None,
+        None,
+        "已是最高等次 already at the best grade",
+    )
+    broken = rs.plan({"id": "E", "meetings": "none"})
+    assert (broken.grade, broken.reachable, broken.note) == (None, None, "无法评分 the record has errors")
+    grades = load(EVAL_RULESETS / "grading.ind", "compiled")
+    exempt = grades.plan({"id": "N", "founded_on": "2023-06-01", "points": 50})
+    assert (exempt.grade, exempt.note) == (None, "不参加定级 exempt")

@@ -165,7 +165,13 @@ class Planner:
             outcomes=dict(result.outcomes),
         )
         if scored is None or record is None or current is None:
-            gap.note = "无法评分 the record has errors" if result.errors else "不参加定级 exempt"
+            gap.note = (
+                "无法评分 the record has errors"
+                if result.errors
+                else "规则集没有等次 the ruleset has no grades"
+                if not plan.grades
+                else "不参加定级 exempt"
+            )
             return gap
         target = to if to is not None else _next_better(plan, current)
         if target is None:
