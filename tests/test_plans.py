@@ -20,6 +20,7 @@ import pytest
 from support import EVAL_RULESETS, project_with, run_ind
 
 import indicator_dsl
+from indicator_dsl.outputs.checkup import build_checkup
 from indicator_dsl.outputs.plans import PLAN_FORMATS, plan_json
 from indicator_dsl.planning.losses import effect_text
 
@@ -349,3 +350,38 @@ def test_records_without_a_plan_say_why(table_path: Path) -> None:
     grades = load(EVAL_RULESETS / "grading.ind", "compiled")
     exempt = grades.plan({"id": "N", "founded_on": "2023-06-01", "points": 50})
     assert (exempt.grade, exempt.note) == (None, "不参加定级 exempt")
+
+
+def test_the_text_plan_by_hand(table_path: Path) -> None:
+    rs = load(table_path, "compiled")
+    lines = PLAN_FORMATS["text"]([rs.plan(base())], {"small": rs.engine.plan}).splitlines()
+    assert lines[:7] == [
+        "支部 U1  差  总分 9.00",
+        "  目标 target: 中",
+        "  ✗ 未满足 total >= 12.9  (total = 9.00,差 3.90)",
+        "  失分 lost points (按对总分的影响排序):",
+        "    党务干部 [上级考评] 0/5, 影响总分 3.7500",
+        "      评分标准: 配备党务干部的得5分。",
+        "      small/cadre/1: 第1条扣分规则生效,扣5分(读取 has_party_cadre = 否)",
+    ]
+    assert lines[-3:] == [
+        "  最少需提升 1 项指标 (共 7.80 分), 总分可达 12.90:",
+        "    党务干部 [自评] 0 → 3.90",
+        "    党务干部 [上级考评] 0 → 3.90",
+    ]
+
+
+def test_the_check_up_page_by_hand(table_path: Path) -> None:
+    """Two branches of one table: U1 (superior 组织 6, 保障 2.5) and V (superior 组织 10,
+    保障 10): the 同类 average of superior's 组织 is 8.00, the best 10."""
+    rs = load(table_path, "compiled")
+    full = {"meetings": [MEETING] * 4, "systems": ["a", "b"], "has_party_cadre": True}
+    records = [base(), base(id="V", **full, sheets={"self": {"records": 6}, "superior": {"records": 6}})]
+    planned = rs.plans(records)
+    result = planned.batch.results[0]
+    page = build_checkup(result, planned.batch.attributes[0], planned.plans[0], rs.engine.plan, planned.batch.results)
+    row = '<tr><td>组织</td><td>上级考评</td><td class="n">10</td><td class="n">6.00</td><td class="n">8.00</td>'
+    assert row + '<td class="n">10.00</td>' in page
+    assert "总分 <b>9.00</b>(同类平均 14.50,最高 20.00,2 个支部)" in page
+    assert "评分标准:配备党务干部的得5分。" in page and "最少需提升 1 项指标(共 7.80 分),总分可达 12.90。" in page
+    assert "<script" not in page and "http" not in page

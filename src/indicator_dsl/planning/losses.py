@@ -43,11 +43,14 @@ class Loss:
 
 
 def shown(value: Any) -> str:
-    """A read value as a short text: decimals to 4 places at most, booleans 是/否, lists by length."""
+    """A read value as a short text: decimals as they are up to 4 places (longer ones rounded to
+    4, trailing zeros dropped), booleans 是/否, lists by their length."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return format(reporter(Decimal("0.0001"), EXACT)(value).normalize(EXACT), "f")
+        exponent = value.as_tuple().exponent
+        long = isinstance(exponent, int) and exponent < -4
+        return format(reporter(Decimal("0.0001"), EXACT)(value).normalize(EXACT) if long else value, "f")
     if isinstance(value, list):
         return f"[{len(value)} 项]"
     return str(value)
