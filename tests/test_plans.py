@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EVAL_RULESETS, project_with, run_ind
+from support import EVAL_RULESETS, eval_ruleset, project_with, run_ind
 
 import indicator_dsl
 from indicator_dsl.outputs.checkup import build_checkup
@@ -385,3 +385,36 @@ def test_the_check_up_page_by_hand(table_path: Path) -> None:
     assert "总分 <b>9.00</b>(同类平均 14.50,最高 20.00,2 个支部)" in page
     assert "评分标准:配备党务干部的得5分。" in page and "最少需提升 1 项指标(共 7.80 分),总分可达 12.90。" in page
     assert "<script" not in page and "http" not in page
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_condition_on_one_source_s_indicator_by_hand(backend: str) -> None:
+    """judged.ind: good when total >= 24 and superior.innovation >= 4. With innovation 3 (judged
+    by superior, so 3 in both tables): self 8 + 3 + 9 + 5 = 25, superior 6 + 3 + 7 + 5 = 21,
+    total 0.3 × 25 + 0.6 × 21 = 20.10. innovation must be in the set; with 台账 (+3.0, 10 points
+    lost) or 阵地 (+2.1, 8 points lost) it reaches: 阵地 is taken. Lowered in turn: innovation
+    (0.9 a point) needs 20.1 + 2.1 + 0.9 (v - 3) >= 23.995, v = 5.00 (4.99 gives 23.99); then
+    阵地 at 10.00 (9.99 gives 23.99)."""
+    rs = eval_ruleset("judged", backend)
+    sheets = {
+        "self": {"records": 8, "venue": {"score": 9, "reason": "阵地达标"}},
+        "superior": {"records": 6, "innovation": 3, "venue": {"score": 7, "reason": "经费不足"}},
+    }
+    plan = rs.plan({"id": "J", "points": 5, "sheets": sheets})
+    assert (plan.grade, plan.target, plan.total, plan.total_after, plan.points) == (
+        "fair",
+        "good",
+        D("20.10"),
+        D("24.00"),
+        D("8.00"),
+    )
+    assert [(c.source, c.indicator, c.before, c.to) for c in plan.changes] == [
+        ("self", "venue", D("9"), D("10.00")),
+        ("superior", "venue", D("7"), D("10.00")),
+        ("self", "innovation", D("3"), D("5.00")),
+        ("superior", "innovation", D("3"), D("5.00")),
+    ]
+    assert [(c.text, c.short) for c in plan.failing] == [
+        ("total >= 24", D("3.90")),
+        ("superior.innovation >= 4", D("1")),
+    ]

@@ -106,6 +106,9 @@ class Rescorer:
         self.sheets = sheets
         self.target_rank = rank(engine.plan, target)
         self.conditions = cast(_Graded, engine.backend).conditions
+        names = {i.name for i in engine.plan.indicators}
+        # whether grading reads an indicator's score (`superior.records`), not only tables and dimensions
+        self.reads_indicators = any(key.partition(".")[2] in names for key in engine.plan.grading_keys)
         self.rescored = 0  # how many re-scorings this record's plan took
 
     def score(self, changes: Sequence[Change]) -> Scored | None:
@@ -176,11 +179,13 @@ class Rescorer:
         values (every other score as in `base`) reaches the target, graded by the ruleset."""
         tables: dict[str, SourceScores] = {}
         for source, table in base.tables.items():
-            indicators = list(table.indicators)
-            for c, value in raised:
-                now = indicators[c.index]
-                if now is not None and now < value:
-                    indicators[c.index] = value
+            indicators = table.indicators
+            if self.reads_indicators:
+                indicators = list(indicators)
+                for c, value in raised:
+                    now = indicators[c.index]
+                    if now is not None and now < value:
+                        indicators[c.index] = value
             dims = [figures.get((source, d), value) for d, value in enumerate(table.dimensions)]
             tables[source] = SourceScores(indicators, dims, figures.get((source, -1), table.table))
         weights = self.weights(base)
