@@ -121,7 +121,7 @@ def test_the_next_grade_by_hand(table_path: Path, backend: str) -> None:
     ]
     assert cadre.reasons[0].text == "第1条扣分规则生效,扣5分(读取 has_party_cadre = 否)"
     judged = next(loss for loss in plan.lost if loss.indicator == "records")
-    assert judged.source == "superior" and judged.reasons[0].text == "上级考评评定4分(满分6)"
+    assert judged.source == "superior" and judged.reasons[0].text == "上级考评:评定4分(满分6)"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

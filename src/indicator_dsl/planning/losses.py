@@ -71,7 +71,7 @@ def _sentence(entry: TraceEntry, clause: str, top: Decimal, source_label: str) -
     if entry.kind == "bands":
         return f"按第{number}条评分档次得{shown(effect)}分(满分{shown(top)}){read}" if effect < top else None
     if entry.kind == "judged":
-        return f"{source_label}评定{shown(effect)}分(满分{shown(top)})" if effect < top else None
+        return f"{source_label}:评定{shown(effect)}分(满分{shown(top)})" if effect < top else None
     if entry.kind == "score":
         return f"按第{number}条计分公式得{shown(effect)}分(满分{shown(top)}){read}"
     if entry.kind == "adjust":
