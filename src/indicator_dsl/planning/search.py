@@ -21,7 +21,8 @@ least possible points already exceed the best found is cut too.
 
 What each indicator must reach: in turn, from the one whose points weigh least on the total,
 the least value that still reaches with the others as they stand, by bisection over the
-ruleset's decimal quantum (re-scored at each step); the result is re-scored once more.
+ruleset's decimal quantum (`least_values`: on the figures, then confirmed by re-scoring the
+value and the value one quantum lower); the whole plan is re-scored once more.
 """
 
 from __future__ import annotations
