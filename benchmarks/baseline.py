@@ -49,6 +49,7 @@ __all__ = [
     "parse_sheets",
     "result_to_json",
     "rule_indicator_scores",
+    "score_file",
     "score_jsonl_line",
     "score_population",
     "score_record",
@@ -697,3 +698,21 @@ def score_jsonl_line(line: str) -> str:
     except RecordError as exc:
         out = error_json(exc.record_id, exc.errors)
     return json.dumps(out, ensure_ascii=False)
+
+
+def score_file(source: str, target: str) -> int:
+    """File to file, as a hand-written script would: each JSON line of `source` scored into a
+    result line of `target` (no quota). Returns the number of lines written."""
+    count = 0
+    with open(source, encoding="utf-8") as lines, open(target, "w", encoding="utf-8") as out:
+        for line in lines:
+            if line.strip():
+                out.write(score_jsonl_line(line) + "\n")
+                count += 1
+    return count
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(score_file(sys.argv[1], sys.argv[2]))

@@ -1,14 +1,21 @@
 """The benchmark suite: the engine against a hand-written scorer of the same ruleset.
 
-    python benchmarks/run.py                    # 6,280 and 100,000 records, JSON to benchmarks/results/
-    python benchmarks/run.py --sizes 6280 --repeat 3
+    python benchmarks/run.py                    # batches at 100,000; per record at 6,280; JSON to benchmarks/results/
+    python benchmarks/run.py --batch 20000 --sizes 6280 --repeat 3
     python benchmarks/run.py --million          # also stream 1,000,000 JSON lines with 2 workers
 
-Everything runs in one process on the same records (the spec's `party_gov` ruleset and the
-seeded generator in `benchmarks/records.py`), so the ratios compare like with like on a
-machine that may be busy: each figure is the fastest of `--repeat` passes. Reported per
-configuration: µs/record, records/s and the ratio to the baseline. Peak memory is the
-process's peak RSS after each size, and for the million-record run the streaming child's.
+Batches (issue 14), on the same records in one run, in interleaved rounds, fastest kept:
+the hand-written scorer in process (dicts in: its own validation, scoring and quota; result
+dicts out) against `evaluate_many` with 1 and 2 workers (validate, score, quota, Results
+available); the hand-written file-to-file script (`python -m benchmarks.baseline IN OUT`)
+against `ind eval IN --format jsonl --out OUT` with 1 and 2 workers, each a new process.
+Printed with the ratios the issue sets targets for. Peak memory of each in-process batch
+is measured in a child process of its own (VmHWM), beside a child that only holds the records.
+
+Per record, everything runs in one process on the same records (the spec's `party_gov`
+ruleset and the seeded generator in `benchmarks/records.py`), so the ratios compare like
+with like on a machine that may be busy: each figure is the fastest of `--repeat` passes.
+Reported per configuration: µs/record, records/s and the ratio to the baseline.
 """
 
 from __future__ import annotations
@@ -120,6 +127,105 @@ def measure(size: int, repeat: int, interpreter_cap: int) -> dict[str, Any]:
     return {"records": size, "interpreter_records": len(sample), "peak_rss_mb": round(peak_mb(), 1), "timings": rows}
 
 
+def hand_written_batch(raw: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The hand-written scorer over a batch of decoded records: its own validation, the
+    scores, the quota; a record it refuses keeps its place with its errors."""
+    results: list[dict[str, Any]] = []
+    typed: list[dict[str, Any]] = []
+    for obj in raw:
+        try:
+            record = baseline.parse_record(obj)
+        except baseline.RecordError as error:
+            results.append(baseline.error_json(error.record_id, error.errors))
+            typed.append(dict(obj))
+            continue
+        results.append(baseline.score_record(record))
+        typed.append(record)
+    return baseline.apply_quota(results, typed)
+
+
+BATCH_ROWS = {
+    "hand": "hand-written, in process (dicts in, results out, quota)",
+    "many1": "evaluate_many(records)",
+    "many2": "evaluate_many(records, workers=2)",
+    "hand_file": "hand-written script, JSONL file to file (new process)",
+    "cli1": "ind eval JSONL -> JSONL, 1 worker (new process)",
+    "cli2": "ind eval JSONL -> JSONL, 2 workers (new process)",
+}
+
+
+def batches(size: int, repeat: int) -> dict[str, Any]:
+    """The in-process batch and the command line against the hand-written scorer, same records."""
+    raw = records.generate_party_gov_records(size, seed=1)
+    model = indicator_dsl.load(RULESET)
+    with tempfile.TemporaryDirectory() as folder:
+        source, out = Path(folder) / "records.jsonl", Path(folder) / "results.jsonl"
+        records.write_jsonl(source, raw)
+
+        def command(*args: str) -> Callable[[], None]:
+            def work() -> None:
+                done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+                assert done.returncode in (0, 1), done.stderr
+                assert sum(1 for _ in out.open(encoding="utf-8")) == size
+
+            return work
+
+        def cli(workers: int) -> Callable[[], None]:
+            args = ["-m", "indicator_dsl", "eval", str(RULESET), str(source), "--format", "jsonl", "--out", str(out)]
+            return command(*args, "--workers", str(workers))
+
+        work: dict[str, Callable[[], object]] = {
+            "hand": lambda: hand_written_batch(raw),
+            "many1": lambda: model.evaluate_many(raw),
+            "many2": lambda: model.evaluate_many(raw, workers=2),
+            "hand_file": command("-m", "benchmarks.baseline", str(source), str(out)),
+            "cli1": cli(1),
+            "cli2": cli(2),
+        }
+        seconds = {name: float("inf") for name in work}
+        for _ in range(repeat):
+            for name, job in work.items():
+                seconds[name] = min(seconds[name], best_of(1, job))
+    us = {name: seconds[name] / size * 1e6 for name in work}
+    ratios = {
+        "evaluate_many / hand-written in process (target <= 1.5)": us["many1"] / us["hand"],
+        "ind eval 1 worker / hand-written file to file (target <= 0.8)": us["cli1"] / us["hand_file"],
+        "API throughput, 2 workers / 1 (target >= 1.8)": us["many1"] / us["many2"],
+        "CLI throughput, 2 workers / 1 (target >= 1.8)": us["cli1"] / us["cli2"],
+    }
+    return {
+        "records": size,
+        "us_per_record": {BATCH_ROWS[k]: round(v, 1) for k, v in us.items()},
+        "ratios": {k: round(v, 2) for k, v in ratios.items()},
+        "peak_mb": batch_memory(size),
+    }
+
+
+def batch_memory(size: int) -> dict[str, int]:
+    """Peak RSS (VmHWM) of a child that generates the records and runs one batch over them,
+    for each batch; `records only` generates them and stops."""
+    jobs = {
+        "records only": "pass",
+        "hand-written, in process": "from benchmarks.run import hand_written_batch; kept = hand_written_batch(raw)",
+        "evaluate_many(records)": "kept = indicator_dsl.load(sys.argv[2]).evaluate_many(raw)",
+    }
+    found: dict[str, int] = {}
+    for name, job in jobs.items():
+        script = (
+            "import sys; sys.path.insert(0, sys.argv[3]); import indicator_dsl; from benchmarks import records; "
+            f"raw = records.generate_party_gov_records(int(sys.argv[1]), seed=1); {job}; print({_peak_mb_script()})"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(size), str(RULESET), str(ROOT)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found[name] = int(done.stdout.split()[-1])
+    return found
+
+
 def check_times() -> dict[str, Any]:
     rulesets = sorted(str(p) for p in (ROOT / "rulesets").rglob("*.ind"))
     code = (
@@ -228,7 +334,8 @@ def million(workers: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark the engine against the hand-written baseline.")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[6280, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[6280], help="per-record timings at these sizes")
+    parser.add_argument("--batch", type=int, default=100_000, help="records of the batch section (0: skip it)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--interpreter-cap", type=int, default=6280, help="records for the (slow) interpreter run")
     parser.add_argument("--million", action="store_true", help="also stream 1,000,000 records with --workers")
@@ -246,6 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         "ruleset": str(RULESET.relative_to(ROOT.parent) if RULESET.is_relative_to(ROOT.parent) else RULESET),
         "sizes": [],
     }
+    if args.batch and not args.only_million:
+        report["batch"] = found = batches(args.batch, args.repeat)
+        print(f"\nbatches of {args.batch:,} records (fastest of {args.repeat})")
+        for name, us in found["us_per_record"].items():
+            print(f"  {name:<58} {us:>9.1f} µs/record")
+        for name, ratio in found["ratios"].items():
+            print(f"  {name:<66} {ratio:>5.2f}")
+        print(f"  peak memory, MB: {found['peak_mb']}")
     for size in [] if args.only_million else args.sizes:
         result = measure(size, args.repeat, min(size, args.interpreter_cap))
         report["sizes"].append(result)

@@ -31,11 +31,13 @@ from typing import Any
 import indicator_dsl
 from indicator_dsl.evaluate.batch import Batch, GroupShares
 from indicator_dsl.files import write_atomic
+from indicator_dsl.outputs.branch_rows import batch_view
 from indicator_dsl.outputs.checkup import build_checkup
 from indicator_dsl.outputs.formats import as_jsonl, pad
 from indicator_dsl.outputs.plans import PLAN_FORMATS
 from indicator_dsl.outputs.report import build_report
-from indicator_dsl.semantics.grading import quota_size
+from indicator_dsl.semantics.grading import quota_reason, quota_size
+from indicator_dsl.semantics.plan import QuotaInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples" / "province"))
@@ -90,6 +92,25 @@ def quota_figures(model: indicator_dsl.Catalog, batch: Batch) -> QuotaFigures:
     return QuotaFigures(qualified, moved, zero, without)
 
 
+#: The quota's words as a 工委 writes them (the catalog's labels are Chinese; the engine's
+#: `quota_text` reads the ruleset's own keywords).
+_DIRECTIONS = {"at most": "不超过", "at least": "不少于"}
+_ROUNDING = {"floor": "向下取整", "half up": "四舍五入", "ceil": "向上取整"}
+_GROUPS = {"department": "部门", "category": "支部类型"}
+
+
+def quota_in_chinese(quota: QuotaInfo, labels: dict[str, str]) -> str:
+    """A quota rule in Chinese: `先进不超过20%(按部门,10个及以上参评支部至少1个名额)`."""
+    grades = "、".join(labels.get(g, g) for g in quota.grades)
+    share = format((quota.share * 100).normalize(), "f")
+    notes = [f"按{_GROUPS.get(quota.within, quota.within)}"] if quota.within else []
+    if quota.rounding:
+        notes.append(_ROUNDING[quota.rounding])
+    if quota.minimum is not None:
+        notes.append(f"{quota.minimum.members}个及以上参评支部至少{quota.minimum.places}个名额")
+    return f"{grades}{_DIRECTIONS[quota.direction]}{share}%" + (f"({','.join(notes)})" if notes else "")
+
+
 def print_quota_figures(figures: QuotaFigures) -> None:
     moved = f"moved down by a quota: {figures.moved} ({figures.moved_share}%)"
     print(f"\n先进 by the rules: {figures.qualified} branches; {moved}")
@@ -117,7 +138,7 @@ def _line(group: GroupShares, width: int = 14) -> str:
     return f"  {pad(group.key, width)} {group.count:>5}  {cells}"
 
 
-def print_summary(batch: Batch, seconds: float) -> None:
+def print_summary(model: indicator_dsl.Catalog, batch: Batch, seconds: float) -> None:
     overall = batch.summary()[0]
     print(f"江苏省级机关党支部分类定级 (synthetic province): {overall.count} branches scored in {seconds:.1f} s")
     print(_line(overall))
@@ -130,19 +151,21 @@ def print_summary(batch: Batch, seconds: float) -> None:
         print(_line(group, 20))
     moves = batch.quota_moves()
     print(f"\n配额调整 moved by a quota: {overall.moved} of {overall.count} branches, in {len(moves)} group(s)")
+    labels = {g.name: g.label or g.name for engine in model.engines.values() for g in engine.plan.grades}
+    prefixes = {quota_reason(info, ""): quota_in_chinese(info, labels) for info, _ in model.catalog_quotas}
     rules = Counter[str]()
     groups = Counter[str]()
     for reason, count in moves.items():
         rule, _, group = reason.partition(" = ")  # `quota: RULE within FIELD = GROUP`
-        rules[rule] += count
+        rules[prefixes.get(f"{rule} = ", rule)] += count
         groups[group or rule] += count
     for rule, count in rules.most_common():
         print(f"  {count:>4}  {rule}")
     busiest = ", ".join(f"{group} {count}" for group, count in groups.most_common(8))
     print(f"  most moved: {busiest}")
-    labels = {n.award: n.label or n.award for r in batch.results for n in r.nominations}
+    awards = {n.award: n.label or n.award for r in batch.results for n in r.nominations}
     for award, nominees in batch.nominees().items():
-        print(f"\n推荐 nominees, {labels[award]}: {len(nominees)}")
+        print(f"\n推荐 nominees, {awards[award]}: {len(nominees)}")
     failed = len(batch.failed)
     print(f"\n{failed} branch(es) could not be scored." if failed else "\nEvery branch was scored.")
 
@@ -160,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     batch = catalog.evaluate_many(records, workers=args.workers)
     seconds = time.perf_counter() - started
-    print_summary(batch, seconds)
+    print_summary(catalog, batch, seconds)
     print_quota_figures(quota_figures(catalog, batch))
 
     out: Path = args.out
@@ -173,11 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     writer.writeheader()
     writer.writerows(rows)
     write_atomic(out / "summary.csv", buffer.getvalue())
-    plans = {name: engine.plan for name, engine in catalog.engines.items()}
-    write_atomic(
-        out / "report.html",
-        build_report("江苏省级机关党支部分类达标定级 (synthetic province)", batch.results, batch.attributes, plans),
-    )
+    view = batch_view(catalog, batch.results, batch.attributes, "江苏省级机关党支部分类达标定级 (synthetic province)")
+    write_atomic(out / "report.html", build_report(view))
     print(f"\nwritten: {out}/results.jsonl, summary.json, summary.csv, report.html")
     write_plans(catalog, records, batch, out)
     return 1 if batch.failed else 0

@@ -46,7 +46,31 @@ def caller_context(name: str) -> Iterator[None]:
 
 @cache
 def model(path: Path, backend: str) -> Ruleset | Catalog:
+    if path.name == "history.ind":  # the year-cycle fixture: in-year, with two earlier years
+        return indicator_dsl.load(path, backend=backend, as_of="2023-06-15", history=history_years(path))
     return indicator_dsl.load(path, backend=backend)
+
+
+def history_years(path: Path) -> list[list[dict[str, Any]]]:
+    """Two earlier years of results for the ids records are drawn with (the ruleset's strings and
+    short texts), with every grade, totals, exempt and absent records, and rectification facts."""
+    ids = [*strings_in(path), "a", "b", "甲", "ab"]
+    grades = next(iter(r.grade_names for r in rulesets_of(path)))
+    years: list[list[dict[str, Any]]] = []
+    for back in (1, 2):
+        years.append(
+            [
+                {
+                    "id": rid,
+                    "grade": grades[(k + back) % len(grades)],
+                    "total": str(55 + (k * 7 + back) % 45),
+                    "exempt": k % 5 == 4,
+                }
+                for k, rid in enumerate(ids)
+                if (k + back) % 3
+            ]
+        )
+    return years
 
 
 @cache

@@ -203,6 +203,7 @@ def test_coverage_counts_bonus_items_grade_rules_vetoes_and_quota_lines() -> Non
         "bonus item organs_model",
         "bonus item provincial_model",
         "bonus item star_member",
+        "bonus item vanguard",
         "grade rule advanced",
         "grade rule lagging",
         "grade rule standard",
@@ -212,7 +213,7 @@ def test_coverage_counts_bonus_items_grade_rules_vetoes_and_quota_lines() -> Non
         "veto no_life_meeting",
         "veto unrectified",
     ]
-    assert len(units) == 65 and units <= report.fired["common"]
+    assert len(units) == 68 and units <= report.fired["common"]
 
 
 def test_coverage_lists_what_no_case_exercised(tmp_path: Path) -> None:

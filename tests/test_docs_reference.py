@@ -8,8 +8,10 @@
   blocks fenced ```ind-fragment are pieces of a file and are skipped. Complete rulesets and
   catalogs must also check without errors, resolved from `rulesets/jiangsu/categories/` (so
   `import "../schema/branch.ind"` and `import "../common.ind"` reach the Jiangsu files).
-- A block preceded by `<!-- quote: PATH -->` quotes PATH: its lines (without surrounding
-  spaces; `...` lines mark an elision) occur in that file in the same order.
+- A block of any `docs/*.md` preceded by `<!-- quote: PATH -->` quotes PATH verbatim: each run
+  of its lines between elisions (`...` lines) occurs in that file as consecutive lines, with
+  the same indentation up to one shift for the whole run (the file's comment and blank lines
+  may be left out), the runs in the same order.
 """
 
 from __future__ import annotations
@@ -216,7 +218,46 @@ def test_complete_ind_blocks_check(block: Block) -> None:
 
 
 def _quoted_blocks() -> list[Block]:
-    return [b for b in _all_blocks() if b.quote]
+    return [b for doc in sorted((ROOT / "docs").glob("*.md")) for b in code_blocks(doc) if b.quote]
+
+
+def _runs(text: str) -> list[list[str]]:
+    """The block's lines split at elisions, blank lines at the ends of a run dropped."""
+    runs: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip() in ELISION:
+            runs.append([])
+        else:
+            runs[-1].append(line.rstrip())
+    trimmed = [_trim(run) for run in runs]
+    return [run for run in trimmed if run]
+
+
+def _trim(run: list[str]) -> list[str]:
+    while run and not run[0]:
+        run = run[1:]
+    while run and not run[-1]:
+        run = run[:-1]
+    return run
+
+
+def _occurs_at(run: list[str], lines: list[str], start: int) -> int | None:
+    """Where `run` ends if it is `lines[start:]`'s first lines, shifted right by one amount
+    (the file's comment and blank lines a quote may leave out), else None."""
+    if start >= len(lines):
+        return None
+    shift = len(lines[start]) - len(run[0])
+    if shift < 0 or not lines[start].endswith(run[0]):
+        return None
+    pad = " " * shift
+    at = start
+    for want in run:
+        while at < len(lines) and lines[at] != pad + want and lines[at].strip()[:1] in ("", "#"):
+            at += 1
+        if at == len(lines) or lines[at] != pad + want:
+            return None
+        at += 1
+    return at
 
 
 @pytest.mark.parametrize("block", _quoted_blocks(), ids=lambda b: b.where)
@@ -224,12 +265,21 @@ def test_quoted_snippets_match_their_files(block: Block) -> None:
     assert block.quote is not None
     source = ROOT / block.quote
     assert source.is_file(), f"{block.where} quotes {block.quote}, which does not exist"
-    haystack = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
+    lines = [line.rstrip() for line in source.read_text(encoding="utf-8").splitlines()]
     position = 0
-    for wanted in (line.strip() for line in block.text.splitlines()):
-        if not wanted or wanted in ELISION:
-            continue
-        try:
-            position = haystack.index(wanted, position) + 1
-        except ValueError:
-            pytest.fail(f"{block.where}: `{wanted}` is not in {block.quote} (after line {position})")
+    for run in _runs(block.text):
+        found = next((e for i in range(position, len(lines)) if (e := _occurs_at(run, lines, i)) is not None), None)
+        if found is None:
+            pytest.fail(
+                f"{block.where}: these lines are not in {block.quote} (after line {position}):\n" + "\n".join(run)
+            )
+        position = found
+
+
+def test_a_quote_that_drifted_from_its_file_is_caught() -> None:
+    lines = ["dimension d {", "  indicator a max 1 {", "    judged", "  }", "}"]
+    assert _occurs_at(["indicator a max 1 {", "  judged"], lines, 1) == 3
+    assert _occurs_at(["indicator a max 1 {", "  judged"], [*lines[:2], "    # why", *lines[2:]], 1) == 4
+    assert _occurs_at(["indicator a max 1 {", "judged"], lines, 1) is None  # indentation changed
+    assert _occurs_at(["indicator a max 1 {", "  }"], lines, 1) is None  # a line left out without `...`
+    assert _runs("a\n...\n  b\n\n") == [["a"], ["  b"]]

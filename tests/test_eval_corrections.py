@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import indicator_dsl
+from indicator_dsl.outputs.branch_rows import batch_view
 from indicator_dsl.outputs.explain import explain
 from indicator_dsl.outputs.report import build_report
 
@@ -72,14 +73,22 @@ def test_the_superior_corrects_a_computed_score(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_a_correction_moves_only_its_own_source(backend: str) -> None:
+def test_only_a_source_declared_may_correct_corrects(backend: str) -> None:
+    # judged.ind: `superior ... may correct`; `self` is a table source without it.
     rs = load("judged", backend)
     entry = {"correct": "1", "reason": "自查更正"}
     result = rs.evaluate({"id": "J", "points": 5}, sheets=sheets_with("self", "computed", entry))
-    # self 8 + 4 + 9 + 1 = 22, superior 6 + 4 + 7 + 5 = 22: 0.3 × 22 + 0.6 × 22 = 19.80
-    assert result.errors == [] and result.total == D("19.80")
-    assert result.sources["self"]["corrections"]["computed"]["evidence"] == []
-    assert result.sources["superior"]["indicators"]["computed"] == D("5.00")
+    assert errors_of(result) == {
+        "sheets.self.computed": "`self` may not correct `computed`: only a source declared with `may correct`"
+        " in `assess` corrects a computed indicator"
+    }
+    assert result.total is None
+    # the superior's correction without evidence moves only the superior's table:
+    # self 8 + 4 + 9 + 5 = 26, superior 6 + 4 + 7 + 1 = 18: 0.3 × 26 + 0.6 × 18 = 7.8 + 10.8 = 18.60
+    result = rs.evaluate({"id": "J", "points": 5}, sheets=sheets_with("superior", "computed", entry))
+    assert result.errors == [] and result.total == D("18.60")
+    assert result.sources["superior"]["corrections"]["computed"]["evidence"] == []
+    assert result.sources["self"]["indicators"]["computed"] == D("5.00")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -143,7 +152,7 @@ def test_an_adjusted_indicator_takes_its_adjustment_not_a_correction(backend: st
 def test_the_report_lists_each_correction() -> None:
     rs = load("judged", "compiled")
     result = rs.evaluate({"id": "J", "points": 5}, sheets=sheets_with("superior", "computed", CORRECTION))
-    page = build_report("t", [result], [{}], {"judged": rs.engine.plan})
+    page = build_report(batch_view(rs, [result], [{}]))
     row = (
         "<tr><td>J</td><td>superior</td><td>computed</td><td class=n>5.00 → 2.00</td>"
         "<td>台账只记两次</td><td>台账 p.12; 会议记录</td></tr>"

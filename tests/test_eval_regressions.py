@@ -125,7 +125,7 @@ def test_an_error_inside_generated_code_names_the_clause_it_came_from(tmp_path: 
 
 @pytest.mark.parametrize(
     ("old", "new", "when"),
-    [("def score(r, S, T, C):", "def score(r, S, T, C:", "load"), ("_bounded(", "_unbounded(", "evaluate")],
+    [("def score(r, S, T, C):", "def score(r, S, T, C:", "load"), ("_Scored(", "_Unscored(", "evaluate")],
 )
 def test_a_code_generation_bug_is_an_internal_error_never_a_diagnostic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str, when: str

@@ -19,7 +19,7 @@ from support import EVAL_RULESETS, ROOT, eval_ruleset, project_with
 
 import indicator_dsl
 from indicator_dsl.cli.main import main
-from indicator_dsl.semantics.arithmetic import longest_gap_days, longest_gap_months
+from indicator_dsl.semantics.calendar import longest_gap_days, longest_gap_months
 from indicator_dsl.syntax.diagnostics import RulesetError
 from indicator_dsl.syntax.formatter import format_source
 from indicator_dsl.syntax.source import SourceFile
@@ -97,9 +97,10 @@ def test_longest_gap_counts_from_the_period_start_to_its_end(backend: str) -> No
 
 def test_longest_gap_helpers() -> None:
     d = datetime.date
-    assert longest_gap_days([d(2023, 6, 30)], d(2023, 1, 1), d(2023, 12, 31)) == 184
-    assert longest_gap_months([d(2023, 6, 30)], d(2023, 1, 1), d(2023, 12, 31)) == 6
-    assert longest_gap_days([None, d(2022, 5, 1)], d(2023, 1, 1), d(2023, 1, 31)) == 30
+    year = (d(2023, 1, 1), d(2023, 12, 31), d(2023, 12, 31))  # start, end, as of (the end: the year is over)
+    assert longest_gap_days([d(2023, 6, 30)], *year) == 184
+    assert longest_gap_months([d(2023, 6, 30)], *year) == 6
+    assert longest_gap_days([None, d(2022, 5, 1)], d(2023, 1, 1), d(2023, 1, 31), d(2023, 1, 31)) == 30
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

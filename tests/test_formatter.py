@@ -100,10 +100,16 @@ def test_spec_files_format_idempotently_and_keep_their_meaning(text: str) -> Non
     assert comment_texts(once) == comment_texts(text)
 
 
-@pytest.mark.parametrize("name", ["schema/branch.ind", "rulesets/party_gov.ind"])
-def test_the_spec_examples_are_already_canonical(name: str) -> None:
-    text = (SPEC_EXAMPLES / name).read_text(encoding="utf-8")
+def test_the_spec_examples_are_already_canonical() -> None:
+    text = (SPEC_EXAMPLES / "rulesets" / "party_gov.ind").read_text(encoding="utf-8")
     assert fmt(text) == text
+
+
+def test_the_spec_schema_differs_only_by_its_long_enum_broken_within_the_width() -> None:
+    text = (SPEC_EXAMPLES / "schema" / "branch.ind").read_text(encoding="utf-8")
+    long = '"社会组织", "离退休干部") "支部类型"'
+    assert long in text
+    assert fmt(text) == text.replace(long, '"社会组织",\n    "离退休干部") "支部类型"')
 
 
 def test_finance_differs_only_by_blank_lines_between_blocks() -> None:
@@ -261,8 +267,10 @@ def test_long_or_chains_format_without_recursion() -> None:
 
 
 def test_negative_band_scores_keep_their_sign() -> None:
-    text = "ruleset r\n\ndimension d max 1 {\n  indicator i max 1 {\n    bands x {\n      else: -1\n    }\n  }\n}\n"
+    text = "ruleset r\n\ndimension d max 1 {\n  indicator i max 1 {\n    bands x {\n      >= 1: -1\n    }\n  }\n}\n"
     assert fmt(text) == text
+    keyed = "ruleset r\n\ndimension d max 1 {\n  indicator i max 1 {\n    bands x { else: -1 }\n  }\n}\n"
+    assert fmt(keyed) == keyed
 
 
 # ---------------------------------------------------------------- ind fmt
@@ -453,3 +461,46 @@ def test_long_expressions_at_any_width_keep_their_meaning_and_settle(context: st
         out = fmt(text)
         assert fmt(out) == out
     assert tree(out) == tree(text)
+
+
+# ---------------------------------------------------------------- layout choices (docs/decisions.md)
+
+
+def test_blank_lines_inside_blocks_and_between_runs_stay_one_each() -> None:
+    text = "schema s\n\ntype T {\n  a: int\n\n\n  # group two\n  b: int\n  c: int\n\n  d: int\n}\n"
+    assert fmt(text) == "schema s\n\ntype T {\n  a: int\n\n  # group two\n  b: int\n  c: int\n\n  d: int\n}\n"
+    rules = "ruleset r\n\nveto a when x cap low\n\nveto b when y cap low\nveto c when z cap low\n"
+    assert fmt(rules) == rules
+    assert fmt(rules.replace("\n\nveto b", "\nveto b")) == rules.replace("\n\nveto b", "\nveto b")
+
+
+def test_a_long_enum_breaks_after_its_commas_within_the_width() -> None:
+    members = ", ".join(f'"选项{i:02d}"' for i in range(20))
+    got = fmt(f'schema s\n\ntype T {{\n  kind: enum({members}) "类型"\n}}\n')
+    lines = got.splitlines()
+    assert len(lines) == 7
+    assert lines[3].startswith('  kind: enum("选项00", ') and lines[3].endswith(",")
+    assert lines[-2].startswith('    "选项') and lines[-2].endswith('"选项19") "类型"')
+    assert all(len(line) + sum(1 for ch in line if ord(ch) > 0x2E7F) <= 100 for line in lines)
+    assert tree(got) == tree(f'schema s\n\ntype T {{\n  kind: enum({members}) "类型"\n}}\n')
+
+
+def test_keyed_bands_fold_onto_one_line_when_they_fit_and_thresholds_never_do() -> None:
+    keyed = (
+        'ruleset r\n\ndimension d max 4 {\n  indicator i max 4 {\n    bands v { "独立": 4, "共享": 3, else: 0 }\n'
+        "  }\n}\n"
+    )
+    assert fmt(keyed.replace(', "共享"', '\n"共享"').replace(", else", "\nelse")) == keyed
+    wide = ", ".join(f'"很长的选项名称{i}": {i}' for i in range(6))
+    opened = fmt(keyed.replace('"独立": 4, "共享": 3', wide))
+    assert opened.count("\n      ") == 7  # six keys and the else, one a line
+    thresholds = (
+        "ruleset r\n\ndimension d max 4 {\n  indicator i max 4 {\n    bands v {\n      >= 1: 4\n    }\n  }\n}\n"
+    )
+    assert fmt(thresholds) == thresholds
+
+
+def test_a_comparison_under_not_keeps_its_brackets() -> None:
+    text = 'ruleset r\n\nlet a = not ("书记" in committee)\nlet b = not (x is none)\nlet c = not x\n'
+    assert fmt(text) == text
+    assert fmt(text.replace('not ("书记" in committee)', 'not "书记" in committee')) == text

@@ -62,7 +62,7 @@ def test_generated_parser_has_the_grammar_terminals_and_rules() -> None:
     }
     rules = {(str(r), str(r.alias)) for r in generated.rules}
     assert rules == {(str(r), str(r.alias)) for r in reference.rules}
-    assert len(rules) == 377
+    assert len(rules) == 395
     assert generated.options.lexer == "basic"
 
 

@@ -4,7 +4,8 @@ Every module under src/indicator_dsl is parsed with `ast`; every import counts, 
 inside functions and under `if TYPE_CHECKING:` (a lazy import is still a dependency). The stages,
 lowest first, are the pipeline (docs/architecture.md draws it):
 
-    files < syntax < semantics < check < codegen < evaluate < planning < outputs < {api, cases} < cli
+    files < syntax < semantics < check < codegen < evaluate < planning < outputs
+          < {api, bundles, cases, lsp} < {cli, serve}
 
 A module may import its own stage and any lower one, never a higher one. The package's own
 `__init__.py` (lazy re-exports of the public API) and `__main__.py` stand outside the order.
@@ -21,7 +22,8 @@ import pytest
 PACKAGE = "indicator_dsl"
 ROOT = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
-# one rank per stage; api.py and cases.py share theirs (cases runs its YAML cases through api.load)
+# one rank per stage; api.py and cases.py share theirs (cases runs its YAML cases through api.load),
+# and so do cli/ and serve/ (`ind serve` starts serve's app; serve reads `ind schema`'s record schema)
 STAGES: dict[str, int] = {
     "files": 0,
     "syntax": 1,
@@ -33,7 +35,10 @@ STAGES: dict[str, int] = {
     "outputs": 7,
     "api": 8,
     "cases": 8,
+    "bundles": 8,  # ind build packs what check reads; load() reads bundles
+    "lsp": 8,  # the language server checks buffers as `ind check` does; `ind lsp` starts it
     "cli": 9,
+    "serve": 9,
 }
 EXEMPT = {PACKAGE, f"{PACKAGE}.__main__"}
 MAX_LINES = 500

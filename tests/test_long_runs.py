@@ -10,6 +10,7 @@ what it held before. The ruleset is `benchmarks/party_gov.ind` with a quota that
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -312,12 +313,26 @@ def test_workers_score_with_the_ruleset_the_parent_loaded(tmp_path: Path) -> Non
     assert [r.grade for r in after.evaluate_many(records).results] != [r.grade for r in before.results]
 
 
-def test_a_worker_that_cannot_rebuild_the_ruleset_is_an_error_not_a_hang(tmp_path: Path) -> None:
-    """An imported file deleted after load(): the resolver still looks for imports on disk, so the
-    workers cannot rebuild the model; the run fails with that reason and the workers end."""
+def test_an_import_deleted_after_load_changes_nothing(tmp_path: Path) -> None:
+    """The workers resolve imports from the texts the parent read, not from the disk."""
     shutil.copytree(BENCHMARKS / "schema", tmp_path / "schema")
     shutil.copy(BENCHMARKS / "party_gov.ind", tmp_path / "party_gov.ind")
     ruleset = indicator_dsl.load(tmp_path / "party_gov.ind")
+    records = generate_party_gov_records(3, seed=1)
+    before = [r.model_dump() for r in ruleset.evaluate_many(records).results]
+    (tmp_path / "schema" / "branch.ind").unlink()
+    assert [r.model_dump() for r in ruleset.evaluate_many(records, workers=2).results] == before
+    assert my_children() == []
+
+
+def test_a_worker_that_cannot_rebuild_the_ruleset_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    """A model whose texts lack an import (as if it had not been read), and the file gone from
+    disk: the workers cannot rebuild it; the run fails with that reason and the workers end."""
+    shutil.copytree(BENCHMARKS / "schema", tmp_path / "schema")
+    shutil.copy(BENCHMARKS / "party_gov.ind", tmp_path / "party_gov.ind")
+    ruleset = indicator_dsl.load(tmp_path / "party_gov.ind")
+    files = tuple(f for f in ruleset.origin.files if not f[0].endswith("branch.ind"))
+    ruleset.origin = dataclasses.replace(ruleset.origin, files=files)
     (tmp_path / "schema" / "branch.ind").unlink()
     reason = r'^a worker could not load the ruleset: .*cannot find "schema/branch\.ind"'
     with pytest.raises(WorkerSetupError, match=reason):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from support import ROOT
-from test_docs_reference import ELISION, GUIDE, code_blocks
+from test_docs_reference import ELISION, GUIDE, _runs, code_blocks
 
 from indicator_dsl.cases import run_paths
 from indicator_dsl.check.paths import check_paths
@@ -45,19 +45,9 @@ def test_the_report_and_the_schema_are_written(tmp_path: Path, capsys: pytest.Ca
     out = tmp_path / "station.html"
     assert main(["report", str(OWN / "station.ind"), str(OWN / "records.jsonl"), "--out", str(out)]) == 0
     html = out.read_text(encoding="utf-8")
-    assert "<title>station 评定报告</title>" in html and "25 is outside 0..20" in html
+    assert "<title>志愿服务站考评</title>" in html and "25 is outside 0..20" in html  # titled by its label
     assert main(["schema", str(OWN / "station.ind")]) == 0
     assert '"title": "志愿服务站"' in capsys.readouterr().out
-
-
-def _runs(text: str) -> list[list[str]]:
-    runs: list[list[str]] = [[]]
-    for line in text.splitlines():
-        if line.strip() in ELISION:
-            runs.append([])
-        else:
-            runs[-1].append(line)
-    return [run for run in runs if run]
 
 
 def test_the_guide_quotes_the_files_word_for_word() -> None:

@@ -26,7 +26,7 @@ from indicator_dsl.syntax.source import SourceFile
 # merge look-ahead from every context, so the lexer reads `total` (or `record`, `cap`,
 # `grade` ...) there as the keyword even where a name is expected (reported to the lead).
 # Inside expressions a keyword that cannot start an expression is read as a name, so
-# EXPR_NAMES has a few; words that do start one (`if not true false none period`) never
+# EXPR_NAMES has a few; words that do start one (`if not true false none period history`) never
 # can be names there.
 NAMES = st.sampled_from(["a", "b", "x", "m", "members", "held_on", "支部", "党员_2"])
 EXPR_NAMES = NAMES | st.sampled_from(["total", "weight", "grade", "cap", "record", "max", "score"])
@@ -64,6 +64,7 @@ LEAVES: st.SearchStrategy[n.Expr] = st.one_of(
     st.builds(n.NoneLit),
     st.builds(n.Name, name=EXPR_NAMES),
     st.builds(n.PeriodRef, part=st.sampled_from(["start", "end"])),
+    st.builds(n.HistoryRef, back=st.integers(1, 12), part=st.sampled_from(["found", "grade", "rectified"])),
 )
 
 
@@ -161,6 +162,8 @@ def _grouping_parens(text: str) -> list[tuple[int, int]]:
 def test_every_printed_parenthesis_is_needed(expr: n.Expr) -> None:
     text = print_expr(expr)
     for start, end in _grouping_parens(text):
+        if text[:start].endswith("not "):
+            continue  # `not (a == b)`: brackets for the reader (checked in the table below)
         without = text[:start] + text[start + 1 : end] + text[end + 1 :]
         result = parse_source(SourceFile("x.ind", f"ruleset r\nlet v = {without}\n"))
         assert result.module is None or result.module != let_module(expr), f"redundant parentheses in {text}"
@@ -178,7 +181,9 @@ def test_every_printed_parenthesis_is_needed(expr: n.Expr) -> None:
         ("a or (b and c)", "a or b and c"),
         ("a or (b or c)", "a or (b or c)"),
         ("not (a and b)", "not (a and b)"),
-        ("not (a == b)", "not a == b"),
+        ("not (a == b)", "not (a == b)"),
+        ("not (x in xs)", "not (x in xs)"),
+        ("not (a is none)", "not (a is none)"),
         ("(not a) == b", "(not a) == b"),
         ("(a == b) == c", "(a == b) == c"),
         ("(a ?? b) ?? c", "a ?? b ?? c"),
@@ -556,8 +561,11 @@ def test_long_conditions_break_before_their_top_level_links() -> None:
         "\n"
         f"veto v when (a or b) and {long} and c cap low\n"
     )
+    # Outside points clauses, the condition first moves under its head, then breaks there.
     _, module = parse(f"ruleset r\nveto v when (a or b) and {long} and {long} cap low\n")
-    assert print_module((), module) == (f"ruleset r\n\nveto v when (a or b)\n  and {long}\n  and {long} cap low\n")
+    assert print_module((), module) == (f"ruleset r\n\nveto v when\n  (a or b)\n  and {long}\n  and {long} cap low\n")
+    _, module = parse(f"ruleset r\nveto v when (a or b) and {long} and short_name cap low\n")
+    assert print_module((), module) == f"ruleset r\n\nveto v when\n  (a or b) and {long} and short_name cap low\n"
 
 
 def test_columns_in_assess_and_grades_count_wide_characters_twice() -> None:

@@ -66,3 +66,17 @@ def test_a_reason_required_score_needs_its_reason(capsys: Any) -> None:
         assert not validator.is_valid({"id": "J", "sheets": {"self": {**good, "venue": venue}}}), venue
     assert not validator.is_valid({"id": "J", "sheets": {"self": {**good, "innovation": 4}}})
     assert not validator.is_valid({"id": "J", "sheets": {"survey": {}}})
+
+
+def test_only_the_may_correct_source_may_carry_corrections(capsys: Any) -> None:
+    # common.ind: `superior ... may correct`; the self sheet holds judged scores only.
+    validator = jsonschema.Draft202012Validator(schema_of(CATALOG, capsys)["properties"]["sheets"])
+    fix = {"correct": 0, "reason": "核查轮训签到表", "evidence": ["书记轮训签到表"]}
+    judged = {"integration": 4, "records": 5, "venue_use": 3}
+    assert list(validator.iter_errors({"self": judged, "superior": {**judged, "secretary_training": fix}})) == []
+    refused = list(validator.iter_errors({"self": {**judged, "secretary_training": fix}, "superior": judged}))
+    assert [e.message for e in refused] == [
+        "Additional properties are not allowed ('secretary_training' was unexpected)"
+    ]
+    no_reason = list(validator.iter_errors({"superior": {"secretary_training": {"correct": 0}}}))
+    assert [e.message for e in no_reason] == ["'reason' is a required property"]

@@ -59,7 +59,7 @@ PERIOD_END = date(2023, 12, 31)
 #: Branch quality = QUALITY_MEAN + category effect + department effect + N(0, QUALITY_SD),
 #: clamped to [0, 1]. Raising the mean moves branches from 达标 to 先进; widening the spread
 #: fattens both tails (more 先进 and more 后进).
-QUALITY_MEAN = 0.665
+QUALITY_MEAN = 0.67
 QUALITY_SD = 0.08
 #: A small group of weak branches (软弱涣散 in all but name) draws its quality from
 #: N(WEAK_MEAN, WEAK_SD) instead: this is the knob for the 后进 share.
@@ -67,7 +67,7 @@ WEAK_SHARE = 0.025
 WEAK_MEAN = 0.30
 WEAK_SD = 0.10
 #: Spread of the per-department effect (some 机关党委 run tighter ships than others).
-DEPARTMENT_SD = 0.02
+DEPARTMENT_SD = 0.015
 #: Per-category shift of quality.
 CATEGORY_EFFECT: dict[str, float] = {
     "党政机关": 0.02,
@@ -119,11 +119,23 @@ VIOLATION_RATES: dict[str, float] = {
 HONOR_RATES: dict[str, float] = {
     "江苏省先进基层党组织": 0.01,
     "省级机关先进基层党组织": 0.12,
-    "模范机关建设先进单位": 0.08,
     "省级机关党建品牌": 0.06,
     "省级机关优秀共产党员": 0.15,
 }
 HONOR_MIN_QUALITY = 0.55
+#: Share of departments named 模范机关建设先进单位: the honor is the unit's, and only its lead branch
+#: (its first 党政机关 branch, chosen by the 机关党委) carries it for the bonus.
+MODEL_UNIT_SHARE = 0.08
+#: The province chooses about 100 先锋行动队 (of the teams branches formed): the chance for a branch of
+#: quality 1 with a team; it falls to nothing at VANGUARD_MIN_QUALITY.
+VANGUARD_CHOSEN_RATE = 0.12
+VANGUARD_MIN_QUALITY = 0.65
+#: Share of the superior's sheets that correct a computed indicator after checking the 台账: the
+#: platform says the secretary took the yearly training, the sign-in sheets say otherwise.
+CORRECTION_SHARE = 0.015
+#: Categories whose branches sit in a unit with a 党组(党委) 理论学习中心组 (事业单位: some of them).
+STUDY_GROUP_CATEGORIES = ("党政机关", "国有企业", "高等学校", "公立医院", "科研院所")
+STUDY_GROUP_INSTITUTIONS = 0.6
 #: Honors without bonus points, for colour.
 OTHER_HONORS = ("青年文明号", "巾帼文明岗", "工人先锋号", "五好党支部", "省级文明单位", "四强党支部")
 
@@ -750,7 +762,7 @@ def _judged_sheets(rng: random.Random, ruleset: str, q: float) -> dict[str, dict
 
 
 def _branch(
-    seed: int, record_id: str, department: str, category: str, ordinal: int, dept_effect: float
+    seed: int, record_id: str, department: str, category: str, ordinal: int, dept_effect: float, model_unit: bool
 ) -> dict[str, Any]:
     rng = random.Random(f"{seed}:{record_id}:{department}:{category}")
     ruleset = route(department, category)
@@ -800,6 +812,21 @@ def _branch(
         "secretary_trained": _chance(rng, 0.72, 0.99, q),
         "vanguard_team": category != "离退休干部" and _chance(rng, 0.5, 0.98, q),
     }
+    if record["vanguard_team"] and q > VANGUARD_MIN_QUALITY:
+        lift = (q - VANGUARD_MIN_QUALITY) / (1 - VANGUARD_MIN_QUALITY)
+        record["vanguard_chosen"] = rng.random() < VANGUARD_CHOSEN_RATE * lift
+    in_group = category in STUDY_GROUP_CATEGORIES or (
+        category == "事业单位" and rng.random() < STUDY_GROUP_INSTITUTIONS
+    )
+    if in_group:
+        record["unit_study_group"] = True
+        record["group_study_attended"] = max(0, round(rng.gauss(0.5 + 2 * q, 0.8)))
+    if model_unit:
+        record["unit_honors"] = ["模范机关建设先进单位"]
+        record["unit_lead_branch"] = category == "党政机关" and ordinal == 1
+    # 党员管理: a 口袋党员 or a member out of touch, in a few weaker branches.
+    record["pocket_members"] = int(rng.random() < 0.08 * (1 - q))
+    record["lost_contact"] = int(rng.random() < 0.06 * (1 - q))
     if category in ("事业单位", "高等学校", "公立医院", "科研院所"):
         record["double_leader"] = _chance(rng, 0.5, 0.97, q)
     if category in ("国有企业", "社会组织"):
@@ -812,8 +839,17 @@ def _branch(
         developed = max(0, round(rng.gauss(1 + 3 * q, 1.2)))
         activists = max(0, round(developed * rng.uniform(1.2, 2.2 + 1.6 * q)) + rng.randint(0, 3))
         record.update(developed=developed, activists=activists, applicants=activists + rng.randint(0, 12))
+    elif category != "离退休干部" and rng.random() < 0.45:
+        # 发展党员 in a working branch: a few applicants, most branches train an activist or two.
+        activists = rng.randint(0, 2) if _chance(rng, 0.5, 0.97, q) else 0
+        developed = min(activists, int(rng.random() < 0.3 + 0.2 * q))
+        if activists == 1 and developed == 1 and not _chance(rng, 0.3, 0.9, q):
+            activists += 1
+        record.update(developed=developed, activists=activists, applicants=activists + rng.randint(1, 3))
 
     record["meetings"] = _meetings(rng, category, q, has_committee, size)
+    # 第一议题: a 支委会 or 支部党员大会 opens with the latest speeches, most quarters.
+    record["first_topic_sessions"] = sum(_chance(rng, 0.55, 0.99, q) for _ in range(4))
     record["talks"] = _talks(rng, size, q)
     record["projects"] = _projects(rng, category, q)
     if category == "离退休干部":
@@ -851,8 +887,6 @@ def _branch(
     if q >= HONOR_MIN_QUALITY:
         lift = (q - HONOR_MIN_QUALITY) / (1 - HONOR_MIN_QUALITY)
         for honor, rate in HONOR_RATES.items():
-            if honor == "模范机关建设先进单位" and category != "党政机关":
-                continue
             if rng.random() < rate * lift:
                 honors.append(honor)
     if rng.random() < 0.06:
@@ -871,6 +905,12 @@ def _branch(
         record["service_satisfaction"] = _dec(_clamp(rng.gauss(0.84 + 0.14 * q, 0.03), 0.6, 1.0))
 
     record["sheets"] = _judged_sheets(rng, ruleset, q)
+    if record["secretary_trained"] and rng.random() < CORRECTION_SHARE:
+        record["sheets"]["superior"]["secretary_training"] = {
+            "correct": 0,
+            "reason": "核查轮训签到表,书记未实际参加年度轮训",
+            "evidence": ["书记轮训签到表"],
+        }
     return record
 
 
@@ -894,6 +934,7 @@ def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, A
     slots = _slots(n)
     random.Random(seed).shuffle(slots)
     dept_effect = {name: random.Random(f"{seed}:department:{name}").gauss(0, DEPARTMENT_SD) for name, _ in DEPARTMENTS}
+    model_units = {name for name, _ in DEPARTMENTS if random.Random(f"{seed}:model:{name}").random() < MODEL_UNIT_SHARE}
     width = max(4, len(str(n)))
     ordinals: dict[tuple[str, str], int] = {}
     records: list[dict[str, Any]] = []
@@ -901,7 +942,8 @@ def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, A
         ordinals[(department, category)] = ordinals.get((department, category), 0) + 1
         record_id = f"B{index:0{width}d}"
         ordinal = ordinals[(department, category)]
-        records.append(_branch(seed, record_id, department, category, ordinal, dept_effect[department]))
+        model_unit = department in model_units
+        records.append(_branch(seed, record_id, department, category, ordinal, dept_effect[department], model_unit))
     return records
 
 

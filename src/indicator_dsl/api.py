@@ -3,6 +3,7 @@
     rs = indicator_dsl.load("rulesets/party_gov.ind")
     result = rs.evaluate(record_dict)            # one record, no quotas
     batch = rs.evaluate_many(records)             # quotas, in input order
+    rs2026 = indicator_dsl.load(path, period=2026, as_of="2026-06-30", history=["results-2025.jsonl"])
 
 Loading parses, resolves and checks; any error raises `RulesetError` with every
 diagnostic. Plans are compiled once per content hash and shared by later loads.
@@ -10,15 +11,17 @@ diagnostic. Plans are compiled once per content hash and shared by later loads.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from .bundles import is_bundle_path, read_bundle
 from .check.loader import FileCache, real_path
 from .check.paths import check_resolved, unique_sorted
 from .check.resolved import Resolved, ResolvedCatalog, ResolvedRuleset
@@ -29,10 +32,15 @@ from .evaluate.adjustments import read_adjustments
 from .evaluate.batch import Batch, CatalogNomination, CatalogQuota, run_batch
 from .evaluate.compiled import compile_ruleset
 from .evaluate.engine import Engine, Pending
+from .evaluate.history import History, history_of
 from .evaluate.interpreter import InterpretedBackend
 from .evaluate.parallel import evaluate_parallel
+from .evaluate.period import NO_TIMING, Timing, bind, date_of, period_of
+from .evaluate.rectification import Rectification, read_rectification_file
+from .evaluate.relatives import has_relatives
 from .evaluate.results import Result
 from .evaluate.router import Router
+from .evaluate.workbook_layout import WorkbookLayout, layout_for
 from .planning.plans import GapPlan, PlanBatch, Planner
 from .planning.whatif import what_if
 from .semantics.arithmetic import EXACT
@@ -41,13 +49,16 @@ from .semantics.records import build_models
 from .syntax.diagnostics import Diagnostic, RulesetError
 from .syntax.source import Span
 
-_ENGINES: dict[tuple[str, str, str], Engine] = {}
+_ENGINES: dict[tuple[str, str, str, str, str | None], Engine] = {}
 
 
-def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
+def _engine(resolved: ResolvedRuleset, backend: str, timing: Timing = NO_TIMING, bundle: str | None = None) -> Engine:
+    """The engine of a resolved ruleset, compiled once per content, place, backend, period and
+    bundle (results of a model loaded from a bundle name its digest: `ruleset.bundle`)."""
     sha = content_hash(resolved)
-    key = (sha, location_key(resolved), backend)
+    key = (sha, location_key(resolved), backend, timing.key, bundle)
     if key not in _ENGINES:
+        resolved = bind(resolved, timing)
         assert resolved.record is not None
         models = build_models(resolved.types, resolved.record.type_name)
         names = namespace_for(resolved, models.fields)
@@ -59,7 +70,10 @@ def _engine(resolved: ResolvedRuleset, backend: str) -> Engine:
         else:
             fast = compile_ruleset(resolved, names, plan, traced=False)
             traced = compile_ruleset(resolved, names, plan, traced=True)
-        _ENGINES[key] = Engine(plan, fast, traced, models)
+        engine = Engine(plan, fast, traced, models)
+        if bundle is not None:
+            engine.ref = engine.ref.model_copy(update={"bundle": bundle})
+        _ENGINES[key] = engine
     return _ENGINES[key]
 
 
@@ -78,14 +92,51 @@ def _resolve(source: str | Path, root: Path | None, cache: FileCache) -> tuple[R
     return resolver, resolver.resolve_text(str(source))
 
 
-def load(source: str | Path, *, backend: str = "compiled", root: str | Path | None = None) -> Ruleset | Catalog:
-    """Load a `.ind` file (path) or text. `backend="interpreted"` uses the reference interpreter.
+def load(
+    source: str | Path,
+    *,
+    backend: str = "compiled",
+    root: str | Path | None = None,
+    period: int | str | tuple[datetime.date, datetime.date] | None = None,
+    as_of: str | datetime.date | None = None,
+    history: Any = None,
+    rectification: Any = None,
+) -> Ruleset | Catalog:
+    """Load a `.ind` file (path) or text, or a bundle (`.tar.gz` from `ind build`, verified and
+    read in memory; its results name its digest). `backend="interpreted"` uses the reference
+    interpreter.
 
-    Imports may not leave `root` (default: the project of the file, see docs/decisions.md)."""
-    return _load(source, backend, Path(root) if root is not None else None, FileCache())
+    Imports may not leave `root` (default: the project of the file, see docs/decisions.md).
+    The evaluation's parameters (docs/guide.md, history and the year cycle): `period` (a year,
+    `"FIRST..LAST"` or two dates) replaces each ruleset's declared period; `as_of` evaluates a
+    period that is not over; `history` is a list of earlier years' results (paths, or lists of
+    results), last year first, that `history(N)` reads; `rectification` (a path or an
+    `evaluate.rectification.Rectification`) gives last year's `rectified` fact of each branch.
+    Bad parameters raise `PeriodError` (a ValueError); problems in the history files are kept
+    in `model.history.problems`."""
+    timing = Timing(period_of(period), date_of(as_of, "as_of"))
+    past = None if history is None and rectification is None else history_of(history or [])
+    if rectification is not None:
+        assert past is not None
+        items = (
+            rectification if isinstance(rectification, Rectification) else read_rectification_file(Path(rectification))
+        )
+        past = past.with_rectified(items.rectified())
+    if is_bundle_path(source):
+        bundle = read_bundle(source)
+        return _load(bundle.entry, backend, bundle.root, bundle.cache(), timing, past, bundle.digest)
+    return _load(source, backend, Path(root) if root is not None else None, FileCache(), timing, past)
 
 
-def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache) -> Ruleset | Catalog:
+def _load(
+    source: str | Path,
+    backend: str,
+    root: Path | None,
+    cache: FileCache,
+    timing: Timing = NO_TIMING,
+    history: History | None = None,
+    bundle: str | None = None,
+) -> Ruleset | Catalog:
     """`load()` reading files through `cache` (files already in it are not read from disk)."""
     try:
         with bounded_suggestions():
@@ -94,7 +145,7 @@ def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache)
         errors = [d for d in unique_sorted(resolver.diagnostics) if d.is_error]
         if errors or resolved is None:
             raise RulesetError(errors or unique_sorted(resolver.diagnostics), resolver.cache.sources())
-        return _build(resolved, source, backend, root, cache)
+        return _build(resolved, source, backend, root, cache, timing, history, bundle)
     except RecursionError:  # a pathologically deep expression, past the checker (code generation bugs propagate)
         where = Span(str(source) if _is_path(source) else "<text>", 1, 1, 1, 1)
         raise RulesetError(
@@ -107,17 +158,26 @@ def _load(source: str | Path, backend: str, root: Path | None, cache: FileCache)
 
 
 def _build(
-    resolved: Resolved | None, source: str | Path, backend: str, root: Path | None, cache: FileCache
+    resolved: Resolved | None,
+    source: str | Path,
+    backend: str,
+    root: Path | None,
+    cache: FileCache,
+    timing: Timing,
+    history: History | None,
+    bundle: str | None,
 ) -> Ruleset | Catalog:
     files = tuple((str(key), f.source.path, f.source.text) for key, f in cache.files.items())
-    origin = Origin(source if isinstance(source, Path) else str(source), backend, root, files)
+    shown = source if isinstance(source, Path) else str(source)
+    origin = Origin(shown, backend, root, files, timing, history, bundle)
     if isinstance(resolved, ResolvedRuleset):
-        model = Ruleset(_engine(resolved, backend), origin)
-        model.resolved_rulesets = {resolved.name: resolved}
-        return model
+        return Ruleset(_engine(resolved, backend, timing, bundle), origin, resolved)
     if isinstance(resolved, ResolvedCatalog):
-        engines = {name: _engine(r, backend) for name, r in resolved.rulesets.items()}
-        return Catalog(resolved, engines, origin)
+        engines = {name: _engine(r, backend, timing, bundle) for name, r in resolved.rulesets.items()}
+        catalog = Catalog(resolved, engines, origin)
+        if bundle is not None:
+            catalog.router.ref = catalog.router.ref.model_copy(update={"bundle": bundle})
+        return catalog
     raise RulesetError([])  # a schema file: nothing to evaluate
 
 
@@ -132,12 +192,15 @@ class Origin:
     backend: str
     root: Path | None
     files: tuple[tuple[str, str, str], ...]
+    timing: Timing = NO_TIMING  # the evaluation's period and as-of day
+    history: History | None = None  # earlier years' results, for `history(N)`
+    bundle: str | None = None  # the digest of the bundle it came from
 
     def load(self) -> Ruleset | Catalog:
         cache = FileCache()
         for key, shown, text in self.files:
             cache.add_text(Path(key), shown, text.encode("utf-8"))
-        return _load(self.source, self.backend, self.root, cache)
+        return _load(self.source, self.backend, self.root, cache, self.timing, self.history, self.bundle)
 
 
 class Model:
@@ -146,7 +209,6 @@ class Model:
 
     engines: dict[str, Engine]
     origin: Origin
-    resolved_rulesets: dict[str, ResolvedRuleset]  # by name: what plans read of the rules' text
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
         raise NotImplementedError
@@ -161,8 +223,37 @@ class Model:
         return []
 
     @property
+    def history(self) -> History | None:
+        """The earlier years' results this model reads (`load(history=...)`), with their problems."""
+        return self.origin.history
+
+    @property
     def catalog_nominations(self) -> list[CatalogNomination]:
         return []
+
+    @property
+    def label(self) -> str | None:
+        raise NotImplementedError
+
+    def resolved_rulesets(self) -> list[ResolvedRuleset]:
+        """Each ruleset as resolved (clauses, where each indicator came from): what `ind table` prints."""
+        raise NotImplementedError
+
+    def workbook_layout(self) -> WorkbookLayout:
+        """The data-entry workbook of this model's records: one sheet per record list and per
+        source of judged scores (`ind template`, and how a filled `.xlsx` is read)."""
+        rulesets = self.resolved_rulesets()
+        first = rulesets[0]
+        assert first.record is not None
+        plans = [engine.plan for engine in self.engines.values()]
+        return layout_for(first.types, first.record.type_name, plans, self.label or "")
+
+    def read_workbook(self, path: str | Path) -> Iterator[Any]:
+        """Records (each with its `sheets`) from a filled workbook, in its order; a record with
+        cells that cannot be read is an `InputError` naming them. Needs the office extra."""
+        from .evaluate.workbook_read import read_workbook
+
+        return read_workbook(Path(path), self.workbook_layout())
 
     def evaluate(self, record: Any, *, sheets: Any = None, trace: bool = False) -> Result:
         """Score one record alone: grades without quotas (quotas need a batch)."""
@@ -183,7 +274,7 @@ class Model:
         reason, by); results come back in input order; `workers` processes. Adjustments that
         cannot be applied are listed in `Batch.problems`; the others are still applied."""
         read, problems = read_adjustments(adjustments)
-        if workers > 1:
+        if workers > 1 and not has_relatives(self.engines):  # relative rules: one process (the batch ranks)
             batch = evaluate_parallel(self, records, sheets=sheets, trace=trace, workers=workers, adjustments=read)
         else:
             batch = run_batch(self, self.engines, records, sheets=sheets, trace=trace, adjustments=read)
@@ -216,15 +307,16 @@ class Model:
         """The model's planner (built once: it reads the grade rules and clauses of each ruleset)."""
         found: Planner | None = self.__dict__.get("_planner")
         if found is None:
-            found = self.__dict__["_planner"] = Planner(self, self.resolved_rulesets)
+            found = self.__dict__["_planner"] = Planner(self, {r.name: r for r in self.resolved_rulesets()})
         return found
 
 
 class Ruleset(Model):
     """A checked, compiled ruleset."""
 
-    def __init__(self, engine: Engine, origin: Origin) -> None:
+    def __init__(self, engine: Engine, origin: Origin, resolved: ResolvedRuleset) -> None:
         self.engine = engine
+        self.resolved = resolved
         self.engines = {engine.plan.name: engine}
         self.origin = origin
 
@@ -235,6 +327,13 @@ class Ruleset(Model):
     @property
     def version(self) -> str | None:
         return self.engine.plan.version
+
+    @property
+    def label(self) -> str | None:
+        return self.engine.plan.label
+
+    def resolved_rulesets(self) -> list[ResolvedRuleset]:
+        return [self.resolved]
 
     @property
     def sha256(self) -> str:
@@ -248,7 +347,7 @@ class Ruleset(Model):
         return self.record_model.model_json_schema()
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
-        return self.engine, self.engine.score(data, sheets, trace=trace)
+        return self.engine, self.engine.score(data, sheets, trace=trace, history=self.origin.history)
 
 
 class Catalog(Model):
@@ -256,7 +355,6 @@ class Catalog(Model):
 
     def __init__(self, resolved: ResolvedCatalog, engines: dict[str, Engine], origin: Origin) -> None:
         self.resolved = resolved
-        self.resolved_rulesets = dict(resolved.rulesets)
         self.engines = engines
         self.origin = origin
         self.router = Router.for_catalog(resolved, engines, origin.backend)
@@ -264,6 +362,13 @@ class Catalog(Model):
     @property
     def name(self) -> str:
         return self.resolved.name
+
+    @property
+    def label(self) -> str | None:
+        return self.resolved.label
+
+    def resolved_rulesets(self) -> list[ResolvedRuleset]:
+        return list(self.resolved.rulesets.values())
 
     @property
     def sha256(self) -> str:
@@ -279,4 +384,4 @@ class Catalog(Model):
         return self.router.nominations
 
     def route(self, data: Any, sheets: Any, *, trace: bool) -> tuple[Engine, Pending]:
-        return self.router.score(data, sheets, trace=trace)
+        return self.router.score(data, sheets, trace=trace, history=self.origin.history)

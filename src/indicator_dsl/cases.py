@@ -41,12 +41,22 @@ SCALARS = ("total", "bonus", "penalty", "grade", "grade_by_rules", "grade_after_
 EXPECTATIONS = (*SCALARS, "indicators", "dimensions", "sources", "outcomes", "errors")
 
 
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """One expectation a case did not meet: what was compared, as the YAML and the result show it."""
+
+    what: str
+    expected: str
+    actual: str
+
+
 @dataclass(slots=True)
 class CaseOutcome:
     file: str
     name: str
     failures: list[str] = field(default_factory=list)
     trace_lines: list[str] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)  # the failures that compare two values
 
 
 @dataclass(slots=True)
@@ -234,7 +244,9 @@ class _Checker:
         self.outcome = outcome
 
     def fail(self, what: str, expected: Any, actual: Any) -> None:
-        self.outcome.failures.append(f"{what}: expected {_shown(expected)}, got {_shown(actual)}")
+        mismatch = Mismatch(what, _shown(expected), _shown(actual))
+        self.outcome.mismatches.append(mismatch)
+        self.outcome.failures.append(f"{what}: expected {mismatch.expected}, got {mismatch.actual}")
 
     def scalar(self, key: str, expected: Any) -> None:
         actual = getattr(self.result, key)

@@ -20,6 +20,7 @@ from .bands import check_bands
 from .lets import declare_lets
 from .quotas import quota_ladder, quota_shape
 from .ranges import RangeChecker
+from .relatives import check_relatives
 from .resolved import UNBOUNDED, ResolvedRuleset, TableDimension, TableIndicator, exact_sum, figure
 from .scope import missing_inputs
 from .typecheck import ExprChecker, Scope, did_you_mean
@@ -51,7 +52,9 @@ class RulesetChecker:
     def __init__(self, ruleset: ResolvedRuleset, report: Callable[[Diagnostic], None]) -> None:
         self.r = ruleset
         self.report = report
-        self.exprs = ExprChecker(ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete)
+        self.exprs = ExprChecker(
+            ruleset.types, report, period=ruleset.period is not None or ruleset.incomplete, grades=ruleset.grade_names
+        )
         self.ranges = RangeChecker(ruleset.types, ruleset.record.type_name if ruleset.record else None, report)
         self.grades = ruleset.grade_names
         self.sources = ruleset.table_sources
@@ -303,6 +306,13 @@ class RulesetChecker:
             return
         self.declared_once("source", assess.sources)
         for source in assess.sources:
+            if source.value is not None and source.corrects:
+                self.error(
+                    "E315",
+                    f"source `{source.name}` is computed (`= ...`): it has no sheet, so it corrects nothing",
+                    source,
+                    hint="write `may correct` on a table source (one without `= ...`), e.g. the superior's",
+                )
             if source.value is not None:
                 inputs = missing_inputs(source.value, lambda name: None if name in base.lets else base.fields.get(name))
                 self.value_source(source.value, base.narrow(inputs), f"source `{source.name}`")
@@ -386,6 +396,7 @@ class RulesetChecker:
             self.grade_ref(assign.grade, assign)
         for quota in self.r.quotas:
             self.quota(quota, scope)
+        check_relatives(self.r.relatives, scope, self.report, self.r.incomplete)
         grade_type = Type("grade", members=tuple(self.grades))
         outcome_values = {**scope.values, "grade": grade_type.maybe(), **{g: grade_type for g in self.grades}}
         outcome_scope = Scope(

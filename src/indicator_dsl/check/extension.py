@@ -50,6 +50,7 @@ def inherit(child: ResolvedRuleset, base: ResolvedRuleset) -> None:
     child.bonus, child.penalty, child.assess, child.grades = base.bonus, base.penalty, base.assess, base.grades
     child.vetoes, child.exempts, child.assigns = list(base.vetoes), list(base.exempts), list(base.assigns)
     child.quotas, child.outcomes = list(base.quotas), list(base.outcomes)
+    child.relatives = list(base.relatives)
     child.removed = list(base.removed)
     for src in base.sources:
         if src not in child.sources:
@@ -154,6 +155,10 @@ class Assembler:
     def _on_Outcome(self, item: n.Outcome) -> None:
         if self._named("outcome", item.name, item.span, [(o.name, o.span) for o in self.r.outcomes]):
             self.r.outcomes.append(item)
+
+    def _on_Relative(self, item: n.Relative) -> None:
+        if self._named("relative rule", item.name, item.span, [(r.name, r.span) for r in self.r.relatives]):
+            self.r.relatives.append(item)
 
     def _on_Quota(self, item: n.Quota) -> None:
         same = [q for q in self.r.quotas if (q.grades, q.direction) == (item.grades, item.direction)]

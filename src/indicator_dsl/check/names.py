@@ -42,7 +42,7 @@ class Names:
     types: dict[str, n.TypeDecl]
     fields: FieldMap
     root: str
-    period: tuple[datetime.date, datetime.date] | None
+    period: tuple[datetime.date, datetime.date, datetime.date] | None  # start, end, as of (calendar.py)
     lets: LetScope
     table_sources: list[str]
     value_sources: list[str]
@@ -59,7 +59,9 @@ class Names:
             types=ruleset.types,
             fields=fields,
             root=ruleset.record.type_name,
-            period=(ruleset.period.start, ruleset.period.end) if ruleset.period else None,
+            period=(ruleset.period.start, ruleset.period.end, ruleset.as_of or ruleset.period.end)
+            if ruleset.period
+            else None,
             lets=dict(ruleset.lets),
             table_sources=ruleset.table_sources,
             value_sources=[s.name for s in sources if s.value is not None],

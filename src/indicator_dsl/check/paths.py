@@ -11,6 +11,7 @@ from ..syntax.diagnostics import Diagnostic, sort_key
 from ..syntax.source import SourceFile, Span
 from .catalog import check_catalog
 from .checker import RulesetChecker
+from .loader import FileCache
 from .resolved import Resolved, ResolvedCatalog, ResolvedRuleset
 from .resolver import Resolver
 from .standards import missing_standards
@@ -95,11 +96,17 @@ def unique_sorted(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(out, key=sort_key)
 
 
-def check_paths(paths: Iterable[str | Path], root: Path | None = None, require_standards: bool = False) -> CheckReport:
+def check_paths(
+    paths: Iterable[str | Path],
+    root: Path | None = None,
+    require_standards: bool = False,
+    cache: FileCache | None = None,
+) -> CheckReport:
     """Check files and folders together; `root` is the folder imports may not leave (see project.py);
-    `require_standards` reports every indicator without its 评分标准 (E314)."""
+    `require_standards` reports every indicator without its 评分标准 (E314); `cache` may hold texts
+    to read instead of the files (an editor's unsaved buffers)."""
     files, _ = expand_paths(paths)
-    resolver = Resolver(root=root)
+    resolver = Resolver(cache=cache, root=root)
     modules: list[Resolved | None] = []
     try:
         with bounded_suggestions():

@@ -7,6 +7,7 @@ from its items and its base's; the checker, code generator and evaluators read t
 
 from __future__ import annotations
 
+import datetime
 import decimal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,6 +80,8 @@ class ResolvedRuleset:
     base: ResolvedRuleset | None = None
     record: n.RecordDecl | None = None
     period: n.PeriodDecl | None = None
+    as_of: datetime.date | None = None  # an in-year evaluation (`--as-of`): set by evaluate/period.py
+    period_given: bool = False  # the period is the evaluation's (`--period`), not the declared one
     total: n.TotalDecl | None = None
     precision: n.PrecisionDecl | None = None
     rescale: n.RescaleDecl | None = None
@@ -92,6 +95,7 @@ class ResolvedRuleset:
     assess: n.Assess | None = None
     grades: n.Grades | None = None
     quotas: list[n.Quota] = field(default_factory=list)
+    relatives: list[n.Relative] = field(default_factory=list)
     outcomes: list[n.Outcome] = field(default_factory=list)
     removed: list[n.RemoveIndicator] = field(default_factory=list)
     # An import or the base ruleset could not be read (already reported): the checker then skips

@@ -108,7 +108,7 @@ class Resolver:
                 names = " → ".join(display_path(p) for p in chain)
                 self.diagnostics.append(Diagnostic("E101", f"import cycle: {names}", imp.span))
                 continue
-            if not target.exists():  # a folder or a FIFO is the reader's E001
+            if target not in self.cache.files and not target.exists():  # a folder or a FIFO is the reader's E001
                 siblings = [p.name for p in target.parent.glob("*.ind")] if target.parent.is_dir() else []
                 hint = close_name(Path(imp.path).name, siblings)
                 self.diagnostics.append(

@@ -14,6 +14,8 @@ def path_of(expr: n.Expr) -> str | None:
     """The narrowing key of a name or field path (`last_election`, `m.attendance`)."""
     if isinstance(expr, n.Name):
         return expr.name
+    if isinstance(expr, n.HistoryRef):
+        return f"history({expr.back}).{expr.part}"
     if isinstance(expr, n.Attribute):
         base = path_of(expr.obj)
         return f"{base}.{expr.name}" if base else None

@@ -8,15 +8,30 @@ a guard, operand and argument types, non-boolean conditions. Guards narrow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from ..semantics.history import HISTORY_PARTS
 from ..syntax import nodes as n
 from ..syntax.diagnostics import Diagnostic
 from .calls import check_aggregate, check_call
 from .scope import Scope, guarded, path_of
 from .suggestions import closest, did_you_mean, field_listing
-from .types import BOOL, DATE, DECIMAL, ERROR, INT, NONE, TEXT, Type, comparable, list_of, type_of_ref, unify_numeric
+from .types import (
+    BOOL,
+    DATE,
+    DECIMAL,
+    ERROR,
+    INT,
+    NONE,
+    PRIMITIVES,
+    TEXT,
+    Type,
+    comparable,
+    list_of,
+    type_of_ref,
+    unify_numeric,
+)
 
 ARITHMETIC = {"+", "-", "*", "/"}
 ORDERING = {"<", "<=", ">", ">="}
@@ -25,14 +40,21 @@ EQUALITY = {"==", "!="}
 
 class ExprChecker:
     """Types expressions; `period` says whether the ruleset declares the assessment period
-    that `in_period`, `period.start` and the calendar counts read (a catalog has none)."""
+    that `in_period`, `period.start` and the calendar counts read (a catalog has none);
+    `grades` are the grade names `history(N).grade` may hold."""
 
     def __init__(
-        self, record_types: Mapping[str, n.TypeDecl], report: Callable[[Diagnostic], None], *, period: bool
+        self,
+        record_types: Mapping[str, n.TypeDecl],
+        report: Callable[[Diagnostic], None],
+        *,
+        period: bool,
+        grades: Sequence[str] = (),
     ) -> None:
         self.record_types = record_types
         self.report = report
         self.period = period
+        self.grades = tuple(grades)
         self.let_types: dict[int, Type] = {}
         self.in_progress: list[n.Let] = []
         self.used_lets: set[int] = set()
@@ -137,6 +159,25 @@ class ExprChecker:
                 hint=did_you_mean(expr.part, ["start", "end"]),
             )
         return DATE
+
+    def _check_HistoryRef(self, expr: n.HistoryRef, scope: Scope) -> Type:
+        """`history(N).part`: optional (none without history), except `found`."""
+        if expr.back < 1:
+            return self.error(
+                "E201", f"`history({expr.back})` counts years back from 1", expr, hint="last year is `history(1)`"
+            )
+        kind = HISTORY_PARTS.get(expr.part)
+        if kind is None:
+            return self.error(
+                "E201",
+                f"`history(N)` has no `{expr.part}`",
+                expr,
+                hint=did_you_mean(expr.part, HISTORY_PARTS) or "parts: " + ", ".join(f"`{p}`" for p in HISTORY_PARTS),
+            )
+        if expr.part == "found":
+            return BOOL
+        t = Type("enum", members=self.grades) if kind == "grade" and self.grades else PRIMITIVES.get(kind, TEXT)
+        return t if path_of(expr) in scope.narrowed else t.maybe()
 
     def _check_ListLit(self, expr: n.ListLit, scope: Scope) -> Type:
         if not expr.items:

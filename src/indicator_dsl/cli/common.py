@@ -61,8 +61,10 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
-def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
-    """Load a ruleset or catalog (imports kept inside `root`), or print its diagnostics and return None."""
+def load_or_report(path: str, prog: str, root: Path | None = None, **params: Any) -> Any:
+    """Load a ruleset or catalog (imports kept inside `root`; `params`: the evaluation's period,
+    as-of day, history, rectification), or print its diagnostics (or why the parameters cannot
+    be used) and return None."""
     from .. import api
     from ..check.renderers import render_text
     from ..syntax.diagnostics import RulesetError
@@ -71,9 +73,12 @@ def load_or_report(path: str, prog: str, root: Path | None = None) -> Any:
         sys.stderr.write(f"{prog}: {path}: no such file\n")
         return None
     try:
-        return api.load(Path(path), root=root)
+        return api.load(Path(path), root=root, **params)
     except RulesetError as error:
         sys.stderr.write(render_text(error.diagnostics, error.sources))
+        return None
+    except (OSError, ValueError) as error:  # a period, as-of day, history or rectification file it cannot use
+        sys.stderr.write(f"{prog}: {error}\n")
         return None
 
 
@@ -120,6 +125,16 @@ def ind_files(paths: Sequence[str], prog: str) -> list[Path] | int:
     return files
 
 
+def record_files(names: Sequence[str], prog: str) -> list[Path] | int:
+    """The record files named, or exit code 2 after saying which one does not exist."""
+    paths = [Path(name) for name in names]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        sys.stderr.write(f"{prog}: {missing[0]}: no such file\n")
+        return 2
+    return paths
+
+
 def cannot_write(path: Path, prog: str) -> bool:
     """Say so (one line on stderr) if `path` cannot be an output file: a folder, or a place
     where no file can be made. Checked before a long run, so a typo fails at once."""
@@ -129,16 +144,6 @@ def cannot_write(path: Path, prog: str) -> bool:
     if problem is not None:
         sys.stderr.write(f"{prog}: cannot write {path}: {problem}\n")
     return problem is not None
-
-
-def record_files(names: Sequence[str], prog: str) -> list[Path] | None:
-    """The record files named, or None after saying (one line on stderr) which one is missing."""
-    paths = [Path(name) for name in names]
-    missing = [p for p in paths if not p.is_file()]
-    if missing:
-        sys.stderr.write(f"{prog}: {missing[0]}: no such file\n")
-        return None
-    return paths
 
 
 def records_in(paths: Sequence[Path]) -> Iterator[Any]:

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress, progress_callback
+from .year import add_year_options, year_params
 
 
 def main(argv: list[str]) -> int:
     parser = ArgumentParser(prog="ind eval", description="Score records with a ruleset or catalog.")
     parser.add_argument("ruleset", help="a ruleset or catalog .ind file")
-    parser.add_argument("records", nargs="+", help="record files: .json, .jsonl, .yaml, .csv")
-    parser.add_argument("--format", choices=["table", "json", "jsonl", "csv"], default="table")
+    parser.add_argument("records", nargs="+", help="record files: .json, .jsonl, .yaml, .csv, .xlsx")
+    parser.add_argument("--format", choices=["table", "json", "jsonl", "csv", "xlsx"], default="table")
     parser.add_argument("--input-format", choices=["json", "jsonl", "yaml", "csv"], help="override the file suffix")
     parser.add_argument("--out", type=Path, help="write results to this file (atomically) instead of stdout")
     parser.add_argument("--explain", metavar="ID", help="print a readable trace of the record with this id")
@@ -25,21 +26,25 @@ def main(argv: list[str]) -> int:
         type=Path,
         help="grades set by people after quotas: .yaml, .json or .csv of id, grade, reason, by",
     )
+    add_year_options(parser)
     add_root_option(parser)
     args = parser.parse(argv)
     if isinstance(args, int):
         return args
 
-    from ..evaluate.inputs import loads, read_records
+    from ..evaluate.inputs import loads
     from ..evaluate.parallel import WorkerSetupError, stream_jsonl
+    from ..evaluate.relatives import has_relatives
     from ..files import write_atomic
     from ..outputs.formats import RESULT_FORMATS
 
     if args.out is not None and cannot_write(args.out, "ind eval"):
         return 2
-    model = load_or_report(args.ruleset, "ind eval", args.root)
+    model = load_or_report(args.ruleset, "ind eval", args.root, **year_params(args))
     if model is None:
         return 2
+    for problem in model.history.problems if model.history is not None else ():
+        sys.stderr.write(f"ind eval: history: {problem}\n")
     sheets = None
     if args.sheets is not None:
         try:
@@ -73,6 +78,7 @@ def main(argv: list[str]) -> int:
         and not args.explain
         and args.input_format in (None, "jsonl")
         and all(p.suffix.lower() in (".jsonl", ".ndjson") for p in paths)
+        and not has_relatives(model.engines)
     )
     if streaming:
         try:
@@ -89,7 +95,7 @@ def main(argv: list[str]) -> int:
 
     def records() -> Iterator[Any]:
         for path in paths:
-            yield from read_records(path, args.input_format)
+            yield from read_any(model, path, args.input_format)
 
     try:
         batch = model.evaluate_many(
@@ -115,6 +121,8 @@ def main(argv: list[str]) -> int:
         engine = model.engines.get(chosen[0].ruleset.name)
         sys.stdout.write(explain(chosen[0], engine.plan if engine is not None else None))
         return 1 if chosen[0].errors or problems else 0
+    if args.format == "xlsx":
+        return _write_xlsx(model, batch, args.out) or (1 if batch.failed or problems else 0)
     text = RESULT_FORMATS[args.format](batch.results)
     if args.out is not None:
         try:
@@ -129,3 +137,29 @@ def main(argv: list[str]) -> int:
     if failed:
         sys.stderr.write(f"ind eval: {failed} of {len(batch.results)} record(s) could not be scored\n")
     return 1 if failed or problems else 0
+
+
+def read_any(model: Any, path: Path, input_format: str | None) -> Iterator[Any]:
+    """Records of a file: a workbook (.xlsx) read by the model's layout, else `read_records`."""
+    from ..evaluate.inputs import read_records
+
+    if (input_format or path.suffix.lower().lstrip(".")) == "xlsx":
+        return model.read_workbook(path)  # type: ignore[no-any-return]
+    return read_records(path, input_format)
+
+
+def _write_xlsx(model: Any, batch: Any, out: Path | None) -> int:
+    """Results as a workbook (`--format xlsx`, needs `--out`): 0 when written, else 2."""
+    from ..outputs.branch_rows import batch_view
+    from ..outputs.xlsx_results import write_results
+
+    if out is None:
+        sys.stderr.write("ind eval: --format xlsx needs --out FILE.xlsx\n")
+        return 2
+    try:
+        write_results(out, batch_view(model, batch.results, batch.attributes))
+    except (OSError, ValueError) as error:
+        sys.stderr.write(f"ind eval: {out} not written: {error}\n")
+        return 2
+    sys.stderr.write(f"ind eval: {len(batch.results)} result(s) written to {out}\n")
+    return 0

@@ -26,12 +26,20 @@ COMMANDS = {
     "test": "Run YAML test cases beside rulesets",
     "schema": "Print the JSON Schema of a ruleset's record",
     "report": "Score records and write an HTML report of the batch",
+    "serve": "Score records over HTTP (needs the serve extra)",
     "plan": "Gap plans: the fewest indicators to recover for the next grade",
+    "compare": "Movements between two years' results",
+    "rectification": "Rectification items: overdue items, rectified branches",
+    "table": "Print the indicator table (指标表) of a ruleset: html, xlsx or docx",
+    "template": "Write an empty data-entry workbook (.xlsx) for a ruleset",
+    "convert": "Convert records between files and workbooks (.xlsx)",
+    "build": "Pack a catalog and its files into a verifiable bundle",
+    "lsp": "Run the language server for editors (stdio)",
 }
 
 USAGE = (
     "usage: ind COMMAND [ARGS...]\n\ncommands:\n"
-    + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+    + "\n".join(f"  {name:<13} {text}" for name, text in COMMANDS.items())
     + "\n\nind COMMAND --help shows a command's options; ind --version shows the version.\n"
 )
 

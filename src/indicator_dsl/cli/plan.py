@@ -43,8 +43,8 @@ def main(argv: list[str]) -> int:
     if model is None:
         return 2
     paths = record_files(args.records, "ind plan")
-    if paths is None:
-        return 2
+    if isinstance(paths, int):
+        return paths
     try:
         planned = model.plans(progress(records_in(paths), "scoring"), to=args.to, grades=args.grade)
     except (OSError, ValueError) as error:

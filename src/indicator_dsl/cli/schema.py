@@ -45,6 +45,20 @@ def _score(top: Decimal, reason_required: bool) -> dict[str, Any]:
     return {"anyOf": [number, scored], "description": f"0..{top}"}
 
 
+#: A `may correct` source's correction of a computed indicator (上级核正), any name its sheet does not score.
+CORRECTION = {
+    "title": "核正 correction",
+    "type": "object",
+    "properties": {
+        "correct": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": DECIMAL_TEXT}]},
+        "reason": {"type": "string", "pattern": r"\S", "title": "理由 reason"},
+        "evidence": {"type": "array", "items": {"type": "string"}, "title": "证据 evidence"},
+    },
+    "required": ["correct", "reason"],
+    "additionalProperties": False,
+}
+
+
 def sheet_entries(plan: TablePlan) -> dict[str, dict[str, tuple[str, Decimal, bool]]]:
     """Per source, the judged indicators its sheet may hold: (title, maximum, reason required)."""
     table_sources = [s.name for s in plan.sources if s.is_table]
@@ -61,6 +75,7 @@ def sheets_schema(plans: list[TablePlan]) -> dict[str, Any]:
     plans gets the loosest of their bounds (largest maximum, a reason required only by all)."""
     merged: dict[str, dict[str, tuple[str, Decimal, bool]]] = {}
     labels: dict[str, str] = {}
+    correcting = {s.name for plan in plans for s in plan.sources if s.corrects}
     for plan in plans:
         labels.update({s.name: s.label or s.name for s in plan.sources if s.name not in labels})
         for source, entries in sheet_entries(plan).items():
@@ -77,13 +92,14 @@ def sheets_schema(plans: list[TablePlan]) -> dict[str, Any]:
             "properties": {
                 name: {**_score(top, reason), "title": title} for name, (title, top, reason) in sheet.items()
             },
-            "additionalProperties": False,
+            "additionalProperties": CORRECTION if source in correcting else False,
         }
         for source, sheet in merged.items()
     }
     return {
         "title": "评分表 judged scores",
-        "description": "per source, each judged indicator's score (or {score, reason})",
+        "description": "per source, each judged indicator's score (or {score, reason}); a `may correct`"
+        " source's corrections ({correct, reason, evidence})",
         "type": "object",
         "properties": properties,
         "additionalProperties": False,

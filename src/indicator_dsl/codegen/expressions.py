@@ -18,6 +18,7 @@ from ..check.names import LetScope, Names
 from ..check.typecheck import path_of
 from ..check.types import Type
 from ..semantics.builtins import AGGREGATES, COALESCE_RUNTIME, DIVISION_RUNTIME, FUNCTIONS, OPERATORS
+from ..semantics.history import HISTORY_RUNTIME
 from ..syntax import nodes as n
 from ..syntax.source import Span
 from .emitter import Emitter
@@ -61,8 +62,12 @@ class NameSpace(Names):
         self.variables += 1
         return f"{prefix}{self.variables}"
 
-    def period_code(self) -> tuple[str, str] | None:
-        return None if self.period is None else (self.const(self.period[0]), self.const(self.period[1]))
+    def period_code(self) -> tuple[str, str, str] | None:
+        """The constants of the period's start, end and as-of day (semantics/calendar.py)."""
+        if self.period is None:
+            return None
+        start, end, due = self.period
+        return self.const(start), self.const(end), self.const(due)
 
     def read_code(self, obj: str, record_type: str, field_name: str) -> str:
         access = self.fields.access(record_type, field_name)
@@ -154,6 +159,10 @@ class ExprCompiler:
         assert period is not None  # without a period the checker reports E216
         return period[0 if e.part == "start" else 1]
 
+    def _HistoryRef(self, e: n.HistoryRef) -> str:
+        label = f"history({e.back}).{e.part}"
+        return self._recorded(label, f"{HISTORY_RUNTIME}(r, {e.back}, {e.part!r})")
+
     # ---------------------------------------------------------------- names
     def variable_types(self) -> dict[str, Type | None]:
         return {name: t for name, (_, t) in self.vars.items()}
@@ -237,7 +246,7 @@ class ExprCompiler:
             else:
                 self.vars[e.var] = saved
         aggregate = AGGREGATES[e.func]
-        start, end = self.names.period_code() or ("None", "None")
+        start, end, due = self.names.period_code() or ("None", "None", "None")
         code = aggregate.emit.format(
             runtime=aggregate.runtime,
             loop=aggregate.loop(var, source, cond, by),
@@ -249,5 +258,6 @@ class ExprCompiler:
             span=self.names.span(e.span),
             start=start,
             end=end,
+            due=due,
         )
         return self._recorded(f"{e.func}(...)", code)

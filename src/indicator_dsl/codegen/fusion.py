@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 
 from ..semantics.builtins import AGGREGATES
+from ..semantics.calendar import cut
 from ..syntax import nodes as n
 from .emitter import Emitter
 from .expressions import ExprCompiler, NameSpace
@@ -87,7 +88,7 @@ def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, d
             cond = ec.expr(aggregate.where) if aggregate.where is not None else None
             value = ec.expr(aggregate.value) if aggregate.value is not None else "fv"
             by = ec.expr(aggregate.by) if aggregate.by is not None else "None"
-            start, end = names.period_code() or ("None", "None")
+            start, last, open_units = _calendar_bounds(names, AGGREGATES[aggregate.func].unit_months)
             accumulator = AGGREGATES[aggregate.func].accumulator
             assert accumulator is not None
             out.line(f"{var} = {accumulator.initial}")
@@ -97,19 +98,28 @@ def emit_fused(out: Emitter, names: NameSpace, groups: list[tuple[n.Aggregate, d
                     value=value,
                     by=by,
                     start=start,
-                    end=end,
+                    last=last,
                     guard=f"if {cond}: " if cond else "",
                     and_cond=f" and {cond}" if cond else "",
                     test=cond or "fv",
                 )
             )
-            values[id(aggregate)] = accumulator.result.format(acc=var)
+            values[id(aggregate)] = accumulator.result.format(acc=var, open=open_units)
         out.line(f"for fv in {source}:")
         for code, local in hoisted.items():
             out.line(f"    {local} = {code}")
         for line in body:
             out.line(f"    {line}")
     return values
+
+
+def _calendar_bounds(names: NameSpace, unit_months: int) -> tuple[str, str, int]:
+    """A fused calendar count's first day, last day counted and units not yet due (calendar.cut)."""
+    if names.period is None or not unit_months:
+        return "None", "None", 0
+    start, end, due = names.period
+    c = cut(start, end, due, unit_months)
+    return names.const(start), names.const(c.last), c.open
 
 
 def indicator_exprs(ind: n.Indicator) -> list[n.Expr]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..check.resolved import ResolvedRuleset
 from ..semantics import arithmetic as runtime
-from ..semantics.arithmetic import start
+from ..semantics.arithmetic import bounded_inline, signed, start
 from ..semantics.builtins import RUNTIME_NAMES
 from ..semantics.grading import Scored, SourceScores
 from ..semantics.plan import JUDGED, TablePlan
@@ -143,14 +143,17 @@ class RulesetCompiler:
             out.line(f"{var}, why = _bounded({var}, {maximum}, {ind.uncapped})")
             out.line(f"if why is not None: T.append(_CT({index}, -1, 'clamp', True, [], {var}, why))")
         else:
-            out.line(f"{var} = _bounded({var}, {maximum}, {ind.uncapped})[0]")
+            out.line(f"{var} = {bounded_inline(var, maximum, ind.uncapped)}")
 
     def points(self, index: int, number: int, clause: n.Points, var: str, ec: ExprCompiler, reads: str | None) -> None:
         out = self.out
         if clause.when is not None:
             out.line(f"if {ec.compile(clause.when, reads=reads)}:")
             out.depth += 1
-        out.line(f"e = _signed({clause.kind!r}, {self.points_moved(clause, ec, reads)})")
+        if clause.per is None and isinstance(clause.amount, n.Number):  # known now: `signed` of a literal
+            out.line(f"e = {self.names.const(signed(clause.kind, _literal(clause.amount)))}")
+        else:
+            out.line(f"e = _signed({clause.kind!r}, {self.points_moved(clause, ec, reads)})")
         out.line(f"{var} = {var} + e")
         if reads:
             out.line(f"T.append(_CT({index}, {number}, {clause.kind!r}, True, {reads}, e, None))")
@@ -259,6 +262,12 @@ def generate(ruleset: ResolvedRuleset, names: NameSpace, plan: TablePlan, *, tra
     return RulesetCompiler(ruleset, names, plan, traced=traced).module()
 
 
+def _literal(number: n.Number) -> Decimal | int:
+    """A number literal's value as generated code writes it (`ExprCompiler._Number`): an int
+    when written without a point or a percent sign."""
+    return int(number.value) if "." not in number.text and "%" not in number.text else number.value
+
+
 def _decimal(value: Decimal | int) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(value)
 
@@ -275,6 +284,7 @@ RUNTIME_GLOBALS: dict[str, Any] = {
     "_JUDGED": JUDGED,
     "_CT": ClauseTrace,
     "_Z": runtime.ZERO,
+    "_Dec": Decimal,
     "_D": _decimal,
     "_rd": _record_read,  # records a value read by a traced clause
     "_points": runtime.points,

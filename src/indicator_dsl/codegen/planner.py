@@ -13,6 +13,7 @@ from ..semantics.plan import (
     IndicatorInfo,
     OutcomeInfo,
     QuotaInfo,
+    RelativeInfo,
     RuleInfo,
     SourceInfo,
     TablePlan,
@@ -41,6 +42,30 @@ def location_key(ruleset: ResolvedRuleset) -> str:
 
 def namespace_for(ruleset: ResolvedRuleset, fields: FieldMap) -> NameSpace:
     return NameSpace.of(ruleset, fields)
+
+
+def relative_key(measure: str, names: Names) -> str:
+    """The grading value a relative rule ranks by: a score or source by name, a part of the one table."""
+    if measure in names.parts and measure not in names.table_sources and len(names.table_sources) == 1:
+        return f"{names.table_sources[0]}.{measure}"
+    return measure
+
+
+def relative_infos(ruleset: ResolvedRuleset, names: Names) -> tuple[RelativeInfo, ...]:
+    return tuple(
+        RelativeInfo(
+            r.name,
+            r.label,
+            r.kind,
+            r.points.value,
+            r.test,
+            r.bound.value,
+            relative_key(r.measure, names),
+            r.within,
+            _at(r.span),
+        )
+        for r in ruleset.relatives
+    )
 
 
 def grading_keys(ruleset: ResolvedRuleset, names: Names) -> frozenset[str]:
@@ -120,9 +145,11 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         sources = (SourceInfo("table", None, Decimal(1), True),)
     else:
         sources = tuple(
-            SourceInfo(s.name, s.label, s.weight.value, s.value is None, _at(s.span)) for s in ruleset.assess.sources
+            SourceInfo(s.name, s.label, s.weight.value, s.value is None, _at(s.span), s.corrects)
+            for s in ruleset.assess.sources
         )
     total = ruleset.total.value.value
+    relatives = relative_infos(ruleset, names)
     return TablePlan(
         name=ruleset.name,
         label=ruleset.label,
@@ -153,5 +180,8 @@ def build_plan(ruleset: ResolvedRuleset, names: Names, sha256: str) -> TablePlan
         vetoes=tuple(RuleInfo(v.name, v.label, v.action, v.grade, v.span) for v in ruleset.vetoes),
         quotas=tuple(QuotaInfo.of(q) for q in ruleset.quotas),
         outcomes=tuple(OutcomeInfo(o.name, o.label) for o in ruleset.outcomes),
-        grading_keys=grading_keys(ruleset, names),
+        grading_keys=grading_keys(ruleset, names) | {r.key for r in relatives},
+        relatives=relatives,
+        as_of=ruleset.as_of,
+        period_given=ruleset.period_given,
     )

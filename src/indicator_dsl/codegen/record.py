@@ -18,6 +18,7 @@ from typing import Protocol
 from ..check.resolved import ResolvedRuleset
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
+from ..semantics.sources import combined_inline, may_exclude, missing_source
 from ..syntax import nodes as n
 from .emitter import Emitter
 from .expressions import ExprCompiler, NameSpace
@@ -297,11 +298,13 @@ class RecordFunction:
             combined = tables[0]
         else:
             parts: list[str] = []
+            weighted: list[tuple[str, str]] = []
             notes: list[str] = []
             for source in r.assess.sources:
                 weight = self.const(source.weight.value)
                 if source.value is None:
                     parts.append(f"({source.name!r}, {weight}, {tables[sources.index(source.name)]})")
+                    weighted.append((weight, tables[sources.index(source.name)]))
                     continue
                 # `semantics.sources`: a missing input, or a none value, excludes the source or fails the record
                 value, note = f"V_{len(self.values)}", f"X_{len(self.values)}"
@@ -309,15 +312,23 @@ class RecordFunction:
                 inputs = self.names.source_inputs(source.value)
                 reads = "".join(f"({name!r}, {self.names.read_code('r', self.names.root, name)}), " for name in inputs)
                 missing = f"{source.name!r}, {source.missing!r}"
-                out.line(f"{note} = _missing_source({missing}, ({reads}))")
+                if inputs:
+                    out.line(f"{note} = _missing_source({missing}, ({reads}))")
+                else:  # known now: nothing can be missing
+                    out.line(f"{note} = {missing_source(source.name, source.missing, ())!r}")
                 out.line(f"{value} = None if {note} is not None else {ec.compile(source.value)}")
                 out.line(f"if {value} is None and {note} is None: {note} = _none_source({missing})")
                 out.line(f"{value} = None if {value} is None else _D({value})")
                 out.span = None
                 self.values.append((source.name, value))
                 parts.append(f"({source.name!r}, {weight}, {value})")
+                weighted.append((weight, value))
                 notes.append(f"{source.name!r}: {note}")
-            out.line(f"CMB, EX = _assessed(({', '.join(parts)},), {{{', '.join(notes)}}}, C, T)")
+            if may_exclude([s.missing for s in r.assess.sources]):
+                out.line(f"CMB, EX = _assessed(({', '.join(parts)},), {{{', '.join(notes)}}}, C, T)")
+            else:  # every value is present: `assessed` reduces to its sum
+                out.line(f"CMB = {combined_inline(weighted)}")
+                out.line("EX = None")
             combined = "CMB"
         if r.bonus is not None and r.bonus.items:
             for number, item in enumerate(r.bonus.items):

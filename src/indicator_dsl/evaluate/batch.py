@@ -1,4 +1,4 @@
-"""Scoring a batch: every record in input order, then quotas, then outcomes.
+"""Scoring a batch: every record in input order, then relative rules, then quotas, then outcomes.
 
 A record that fails validation or evaluation keeps its place with its errors; nothing
 is dropped. Quotas run per ruleset over the records routed to it, then the catalog's
@@ -9,8 +9,10 @@ quotas over all of them. `Batch.summary()` gives the grade shares a report shows
 from __future__ import annotations
 
 import decimal
+import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -19,12 +21,14 @@ from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reported
 from ..semantics.grading import quota_text
 from ..semantics.plan import QuotaInfo
 from ..semantics.records import FieldProblem, failure_problem
+from ..semantics.relative import RelativeAward
 from ..syntax import nodes as n
 from .adjustments import Adjustment, apply_adjustments
 from .engine import Engine, Pending
 from .nominations import nominate
 from .population import QuotaInForce, Standing, apply_quota
-from .results import Result
+from .relatives import awards_for, has_relatives, with_awards
+from .results import Compact, Entry, Result, Results
 
 GradingCondition = Callable[[Any, dict[str, Any]], bool]
 CatalogQuota = tuple[QuotaInfo, GradingCondition | None]
@@ -42,9 +46,16 @@ class GroupShares:
 
 @dataclass(slots=True)
 class Batch:
-    results: list[Result]
+    """A batch's results in input order (`Results`: each built when it is read), the kept
+    text fields of each record, and the adjustments that could not be applied."""
+
+    results: Results
     attributes: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # adjustments that could not be applied
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.results, Results):
+            self.results = Results(list(self.results))
 
     def __iter__(self) -> Any:
         return iter(self.results)
@@ -54,11 +65,12 @@ class Batch:
 
     @property
     def failed(self) -> list[Result]:
-        return [r for r in self.results if r.errors]
+        return [self.results[i] for i in range(len(self.results)) if self.results.failed(i)]
 
     def grade_counts(self, rows: Iterable[int] | None = None) -> Counter[str]:
-        indices = range(len(self.results)) if rows is None else rows
-        return Counter(self.results[i].grade or ("error" if self.results[i].errors else "exempt") for i in indices)
+        results = self.results
+        indices = range(len(results)) if rows is None else rows
+        return Counter(results.grade(i) or ("error" if results.failed(i) else "exempt") for i in indices)
 
     def summary(self, by: str | None = None) -> list[GroupShares]:
         """Grade counts and shares overall (`by=None`) or per value of a kept field."""
@@ -71,14 +83,15 @@ class Batch:
             counts = self.grade_counts(groups[key])
             total = sum(counts.values())
             shares = {g: (Decimal(c) * 100 / total).quantize(Decimal("0.1")) for g, c in counts.items()}
-            moved = sum(1 for i in groups[key] if any(s.step == "quota" for s in self.results[i].steps))
+            moved = sum(1 for i in groups[key] if any(step == "quota" for step, _ in self.results.steps(i)))
             out.append(GroupShares(key, total, dict(counts), shares, moved))
         return out
 
     def quota_moves(self) -> dict[str, int]:
         """How many records each quota moved in each of its groups, keyed by the reason its
         step records (`quota: advanced at most 20% within department = 省财政厅`), sorted."""
-        moves = Counter(s.reason for r in self.results for s in r.steps if s.step == "quota")
+        results = self.results
+        moves = Counter(reason for i in range(len(results)) for step, reason in results.steps(i) if step == "quota")
         return dict(sorted(moves.items()))
 
     def nominees(self) -> dict[str, list[tuple[str | None, str]]]:
@@ -107,7 +120,7 @@ class Scorer(Protocol):
 class Scorecard:
     """A record after the first pass: its result as if no quota moved it, and its standing."""
 
-    result: Result
+    result: Result | Compact
     standing: Standing | None
     attributes: dict[str, Any]
 
@@ -150,6 +163,9 @@ def standing_of(
         assert rule is not None
         return failure_problem(error, f"nomination {rule.name} ({rule.span.path}:{rule.span.line})")
     standing.ruleset = engine.plan.name
+    for index, relative in enumerate(engine.plan.relatives):
+        measure = scored.grading.get(relative.key)
+        standing.placing[index] = (_group(engine, record, relative.within), measure)
     return standing
 
 
@@ -159,13 +175,19 @@ def _group(engine: Engine, record: dict[str, Any], within: str | None) -> Any:
     return "" if within is None else engine.models.fields.read(record, engine.plan.record_type, within)
 
 
-def first_pass(model: Scorer, data: Any, sheets: Any, *, trace: bool) -> Scorecard:
+def first_pass(
+    model: Scorer, data: Any, sheets: Any, *, trace: bool, awards: Sequence[RelativeAward] = ()
+) -> Scorecard:
+    """Score a record; with `awards`, the relative stage's second look (its points added)."""
     engine, pending = model.route(data, sheets, trace=trace)
+    pending = with_awards(engine, pending, awards, trace=trace)
     standing = standing_of(engine, pending, model.catalog_quotas, model.catalog_nominations)
     if isinstance(standing, FieldProblem):
         pending = Pending(pending.record_id, None, None, [standing], pending.warnings, pending.ref)
         standing = None
-    return Scorecard(engine.finish(pending), standing, kept_attributes(pending))
+    elif standing is not None:
+        standing.relative = list(awards)
+    return Scorecard(engine.finish_compact(pending), standing, kept_attributes(pending))
 
 
 def quotas_in_force(model: Scorer, engines: Mapping[str, Engine]) -> list[QuotaInForce]:
@@ -214,23 +236,29 @@ def settle(
     return {i: s for i, s in enumerate(standings) if s is not None and s.steps}, problems
 
 
-def refinish(model: Scorer, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result:
-    """Score a record again and finish it with the grade its quotas gave it."""
+def refinish(model: Scorer, data: Any, sheets: Any, standing: Standing, *, trace: bool) -> Result | Compact:
+    """Score a record again (with its relative points) and finish it with the grade its quotas gave it."""
     engine, pending = model.route(data, sheets, trace=trace)
+    with_awards(engine, pending, standing.relative, trace=trace)
     if pending.scored is not None:
         pending.scored.grade = standing.grade
         pending.scored.steps.extend(standing.steps)
     pending.warnings.extend(standing.warnings)
-    return engine.finish(pending)
+    return engine.finish_compact(pending)
 
 
-def attach_nominees(model: Scorer, standings: Sequence[Standing | None], results: Sequence[Result]) -> None:
+def attach_nominees(model: Scorer, standings: Sequence[Standing | None], results: list[Entry]) -> None:
     """Put each nominee's awards, with the rule that chose it, on its result (after quotas
     and adjustments settled the standings' grades)."""
     rules = [rule for rule, _ in model.catalog_nominations]
     if rules:
         for position, nominees in nominate(rules, standings, [r.id for r in results]).items():
-            results[position].nominations = nominees
+            entry = results[position]
+            if isinstance(entry, Compact):
+                entry.nominate(nominees)
+            else:
+                result = results[position] = entry if isinstance(entry, Result) else entry.result()
+                result.nominations = nominees
 
 
 def kept_attributes(pending: Pending) -> dict[str, Any]:
@@ -257,13 +285,40 @@ def run_batch(
     adjustments: Sequence[Adjustment] = (),
 ) -> Batch:
     """Sequential batch: first pass over every record, quotas and adjustments, then re-finish the moved."""
-    with decimal.localcontext(EXACT):
+    with decimal.localcontext(EXACT), collector_paused():
         items = list(records)
         cards = [first_pass(model, data, sheets_for(sheets, data), trace=trace) for data in items]
+        if has_relatives(engines):
+            for index, given in awards_for(engines, [c.standing for c in cards]).items():
+                data = items[index]
+                cards[index] = first_pass(model, data, sheets_for(sheets, data), trace=trace, awards=given)
         ids = [c.result.id for c in cards]
         moved, problems = settle(model, engines, [c.standing for c in cards], adjustments, ids)
         for index, standing in moved.items():
             data = items[index]
             cards[index].result = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
-        attach_nominees(model, [c.standing for c in cards], [c.result for c in cards])
-    return Batch([c.result for c in cards], [c.attributes for c in cards], problems)
+        entries: list[Entry] = [c.result for c in cards]
+        attach_nominees(model, [c.standing for c in cards], entries)
+    return Batch(Results(entries), [c.attributes for c in cards], problems)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a batch runs. A batch allocates millions of
+    small containers that live until it ends, and the collector, triggered by allocation,
+    would walk them again and again (about half the time of a batch). Afterwards what the
+    batch made is moved to the oldest generation as a whole (`freeze` then `unfreeze`: two
+    list splices, no walk), so no young collection walks it either; a full collection, which
+    Python runs when the old generation has grown by a quarter, frees any cycle in it. The
+    collector's state is restored however the block is left (an error, Ctrl-C); a host that
+    froze objects itself (`gc.freeze` before forking) keeps them frozen."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()

@@ -21,7 +21,7 @@ from ..check.resolved import ResolvedRuleset
 from ..codegen.expressions import NameSpace
 from ..codegen.module import RUNTIME_GLOBALS, GeneratedModule, generate
 from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES
-from ..semantics.grading import Conditions, Scored, grade
+from ..semantics.grading import Conditions, Scored, grade, value_readers
 from ..semantics.plan import GradingValues, TablePlan, Trace
 from ..semantics.records import FieldProblem, failure_problem
 from ..semantics.sheets import SheetProblems, SheetReader, judged_value
@@ -78,6 +78,7 @@ class CompiledBackend:
             grades=group("grade", sum(1 for g in plan.grades if not g.otherwise)),
             assigns=group("assign", len(plan.assigns)),
             vetoes=group("veto", len(plan.vetoes)),
+            readers=value_readers(plan),
         )
         self._quota_where = group("quota", sum(q.has_where for q in plan.quotas))
         self._outcomes: Callable[[Any, GradingValues], dict[str, Any]] = namespace["outcomes"]

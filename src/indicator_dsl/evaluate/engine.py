@@ -18,8 +18,9 @@ from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import QUOTE_LIMIT, FieldProblem, RecordModels, failure_problem, quoted, validate
 from ..semantics.trace import ClauseTrace
+from .history import History
 from .inputs import InputError
-from .results import GradeChange, RecordError, Result, RulesetRef, TraceEntry, construct
+from .results import Compact, RecordError, Result, RulesetRef, TraceEntry
 
 SHEETS_KEY = "sheets"
 MAX_ERRORS = 20
@@ -43,7 +44,8 @@ class Engine:
         self.backend = backend
         self.traced = traced
         self.models = models
-        self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256)
+        period = f"{plan.period[0]}..{plan.period[1]}" if plan.period and plan.period_given else None
+        self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256, period=period, as_of=plan.as_of)
         self._shown = reporter(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
@@ -58,7 +60,7 @@ class Engine:
         """Validate a record; sheets come from the argument or from the record's `sheets` key."""
         warnings: list[str] = []
         if isinstance(data, InputError):
-            return None, None, [FieldProblem("", f"{data.where}: {data.message}")], warnings, None
+            return None, None, [FieldProblem("", f"{data.where}: {data.message}")], warnings, data.id
         record_id, id_problem = _raw_id(data)
         if isinstance(data, Mapping):
             if sheets is None:
@@ -74,10 +76,12 @@ class Engine:
             record_id = str(record["id"])
         return record, sheets, problems, warnings, record_id
 
-    def score(self, data: Any, sheets: Any = None, *, trace: bool = False) -> Pending:
+    def score(self, data: Any, sheets: Any = None, *, trace: bool = False, history: History | None = None) -> Pending:
         record, sheets, problems, warnings, record_id = self.prepare(data, sheets)
         if record is None:
             return Pending(record_id, None, None, problems, warnings)
+        if history is not None:  # the record's earlier results, for `history(N)`
+            history.attach(record, record_id)
         return self.score_valid(record, sheets, record_id, warnings, trace=trace)
 
     def score_valid(
@@ -104,6 +108,13 @@ class Engine:
         return values
 
     def finish(self, pending: Pending) -> Result:
+        finished = self.finish_compact(pending)
+        return finished if isinstance(finished, Result) else finished.result()
+
+    def finish_compact(self, pending: Pending) -> Result | Compact:
+        """`finish` without building the pydantic model of a scored record: its values as
+        `Compact`, which becomes a `Result` or a JSON line when it is read. A failed record
+        (rare) is a `Result` at once."""
         scored = pending.scored
         if scored is None or pending.record is None:
             return self.failed(pending.record_id, pending.problems, pending.warnings, pending.ref)
@@ -114,7 +125,7 @@ class Engine:
             problem = failure_problem(error, "outcome", self.backend.where(error))
             return self.failed(pending.record_id, [problem], pending.warnings)
         try:
-            return self.result(pending.record_id, scored, outcomes, pending.warnings)
+            return Compact(self.result_values(pending.record_id, scored, outcomes, pending.warnings))
         except RUNTIME_FAILURES as error:
             return self.failed(pending.record_id, [failure_problem(error)], pending.warnings)
 
@@ -129,21 +140,33 @@ class Engine:
         return Result(id=record_id, ruleset=ref or self.ref, errors=shown, warnings=warnings)
 
     def result(self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]) -> Result:
+        return Compact(self.result_values(record_id, scored, outcomes, warnings)).result()
+
+    def result_values(
+        self, record_id: str | None, scored: Scored, outcomes: dict[str, Any], warnings: list[str]
+    ) -> dict[str, Any]:
+        """A scored record's result as `Compact` keeps it: the fields of `Result` in its order,
+        figures rounded as shown and written as text, steps as plain dicts, `penalty` only
+        with a penalty block."""
         plan, shown = self.plan, self._shown
+
+        def text(value: Decimal | int) -> str:
+            return str(shown(value))  # type: ignore[arg-type]
+
+        def texts(values: list[Any]) -> list[str | None]:
+            try:
+                return list(map(str, map(shown, values)))
+            except TypeError:  # an indicator that does not apply (None)
+                return [None if v is None else text(v) for v in values]
+
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:
             if source.is_table:
                 table = scored.tables[source.name]
                 entry: dict[str, Any] = {
-                    "table": shown(table.table),
-                    "dimensions": dict(zip(self._dimension_names, map(shown, table.dimensions), strict=True)),
-                    "indicators": dict(
-                        zip(
-                            self._indicator_names,
-                            [None if v is None else shown(v) for v in table.indicators],
-                            strict=True,
-                        )
-                    ),
+                    "table": text(table.table),
+                    "dimensions": dict(zip(self._dimension_names, texts(table.dimensions), strict=True)),
+                    "indicators": dict(zip(self._indicator_names, texts(table.indicators), strict=True)),
                 }
                 reasons = {plan.indicators[i].name: r for i, (_, r) in scored.judged.get(source.name, {}).items() if r}
                 if reasons:
@@ -152,8 +175,8 @@ class Engine:
                 if corrections:  # the superior's corrections of computed scores: what, from, to, why
                     entry["corrections"] = {
                         plan.indicators[i].name: {
-                            "from": shown(computed),
-                            "to": shown(c.value),
+                            "from": text(computed),
+                            "to": text(c.value),
                             "reason": c.reason,
                             "evidence": list(c.evidence),
                         }
@@ -162,37 +185,28 @@ class Engine:
                 sources[source.name] = entry
             else:
                 value = scored.values[source.name]
-                sources[source.name] = {"value": None if value is None else shown(value)}
+                sources[source.name] = {"value": None if value is None else text(value)}
         if scored.excluded is not None:  # `when missing exclude`: why, and the weights that applied
             for name, note in scored.excluded.notes.items():
                 sources[name]["excluded"] = note
             for name, weight in scored.excluded.weights.items():
-                sources[name]["weight"] = weight
-        label = self._grade_labels.get(scored.grade) if scored.grade else None
-        return construct(
-            Result,
-            id=record_id,
-            ruleset=self.ref,
-            sources=sources,
-            bonus=shown(scored.bonus),
-            penalty=None if plan.penalty_max is None else shown(scored.penalty),
-            vetoes=scored.vetoes,
-            total=shown(scored.total),
-            grade=scored.grade,
-            grade_label=label,
-            grade_by_rules=scored.grade_by_rules,
-            grade_after_veto=scored.grade_after_veto,
-            exempt=scored.exempt,
-            steps=[
-                construct(GradeChange, step=s.step, before=s.before, after=s.after, reason=s.reason)
-                for s in scored.steps
-            ],
-            outcomes=outcomes,
-            nominations=[],
-            errors=[],
-            warnings=warnings,
-            trace=None if scored.trace is None else [self.trace_entry(t) for t in scored.trace],
-        )
+                sources[name]["weight"] = str(weight)
+        values: dict[str, Any] = {"id": record_id, "ruleset": self.ref, "sources": sources, "bonus": text(scored.bonus)}
+        if plan.penalty_max is not None:
+            values["penalty"] = text(scored.penalty)
+        values["vetoes"] = scored.vetoes
+        values["total"] = text(scored.total)
+        values["grade"] = scored.grade
+        values["grade_label"] = self._grade_labels.get(scored.grade) if scored.grade else None
+        values["grade_by_rules"] = scored.grade_by_rules
+        values["grade_after_veto"] = scored.grade_after_veto
+        values["exempt"] = scored.exempt
+        values["steps"] = [{"step": s[0], "before": s[1], "after": s[2], "reason": s[3]} for s in scored.steps]
+        values["outcomes"] = outcomes
+        values["errors"] = []
+        values["warnings"] = warnings
+        values["trace"] = None if scored.trace is None else [self.trace_entry(t) for t in scored.trace]
+        return values
 
     def source_entry(self, t: ClauseTrace, label: str, note: str, at: str) -> TraceEntry:
         """A step over one source as a whole (no indicator): proration, an excluded source."""
@@ -223,6 +237,19 @@ class Engine:
                 fired=t.fired,
                 effect=Decimal(t.effect),
                 at=self.plan.bonus_at[t.clause],
+            )
+        if t.kind == "relative":  # a population-relative rule: `clause` is its index, `note` its name
+            rule = self.plan.relatives[t.clause]
+            return TraceEntry(
+                indicator=rule.name,
+                label=rule.label,
+                dimension="",
+                clause=t.clause,
+                kind=t.kind,
+                fired=True,
+                reads={k: _plain(v) for k, v in t.reads},
+                effect=Decimal(t.effect),
+                at=rule.at,
             )
         if t.kind == "missing":  # a value source left out of the total, the others' weights renormalised
             source = next(s for s in self.plan.sources if s.name == t.note)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -36,10 +37,12 @@ CSV_CELL_LIMIT = 131_072  # the csv module's own default field limit
 
 @dataclass(frozen=True, slots=True)
 class InputError:
-    """A record that could not be read at all; `where` says which line or row."""
+    """A record that could not be read at all; `where` says which line or row (or sheet and
+    cell), `id` is the record's id when it could be read (a workbook row's)."""
 
     where: str
     message: str
+    id: str | None = None
 
 
 def _reject_constant(name: str) -> Any:
@@ -50,13 +53,46 @@ class TooDeep(ValueError):
     """JSON nested deeper than the reader's recursion goes (about 1,000 levels)."""
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a `\uD800`..`\uDFFF` escape in JSON text
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def loads(text: str) -> Any:
-    """JSON with exact numbers; ValueError for anything that is not JSON, TooDeep for a
-    structure nested deeper than the reader's recursion."""
+    """JSON with exact numbers; ValueError for anything that is not JSON (a lone surrogate
+    escape such as `"\\ud800"` included: it is no character, and no output could encode it),
+    TooDeep for a structure nested deeper than the reader's recursion."""
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return _characters_checked(text, _DECODER.decode(text))
     except RecursionError:
         raise TooDeep("nested too deeply (more than about 1,000 levels)") from None
+
+
+def decode_at(text: str, at: int) -> tuple[Any, int]:
+    """The JSON value that starts at index `at` of `text` and the index after it, read as
+    `loads` reads; ValueError (or RecursionError) as `json.JSONDecoder.raw_decode` raises."""
+    value, end = _DECODER.raw_decode(text, at)
+    return _characters_checked(text[at:end], value), end
+
+
+def _characters_checked(text: str, value: Any) -> Any:
+    """`value`, refused (ValueError) if a string in it holds a lone surrogate; only text with a
+    surrogate escape is walked."""
+    if _SURROGATE_ESCAPE.search(text) is None:
+        return value
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found is not None:
+                raise ValueError(f"\\u{ord(found.group()):04x} is a lone surrogate, not a character")
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+    return value
 
 
 # A JSON string (escapes included) or one structural character, for `_json_items`.
@@ -99,20 +135,62 @@ def parse_line(line: str | InputError, number: int) -> Any:
 def numbered_lines(paths: Iterable[Path]) -> Iterator[tuple[int, str | InputError]]:
     """The non-blank lines of JSON-lines files, numbered across the files. A line that is
     not UTF-8 is an InputError (never a silent U+FFFD); the others are still read."""
-    number = 0
-    for path in paths:
+    for number, raw, _, _ in raw_lines(paths):
+        yield number, decode_line(raw, number)
+
+
+def decoded_lines(lines: Iterable[bytes], numbers: Iterator[int]) -> Iterator[tuple[int, str | InputError]]:
+    """The non-blank lines of one JSON-lines text (a file, a request body), each numbered by
+    the next of `numbers` (blank lines too take a number); a byte-order mark before the first
+    is dropped, and a line that is not UTF-8 is an InputError in its place."""
+    for number, raw, _ in _content_lines(lines, numbers):
+        yield number, decode_line(raw, number)
+
+
+def raw_lines(paths: Iterable[Path]) -> Iterator[tuple[int, bytes, int, int]]:
+    """The non-blank lines of JSON-lines files as bytes, undecoded (a worker process decodes
+    them): (number across the files, the line, which file, its byte offset in that file). A
+    byte-order mark opening a file is left out of its first line."""
+    numbers = itertools.count(1)
+    for which, path in enumerate(paths):
         with path.open("rb") as handle:
-            for first, raw in enumerate(handle):
-                number += 1
-                if first == 0 and raw.startswith(codecs.BOM_UTF8):
-                    raw = raw[len(codecs.BOM_UTF8) :]
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    yield number, InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
-                    continue
-                if line.strip():
-                    yield number, line
+            for number, raw, at in _content_lines(handle, numbers):
+                yield number, raw, which, at
+
+
+def _content_lines(lines: Iterable[bytes], numbers: Iterator[int]) -> Iterator[tuple[int, bytes, int]]:
+    """(number, line, byte offset) of the non-blank lines of one text, the byte-order mark
+    opening it left out of its first line."""
+    offset = 0
+    for first, raw in enumerate(lines):
+        at, offset = offset, offset + len(raw)
+        number = next(numbers)
+        if first == 0 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if not _blank(raw):
+            yield number, raw, at
+
+
+def _blank(raw: bytes) -> bool:
+    """A line of white space only, as `str.strip` sees it once decoded (a line that is not
+    UTF-8 is never blank: it is reported)."""
+    stripped = raw.strip()
+    if not stripped:
+        return True
+    if stripped[0] < 0x80:
+        return False
+    try:
+        return not raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False
+
+
+def decode_line(raw: bytes, number: int) -> str | InputError:
+    """A JSON line's text, or the InputError of a line that is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return InputError(f"line {number}", f"not UTF-8 (byte {error.start + 1} of the line)")
 
 
 def detect_format(path: Path) -> str:

@@ -23,6 +23,7 @@ from ..semantics import arithmetic as rt
 from ..semantics.arithmetic import EXACT, bounded, points, signed, start
 from ..semantics.builtins import AGGREGATES, FUNCTIONS, OPERATORS, coalesce, first_per_key
 from ..semantics.grading import Condition, Conditions
+from ..semantics.history import history_value
 from ..semantics.plan import JUDGED, GradingValues, TablePlan, Trace
 from ..semantics.sources import missing_source, none_source
 from ..semantics.trace import ClauseTrace
@@ -74,6 +75,9 @@ class Interpreter:
     def _PeriodRef(self, e: n.PeriodRef, *_: Any) -> Any:
         assert self.names.period is not None  # without a period the checker reports E216
         return self.names.period[0] if e.part == "start" else self.names.period[1]
+
+    def _HistoryRef(self, e: n.HistoryRef, record: Any, *_: Any) -> Any:
+        return history_value(record, e.back, e.part)
 
     def _Name(self, e: n.Name, record: Any, env: Env, lets: LetScope, g: GradingValues | None) -> Any:
         if e.name in env:
@@ -208,6 +212,8 @@ class RecordingInterpreter(Interpreter):
             return f"{e.func}(...)"
         if isinstance(e, n.Attribute):
             return path_of(e) or e.name
+        if isinstance(e, n.HistoryRef):
+            return path_of(e)
         if isinstance(e, n.Name) and e.name not in env and (e.name in lets or self._is_field(e.name)):
             return e.name
         return None

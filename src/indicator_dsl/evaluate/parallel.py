@@ -21,12 +21,17 @@ by SIGKILL, ends itself within PARENT_CHECK_SECONDS.
 
 from __future__ import annotations
 
+import codecs
 import decimal
+import gc
+import marshal
 import multiprocessing
 import os
+import shutil
 import signal
 import threading
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,19 +39,20 @@ from contextlib import contextmanager
 from itertools import islice
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from ..files import publish, temporary
 from ..semantics.arithmetic import EXACT
 from .adjustments import Adjustment
-from .batch import Batch, Scorer, attach_nominees, first_pass, refinish, settle, sheets_for
+from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass, refinish, settle, sheets_for
 from .engine import Engine
-from .inputs import numbered_lines, parse_line
+from .inputs import decode_line, parse_line, raw_lines
 from .nominations import nominate
 from .population import Standing
-from .results import Nominee, Result
+from .results import Compact, Encoded, Entry, Nominee, Result, Results
 
 CHUNK = 500
+COPY_BLOCK = 1 << 20
 PARENT_CHECK_SECONDS = 0.2
 STOP_GRACE_SECONDS = 5.0
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -117,23 +123,51 @@ def _end_with(parent: int) -> None:
 def _score_chunk(
     model: Scorer, sheets: Sheets, items: Chunk, trace: bool, as_json: bool, stop: EventType | None = None
 ) -> list[Card]:
-    """First-pass cards of a chunk of records; cut short (the run is ending) once `stop` is set."""
+    """First-pass cards of a chunk of records (raw JSON lines as bytes, or records); cut short
+    (the run is ending) once `stop` is set. A card holds the result as a JSON line
+    (`as_json`: the streaming CLI), else as `Encoded` (a line with its id and grade) or, traced,
+    the `Result` itself; then the record's standing and, for a batch, its kept fields. A JSON
+    line comes as UTF-8 bytes with its newline, ready to be written. The collector is paused
+    per chunk (`collector_paused`), so a long stream still frees what its chunks left behind."""
     out: list[Card] = []
-    with decimal.localcontext(EXACT):
+    with decimal.localcontext(EXACT), collector_paused():
         for number, data in items:
             if stop is not None and stop.is_set():
                 break
-            record = parse_line(data, number) if isinstance(data, str) else data
+            record = parse_line(decode_line(data, number), number) if isinstance(data, bytes) else data
             card = first_pass(model, record, sheets_for(sheets, record), trace=trace)
-            result: Any = card.result.model_dump_json() if as_json else card.result
-            out.append((result, card.standing, {} if as_json else card.attributes))
+            entry = card.result
+            if as_json:
+                line = entry.line() if isinstance(entry, Compact) else entry.model_dump_json()
+                out.append((line.encode("utf-8") + b"\n", card.standing, {}))
+            elif trace:
+                out.append((entry if isinstance(entry, Result) else entry.result(), card.standing, card.attributes))
+            else:
+                out.append((Encoded.of(entry), card.standing, card.attributes))
     return out
 
 
-def _worker_chunk(items: Chunk, trace: bool, as_json: bool) -> list[Card]:
+def _worker_chunk(items: Chunk | bytes, trace: bool, as_json: bool) -> list[Card]:
     if _MODEL is None:
         raise WorkerSetupError(_SETUP_ERROR)
-    return _score_chunk(_MODEL, _SHEETS, items, trace, as_json, _STOP)
+    return _score_chunk(_MODEL, _SHEETS, _unpack(items), trace, as_json, _STOP)
+
+
+def _pack(chunk: Chunk) -> Chunk | bytes:
+    """A chunk as a worker receives it: records of plain JSON types are marshalled (several
+    times faster than pickling decoded JSON, which the parent would otherwise spend most of
+    its time on), anything else (Decimals, dates, mappings of other kinds) goes as it is, and
+    the pool pickles it. Lines (bytes) go as they are."""
+    if not chunk or isinstance(chunk[0][1], bytes):
+        return chunk
+    try:
+        return marshal.dumps(chunk)
+    except (ValueError, TypeError):  # a type marshal does not write, or nesting it refuses
+        return chunk
+
+
+def _unpack(items: Chunk | bytes) -> Chunk:
+    return marshal.loads(items) if isinstance(items, bytes) else items
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -158,11 +192,27 @@ def _workers(model: Portable, workers: int, sheets: Sheets) -> Iterator[ProcessP
         initargs=(os.getpid(), stop, model.origin, model.sha256, sheets),
     )
     try:
+        _start(executor)
         yield executor
         executor.shutdown()
     except BaseException:
         _stop(executor, stop)
         raise
+
+
+def _start(executor: ProcessPoolExecutor) -> None:
+    """Fork the workers now, with every object of this process frozen for the collector
+    (`gc.freeze`, as Python's documentation advises before a fork): a worker's collections
+    never walk what it inherited, so the pages it shares with the parent stay shared. The
+    workers rebuild the model and receive records in chunks; they need nothing else of the
+    parent, whose memory they would otherwise copy page by page."""
+    frozen = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        _submit(executor, [], False, True).result()
+    finally:
+        if not frozen:
+            gc.unfreeze()
 
 
 def _stop(executor: ProcessPoolExecutor, stop: EventType) -> None:
@@ -188,7 +238,7 @@ def _submit(executor: ProcessPoolExecutor, chunk: Chunk, trace: bool, as_json: b
     so it always reaches the main thread. A held signal is raised as the block lifts."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
-        return executor.submit(_worker_chunk, chunk, trace, as_json)
+        return executor.submit(_worker_chunk, _pack(chunk), trace, as_json)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
@@ -234,20 +284,28 @@ def evaluate_parallel(
     workers: int,
     adjustments: Sequence[Adjustment] = (),
 ) -> Batch:
-    """`evaluate_many(..., workers=N)`: the records are kept (a Batch holds every result anyway)."""
-    items = list(records)
-    with _workers(model, workers, sheets) as executor:
-        chunks = _chunks(enumerate(items, 1), CHUNK)
+    """`evaluate_many(..., workers=N)`: chunks of records go to the workers, which send back
+    each result as a JSON line (`Encoded`, a `Result` when it is read) with its standing; the
+    parent keeps the records (it re-scores the few a quota moves) and merges in input order."""
+    items: list[Any] = []
+
+    def numbered() -> Iterator[tuple[int, Any]]:
+        for number, data in enumerate(records, 1):
+            items.append(data)
+            yield number, data
+
+    with collector_paused(), _workers(model, workers, sheets) as executor:
+        chunks = _chunks(numbered(), CHUNK)
         cards = list(_ordered(model, sheets, executor, chunks, trace, False, 2 * max(workers, 1)))
-    results: list[Result] = [c[0] for c in cards]
-    ids = [r.id for r in results]
-    moved, problems = settle(model, model.engines, [c[1] for c in cards], adjustments, ids)
-    with decimal.localcontext(EXACT):
-        for index, standing in moved.items():
-            data = items[index]
-            results[index] = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
-    attach_nominees(model, [c[1] for c in cards], results)
-    return Batch(results, [c[2] for c in cards], problems)
+        entries: list[Entry] = [c[0] for c in cards]
+        ids = [e.id for e in entries]
+        moved, problems = settle(model, model.engines, [c[1] for c in cards], adjustments, ids)
+        with decimal.localcontext(EXACT):
+            for index, standing in moved.items():
+                data = items[index]
+                entries[index] = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
+        attach_nominees(model, [c[1] for c in cards], entries)
+    return Batch(Results(entries), [c[2] for c in cards], problems)
 
 
 def stream_jsonl(
@@ -261,21 +319,29 @@ def stream_jsonl(
 ) -> tuple[int, int]:
     """Score JSON lines into a JSON-lines file, atomically. Returns (records, failed).
 
-    Pass one writes each record's result line to a private spill file beside `out`; if a
-    quota moved any record, pass two copies the spill into a second private file, re-scoring
-    the moved records. The finished file is renamed to `out`; both temporary files are
-    removed whatever happens."""
+    The parent reads lines as bytes and hands them out in chunks; the workers decode, score
+    and send back result lines, which pass one writes in order to a private spill file beside
+    `out`, noting where each record's line starts in its input and in the spill. If a quota
+    moved records (or a nomination chose some), pass two copies the spill into a second private
+    file as blocks of bytes, reading and re-scoring only those records. The finished file is
+    renamed to `out`; both temporary files are removed whatever happens."""
     standings: list[Standing | None] = []
+    where = _Where()
     failed = 0
     with temporary(out, "pass1.") as spill:
-        with spill.open("w", encoding="utf-8") as target, _workers(model, workers, sheets) as executor:
-            chunks = _chunks(numbered_lines(inputs), CHUNK)
-            for line, standing, _ in _ordered(model, sheets, executor, chunks, False, True, 2 * max(workers, 1)):
-                target.write(line + "\n")
+        stamps = _stamps(inputs)
+        with spill.open("wb") as target, _workers(model, workers, sheets) as executor:
+            chunks = _chunks(where.noted(raw_lines(inputs)), CHUNK)
+            written = 0
+            for data, standing, _ in _ordered(model, sheets, executor, chunks, False, True, 2 * max(workers, 1)):
+                target.write(data)
+                where.spill.append(written)
+                written += len(data)
                 standings.append(standing)
-                failed += '"errors":[]' not in line
+                failed += b'"errors":[]' not in data
                 if on_progress is not None:
                     on_progress(len(standings))
+            where.spill.append(written)
         count = len(standings)
         moved, _ = settle(model, model.engines, standings)
         rules = [rule for rule, _ in model.catalog_nominations]
@@ -285,10 +351,37 @@ def stream_jsonl(
         if not redo:
             publish(spill, out)
             return count, failed
+        if _stamps(inputs) != stamps:
+            raise ValueError("the record files changed while they were being scored; run again")
         with temporary(out) as final:
-            _second_pass(model, inputs, sheets, spill, final, redo, nominees)
+            _second_pass(model, inputs, sheets, spill, final, redo, nominees, where)
             publish(final, out)
     return count, failed
+
+
+class _Where:
+    """Where each record of a stream is: its input file and byte offset, and the offset of its
+    result line in the spill file (one more offset: the spill's end). Arrays of machine
+    integers: 20 bytes a record."""
+
+    def __init__(self) -> None:
+        self.file = array("H")
+        self.offset = array("q")
+        self.number = array("q")
+        self.spill = array("q")
+
+    def noted(self, lines: Iterator[tuple[int, bytes, int, int]]) -> Iterator[tuple[int, bytes]]:
+        for number, raw, which, offset in lines:
+            self.file.append(which)
+            self.offset.append(offset)
+            self.number.append(number)
+            yield number, raw
+
+
+def _stamps(inputs: list[Path]) -> list[tuple[int, int]]:
+    """Size and modification time of each input: pass two reads the records it re-scores
+    again, by byte offset, so a file changed meanwhile stops the run."""
+    return [(s.st_size, s.st_mtime_ns) for s in (p.stat() for p in inputs)]
 
 
 def _second_pass(
@@ -299,25 +392,44 @@ def _second_pass(
     final: Path,
     redo: Mapping[int, Standing | None],
     nominees: Mapping[int, list[Nominee]],
+    where: _Where,
 ) -> None:
-    """Copy the spill into `final`, with the records a quota moved or a nomination chose scored
-    again (read again from `inputs`, which must still hold the lines pass one read)."""
-    lines = numbered_lines(inputs)
-    number = 0
-    with (
-        final.open("w", encoding="utf-8") as target,
-        spill.open(encoding="utf-8") as first,
-        decimal.localcontext(EXACT),
-    ):
-        for index, line in enumerate(first):
-            number, text = next(lines, (0, ""))
-            standing = redo.get(index)
-            if standing is None:
-                target.write(line)
-                continue
-            data = parse_line(text, number)
-            result = refinish(model, data, sheets_for(sheets, data), standing, trace=False)
-            result.nominations = nominees.get(index, [])
-            target.write(result.model_dump_json() + "\n")
-    if number == 0 or next(lines, None) is not None:
-        raise ValueError("the record files changed while they were being scored; run again")
+    """Copy the spill into `final` in blocks, with the records a quota moved or a nomination
+    chose scored again: only their lines are read again from `inputs` (by offset)."""
+    handles = [path.open("rb") for path in inputs]
+    try:
+        with final.open("wb") as target, spill.open("rb") as first, decimal.localcontext(EXACT):
+            copied = 0
+            for index in sorted(redo):
+                _copy(first, target, where.spill[index] - copied)
+                first.seek(where.spill[index + 1])
+                copied = where.spill[index + 1]
+                handle = handles[where.file[index]]
+                handle.seek(where.offset[index])
+                raw = handle.readline()
+                if where.offset[index] == 0 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                number = where.number[index]
+                data = parse_line(decode_line(raw, number), number)
+                entry = refinish(model, data, sheets_for(sheets, data), redo[index], trace=False)  # type: ignore[arg-type]
+                if isinstance(entry, Compact):
+                    entry.nominate(nominees.get(index, []))
+                    line = entry.line()
+                else:
+                    entry.nominations = nominees.get(index, [])
+                    line = entry.model_dump_json()
+                target.write(line.encode("utf-8") + b"\n")
+            shutil.copyfileobj(first, target)
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
+    """`size` bytes from one file to the other, in blocks."""
+    while size > 0:
+        block = source.read(min(size, COPY_BLOCK))
+        if not block:
+            raise ValueError("the spill file ended early")
+        target.write(block)
+        size -= len(block)

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from ..semantics.grading import at_least_moves, quota_reason, quota_size, quota_step
 from ..semantics.plan import QuotaInfo
+from ..semantics.relative import RelativeAward
 from ..semantics.trace import GradeStep
 
 
@@ -34,6 +35,9 @@ class Standing:
     warnings: list[str] = field(default_factory=list)  # an adjustment that breaks a quota
     nominated: dict[int, Hashable] = field(default_factory=dict)  # nomination index -> group (absent: excluded)
     id: str | None = None  # the record's id: nominations break ties by it
+    # relative rule index -> (group, measure) as the first pass saw them; then the awards given
+    placing: dict[int, tuple[Hashable, Decimal | None]] = field(default_factory=dict)
+    relative: list[RelativeAward] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,22 @@
 Decimals are quantized to the ruleset's precision before they are stored, so the JSON
 form (`model_dump(mode="json")`) shows them as strings with exactly that many places,
 and no reader turns them into floats. The displayed total is the total that was graded.
+
+A batch does not build a model per record: it keeps each scored record's values as a
+`Compact` (a dict in the field order of `Result`) or, from a worker process, as its JSON
+line, and `Results` builds the `Result` when a host reads it. The JSON line of a compact
+result is written straight from its values with `json`, byte for byte what
+`Result.model_dump_json()` gives (tests/test_eval_lazy_results.py holds that); a value
+`json` cannot write as pydantic does (a date in an outcome, a float) falls back to the model.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +44,14 @@ class RulesetRef(BaseModel):
     name: str
     version: str | None = None
     sha256: str
+    # the evaluation's period when given as a parameter (`--period`), and its as-of day
+    period: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    as_of: datetime.date | None = Field(default=None, exclude_if=lambda value: value is None)
+    bundle: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="sha256 of the bundle's manifest, when the model was loaded from a bundle (`ind build`)",
+    )
 
 
 class RecordError(BaseModel):
@@ -101,3 +119,222 @@ class Result(BaseModel):
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+# ---------------------------------------------------------------- compact results
+
+
+def _json_value(value: Any) -> Any:
+    """What `json` cannot write by itself, written as pydantic writes it; anything else is
+    refused (TypeError), and the result is written through its model instead."""
+    if value.__class__ is Decimal:
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is written by pydantic")
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_value).encode
+
+
+class Compact:
+    """A scored record's result before anyone reads it: the values of `Result` in field
+    order (`Engine.result_values`) with every figure (bonus, penalty, total, and the tables,
+    dimensions, indicators, values, weights and corrections of the sources) as the text its
+    JSON form shows, so the line is written by `json` alone; `penalty` only with a penalty
+    block and `nominations` only when it has some, as the JSON form leaves them out otherwise."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    @property
+    def id(self) -> str | None:
+        return self.values["id"]  # type: ignore[no-any-return]
+
+    @property
+    def grade(self) -> str | None:
+        return self.values["grade"]  # type: ignore[no-any-return]
+
+    failed = False
+
+    def steps(self) -> list[tuple[str, str]]:
+        return [(s["step"], s["reason"]) for s in self.values["steps"]]
+
+    def result(self) -> Result:
+        """The model, its figures read back as the Decimals they were written from."""
+        v = self.values
+        read = {
+            "sources": {name: _source_figures(entry) for name, entry in v["sources"].items()},
+            "bonus": _figure(v["bonus"]),
+            "penalty": _figure(v.get("penalty")),
+            "total": _figure(v["total"]),
+            "steps": [construct(GradeChange, **step) for step in v["steps"]],
+            "nominations": list(v.get("nominations", ())),
+        }
+        # in field order: pydantic writes a model's fields in the order its `__dict__` holds them
+        return construct(Result, **{name: read[name] if name in read else v[name] for name in Result.model_fields})
+
+    def line(self) -> str:
+        """The JSON line (no newline) `Result.model_dump_json()` would give."""
+        try:
+            return _encode(self.values)
+        except (TypeError, ValueError):
+            return self.result().model_dump_json()
+
+    def nominate(self, nominees: list[Nominee]) -> None:
+        """Put nominees on the result, where the JSON form has them (after `outcomes`)."""
+        values = {k: v for k, v in self.values.items() if k != "nominations"}
+        self.values = {}
+        for key, value in values.items():
+            if key == "errors" and nominees:
+                self.values["nominations"] = nominees
+            self.values[key] = value
+
+
+def _figure(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _source_figures(entry: dict[str, Any]) -> dict[str, Any]:
+    """A source's part of a result with its figures as Decimals (`Result.sources` is untyped,
+    so this is where they are read back)."""
+    out = dict(entry)
+    for key in ("table", "value", "weight"):
+        if key in out:
+            out[key] = _figure(out[key])
+    for key in ("dimensions", "indicators"):
+        if key in out:
+            out[key] = {name: _figure(value) for name, value in out[key].items()}
+    if "corrections" in out:
+        out["corrections"] = {
+            name: {**change, "from": Decimal(change["from"]), "to": Decimal(change["to"])}
+            for name, change in out["corrections"].items()
+        }
+    return out
+
+
+class Encoded:
+    """A result as a worker process sent it: its JSON line, with what a batch reads of it
+    without decoding (id, grade, failed, the steps' kinds and reasons), and the outcomes when
+    the line cannot give them back as they were (a Decimal outcome reads back as text)."""
+
+    __slots__ = ("failed", "grade", "id", "outcomes", "reasons", "text")
+
+    def __init__(
+        self,
+        text: str,
+        id: str | None,
+        grade: str | None,
+        failed: bool,
+        reasons: list[tuple[str, str]],
+        outcomes: Any = None,
+    ) -> None:
+        self.text, self.id, self.grade, self.failed = text, id, grade, failed
+        self.reasons, self.outcomes = reasons, outcomes
+
+    @classmethod
+    def of(cls, entry: Result | Compact) -> Encoded:
+        if isinstance(entry, Result):
+            steps = [(s.step, s.reason) for s in entry.steps]
+            return cls(entry.model_dump_json(), entry.id, entry.grade, bool(entry.errors), steps)
+        outcomes = entry.values["outcomes"]
+        kept = None if all(map(_reads_back, outcomes.values())) else outcomes
+        return cls(entry.line(), entry.id, entry.grade, False, entry.steps(), kept)
+
+    def line(self) -> str:
+        return self.text
+
+    def steps(self) -> list[tuple[str, str]]:
+        return self.reasons
+
+    def result(self) -> Result:
+        """The Result the line was written from (the JSON form of a scored record is its
+        compact values, but for the models of the ruleset and the nominees)."""
+        if self.failed:
+            return Result.model_validate_json(self.text)
+        values = json.loads(self.text)
+        values["ruleset"] = RulesetRef(**values["ruleset"])
+        if "nominations" in values:
+            values["nominations"] = [Nominee(**nominee) for nominee in values["nominations"]]
+        if self.outcomes is not None:
+            values["outcomes"] = self.outcomes
+        return Compact(values).result()
+
+
+def _reads_back(value: Any) -> bool:
+    """A value that JSON gives back as it was (text, a boolean, a whole number, none, lists
+    and objects of them)."""
+    if value is None or value.__class__ in (str, bool, int):
+        return True
+    if value.__class__ is list:
+        return all(map(_reads_back, value))
+    if value.__class__ is dict:
+        return all(map(_reads_back, value.values()))
+    return False
+
+
+Entry = Result | Compact | Encoded
+
+
+class Results(Sequence[Result]):
+    """A batch's results in input order. Each is kept compact until it is read; once read,
+    the `Result` is kept (a host may change it, as `attach_nominees` does)."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, index: int) -> Result: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Result]: ...
+    def __getitem__(self, index: int | slice) -> Result | list[Result]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.entries)))]
+        entry = self.entries[index]
+        if isinstance(entry, Result):
+            return entry
+        built = self.entries[index] = entry.result()
+        return built
+
+    def __iter__(self) -> Iterator[Result]:
+        for index in range(len(self.entries)):
+            yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(self) != len(other):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Results of {len(self.entries)} records>"
+
+    def lines(self) -> Iterator[str]:
+        """Each result's JSON line (no newline), as `Result.model_dump_json()` writes it."""
+        for entry in self.entries:
+            yield entry.model_dump_json() if isinstance(entry, Result) else entry.line()
+
+    def grade(self, index: int) -> str | None:
+        return self.entries[index].grade
+
+    def failed(self, index: int) -> bool:
+        entry = self.entries[index]
+        return bool(entry.errors) if isinstance(entry, Result) else entry.failed
+
+    def id(self, index: int) -> str | None:
+        return self.entries[index].id
+
+    def steps(self, index: int) -> list[tuple[str, str]]:
+        """(step, reason) of each step the record's grade took."""
+        entry = self.entries[index]
+        if isinstance(entry, Result):
+            return [(s.step, s.reason) for s in entry.steps]
+        return entry.steps()

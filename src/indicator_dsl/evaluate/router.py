@@ -25,6 +25,7 @@ from ..syntax import nodes as n
 from ..syntax.source import Span
 from .compiled import generated_functions
 from .engine import Engine, Pending
+from .history import History
 from .interpreter import Interpreter
 from .results import RulesetRef
 
@@ -71,10 +72,14 @@ class Router:
             nominations=[(m, wheres.get(len(quota_nodes) + i)) for i, m in enumerate(nomination_nodes)],
         )
 
-    def score(self, data: Any, sheets: Any, *, trace: bool = False) -> tuple[Engine, Pending]:
+    def score(
+        self, data: Any, sheets: Any, *, trace: bool = False, history: History | None = None
+    ) -> tuple[Engine, Pending]:
         record, sheets, problems, warnings, record_id = self.first.prepare(data, sheets)
         if record is None:
             return self.first, Pending(record_id, None, None, problems, warnings, self.ref)
+        if history is not None:
+            history.attach(record, record_id)
         target, problem = self.route(record)
         if target is None:
             return self.first, Pending(record_id, None, None, [problem] if problem else [], warnings, self.ref)

@@ -88,6 +88,13 @@ def _bonus_line(entry: TraceEntry) -> str:
     return f"  {mark} item {entry.indicator}{label}: {'+' if entry.fired else ''}{_value(entry.effect)}"
 
 
+def _relative_line(entry: TraceEntry) -> str:
+    """A relative rule that gave a record points for its place in its group, with the figures that placed it."""
+    label = f"{entry.label} " if entry.label else ""
+    sign = "+" if entry.effect is not None and entry.effect > 0 else ""
+    return f"  ✓ 相对 relative {label}({entry.indicator}): {_reads(entry)}  {sign}{_value(entry.effect)}   [{entry.at}]"
+
+
 def _penalty_line(entry: TraceEntry) -> str:
     """A penalty item: whether it fired, what it read and what it took; or the cap or floor."""
     if entry.clause < 0:
@@ -101,6 +108,13 @@ def _penalty_line(entry: TraceEntry) -> str:
 def explain(result: Result, plan: TablePlan | None = None) -> str:
     """The text of one record's result; `plan` (the result's ruleset's) adds the weighting step."""
     lines = [f"{result.id} — {result.ruleset.name} {result.ruleset.version or ''}".rstrip()]
+    if result.ruleset.period:
+        lines.append(f"考核期 period {result.ruleset.period}")
+    if result.ruleset.as_of:
+        lines.append(
+            f"截至 as of {result.ruleset.as_of}: 年度未结束,月度、季度要求只计已到期的月份和季度"
+            " (the period is not over: monthly and quarterly requirements count only the months and quarters due)"
+        )
     if result.errors:
         lines.append("无法评分 (could not be scored):")
         lines.extend(f"  {e.path or '(record)'}: {e.message}" for e in result.errors)
@@ -142,6 +156,7 @@ def explain(result: Result, plan: TablePlan | None = None) -> str:
         at = f"   [{penalty[0].at}]" if penalty else ""
         lines += ["", f"加分 bonus {result.bonus}   扣分 penalty {result.penalty}   总分 total {result.total}{at}"]
     lines += [_bonus_line(e) for e in result.trace or [] if e.kind == "bonus"]
+    lines += [_relative_line(e) for e in result.trace or [] if e.kind == "relative"]
     lines += [_penalty_line(e) for e in penalty]
     for step in result.steps:
         arrow = f"{step.before or '—'} → {step.after or '—'}"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from ..evaluate.results import Result
+from ..evaluate.results import Result, Results
 from ..semantics.records import quoted
 from ..syntax.cells import display_width, layout
 
@@ -49,7 +49,9 @@ def as_json(results: Sequence[Result]) -> str:
 
 
 def as_jsonl(results: Iterable[Result]) -> str:
-    return "".join(r.model_dump_json() + "\n" for r in results)
+    """One JSON line per result; a batch's `Results` write theirs without building models."""
+    lines = results.lines() if isinstance(results, Results) else (r.model_dump_json() for r in results)
+    return "".join(line + "\n" for line in lines)
 
 
 def _flat(result: Result) -> dict[str, Any]:

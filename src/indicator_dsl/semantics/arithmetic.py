@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
-import itertools
 from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal, NoReturn
@@ -161,6 +160,14 @@ def bounded(score: Number, maximum: Decimal, uncapped: bool) -> tuple[Decimal, s
     return Decimal(score), None
 
 
+def bounded_inline(score: str, maximum: str, uncapped: bool) -> str:
+    """`bounded(score, maximum, uncapped)[0]` as generated code writes it (`score` names a
+    local): the score itself when it is a Decimal within its bounds, where `bounded` moves
+    nothing, else the call. Generated code has `_Dec` (Decimal), `_Z` and `_bounded`."""
+    within = f"_Z <= {score}" if uncapped else f"_Z <= {score} <= {maximum}"
+    return f"({score} if {score}.__class__ is _Dec and {within} else _bounded({score}, {maximum}, {uncapped})[0])"
+
+
 def prorate(table: Decimal, scale: Decimal, applicable: Decimal, context: decimal.Context) -> Decimal:
     """A table rescaled to `scale` from the maximum of the indicators that apply."""
     if applicable == 0:
@@ -257,34 +264,6 @@ def average(values: list[Decimal | int], span: Span) -> Decimal:
     if not values:
         raise EvalError("empty_aggregate", "avg(...) of nothing", span)
     return EXACT.divide(Decimal(sum(values)), Decimal(len(values)))
-
-
-def months_with(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    return len({(d.year, d.month) for d in dates if d is not None and start <= d <= end})
-
-
-def quarters_with(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    return len({(d.year, (d.month - 1) // 3) for d in dates if d is not None and start <= d <= end})
-
-
-def gaps(
-    dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date, between: Callable[..., int]
-) -> int:
-    """The longest stretch without an event: `between` consecutive days of the period's start,
-    the dated events inside the period in order, and its end (the whole period if none)."""
-    days = sorted({d for d in dates if d is not None and start <= d <= end})
-    marks = [start, *days, end]
-    return max(between(a, b) for a, b in itertools.pairwise(marks))
-
-
-def longest_gap_days(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    """`longest_gap(...)`: the longest gap in days (see `gaps`)."""
-    return gaps(dates, start, end, days_between)
-
-
-def longest_gap_months(dates: Iterable[datetime.date | None], start: datetime.date, end: datetime.date) -> int:
-    """`longest_gap_months(...)`: the longest gap in whole months, counted as `months_between` counts."""
-    return gaps(dates, start, end, months_between)
 
 
 def days_between(a: datetime.date, b: datetime.date) -> int:

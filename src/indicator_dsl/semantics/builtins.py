@@ -10,8 +10,8 @@ An entry says everything any stage needs to know about one built-in:
 
 A built-in that reads the assessment period (`in_period`, `months_with`, `quarters_with`,
 `longest_gap`, `longest_gap_months`) says so (`reads_period`): the checker rejects it in a
-ruleset without `period` (E216), and both backends pass the period's first and last day
-after the other arguments.
+ruleset without `period` (E216), and both backends pass the period's first and last day and
+the day the evaluation is as of after the other arguments (semantics/calendar.py).
 
 An aggregate marked `keyed` (count, sum, min, max, avg) also takes `by KEY`: then only the
 first selected element of each distinct key counts (`sum(n in news, n.points, by n.title)`
@@ -28,7 +28,8 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ..syntax.source import Span
-from . import arithmetic
+from . import arithmetic, calendar
+from .history import HISTORY_RUNTIME, history_value
 
 ArgKind = Literal["num", "int", "date", "list"]
 # int / bool / decimal: that type; same: the first argument's type; unify: the widest numeric type of the
@@ -52,7 +53,7 @@ class Function:
     def runtime(self) -> str:
         return f"_fn_{self.name}"
 
-    def emit(self, args: list[str], period: tuple[str, str] | None) -> str:
+    def emit(self, args: list[str], period: tuple[str, str, str] | None) -> str:
         """Python source calling this function on argument code (each argument written once)."""
         extra = list(period) if self.reads_period and period is not None else []
         return f"{self.runtime}({', '.join([*args, *extra])})"
@@ -79,7 +80,7 @@ class Aggregate:
     come the aggregate's position if it `fails_empty`, and the period if it `reads_period`.
 
     `emit` placeholders: {runtime}, {loop} (`for v in L if C`), {var}, {source}, {value},
-    {by}, {test} (C, or the element without `where`), {span}, {start}, {end}.
+    {by}, {test} (C, or the element without `where`), {span}, {start}, {end}, {due}.
     """
 
     name: str
@@ -93,6 +94,7 @@ class Aggregate:
     fails_empty: bool = False  # of nothing it is an evaluation error at its position
     reads_period: bool = False
     accumulator: Accumulator | None = None
+    unit_months: int = 0  # a calendar count: of months (1) or quarters (3)
 
     @property
     def runtime(self) -> str:
@@ -117,10 +119,6 @@ class Operator:
 
 
 # ---------------------------------------------------------------- implementations
-
-
-def in_period(day: datetime.date, start: datetime.date, end: datetime.date) -> bool:
-    return start <= day <= end
 
 
 def year(day: datetime.date) -> int:
@@ -186,7 +184,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("min", (("num", "num"),), "unify", min),
         Function("max", (("num", "num"),), "unify", max),
         Function("clamp", (("num", "num", "num"),), "unify", arithmetic.clamp),
-        Function("in_period", (("date",),), "bool", in_period, reads_period=True),
+        Function("in_period", (("date",),), "bool", calendar.in_period, reads_period=True),
         Function("len", (("list",),), "int", len),
         Function("rating", (("list", "list"),), "decimal", arithmetic.rating),
         Function("days_between", (("date", "date"),), "int", arithmetic.days_between),
@@ -197,7 +195,8 @@ FUNCTIONS: dict[str, Function] = {
     )
 }
 
-_IN_PERIOD = "if (fd := {by}) is not None and {start} <= fd <= {end} else None"
+# fused calendar counts: matches up to the last due day ({last}), then the units not yet due ({open})
+_IN_PERIOD = "if (fd := {by}) is not None and {start} <= fd <= {last} else None"
 AGGREGATES: dict[str, Aggregate] = {
     a.name: a
     for a in (
@@ -263,30 +262,34 @@ AGGREGATES: dict[str, Aggregate] = {
         Aggregate(
             "months_with",
             "int",
-            arithmetic.months_with,
-            "{runtime}([{by} {loop}], {start}, {end})",
-            takes_value=False,
-            needs_by=True,
-            reads_period=True,
-            accumulator=Accumulator("set()", "{guard}{acc}.add((fd.year, fd.month)) " + _IN_PERIOD, "len({acc})"),
-        ),
-        Aggregate(
-            "quarters_with",
-            "int",
-            arithmetic.quarters_with,
-            "{runtime}([{by} {loop}], {start}, {end})",
+            calendar.months_with,
+            "{runtime}([{by} {loop}], {start}, {end}, {due})",
             takes_value=False,
             needs_by=True,
             reads_period=True,
             accumulator=Accumulator(
-                "set()", "{guard}{acc}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "len({acc})"
+                "set()", "{guard}{acc}.add((fd.year, fd.month)) " + _IN_PERIOD, "(len({acc}) + {open})"
             ),
+            unit_months=1,
+        ),
+        Aggregate(
+            "quarters_with",
+            "int",
+            calendar.quarters_with,
+            "{runtime}([{by} {loop}], {start}, {end}, {due})",
+            takes_value=False,
+            needs_by=True,
+            reads_period=True,
+            accumulator=Accumulator(
+                "set()", "{guard}{acc}.add((fd.year, (fd.month - 1) // 3)) " + _IN_PERIOD, "(len({acc}) + {open})"
+            ),
+            unit_months=3,
         ),
         Aggregate(
             "longest_gap",
             "int",
-            arithmetic.longest_gap_days,
-            "{runtime}([{by} {loop}], {start}, {end})",
+            calendar.longest_gap_days,
+            "{runtime}([{by} {loop}], {start}, {end}, {due})",
             takes_value=False,
             needs_by=True,
             reads_period=True,
@@ -294,8 +297,8 @@ AGGREGATES: dict[str, Aggregate] = {
         Aggregate(
             "longest_gap_months",
             "int",
-            arithmetic.longest_gap_months,
-            "{runtime}([{by} {loop}], {start}, {end})",
+            calendar.longest_gap_months,
+            "{runtime}([{by} {loop}], {start}, {end}, {due})",
             takes_value=False,
             needs_by=True,
             reads_period=True,
@@ -341,4 +344,5 @@ RUNTIME_NAMES: dict[str, Callable[..., Any]] = {
     DIVISION_RUNTIME: arithmetic.div,
     COALESCE_RUNTIME: coalesce,
     FIRST_PER_KEY_RUNTIME: first_per_key,
+    HISTORY_RUNTIME: history_value,
 }

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 from ..syntax.layout import quota_size_text
 from ..syntax.nodes import Ties
@@ -58,57 +58,77 @@ class Scored:
     trace: Trace | None = None
 
 
+ValueReader = Callable[[Scored, Callable[[Decimal], Decimal]], Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Conditions:
-    """A backend's grading conditions, in ruleset order; `grades` has one per `when` rule."""
+    """A backend's grading conditions, in ruleset order; `grades` has one per `when` rule;
+    `readers`, what `grading_values` reads of a scored record (`value_readers(plan)`)."""
 
     exempts: Sequence[Condition]
     grades: Sequence[Condition]
     assigns: Sequence[Condition]
     vetoes: Sequence[Condition]
+    readers: Sequence[tuple[str, ValueReader]] = ()
 
 
-def grading_values(plan: TablePlan, scored: Scored, context: decimal.Context) -> GradingValues:
+def value_readers(plan: TablePlan) -> tuple[tuple[str, ValueReader], ...]:
+    """For each value grading expressions read (`plan.grading_keys`), how it is read from a
+    scored record and rounded (`shown`): found once per ruleset, not per record."""
+    readers: list[tuple[str, ValueReader]] = []
+    for key in sorted(plan.grading_keys):
+        reader = _reader(plan, key)
+        if reader is not None:
+            readers.append((key, reader))
+    return tuple(readers)
+
+
+def _reader(plan: TablePlan, key: str) -> ValueReader | None:
+    if key == "total":
+        return lambda scored, shown: shown(scored.total)
+    if key == "bonus":
+        return lambda scored, shown: shown(Decimal(scored.bonus))
+    if key == "penalty":
+        return lambda scored, shown: shown(Decimal(scored.penalty))
+    if key == "grade":
+        return lambda scored, shown: scored.grade
+    if "." in key:
+        source, part = key.split(".", 1)
+        for d, dim in enumerate(plan.dimensions):
+            if dim.name == part:
+                return lambda scored, shown: shown(scored.tables[source].dimensions[d])
+        for i, ind in enumerate(plan.indicators):
+            if ind.name == part:
+                return lambda scored, shown: _shown_or_none(scored.tables[source].indicators[i], shown)
+        return lambda scored, shown: _unknown_part(part)
+    if any(s.name == key and s.is_table for s in plan.sources):
+        return lambda scored, shown: shown(scored.tables[key].table)
+    if any(s.name == key for s in plan.sources):
+        return lambda scored, shown: _shown_or_none(scored.values[key], shown)
+    return None
+
+
+def _unknown_part(part: str) -> NoReturn:
+    raise EvalError("missing_value", f"unknown part `{part}`")
+
+
+def _shown_or_none(value: Decimal | int | None, shown: Callable[[Decimal], Decimal]) -> Decimal | None:
+    return None if value is None else shown(Decimal(value))
+
+
+def grading_values(
+    plan: TablePlan, scored: Scored, context: decimal.Context, readers: Sequence[tuple[str, ValueReader]] = ()
+) -> GradingValues:
     """The rounded values grading expressions read, only those the ruleset names."""
     shown = reporter(quantum(plan.precision), context)  # one C call per value
-    g: GradingValues = {}
-    for key in plan.grading_keys:
-        if key == "total":
-            g[key] = shown(scored.total)
-        elif key == "bonus":
-            g[key] = shown(Decimal(scored.bonus))
-        elif key == "penalty":
-            g[key] = shown(Decimal(scored.penalty))
-        elif key == "grade":
-            g[key] = scored.grade
-        elif "." in key:
-            source, part = key.split(".", 1)
-            g[key] = _part_value(plan, scored.tables[source], part, shown)
-        elif key in scored.tables:
-            g[key] = shown(scored.tables[key].table)
-        elif key in scored.values:
-            value = scored.values[key]
-            g[key] = None if value is None else shown(Decimal(value))
-    return g
-
-
-def _part_value(
-    plan: TablePlan, source: SourceScores, part: str, shown: Callable[[Decimal], Decimal]
-) -> Decimal | None:
-    for d, dim in enumerate(plan.dimensions):
-        if dim.name == part:
-            return shown(source.dimensions[d])
-    for i, ind in enumerate(plan.indicators):
-        if ind.name == part:
-            value = source.indicators[i]
-            return None if value is None else shown(Decimal(value))
-    raise EvalError("missing_value", f"unknown part `{part}`")
+    return {key: read(scored, shown) for key, read in readers or value_readers(plan)}
 
 
 def grade(plan: TablePlan, conditions: Conditions, record: Any, scored: Scored, context: decimal.Context) -> None:
     """Grade a scored record in place: exempt, the first grade rule that holds, the first
     `assign` that holds, then every veto that fires."""
-    g = scored.grading = grading_values(plan, scored, context)
+    g = scored.grading = grading_values(plan, scored, context, conditions.readers)
     for rule, holds in zip(plan.exempts, conditions.exempts, strict=True):
         if holds(record, g):
             scored.exempt = rule_reason(rule) or "exempt"
@@ -117,11 +137,14 @@ def grade(plan: TablePlan, conditions: Conditions, record: Any, scored: Scored, 
     if not plan.grades:
         return
     grade = None
-    whens: list[Condition | None] = [*conditions.grades, None]  # `otherwise` is last, with no condition
-    for info, when in zip(plan.grades, whens, strict=False):
-        if when is None or when(record, g):
+    # the grades in order, each with its condition; an `otherwise` grade, last, has none
+    for info, when in zip(plan.grades, conditions.grades, strict=False):
+        if when(record, g):
             grade = info.name
             break
+    else:
+        if len(plan.grades) > len(conditions.grades):
+            grade = plan.grades[-1].name
     scored.grade_by_rules = grade
     scored.steps.append(GradeStep("rules", None, grade, grade_label(plan, grade)))
     for rule, holds in zip(plan.assigns, conditions.assigns, strict=True):
@@ -129,9 +152,10 @@ def grade(plan: TablePlan, conditions: Conditions, record: Any, scored: Scored, 
             scored.steps.append(GradeStep("assign", grade, rule.grade, rule_reason(rule)))
             grade, scored.pinned = rule.grade, True
             break
-    fired = [i for i, holds in enumerate(conditions.vetoes) if holds(record, g)]
-    if fired:
-        grade, scored.pinned, scored.vetoes = apply_vetoes(plan, fired, grade, scored.pinned, scored.steps)
+    if conditions.vetoes:
+        fired = [i for i, holds in enumerate(conditions.vetoes) if holds(record, g)]
+        if fired:
+            grade, scored.pinned, scored.vetoes = apply_vetoes(plan, fired, grade, scored.pinned, scored.steps)
     scored.grade_after_veto = scored.grade = grade
 
 

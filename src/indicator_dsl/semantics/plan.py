@@ -65,6 +65,23 @@ class SourceInfo:
     weight: Decimal
     is_table: bool
     at: str = ""  # file:line of the source, for the trace of its exclusion
+    corrects: bool = False  # `may correct`: its sheet may correct computed indicators
+
+
+@dataclass(frozen=True, slots=True)
+class RelativeInfo:
+    """A population-relative rule as the population stage runs it: `key` is the grading value
+    it ranks by (`total`, `superior`, `table.activities`)."""
+
+    name: str
+    label: str | None
+    kind: str  # "award" | "deduct"
+    points: Decimal
+    test: str  # "top" | "below"
+    bound: Decimal  # the share for `top`, the margin for `below mean by`
+    key: str
+    within: str | None
+    at: str = ""  # file:line, for its trace entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +170,9 @@ class TablePlan:
     outcomes: tuple[OutcomeInfo, ...]
     grading_keys: frozenset[str]  # which `g[...]` values grading expressions read
     bonus_at: tuple[str, ...] = ()  # file:line of each bonus item, for its trace entry
+    as_of: datetime.date | None = None  # an in-year evaluation: the day it is as of
+    period_given: bool = False  # the period is the evaluation's parameter, not the declared one
+    relatives: tuple[RelativeInfo, ...] = ()  # population-relative rules, run after the first pass
 
 
 Trace = list[Any]
@@ -162,6 +182,8 @@ GradingValues = dict[str, Any]
 class Backend(Protocol):
     """What an `Engine` asks of a compiled or interpreted ruleset. Each call evaluates under
     the backend's own exact context, whatever decimal context the caller has set."""
+
+    conditions: Any  # its `grading.Conditions`: a record is graded again after relative points
 
     def score(self, plan: TablePlan, record: Any, sheets: Any, *, trace: bool = False) -> Any: ...
 

@@ -1,9 +1,9 @@
 """Assessors' sheets: judged scores and adjustments per source, checked before anything is scored.
 
 A judged indicator's entry is its score in 0..max; an indicator with `adjust up to N` takes
-an adjustment in -N..N (`-2`, or `{"adjust": -2, "reason": "..."}`), 0 for none. A table
-source's sheet may also correct a computed indicator (neither judged nor adjusted) that
-applies to the record: `{"correct": 3, "reason": "...", "evidence": ["台账 p.12"]}` replaces
+an adjustment in -N..N (`-2`, or `{"adjust": -2, "reason": "..."}`), 0 for none. The sheet
+of a table source declared `may correct` may also correct a computed indicator (neither
+judged nor adjusted) that applies to the record: `{"correct": 3, "reason": "...", "evidence": ["台账 p.12"]}` replaces
 that source's score for it (in 0..max, with a reason; evidence is optional text).
 
 A what-if (`Model.what_if`, the gap plans) wraps a record's sheets in `WhatIf`: its changes
@@ -90,6 +90,7 @@ def read_sheets(
     problems: list[FieldProblem] = []
     corrections: Corrections = {}
     table_sources = [s.name for s in plan.sources if s.is_table]
+    correcting = {s.name for s in plan.sources if s.is_table and s.corrects}
     all_sources = [s.name for s in plan.sources]
     judged = {ind.name: i for i, ind in enumerate(plan.indicators) if ind.from_sheets}
     scores: JudgedScores = {name: {} for name in all_sources}
@@ -113,8 +114,8 @@ def read_sheets(
                 index = next((i for i, ind in enumerate(plan.indicators) if ind.name == name), -1)
                 found = (
                     _correction(plan, index, name, entry, applicable, path)
-                    if source in table_sources
-                    else FieldProblem(path, f"`{source}` is a computed source; it corrects no indicator")
+                    if source in correcting
+                    else FieldProblem(path, _may_not_correct(source, name, source in table_sources))
                 )
                 if isinstance(found, FieldProblem):
                     problems.append(found)
@@ -169,6 +170,17 @@ def read_sheets(
                     FieldProblem(f"sheets.{source}.{name}", f"no {missing} for `{name}` ({info.label or name}){fix}")
                 )
     return scores, corrections, problems
+
+
+def _may_not_correct(source: str, name: str, is_table: bool) -> str:
+    """Why `source`'s sheet may not correct indicator `name`: a computed source has no sheet
+    scores, a table source corrects only when its `assess` line says `may correct`."""
+    if not is_table:
+        return f"`{source}` is a computed source; it corrects no indicator"
+    return (
+        f"`{source}` may not correct `{name}`: only a source declared with `may correct`"
+        f" in `assess` corrects a computed indicator"
+    )
 
 
 def _correction(

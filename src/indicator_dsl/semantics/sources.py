@@ -59,6 +59,19 @@ def _applied(source: str, rule: str | None, why: str, path: str) -> str:
     return f"{why}: excluded (when missing exclude), the other weights renormalised"
 
 
+def combined_inline(parts: Sequence[tuple[str, str]]) -> str:
+    """`assessed(...)` as generated code writes it when no source may be excluded (none says
+    `when missing exclude`, so every value is present or the record already failed): Σ
+    weight × value from zero, summed in the order `assessed` sums, and nothing excluded.
+    `parts` are the code of each (weight, value); generated code has `_Z`."""
+    return "_Z + " + " + ".join(f"{weight} * {value}" for weight, value in parts)
+
+
+def may_exclude(rules: Sequence[str | None]) -> bool:
+    """Whether any source's `when missing` rule (None: not stated) leaves it out of the total."""
+    return "exclude" in rules
+
+
 def assessed(
     parts: Sequence[tuple[str, Decimal, Decimal | None]],
     notes: dict[str, str | None],

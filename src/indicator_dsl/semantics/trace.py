@@ -23,6 +23,7 @@ ClauseKind = Literal[
     "penalty",
     "bonus",
     "missing",
+    "relative",
 ]
 StepKind = Literal["exempt", "rules", "assign", "veto", "quota", "adjustment"]
 

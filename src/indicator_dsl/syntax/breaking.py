@@ -9,8 +9,8 @@ the outermost level first and goes deeper only for a part still too wide:
 
 - at a head break, the head stays on the first line and the rest goes on the next;
 - at the links of an `and`/`or` chain and the `else`s of an `if`, every link gets its own line;
-- elsewhere (before an operator or a `where`, after a comma), as much as fits shares a line,
-  including the last line of a part that had to break.
+- elsewhere (before an operator, a `then` or a `where`, after a comma), as much as fits shares
+  a line, including the last line of a part that had to break.
 
 Lines after the first are indented one step more than the line they continue. Breaking
 only ever turns a space into a line break and indentation, which the grammar ignores, so
@@ -34,7 +34,7 @@ MAX_LEVELS = 40
 @dataclass(frozen=True, slots=True)
 class Break:
     """A space where the line may break: `depth` as in the module docstring; `each`: once
-    broken, every part at this place goes on its own line (`and`/`or` chains)."""
+    its level breaks, the part after it starts a line of its own (`and`/`or` links, `else`s)."""
 
     depth: int
     each: bool = False
@@ -64,11 +64,11 @@ def _lay(tokens: list[Token], indent: str, cont: str, width: int, level: int) ->
         return [indent + flat(tokens)]
     depth = min(depths)
     parts: list[list[Token]] = [[]]
-    each = False
+    own_line = [False]  # per part: whether the break before it is an `each` one
     for token in tokens:
         if isinstance(token, Break) and token.depth == depth:
             parts.append([])
-            each = each or token.each
+            own_line.append(token.each)
         else:
             parts[-1].append(token)
     if depth == HEAD.depth:
@@ -78,7 +78,7 @@ def _lay(tokens: list[Token], indent: str, cont: str, width: int, level: int) ->
     lines: list[str] = []
     current: list[Token] | None = parts[0]
     current_indent = indent
-    for part in parts[1:]:
+    for part, each in zip(parts[1:], own_line[1:], strict=True):
         if current is not None:
             joined = [*current, " ", *part]
             if not each and display_width(current_indent + flat(joined)) <= width:
@@ -95,10 +95,12 @@ def _lay(tokens: list[Token], indent: str, cont: str, width: int, level: int) ->
 
 def _lay_rest(tokens: list[Token], indent: str, width: int, level: int) -> list[str]:
     """What follows a head, on lines of its own: a chain whose links each take a line lines up
-    under its first link (`let x =` / `  a` / `  and b`); anything else continues deeper."""
+    under its first link (`let x =` / `  a` / `  and b`; `if a` / `then b` / `else c`);
+    anything else continues deeper."""
     breaks = [token for token in tokens if isinstance(token, Break)]
-    outermost = min(breaks, key=lambda b: b.depth, default=None)
-    cont = indent if outermost is not None and outermost.each else indent + INDENT
+    outermost = min((b.depth for b in breaks), default=None)
+    chain = any(b.each for b in breaks if b.depth == outermost)
+    cont = indent if chain else indent + INDENT
     return _lay(tokens, indent, cont, width, level + 1)
 
 

@@ -282,5 +282,8 @@ class ExprBuilder:
     def period_ref(self, meta: Any, c: list[Any]) -> n.PeriodRef:
         return n.PeriodRef(part=str(c[0]), span=self._s(meta))
 
+    def history_ref(self, meta: Any, c: list[Any]) -> n.HistoryRef:
+        return n.HistoryRef(back=int(str(c[0])), part=str(c[1]), span=self._s(meta))
+
     def list_literal(self, meta: Any, c: list[Any]) -> n.ListLit:
         return n.ListLit(items=tuple(c), span=self._s(meta))

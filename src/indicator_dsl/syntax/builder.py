@@ -254,6 +254,30 @@ class TreeBuilder(ExprBuilder):
         rest = [x for x in c if not isinstance(x, Tagged)]
         return n.Assign(name=str(rest[0]), label=pick(c, "label"), when=rest[1], grade=str(rest[2]), span=self._s(meta))
 
+    def relative(self, meta: Any, c: list[Any]) -> n.Relative:
+        rest = [x for x in c if not isinstance(x, Tagged)]
+        test, bound = pick(c, "relative_test")
+        return n.Relative(
+            name=str(rest[0]),
+            label=pick(c, "label"),
+            kind=rest[1],
+            points=rest[2],
+            test=test,
+            bound=bound,
+            measure=str(rest[3]),
+            within=pick(c, "within"),
+            span=self._s(meta),
+        )
+
+    def relative_top(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("relative_test", ("top", c[0]))
+
+    def relative_below(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("relative_test", ("below", c[0]))
+
+    def relative_within(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("within", str(c[0]))
+
     def assess(self, meta: Any, c: list[Any]) -> n.Assess:
         return n.Assess(sources=tuple(c), span=self._s(meta))
 
@@ -264,6 +288,7 @@ class TreeBuilder(ExprBuilder):
             weight=plain(c, n.Number)[0],
             value=pick(c, "value"),
             missing=pick(c, "missing"),
+            corrects=pick(c, "corrects") is not None,
             span=self._s(meta),
         )
 
@@ -272,6 +297,9 @@ class TreeBuilder(ExprBuilder):
 
     def source_missing(self, meta: Any, c: list[Any]) -> Tagged:
         return Tagged("missing", str(c[-1]))
+
+    def source_corrects(self, meta: Any, c: list[Any]) -> Tagged:
+        return Tagged("corrects", True)
 
     def grades(self, meta: Any, c: list[Any]) -> n.Grades:
         return n.Grades(rules=tuple(c), span=self._s(meta))

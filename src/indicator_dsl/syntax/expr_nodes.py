@@ -71,6 +71,15 @@ class PeriodRef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryRef:
+    """`history(back).part`: the record's result of `back` years before (semantics/history.py)."""
+
+    back: int
+    part: str
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Unary:
     op: str  # "-" or "not"
     operand: Expr
@@ -130,6 +139,7 @@ Expr = (
     | Name
     | Attribute
     | PeriodRef
+    | HistoryRef
     | Unary
     | Binary
     | IsNone

@@ -1,4 +1,5 @@
-"""Expressions as text: the fewest parentheses that parse back to the same tree, and the
+"""Expressions as text: the fewest parentheses that parse back to the same tree (and one pair
+more: a comparison under `not` is bracketed, `not (x in xs)`, for the reader), and the
 places (`breaking.Break`) where a long one may break.
 
 Expressions are printed with an explicit stack rather than recursion: the parser folds a
@@ -102,13 +103,16 @@ def _parts(expr: n.Expr) -> list[_Part]:
         return [expr.name]
     if isinstance(expr, n.PeriodRef):
         return [f"period.{expr.part}"]
+    if isinstance(expr, n.HistoryRef):
+        return [f"history({expr.back}).{expr.part}"]
     if isinstance(expr, n.ListLit):
         return ["[", *_joined(expr.items), "]"]
     if isinstance(expr, n.Attribute):
         return [(expr.obj, _POSTFIX), f".{expr.name}"]
     if isinstance(expr, n.Unary):
         if expr.op == "not":
-            return ["not ", (expr.operand, _NOT)]
+            # `not (x in xs)`, not `not x in xs`: the grammar needs no brackets, a reader does.
+            return ["not ", (expr.operand, _COALESCE if _level(expr.operand) == _COMPARE else _NOT)]
         # `- -x`, not `--x`: two signs must stay visibly two.
         return ["- " if _starts_with_minus(expr.operand) else "-", (expr.operand, _NEGATE)]
     if isinstance(expr, n.Binary):
@@ -120,7 +124,7 @@ def _parts(expr: n.Expr) -> list[_Part]:
     if isinstance(expr, n.IsNone):
         return [(expr.operand, _COALESCE), " is not none" if expr.negated else " is none"]
     if isinstance(expr, n.IfExpr):
-        return ["if ", (expr.cond, _IF), " then ", (expr.then, _IF), _LINK, "else ", (expr.else_, _IF)]
+        return ["if ", (expr.cond, _IF), _SPACE, "then ", (expr.then, _IF), _LINK, "else ", (expr.else_, _IF)]
     if isinstance(expr, n.Call):
         return [f"{expr.func}(", *_joined(expr.args), ")"]
     return _aggregate_parts(expr)

@@ -16,13 +16,16 @@ Comments keep their text and their order, except that a comment on an own line i
 a multi-line declaration header (between `indicator ... max 5` and its `{`) moves into
 the block, after any comment at the end of the header.
 
-Everything else about the layout comes from the printer, so a file formats the same
-way however it was spaced, and formatting twice changes nothing.
+A blank line the source put between two declarations, clauses, entries or fields of one
+block stays (one, however many there were), so authors can group fields of a type or
+lines of a block. Everything else about the layout comes from the printer, so a file
+formats the same way however else it was spaced, and formatting twice changes nothing.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -134,6 +137,24 @@ def attach(comments: Sequence[Comment], lines: Sequence[Line]) -> tuple[dict[Lin
     return notes, end
 
 
+def keep_blank_lines(text: str, lines: Sequence[Line], notes: dict[Line, Notes]) -> None:
+    """Mark each line the source set apart from the one before it (in the same block) with a
+    blank line, counting the comments printed above it as its start."""
+    blank = {number for number, content in enumerate(text.split("\n"), start=1) if not content.strip()}
+
+    def walk(siblings: Sequence[Line]) -> None:
+        for previous, line in itertools.pairwise(siblings):
+            above = notes[line].above if line in notes else []
+            start = min([line.span.line, *(c.line for c in above)])
+            if any(number in blank for number in range(previous.span.end_line + 1, start)):
+                notes.setdefault(line, Notes()).blank_before = True
+        for line in siblings:
+            if line.body:
+                walk(line.body)
+
+    walk(lines)
+
+
 def format_source(source: SourceFile) -> FormatResult:
     """Format one file; a file with syntax errors comes back with its diagnostics and no text."""
     parsed = parse_source(source)
@@ -141,7 +162,8 @@ def format_source(source: SourceFile) -> FormatResult:
         return FormatResult(None, parsed.diagnostics)
     lines = layout_module(parsed.imports, parsed.module)
     notes, end = attach(find_comments(source.text), lines)
+    keep_blank_lines(source.text, lines, notes)
     return FormatResult(render(lines, notes, end), parsed.diagnostics)
 
 
-__all__ = ["FormatResult", "attach", "find_comments", "format_source"]
+__all__ = ["FormatResult", "attach", "find_comments", "format_source", "keep_blank_lines"]

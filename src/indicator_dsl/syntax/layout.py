@@ -32,6 +32,7 @@ class Line:
     tokens: tuple[Token, ...] | None = None  # `text` with the places it may break, when it has any
     body: tuple[Line, ...] | None = None  # None: a leaf; otherwise the lines inside `{ }`
     compact: bool = False  # may print as `text { only_line }` when that fits
+    inline: bool = False  # may print as `text { line, line, ... }` when that fits (keyed bands)
     blank_before: bool = False
 
 
@@ -39,14 +40,23 @@ def _label(label: str | None) -> str:
     return f" {quote(label)}" if label is not None else ""
 
 
-def _type_text(ref: n.TypeRef) -> str:
+def _type_tokens(ref: n.TypeRef) -> list[Token]:
+    """A field's type; a long `enum(...)` may break after its commas."""
     if isinstance(ref, n.NamedType):
-        return ref.name
+        return [ref.name]
     if isinstance(ref, n.EnumType):
-        return "enum(" + ", ".join(quote(m) for m in ref.members) + ")"
+        members: list[Token] = []
+        for index, member in enumerate(ref.members):
+            members += [",", Break(0), quote(member)] if index else [quote(member)]
+        return ["enum(", *members, ")"]
     if isinstance(ref, n.ListType):
-        return f"list[{_type_text(ref.item)}]"
-    return _type_text(ref.inner) + "?"
+        return ["list[", *_type_tokens(ref.item), "]"]
+    return [*_type_tokens(ref.inner), "?"]
+
+
+def type_text(ref: n.TypeRef) -> str:
+    """A field's type as written: `list[enum("a", "b")]?`."""
+    return flat(_type_tokens(ref))
 
 
 def _pad(text: str, width: int) -> str:
@@ -64,18 +74,28 @@ def _columns(rows: Sequence[tuple[str, str | None]]) -> list[str]:
     ]
 
 
-def _leaf(tokens: Sequence[Token], span: Span, body: tuple[Line, ...] | None = None, compact: bool = False) -> Line:
+def _leaf(
+    tokens: Sequence[Token],
+    span: Span,
+    body: tuple[Line, ...] | None = None,
+    compact: bool = False,
+    inline: bool = False,
+) -> Line:
     """A line (a leaf, or the head of a block when `body` is given), keeping its breaks (if
     any) for the renderer."""
     breaks = any(isinstance(token, Break) for token in tokens)
-    return Line(flat(tokens), span, tokens=tuple(tokens) if breaks else None, body=body, compact=compact)
+    tokens_kept = tuple(tokens) if breaks else None
+    return Line(flat(tokens), span, tokens=tokens_kept, body=body, compact=compact, inline=inline)
 
 
-def _conditional(head: Sequence[Token], cond: n.Expr, tail: str, span: Span) -> Line:
-    """`head COND tail`. Too wide, an `and`/`or` chain breaks before each link, the first
-    staying on the head's line; another condition goes on the next line after `when`."""
+def _conditional(head: Sequence[Token], cond: n.Expr, tail: str, span: Span, *, first_link_stays: bool = False) -> Line:
+    """`head COND tail`. Too wide, the condition goes on the next line after `when`, and breaks
+    there if still too wide (an `and`/`or` chain before each link, lined up under the first).
+    With `first_link_stays` (a points clause), a chain breaks before each link instead, its
+    first link staying on the head's line."""
     tokens = list(head)
-    if not (isinstance(cond, n.Binary) and cond.op in ("and", "or")):
+    chain = isinstance(cond, n.Binary) and cond.op in ("and", "or")
+    if not (chain and first_link_stays):
         tokens = [flat(tokens).rstrip(), HEAD]
     return _leaf([*tokens, *expr_tokens(cond), tail], span)
 
@@ -93,7 +113,7 @@ def _points_line(points: n.Points, prefix: str, span: Span) -> Line:
     if points.when is None:
         return _leaf(_points_tokens(points, prefix, 0), span)
     # The condition's chain breaks first; the amounts only if still too wide.
-    return _conditional([*_points_tokens(points, prefix, 1), " when "], points.when, "", span)
+    return _conditional([*_points_tokens(points, prefix, 1), " when "], points.when, "", span, first_link_stays=True)
 
 
 def _band_line(entry: n.BandEntry) -> Line:
@@ -111,7 +131,9 @@ def _clause_line(clause: n.Clause) -> Line:
         return _points_line(clause, "", clause.span)
     if isinstance(clause, n.Bands):
         head: list[Token] = ["bands"] if clause.subject is None else ["bands ", *expr_tokens(clause.subject)]
-        return _leaf(head, clause.span, tuple(_band_line(e) for e in clause.entries))
+        # Bands that look values up (`"好": 4, else: 0`) may sit on one line; thresholds read as a table.
+        keyed = all(e.kind in ("equal", "else") for e in clause.entries)
+        return _leaf(head, clause.span, tuple(_band_line(e) for e in clause.entries), inline=keyed)
     if isinstance(clause, n.ScoreFormula):
         return _leaf(["score ", *expr_tokens(clause.expr)], clause.span)
     if isinstance(clause, n.Adjust):
@@ -170,9 +192,11 @@ def _assess_line(assess: n.Assess) -> Line:
     prefixes = _columns([(source.name, source.label) for source in assess.sources])
     body = []
     for prefix, source in zip(prefixes, assess.sources, strict=True):
-        value = [" = ", *expr_tokens(source.value)] if source.value is not None else []
+        value: list[Token] = [" =", HEAD, *expr_tokens(source.value)] if source.value is not None else []
         if source.missing is not None:
-            value.append(f" when missing {source.missing}")
+            value += [HEAD, f"when missing {source.missing}"]
+        if source.corrects:
+            value.append(" may correct")
         body.append(_leaf([f"{prefix}weight {source.weight.text}", *value], source.span))
     return Line("assess", assess.span, body=tuple(body))
 
@@ -261,6 +285,8 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen | n.Nomination) 
         return Line(text, item.span, body=body)
     if isinstance(item, n.OverrideIndicator):
         return _indicator_line(item.indicator, "override indicator", item.span)
+    if isinstance(item, n.Relative):
+        return Line(_relative_text(item), item.span)
     if isinstance(item, n.RemoveIndicator):
         reason = f" because {quote(item.reason)}" if item.reason is not None else ""
         return Line(f"remove indicator {item.name}{reason}", item.span)
@@ -270,12 +296,20 @@ def _item_line(item: n.RulesetItem | n.RouteTable | n.RouteWhen | n.Nomination) 
     return _conditional(["route "], item.cond, f" => {item.target}", item.span)
 
 
+def _relative_text(rule: n.Relative) -> str:
+    test = f"top {rule.bound.text}" if rule.test == "top" else f"below mean by {rule.bound.text}"
+    within = f" within {rule.within}" if rule.within is not None else ""
+    head = f"relative {rule.name}{_label(rule.label)} {rule.kind} {rule.points.text}"
+    return f"{head} when {test} of {rule.measure}{within}"
+
+
 # Runs of these stay together without blank lines; everything else is set apart.
 _RUNS: tuple[tuple[type, ...], ...] = (
     (n.RecordDecl, n.PeriodDecl, n.TotalDecl, n.PrecisionDecl, n.RescaleDecl),
     (n.Let,),
     (n.Exempt, n.Assign, n.Veto),
     (n.Quota,),
+    (n.Relative,),
     (n.Nomination,),
     (n.Outcome,),
     (n.RemoveIndicator,),
@@ -304,12 +338,12 @@ def _header(module: n.Module) -> str:
 def _type_line(decl: n.TypeDecl) -> Line:
     fields = []
     for f in decl.fields:
-        text = f"{f.name}: {_type_text(f.type)}"
+        tokens = [f"{f.name}: ", *_type_tokens(f.type)]
         if f.range is not None:
-            text += f" in {f.range.low.text}..{f.range.high.text}"
+            tokens.append(f" in {f.range.low.text}..{f.range.high.text}")
         if f.default is not None:
-            text += f" = {print_expr(f.default)}"
-        fields.append(Line(text + _label(f.label), f.span))
+            tokens.append(f" = {print_expr(f.default)}")
+        fields.append(_leaf([*tokens, _label(f.label)], f.span))
     return Line(f"type {decl.name}{_label(decl.label)}", decl.span, body=tuple(fields), blank_before=True)
 
 
@@ -339,4 +373,4 @@ def layout_module(imports: Sequence[n.Import], module: n.Module) -> list[Line]:
     return lines
 
 
-__all__ = ["Line", "layout_module"]
+__all__ = ["Line", "layout_module", "type_text"]

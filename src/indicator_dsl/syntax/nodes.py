@@ -22,6 +22,7 @@ from .expr_nodes import (
     Call,
     DateLit,
     Expr,
+    HistoryRef,
     IfExpr,
     IsNone,
     ListLit,
@@ -196,6 +197,7 @@ class Source:
     weight: Number
     value: Expr | None = None
     missing: str | None = None  # `when missing exclude|error`; None: not stated (error)
+    corrects: bool = False  # `may correct`: its sheet may correct computed indicators
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
@@ -302,6 +304,22 @@ class RemoveIndicator:
     span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Relative:
+    """`relative NAME "label" award|deduct N when top P% | below mean by M of MEASURE within FIELD`:
+    points for a record's place among the records of its group, given in the population stage."""
+
+    name: str
+    label: str | None
+    kind: PointsKind
+    points: Number
+    test: Literal["top", "below"]
+    bound: Number  # the share for `top`, the margin for `below mean by`
+    measure: str
+    within: str | None
+    span: Span = dataclasses.field(default=NO_SPAN, compare=False, repr=False)
+
+
 RulesetItem = (
     RecordDecl
     | PeriodDecl
@@ -321,6 +339,7 @@ RulesetItem = (
     | ExtendDimension
     | OverrideIndicator
     | RemoveIndicator
+    | Relative
 )
 
 
@@ -426,6 +445,7 @@ __all__ = [
     "FieldRange",
     "GradeRule",
     "Grades",
+    "HistoryRef",
     "IfExpr",
     "Import",
     "Indicator",

@@ -24,7 +24,8 @@ WIDTH = 100
 expression (score, amounts, assess values, band tests), outermost first."""
 
 COMPACT_WIDTH = 80
-"""A one-clause indicator folds onto one line (`{ judged }`) only when it stays this narrow."""
+"""A block that may fold onto one line (a one-clause indicator, `{ judged }`; bands that look
+values up, `{ "好": 4, "差": 0 }`) folds only when it stays this narrow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class Notes:
     after: list[Comment] = field(default_factory=list)  # comments at the end of its first line
     inside_end: list[Comment] = field(default_factory=list)  # own-line comments before its `}`
     after_end: list[Comment] = field(default_factory=list)  # comments after its `}`
+    blank_before: bool = False  # the source set it apart from the line before with a blank line
 
 
 class _Writer:
@@ -54,6 +56,10 @@ class _Writer:
     def __init__(self, notes: Mapping[Line, Notes]) -> None:
         self.notes = notes
         self.out: list[str] = []
+
+    def blank_before(self, line: Line) -> bool:
+        notes = self.notes.get(line)
+        return line.blank_before or (notes is not None and notes.blank_before)
 
     def comments(self, comments: Sequence[Comment], indent: str, *, keep_blanks: bool) -> None:
         for index, comment in enumerate(comments):
@@ -102,14 +108,16 @@ class _Writer:
         if not body and not suffix and not before_end:
             self.opening(line, indent, " {}", end_suffix)
             return
-        if line.compact and not suffix and not before_end and len(body) == 1:
-            only = body[0]
-            one = f"{indent}{line.text} {{ {only.text} }}"
-            if only.body is None and only not in self.notes and display_width(one) <= COMPACT_WIDTH:
+        folds = (line.compact and len(body) == 1) or line.inline
+        if folds and not suffix and not before_end and all(c.body is None and c not in self.notes for c in body):
+            one = f"{indent}{line.text} {{ {', '.join(c.text for c in body)} }}"
+            if display_width(one) <= COMPACT_WIDTH:
                 self.out.append(one + end_suffix)
                 return
         self.opening(line, indent, " {", suffix)
-        for child in body:
+        for index, child in enumerate(body):
+            if index and self.blank_before(child):
+                self.out.append("")
             self.line(child, depth + 1)
         self.comments(before_end, indent + INDENT, keep_blanks=False)
         self.out.append(f"{indent}}}{end_suffix}")
@@ -119,7 +127,7 @@ def render(lines: Sequence[Line], notes: Mapping[Line, Notes] | None = None, end
     """Write top-level `lines` with their comments; `end` are comments after the last declaration."""
     writer = _Writer(notes or {})
     for line in lines:
-        if line.blank_before and writer.out:
+        if writer.out and writer.blank_before(line):
             writer.out.append("")
         writer.line(line, 0)
     if end:
