@@ -11,13 +11,20 @@
    and `report.html` into the output folder, each file written atomically;
 5. plan every 达标 and 后进 branch (`plans.jsonl`, `plans.csv`: the fewest indicators to
    recover for the next grade) and write the 支部体检报告 of three sample branches
-   (`checkup/ID.html`).
+   (`checkup/ID.html`);
+6. run the second synthetic year (`examples/province/next_year.py`): year N+1's records and
+   the rectification items of year N's 后进 branches, scored with the period as a parameter,
+   year N's results as `history=` and the items as `rectification=`; print the movements
+   (up / down / same) and the items overdue at mid-year, and write `year2/province.jsonl`,
+   `year2/rectification.jsonl`, `year2/results.jsonl`, `year2/comparison.json` and
+   `year2/comparison.txt`.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import io
 import json
 import sys
@@ -30,9 +37,11 @@ from typing import Any
 
 import indicator_dsl
 from indicator_dsl.evaluate.batch import Batch, GroupShares
+from indicator_dsl.evaluate.rectification import read_items
 from indicator_dsl.files import write_atomic
 from indicator_dsl.outputs.branch_rows import batch_view
 from indicator_dsl.outputs.checkup import build_checkup
+from indicator_dsl.outputs.compare import compare, comparison_text
 from indicator_dsl.outputs.formats import as_jsonl, pad
 from indicator_dsl.outputs.plans import PLAN_FORMATS
 from indicator_dsl.outputs.report import build_report
@@ -43,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples" / "province"))
 
 import generate  # noqa: E402 - the generator lives beside this script, not in the package
+import next_year  # noqa: E402 - so does the second year's
 
 CATALOG = ROOT / "rulesets" / "jiangsu" / "catalog.ind"
 GRADES = (
@@ -200,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     write_atomic(out / "report.html", build_report(view))
     print(f"\nwritten: {out}/results.jsonl, summary.json, summary.csv, report.html")
     write_plans(catalog, records, batch, out)
-    return 1 if batch.failed else 0
+    second = write_second_year(records, out, args.workers)
+    return 1 if batch.failed or second.failed else 0
 
 
 def write_plans(catalog: indicator_dsl.Catalog, records: list[dict[str, Any]], batch: Batch, out: Path) -> None:
@@ -226,6 +237,48 @@ def write_plans(catalog: indicator_dsl.Catalog, records: list[dict[str, Any]], b
         page = build_checkup(result, batch.attributes[index], plan, tables[plan.ruleset], peers)
         write_atomic(out / "checkup" / f"{plan.id}.html", page)
         print(f"  体检报告 written: {out}/checkup/{plan.id}.html")
+
+
+def write_second_year(records: list[dict[str, Any]], out: Path, workers: int = 1) -> Batch:
+    """Year N+1 built on year N (`out/results.jsonl`), scored with year N as history and the
+    rectification items of its 后进 branches; prints the movements and the items overdue at
+    mid-year, and writes the second year's files under `out/year2/`."""
+    started = time.perf_counter()
+    year = generate.PERIOD_END.year + 1
+    text = (out / "results.jsonl").read_text(encoding="utf-8")
+    before = [json.loads(line) for line in text.splitlines() if line]
+    records_next, rows = next_year.next_year(records, before)
+    items = read_items(rows, [f"item {k}" for k in range(1, len(rows) + 1)])
+    catalog = indicator_dsl.load(CATALOG, period=year, history=[before], rectification=items)
+    assert isinstance(catalog, indicator_dsl.Catalog)
+    batch = catalog.evaluate_many(records_next, workers=workers)
+    after = [json.loads(line) for line in as_jsonl(batch.results).splitlines()]
+    order = [g.name for g in next(iter(catalog.engines.values())).plan.grades]
+    groups = {field: {str(r["id"]): str(r[field]) for r in records_next} for field in ("department", "category")}
+    comparison = compare(before, after, grade_order=order, groups=groups)
+    mid_year = datetime.date(year, 6, 30)
+    overdue = items.overdue(mid_year)
+    unrectified = sum(1 for r in batch.results if "unrectified" in r.vetoes)
+    moves = comparison.overall
+    seconds = time.perf_counter() - started
+    overall = batch.summary()[0]
+    print(f"\n第二年 year {year} ({len(records_next)} branches, {seconds:.1f} s):")
+    print(_line(overall))
+    print(f"  比上年 against {year - 1}: 升 up {moves.up}, 降 down {moves.down}, 持平 same {moves.same}")
+    print(
+        f"  整改事项 rectification items: {len(items.items)} of {len(items.rectified())} 后进 branches; "
+        f"overdue on {mid_year}: {len(overdue)}; held at 达标 as unrectified: {unrectified}"
+    )
+    folder = out / "year2"
+    write_atomic(folder / "province.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records_next))
+    write_atomic(folder / "rectification.jsonl", "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in rows))
+    write_atomic(folder / "results.jsonl", as_jsonl(batch.results))
+    late = [{**i.model_dump(mode="json"), "as_of": mid_year.isoformat()} for i in overdue]
+    document = {**comparison.as_dict(), "overdue": late, "unrectified": unrectified}
+    write_atomic(folder / "comparison.json", json.dumps(document, ensure_ascii=False, indent=1) + "\n")
+    write_atomic(folder / "comparison.txt", comparison_text(comparison, str(year - 1), str(year)))
+    print(f"  written: {folder}/province.jsonl, rectification.jsonl, results.jsonl, comparison.json, comparison.txt")
+    return batch
 
 
 if __name__ == "__main__":

@@ -254,3 +254,73 @@ def test_coverage_counts_penalty_items() -> None:
     fired = {unit for part, unit in exercised(model, model.evaluate(record, trace=True)) if not part}
     assert "penalty item lessons_short" in fired and "penalty item violation" not in fired
     assert "bonus item honours" in fired
+
+
+# ---------------------------------------------------------------- period, as_of and history
+
+
+def test_the_jiangsu_history_cases_pass_and_read_last_years_results() -> None:
+    jiangsu = Path(__file__).resolve().parents[1] / "rulesets" / "jiangsu"
+    report = run_paths([jiangsu / "tests" / "common.yaml"])
+    assert report.problems == [] and report.failed == []
+    named = [c.name for c in report.cases if "(history)" in c.name or "(period)" in c.name]
+    assert len(named) == 6
+
+
+HISTORY_MISTAKES = f"""ruleset: combine
+cases:
+  - record: {RECORD}
+    history: {{grade: lagging}}
+  - record: {RECORD}
+    history: [{{grade: lagging, score: 80}}]
+  - record: {RECORD}
+    history:
+      - null
+      - {{grade: 后进}}
+  - record: {RECORD}
+    history: [{{total: many}}]
+  - record: {RECORD}
+    history: [{{rectified: "yes"}}]
+  - record: {{points: 95, survey_satisfaction: '0.9'}}
+    history: [null]
+  - record: {RECORD}
+    period: 20x4
+  - record: {RECORD}
+    as_of: June
+  - record: {RECORD}
+    period: 2024
+    as_of: 2023-06-30
+  - record: ../../outside.yaml
+  - record: /etc/hostname
+  - record: {RECORD}
+    history: [{{grade: standard, total: 80, exempt: false, rectified: true}}, null]
+    period: 2023
+    as_of: 2023-06-30
+    expect: {{grade: advanced}}
+"""
+
+
+def test_a_cases_history_period_and_as_of_are_checked_at_their_line(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (tmp_path / "outside.yaml").write_text("id: X\npoints: 95\n", encoding="utf-8")
+    report = suite(root, HISTORY_MISTAKES)
+    at = str(root / "tests" / "t.yaml")
+    assert report.problems == []
+    top = root.resolve()
+    assert [case.failures for case in report.cases] == [
+        [
+            f"{at}:4: `history:` is a list of earlier years, last year first, e.g. "
+            "`history: [{grade: lagging, rectified: false}]` (null: no result that year)"
+        ],
+        [f"{at}:6: history: unknown part `score` (one of grade, total, exempt, rectified)"],
+        [f"{at}:10: history: grade `后进` is not a grade of the ruleset (advanced, lagging, standard)"],
+        [f"{at}:12: history: total is a number, not 'many'"],
+        [f"{at}:14: history: rectified is true or false"],
+        [f"{at}:16: `history:` is the record's past, found by its id: the record needs an `id`"],
+        [f"{at}:18: `period:` a period is a year (2026) or FIRST..LAST (2026-01-01..2026-12-31), not '20x4'"],
+        [f"{at}:20: `as_of:` is a date (2026-06-30), not 'June'"],
+        [f"{at}:23: as of 2023-06-30 is before the period starts (2024-01-01)"],
+        [f"{at}:24: record file ../../outside.yaml lies outside the project root {top}; name a file inside it"],
+        [f"{at}:25: record file /etc/hostname lies outside the project root {top}; name a file inside it"],
+        [],
+    ]

@@ -22,7 +22,7 @@ import pytest
 PACKAGE = "indicator_dsl"
 ROOT = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
-# one rank per stage; api.py and cases.py share theirs (cases runs its YAML cases through api.load),
+# one rank per stage; api.py, cases.py and case_inputs.py share theirs (cases runs its YAML cases through api.load),
 # and so do cli/ and serve/ (`ind serve` starts serve's app; serve reads `ind schema`'s record schema)
 STAGES: dict[str, int] = {
     "files": 0,
@@ -37,6 +37,7 @@ STAGES: dict[str, int] = {
     "cases": 8,
     "bundles": 8,  # ind build packs what check reads; load() reads bundles
     "lsp": 8,  # the language server checks buffers as `ind check` does; `ind lsp` starts it
+    "case_inputs": 8,  # a case's period, as_of, history and record file, for cases
     "cli": 9,
     "serve": 9,
 }

@@ -60,7 +60,7 @@ def test_every_colour_on_the_page_is_in_the_legend(province: tuple[str, list[Any
 def test_moved_records_are_marked_as_such(province: tuple[str, list[Any]]) -> None:
     page, results = province
     moved = [r for r in results if any(s.step == "quota" for s in r.steps)]
-    assert len(moved) == 6
+    assert len(moved) == 10
     assert page.count(">名额限制</i>") == len(moved) + 1  # one badge per moved record, one in the legend
     rows = re.findall(r'<tr class=row [^>]*data-moved="([^"]*)"', page)
     assert rows.count("名额限制") == len(moved)

@@ -5,7 +5,6 @@ where there is none; a department's changes marked; the same content in HTML, xl
 from __future__ import annotations
 
 import html
-import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -120,35 +119,29 @@ def test_a_departments_changes_are_marked_with_the_reason_of_a_removal() -> None
     )
 
 
-STANDARD_LINE = re.compile(r'\s*standard "[^"]*"\s*')  # an indicator's 评分标准 (a grade named so has a rule)
-
-
-def _without_standards(folder: Path, name: str) -> IndicatorTable:
-    """The department table `name` of a copy of the Jiangsu library whose 评分标准 are left out
-    (every shipped indicator has one since the table review; the generated text is for those
-    an author leaves without)."""
-    shutil.copytree(ROOT / "rulesets" / "jiangsu", folder / "jiangsu")
-    for path in (folder / "jiangsu").rglob("*.ind"):
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        path.write_text("".join(x for x in lines if not STANDARD_LINE.fullmatch(x)), encoding="utf-8")
-    model = indicator_dsl.load(folder / "jiangsu" / "departments" / f"{name}.ind")
-    return indicator_table(next(r for r in model.resolved_rulesets() if r.name == name))
-
-
-def test_an_indicator_without_a_standard_gets_one_read_from_its_rules(tmp_path: Path) -> None:
-    finance = _without_standards(tmp_path, "finance")
-    rows = {row.name: row for block in finance.dimensions for row in block.rows}
-    assert rows["party_cadre"].generated and rows["party_cadre"].standard == "「配备专兼职党务干部」为否的,扣2分。"
-    assert rows["fiscal_discipline"].standard == (
-        "按“廉政风险防控”、“政府采购监督”中「已建立的制度」不包含该项的项的个数,每1个扣1.5分。"
+def test_the_rules_are_read_in_words() -> None:
+    rows = {row.name: row for block in _table("finance").dimensions for row in block.rows}
+    assert rows["party_cadre"].rules == ("「配备专兼职党务干部」为否的,扣2分。",)
+    assert rows["fiscal_discipline"].rules == (
+        "按“廉政风险防控”、“政府采购监督”中「已建立的制度」不包含该项的项的个数,每1个扣1.5分。",
     )
-    assert rows["budget_party"].standard == "由上级党组织考评评定,0至3分。"
+    assert rows["budget_party"].rules == ("由上级党组织考评评定,0至3分。",)
     assert rows["committee_setup"].rules == (
         "(「党员名册」中「党员类别」为“正式党员”的项的个数≥7或(「支委会组成」的数量≥3))且「支委会组成」的数量<3的,扣4分。",
         "「支委会组成」不包含“书记”的,扣2分。",
     )
-    assert f"{rows['party_cadre'].standard}</td>" not in table_html([finance], "t")  # marked generated
-    assert GENERATED in table_html([finance], "t")
+
+
+def test_an_indicator_without_a_standard_gets_one_read_from_its_rules() -> None:
+    station = next(r for k, r in RULESETS.items() if k.endswith("station.ind:station"))
+    table = indicator_table(station)
+    rows = {row.name: row for block in table.dimensions for row in block.rows}
+    assert rows["training"].generated and rows["training"].standard == "「开展年度培训」为否的,扣10分。"
+    assert rows["elderly"].standard == "有「服务活动」中「活动类型」为“助老”且「开展日期」在考核期内的项的,得10分。"
+    page = table_html([table], "t")
+    assert f"{rows['training'].standard} <small>{GENERATED}</small></td>" in page  # marked as generated
+    finance = table_html([_table("finance")], "t")
+    assert GENERATED not in finance  # every Jiangsu indicator states its 评分标准
 
 
 def test_a_rule_change_changes_the_table(tmp_path: Path) -> None:

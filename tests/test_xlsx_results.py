@@ -127,3 +127,8 @@ def test_a_ruleset_without_grades_lists_totals(tmp_path: Path) -> None:
     # u2: 40% × 4.5/9 + 60% × (3 + 0)/20 of 100
     assert [(r["编号"], _number(r["总分"])) for r in rows] == [("u1", Decimal(100)), ("u2", Decimal(29))]
     assert "等次" not in rows[0]
+
+
+def test_xlsx_results_need_a_file() -> None:
+    done = run_ind("eval", CATALOG, SAMPLE, "--format", "xlsx")
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", "ind eval: --format xlsx needs --out FILE.xlsx\n")

@@ -22,7 +22,8 @@ knobs that tune the grade mix: about 17% advanced, 78% standard, 5% lagging, wit
 share set by the rules (about 22% meet them) and not by the catalog's 20% quota per department.
 
 Only the Python standard library is used. For a given ``seed`` a record depends only on its
-id, department and category, so any subset (the committed sample) matches the full province.
+id, department, category and place among the department's branches of that category, so any
+subset (the committed sample) matches the full province.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import argparse
 import json
 import random
 import sys
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -68,6 +70,14 @@ WEAK_MEAN = 0.30
 WEAK_SD = 0.10
 #: Spread of the per-department effect (some 机关党委 run tighter ships than others).
 DEPARTMENT_SD = 0.015
+#: The 机关党委 of a department of at least SHOWCASE_MIN_BRANCHES branches cultivates a 示范党支部:
+#: its first branch of the department's main category (listed first in DEPARTMENTS) draws its
+#: quality from N(SHOWCASE_MEAN, SHOWCASE_SD) when that is better than its own. Without it a small
+#: department is 先进-less by chance alone (12 branches each meeting the 先进 rules a quarter of
+#: the time: 0.75^12 ≈ 3 %; with about 30 departments of 10–20 branches, one or two every seed).
+SHOWCASE_MIN_BRANCHES = 10
+SHOWCASE_MEAN = 0.86
+SHOWCASE_SD = 0.03
 #: Per-category shift of quality.
 CATEGORY_EFFECT: dict[str, float] = {
     "党政机关": 0.02,
@@ -762,7 +772,14 @@ def _judged_sheets(rng: random.Random, ruleset: str, q: float) -> dict[str, dict
 
 
 def _branch(
-    seed: int, record_id: str, department: str, category: str, ordinal: int, dept_effect: float, model_unit: bool
+    seed: int,
+    record_id: str,
+    department: str,
+    category: str,
+    ordinal: int,
+    dept_effect: float,
+    model_unit: bool,
+    showcase: bool = False,
 ) -> dict[str, Any]:
     rng = random.Random(f"{seed}:{record_id}:{department}:{category}")
     ruleset = route(department, category)
@@ -770,6 +787,8 @@ def _branch(
         q = _clamp(rng.gauss(WEAK_MEAN, WEAK_SD))
     else:
         q = _clamp(QUALITY_MEAN + CATEGORY_EFFECT[category] + dept_effect + rng.gauss(0, QUALITY_SD))
+    if showcase:
+        q = max(q, _clamp(rng.gauss(SHOWCASE_MEAN, SHOWCASE_SD)))
 
     student = category == "高等学校" and rng.random() < 0.4
     members = _members(rng, category, q, student)
@@ -935,6 +954,8 @@ def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, A
     random.Random(seed).shuffle(slots)
     dept_effect = {name: random.Random(f"{seed}:department:{name}").gauss(0, DEPARTMENT_SD) for name, _ in DEPARTMENTS}
     model_units = {name for name, _ in DEPARTMENTS if random.Random(f"{seed}:model:{name}").random() < MODEL_UNIT_SHARE}
+    sizes = Counter(department for department, _ in slots)
+    showcases = {(name, next(iter(mix))) for name, mix in DEPARTMENTS if sizes[name] >= SHOWCASE_MIN_BRANCHES}
     width = max(4, len(str(n)))
     ordinals: dict[tuple[str, str], int] = {}
     records: list[dict[str, Any]] = []
@@ -943,7 +964,9 @@ def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, A
         record_id = f"B{index:0{width}d}"
         ordinal = ordinals[(department, category)]
         model_unit = department in model_units
-        records.append(_branch(seed, record_id, department, category, ordinal, dept_effect[department], model_unit))
+        showcase = ordinal == 1 and (department, category) in showcases
+        effect = dept_effect[department]
+        records.append(_branch(seed, record_id, department, category, ordinal, effect, model_unit, showcase))
     return records
 
 

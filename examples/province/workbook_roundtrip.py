@@ -24,7 +24,7 @@ import openpyxl
 
 import indicator_dsl
 from indicator_dsl.evaluate.inputs import read_records
-from indicator_dsl.evaluate.workbook_layout import LIST_SEPARATOR, REASONS, Column, SheetLayout, WorkbookLayout
+from indicator_dsl.evaluate.workbook_layout import LIST_SEPARATOR, REASONS, Column, WorkbookLayout
 from indicator_dsl.outputs.workbook_template import write_workbook
 
 HERE = Path(__file__).resolve().parent
@@ -54,19 +54,14 @@ def _get(item: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     return value
 
 
-def corrected(source: str, indicator: str, entry: Mapping[str, Any], sheet: SheetLayout) -> list[tuple[Any, Column]]:
-    """A correction's cells after the id: source and indicator as the labels the sheet offers."""
-    _, sources, indicators, *rest = sheet.columns
-    shown = [
-        sources.members[sources.values.index(source)],
-        indicators.members[indicators.values.index(indicator)],
-        *(_get(entry, c.path) for c in rest),
-    ]
-    return list(zip(shown, sheet.columns[1:], strict=True))
+def _label(column: Column, name: str) -> str:
+    """What a person picks from the drop-down for `name` (its label)."""
+    return column.members[column.values.index(name)]
 
 
 def fill_template(template: Path, out: Path, layout: WorkbookLayout, records: Iterable[Mapping[str, Any]]) -> int:
-    """Append one row per record, list item and judged sheet to the empty template; save as `out`."""
+    """Append one row per record, list item, judged sheet and correction to the empty template;
+    save as `out`."""
     book = openpyxl.load_workbook(template)
     count = 0
     for record in records:
@@ -79,8 +74,16 @@ def fill_template(template: Path, out: Path, layout: WorkbookLayout, records: It
             elif sheet.kind == "list":
                 for item in record.get(sheet.field or "", []):
                     target.append([key, *(typed(_get(item, c.path), c) for c in sheet.columns[1:])])
+            elif sheet.kind == "corrections":
+                for source, entries in record.get("sheets", {}).items():
+                    for name, entry in entries.items():
+                        if isinstance(entry, Mapping) and "correct" in entry:
+                            row = {**entry, "source": _label(sheet.columns[1], source)}
+                            row["indicator"] = _label(sheet.columns[2], name)
+                            target.append([key, *(typed(_get(row, c.path), c) for c in sheet.columns[1:])])
             elif sheet.kind == "scores":
                 entries = record.get("sheets", {}).get(sheet.field, {})
+                entries = {k: v for k, v in entries.items() if not (isinstance(v, Mapping) and "correct" in v)}
                 if entries:
                     row = {REASONS: {}}
                     for name, entry in entries.items():
@@ -88,11 +91,6 @@ def fill_template(template: Path, out: Path, layout: WorkbookLayout, records: It
                         row[name] = entry if plain else entry.get("score", entry.get("adjust"))
                         row[REASONS][name] = None if plain else entry.get("reason")
                     target.append([key, *(typed(_get(row, c.path), c) for c in sheet.columns[1:])])
-            elif sheet.kind == "corrections":
-                for source, entries in record.get("sheets", {}).items():
-                    for name, entry in entries.items():
-                        if isinstance(entry, Mapping) and "correct" in entry:
-                            target.append([key, *(typed(v, c) for v, c in corrected(source, name, entry, sheet))])
     book.save(out)
     return count
 

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from .api import Ruleset, load
+from .case_inputs import CaseError, CaseFile, case_model, record_path
 from .check.project import project_root
 from .evaluate.inputs import load_yaml, load_yaml_nodes
 from .evaluate.results import Result
@@ -69,14 +70,6 @@ class SuiteReport:
     @property
     def failed(self) -> list[CaseOutcome]:
         return [c for c in self.cases if c.failures]
-
-
-class CaseError(ValueError):
-    """A case written wrong; `line` is its line in the YAML file (1-based), when known."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 class Marks:
@@ -179,10 +172,10 @@ def find_ruleset(test_file: Path, name: str, root: Path | None = None) -> tuple[
 # ---------------------------------------------------------------- reading a case
 
 
-def _record(case: Mapping[str, Any], base: Path, marks: Marks, at: tuple[object, ...]) -> Any:
+def _record(case: Mapping[str, Any], case_file: CaseFile, marks: Marks, at: tuple[object, ...]) -> Any:
     raw = case.get("record")
     if isinstance(raw, str):
-        path = base / raw
+        path = record_path(case_file, raw, marks, at)
         data = load_yaml(path.read_text(encoding="utf-8"), str(path))
         if not isinstance(data, Mapping):
             raise CaseError(
@@ -403,7 +396,7 @@ def run_file(path: Path, report: SuiteReport, root: Path | None = None) -> None:
         outcome = CaseOutcome(str(path), name)
         report.cases.append(outcome)
         try:
-            result = run_case(model, case, path, marks, ("cases", index))
+            result = run_case(CaseFile(path, ruleset_path, root, model), case, marks, ("cases", index))
         except (OSError, UnicodeDecodeError) as error:
             outcome.failures.append(f"{_located(path, marks.line('cases', index, 'record'))}: record: {error}")
             continue
@@ -419,12 +412,13 @@ def run_file(path: Path, report: SuiteReport, root: Path | None = None) -> None:
             report.clauses.setdefault(model.name, set()).update(coverage_units(model))
 
 
-def run_case(model: Any, case: Any, path: Path, marks: Marks, at: tuple[object, ...]) -> Result:
+def run_case(case_file: CaseFile, case: Any, marks: Marks, at: tuple[object, ...]) -> Result:
     """Evaluate one case once its shape is known good; CaseError names what is written wrong and where."""
     if not isinstance(case, Mapping):
         raise CaseError(f"a case is a mapping with `name`, `record` and `expect`; got {_shown(case)}", marks.line(*at))
-    record = _record(case, path.parent, marks, at)
+    record = _record(case, case_file, marks, at)
     validate_expect(case.get("expect") or {}, marks, (*at, "expect"))
+    model = case_model(case_file, case, record, marks, at)
     result: Result = model.evaluate(record, sheets=case.get("sheets"), trace=True)
     return result
 
