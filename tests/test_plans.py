@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EVAL_RULESETS, project_with, run_ind
+from support import EVAL_RULESETS, eval_ruleset, project_with, run_ind
 
 import indicator_dsl
+from indicator_dsl.outputs.checkup import build_checkup
 from indicator_dsl.outputs.plans import PLAN_FORMATS, plan_json
 from indicator_dsl.planning.losses import effect_text
 
@@ -120,7 +121,7 @@ def test_the_next_grade_by_hand(table_path: Path, backend: str) -> None:
     ]
     assert cadre.reasons[0].text == "第1条扣分规则生效,扣5分(读取 has_party_cadre = 否)"
     judged = next(loss for loss in plan.lost if loss.indicator == "records")
-    assert judged.source == "superior" and judged.reasons[0].text == "上级考评评定4分(满分6)"
+    assert judged.source == "superior" and judged.reasons[0].text == "上级考评:评定4分(满分6)"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -331,3 +332,89 @@ def test_weights_proration_bonus_cap_and_rounding_by_hand(table_path: Path, back
     assert rs.what_if(record, plan.what_if_changes()).total == D("90.0")
     lower = [{**c, "to": c["to"] - D("0.1")} if c["indicator"] == "tasks" else c for c in plan.what_if_changes()]
     assert rs.what_if(record, lower).total == D("89.6")
+
+
+def test_records_without_a_plan_say_why(table_path: Path) -> None:
+    rs = load(table_path, "compiled")
+    good = base(meetings=[MEETING] * 4, systems=["a", "b"], has_party_cadre=True)
+    good["sheets"] = {"self": {"records": 6}, "superior": {"records": 6}}
+    best = rs.plan(good)
+    assert (best.grade, best.target, best.reachable, best.note) == (
+        "good",
+        None,
+        None,
+        "已是最高等次 already at the best grade",
+    )
+    broken = rs.plan({"id": "E", "meetings": "none"})
+    assert (broken.grade, broken.reachable, broken.note) == (None, None, "无法评分 the record has errors")
+    grades = load(EVAL_RULESETS / "grading.ind", "compiled")
+    exempt = grades.plan({"id": "N", "founded_on": "2023-06-01", "points": 50})
+    assert (exempt.grade, exempt.note) == (None, "不参加定级 exempt")
+
+
+def test_the_text_plan_by_hand(table_path: Path) -> None:
+    rs = load(table_path, "compiled")
+    lines = PLAN_FORMATS["text"]([rs.plan(base())], {"small": rs.engine.plan}).splitlines()
+    assert lines[:7] == [
+        "支部 U1  差  总分 9.00",
+        "  目标 target: 中",
+        "  ✗ 未满足 total >= 12.9  (total = 9.00,差 3.90)",
+        "  失分 lost points (按对总分的影响排序):",
+        "    党务干部 [上级考评] 0/5, 影响总分 3.7500",
+        "      评分标准: 配备党务干部的得5分。",
+        "      small/cadre/1: 第1条扣分规则生效,扣5分(读取 has_party_cadre = 否)",
+    ]
+    assert lines[-3:] == [
+        "  最少需提升 1 项指标 (共 7.80 分), 总分可达 12.90:",
+        "    党务干部 [自评] 0 → 3.90",
+        "    党务干部 [上级考评] 0 → 3.90",
+    ]
+
+
+def test_the_check_up_page_by_hand(table_path: Path) -> None:
+    """Two branches of one table: U1 (superior 组织 6, 保障 2.5) and V (superior 组织 10,
+    保障 10): the 同类 average of superior's 组织 is 8.00, the best 10."""
+    rs = load(table_path, "compiled")
+    full = {"meetings": [MEETING] * 4, "systems": ["a", "b"], "has_party_cadre": True}
+    records = [base(), base(id="V", **full, sheets={"self": {"records": 6}, "superior": {"records": 6}})]
+    planned = rs.plans(records)
+    result = planned.batch.results[0]
+    page = build_checkup(result, planned.batch.attributes[0], planned.plans[0], rs.engine.plan, planned.batch.results)
+    row = '<tr><td>组织</td><td>上级考评</td><td class="n">10</td><td class="n">6.00</td><td class="n">8.00</td>'
+    assert row + '<td class="n">10.00</td>' in page
+    assert "总分 <b>9.00</b>(同类平均 14.50,最高 20.00,2 个支部)" in page
+    assert "评分标准:配备党务干部的得5分。" in page and "最少需提升 1 项指标(共 7.80 分),总分可达 12.90。" in page
+    assert "<script" not in page and "http" not in page
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_condition_on_one_source_s_indicator_by_hand(backend: str) -> None:
+    """judged.ind: good when total >= 24 and superior.innovation >= 4. With innovation 3 (judged
+    by superior, so 3 in both tables): self 8 + 3 + 9 + 5 = 25, superior 6 + 3 + 7 + 5 = 21,
+    total 0.3 × 25 + 0.6 × 21 = 20.10. innovation must be in the set; with 台账 (+3.0, 10 points
+    lost) or 阵地 (+2.1, 8 points lost) it reaches: 阵地 is taken. Lowered in turn: innovation
+    (0.9 a point) needs 20.1 + 2.1 + 0.9 (v - 3) >= 23.995, v = 5.00 (4.99 gives 23.99); then
+    阵地 at 10.00 (9.99 gives 23.99)."""
+    rs = eval_ruleset("judged", backend)
+    sheets = {
+        "self": {"records": 8, "venue": {"score": 9, "reason": "阵地达标"}},
+        "superior": {"records": 6, "innovation": 3, "venue": {"score": 7, "reason": "经费不足"}},
+    }
+    plan = rs.plan({"id": "J", "points": 5, "sheets": sheets})
+    assert (plan.grade, plan.target, plan.total, plan.total_after, plan.points) == (
+        "fair",
+        "good",
+        D("20.10"),
+        D("24.00"),
+        D("8.00"),
+    )
+    assert [(c.source, c.indicator, c.before, c.to) for c in plan.changes] == [
+        ("self", "venue", D("9"), D("10.00")),
+        ("superior", "venue", D("7"), D("10.00")),
+        ("self", "innovation", D("3"), D("5.00")),
+        ("superior", "innovation", D("3"), D("5.00")),
+    ]
+    assert [(c.text, c.short) for c in plan.failing] == [
+        ("total >= 24", D("3.90")),
+        ("superior.innovation >= 4", D("1")),
+    ]

@@ -8,12 +8,14 @@ import json
 import random
 from collections import Counter
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 
 import pytest
 from support import ROOT, eval_ruleset
 
 import indicator_dsl
+from indicator_dsl.outputs.plans import plan_json
 
 BACKENDS = ["compiled", "interpreted"]
 SHEETS = {
@@ -165,3 +167,34 @@ def test_every_sample_plan_is_kept_and_minimal() -> None:
             tried = model.what_if(record, changes)
             assert tried.grade is None or ladder.index(tried.grade) > goal, (plan.id, smaller)
     assert kept >= 20
+
+
+FIXTURES = ROOT / "tests" / "eval_fixtures"
+# the fixture record files of a ruleset of their name (finance.json and party_gov.json are a catalog's)
+FIXTURE_RECORDS = [
+    p for p in sorted((FIXTURES / "records").glob("*.json")) if (FIXTURES / "rulesets" / f"{p.stem}.ind").exists()
+]
+
+
+@pytest.mark.parametrize("records", FIXTURE_RECORDS, ids=lambda p: p.stem)
+def test_plans_agree_across_backends(records: Path) -> None:
+    """Every fixture ruleset's records: the same plan from the compiled and the interpreted
+    backend, losses, conditions and changes included."""
+    ruleset = FIXTURES / "rulesets" / f"{records.stem}.ind"
+    compiled = indicator_dsl.load(ruleset)
+    interpreted = indicator_dsl.load(ruleset, backend="interpreted")
+    assert isinstance(compiled, indicator_dsl.Ruleset)
+    for record in json.loads(records.read_text(encoding="utf-8")):
+        assert plan_json(compiled.plan(record), compiled.engine.plan) == plan_json(
+            interpreted.plan(record), compiled.engine.plan
+        ), record.get("id")
+
+
+def test_sample_plans_agree_across_backends() -> None:
+    catalog = ROOT / "rulesets" / "jiangsu" / "catalog.ind"
+    compiled = indicator_dsl.load(catalog)
+    interpreted = indicator_dsl.load(catalog, backend="interpreted")
+    for record in _records()[:5]:
+        a, b = compiled.plan(record), interpreted.plan(record)
+        table = compiled.engines[a.ruleset].plan
+        assert plan_json(a, table) == plan_json(b, table), record["id"]

@@ -17,24 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from ..evaluate.results import Result
-from ..planning.losses import effect_text, shown
+from ..planning.losses import shown
 from ..planning.plans import GapPlan
 from ..semantics.plan import TablePlan
-from .plans import plan_section
+from .plans import STYLE, loss_rows, plan_section
 
-LOSSES_SHOWN = 8
-STYLE = """
-@page { size: A4; margin: 12mm; }
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; font-size: 10.5pt; margin: 0 auto;
-       max-width: 190mm; color: #222; }
-h1 { font-size: 15pt; margin: 0 0 4px; } h2 { font-size: 11.5pt; margin: 10px 0 4px; border-bottom: 1px solid #999; }
-h3 { font-size: 11pt; margin: 6px 0 2px; }
-table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #bbb; padding: 2px 4px; text-align: left; }
-th { background: #eee; } .n { text-align: right; } .meta { color: #555; } .grade { font-weight: bold; color: #c0392b; }
-.bar { display: inline-block; height: 8px; background: #2e86c1; vertical-align: middle; }
-ul { margin: 2px 0; padding-left: 18px; } .small { font-size: 9pt; color: #555; }
-@media print { h2 { break-after: avoid; } section { break-inside: avoid; } }
-"""
+CHECKUP_LOSSES = 8  # the losses a one-page check-up lists
 
 
 def _mean(values: list[Decimal]) -> Decimal | None:
@@ -65,20 +53,6 @@ def dimension_rows(result: Result, table: TablePlan, peers: Sequence[Result]) ->
             )
     head = "<tr><th>维度</th><th>来源</th><th>满分</th><th>本支部</th><th>同类平均</th><th>同类最高</th><th></th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"
-
-
-def loss_rows(plan: GapPlan, table: TablePlan) -> str:
-    rows: list[str] = []
-    for loss in plan.lost[:LOSSES_SHOWN]:
-        why = "<br>".join(html.escape(r.text) for r in loss.reasons)
-        standard = f'<div class="small">评分标准:{html.escape(loss.standard)}</div>' if loss.standard else ""
-        rows.append(
-            f"<tr><td>{html.escape(loss.label)}{standard}</td><td>{html.escape(loss.source_label)}</td>"
-            f'<td class="n">{shown(loss.score)}/{shown(loss.max)}</td>'
-            f'<td class="n">{shown(effect_text(table, loss.effect))}</td><td>{why}</td></tr>'
-        )
-    head = "<tr><th>指标</th><th>来源</th><th>得分</th><th>影响总分</th><th>失分原因</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>" if rows else "<p>没有失分。</p>"
 
 
 def _outcome(value: Any) -> str:
@@ -113,7 +87,7 @@ def build_checkup(
         f'{len(peers)} 个支部) · 等次 <span class="grade">{e(result.grade_label or result.grade or "—")}</span></p>'
         f"{programme_line}"
         f"<h2>各维度得分</h2>{dimension_rows(result, table, peers)}"
-        f"<h2>失分项(按对总分的影响排序)</h2>{loss_rows(plan, table)}"
+        f"<h2>失分项(按对总分的影响排序)</h2>{loss_rows(plan, table, CHECKUP_LOSSES)}"
         f"<h2>提升路径</h2>{plan_section(plan)}"
     )
     title = f"支部体检报告 {e(str(result.id))}"

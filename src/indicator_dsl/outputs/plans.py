@@ -22,6 +22,19 @@ from ..planning.plans import GapPlan
 from ..semantics.plan import TablePlan
 
 LOSSES_SHOWN = 10  # the losses a text or HTML plan lists, largest effect first
+# printable on A4 (the 支部体检报告 uses it too): inline, no fonts or files fetched
+STYLE = """
+@page { size: A4; margin: 12mm; }
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; font-size: 10.5pt; margin: 0 auto;
+       max-width: 190mm; color: #222; }
+h1 { font-size: 15pt; margin: 0 0 4px; } h2 { font-size: 11.5pt; margin: 10px 0 4px; border-bottom: 1px solid #999; }
+h3 { font-size: 11pt; margin: 6px 0 2px; }
+table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #bbb; padding: 2px 4px; text-align: left; }
+th { background: #eee; } .n { text-align: right; } .meta { color: #555; } .grade { font-weight: bold; color: #c0392b; }
+.bar { display: inline-block; height: 8px; background: #2e86c1; vertical-align: middle; }
+ul { margin: 2px 0; padding-left: 18px; } .small { font-size: 9pt; color: #555; }
+@media print { h2 { break-after: avoid; } section { break-inside: avoid; } }
+"""
 
 
 def _figure(value: Decimal | None) -> str | None:
@@ -118,6 +131,8 @@ def plan_lines(plan: GapPlan, table: TablePlan) -> list[str]:
     for loss in plan.lost[:LOSSES_SHOWN]:
         effect = effect_text(table, loss.effect)
         lines.append(f"    {loss.label} [{loss.source_label}] {shown(loss.score)}/{shown(loss.max)}, 影响总分 {effect}")
+        if loss.standard:
+            lines.append(f"      评分标准: {loss.standard}")
         lines.extend(f"      {r.id}: {r.text}" for r in loss.reasons)
     if plan.reachable:
         if plan.changes:
@@ -135,6 +150,21 @@ def plan_lines(plan: GapPlan, table: TablePlan) -> list[str]:
 
 def as_text(plans: Sequence[GapPlan], tables: dict[str, TablePlan]) -> str:
     return "\n".join("\n".join(plan_lines(p, tables[p.ruleset])) + "\n" for p in plans)
+
+
+def loss_rows(plan: GapPlan, table: TablePlan, shown_losses: int = LOSSES_SHOWN) -> str:
+    """The largest losses as an HTML table: indicator and its 评分标准, source, score, effect, reasons."""
+    rows: list[str] = []
+    for loss in plan.lost[:shown_losses]:
+        why = "<br>".join(html.escape(r.text) for r in loss.reasons)
+        standard = f'<div class="small">评分标准:{html.escape(loss.standard)}</div>' if loss.standard else ""
+        rows.append(
+            f"<tr><td>{html.escape(loss.label)}{standard}</td><td>{html.escape(loss.source_label)}</td>"
+            f'<td class="n">{shown(loss.score)}/{shown(loss.max)}</td>'
+            f'<td class="n">{shown(effect_text(table, loss.effect))}</td><td>{why}</td></tr>'
+        )
+    head = "<tr><th>指标</th><th>来源</th><th>得分</th><th>影响总分</th><th>失分原因</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>" if rows else "<p>没有失分。</p>"
 
 
 def plan_section(plan: GapPlan) -> str:
@@ -169,10 +199,15 @@ def plan_section(plan: GapPlan) -> str:
     return "".join(parts) + "</section>"
 
 
+def _heading(plan: GapPlan) -> str:
+    return f"{plan.id} · {plan.grade_label or plan.grade or '—'} · 总分 {_figure(plan.total) or '—'}"
+
+
 def as_html(plans: Sequence[GapPlan], tables: dict[str, TablePlan]) -> str:
-    body = "".join(f"<h2>{html.escape(str(p.id))}</h2>{plan_section(p)}" for p in plans)
-    del tables
-    head = '<meta charset="utf-8"><title>整改提升计划</title>'
+    body = "".join(
+        f"<h2>{html.escape(_heading(p))}</h2>{loss_rows(p, tables[p.ruleset])}{plan_section(p)}" for p in plans
+    )
+    head = f'<meta charset="utf-8"><title>整改提升计划</title><style>{STYLE}</style>'
     return f'<!doctype html><html lang="zh"><head>{head}</head><body>{body}</body></html>\n'
 
 

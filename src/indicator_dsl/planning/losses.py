@@ -43,11 +43,14 @@ class Loss:
 
 
 def shown(value: Any) -> str:
-    """A read value as a short text: decimals to 4 places at most, booleans 是/否, lists by length."""
+    """A read value as a short text: decimals as they are up to 4 places (longer ones rounded to
+    4, trailing zeros dropped), booleans 是/否, lists by their length."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
-        return format(reporter(Decimal("0.0001"), EXACT)(value).normalize(EXACT), "f")
+        exponent = value.as_tuple().exponent
+        long = isinstance(exponent, int) and exponent < -4
+        return format(reporter(Decimal("0.0001"), EXACT)(value).normalize(EXACT) if long else value, "f")
     if isinstance(value, list):
         return f"[{len(value)} 项]"
     return str(value)
@@ -68,7 +71,7 @@ def _sentence(entry: TraceEntry, clause: str, top: Decimal, source_label: str) -
     if entry.kind == "bands":
         return f"按第{number}条评分档次得{shown(effect)}分(满分{shown(top)}){read}" if effect < top else None
     if entry.kind == "judged":
-        return f"{source_label}评定{shown(effect)}分(满分{shown(top)})" if effect < top else None
+        return f"{source_label}:评定{shown(effect)}分(满分{shown(top)})" if effect < top else None
     if entry.kind == "score":
         return f"按第{number}条计分公式得{shown(effect)}分(满分{shown(top)}){read}"
     if entry.kind == "adjust":

@@ -20,7 +20,7 @@ from ..evaluate.batch import Batch, quotas_in_force
 from ..evaluate.batch import Scorer as BatchScorer
 from ..evaluate.engine import Engine, Pending
 from ..evaluate.results import Result
-from ..semantics.arithmetic import EXACT, quantum, reporter
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, quantum, reporter
 from ..semantics.grading import grade_label, rank, rule_reason
 from ..semantics.plan import TablePlan
 from .losses import Loss, losses
@@ -165,7 +165,13 @@ class Planner:
             outcomes=dict(result.outcomes),
         )
         if scored is None or record is None or current is None:
-            gap.note = "无法评分 the record has errors" if result.errors else "不参加定级 exempt"
+            gap.note = (
+                "无法评分 the record has errors"
+                if result.errors
+                else "规则集没有等次 the ruleset has no grades"
+                if not plan.grades
+                else "不参加定级 exempt"
+            )
             return gap
         target = to if to is not None else _next_better(plan, current)
         if target is None:
@@ -189,7 +195,10 @@ class Planner:
             gap.reachable = recovery is not None
             if recovery is not None:
                 _fill(gap, plan, recovery)
-                gap.outcomes_after = engine.outcomes(record, recovery.scored)
+                try:
+                    gap.outcomes_after = engine.outcomes(record, recovery.scored)
+                except RUNTIME_FAILURES:  # an outcome that fails on the changed record: none shown
+                    gap.outcomes_after = {}
             else:
                 gap.note = "指标全部恢复满分也达不到目标等次 recovering every indicator does not reach it"
         gap.rescored = rescorer.rescored

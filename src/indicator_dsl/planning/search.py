@@ -21,7 +21,8 @@ least possible points already exceed the best found is cut too.
 
 What each indicator must reach: in turn, from the one whose points weigh least on the total,
 the least value that still reaches with the others as they stand, by bisection over the
-ruleset's decimal quantum (re-scored at each step); the result is re-scored once more.
+ruleset's decimal quantum (`least_values`: on the figures, then confirmed by re-scoring the
+value and the value one quantum lower); the whole plan is re-scored once more.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from decimal import Decimal
 from typing import Any, Protocol, cast
 
 from ..evaluate.engine import Engine
-from ..semantics.arithmetic import EXACT, ZERO, quantum
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, ZERO, quantum
 from ..semantics.grading import Conditions, Scored, SourceScores, grade, rank
 from ..semantics.sheets import WhatIf
 from .whatif import Change
@@ -106,6 +107,9 @@ class Rescorer:
         self.sheets = sheets
         self.target_rank = rank(engine.plan, target)
         self.conditions = cast(_Graded, engine.backend).conditions
+        names = {i.name for i in engine.plan.indicators}
+        # whether grading reads an indicator's score (`superior.records`), not only tables and dimensions
+        self.reads_indicators = any(key.partition(".")[2] in names for key in engine.plan.grading_keys)
         self.rescored = 0  # how many re-scorings this record's plan took
 
     def score(self, changes: Sequence[Change]) -> Scored | None:
@@ -176,11 +180,13 @@ class Rescorer:
         values (every other score as in `base`) reaches the target, graded by the ruleset."""
         tables: dict[str, SourceScores] = {}
         for source, table in base.tables.items():
-            indicators = list(table.indicators)
-            for c, value in raised:
-                now = indicators[c.index]
-                if now is not None and now < value:
-                    indicators[c.index] = value
+            indicators = table.indicators
+            if self.reads_indicators:
+                indicators = list(indicators)
+                for c, value in raised:
+                    now = indicators[c.index]
+                    if now is not None and now < value:
+                        indicators[c.index] = value
             dims = [figures.get((source, d), value) for d, value in enumerate(table.dimensions)]
             tables[source] = SourceScores(indicators, dims, figures.get((source, -1), table.table))
         weights = self.weights(base)
@@ -193,8 +199,11 @@ class Rescorer:
             penalty=base.penalty,
             total=base.total + rise,
         )
-        with decimal.localcontext(EXACT):
-            grade(self.plan, self.conditions, self.record, state, EXACT)
+        try:
+            with decimal.localcontext(EXACT):
+                grade(self.plan, self.conditions, self.record, state, EXACT)
+        except RUNTIME_FAILURES:
+            return True  # a condition that fails on these figures bounds nothing: the branch stays open
         return self.reaches(state)
 
 
