@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEPARTMENTS", "generate_party_gov_records", "write_jsonl"]
+__all__ = [
+    "DEPARTMENTS",
+    "generate_party_gov_records",
+    "iter_party_gov_records",
+    "write_jsonl",
+    "write_party_gov_parquet",
+]
 
 # Jiangsu-style provincial organs (省级机关部门单位), 90 of them.
 DEPARTMENTS: tuple[str, ...] = (
@@ -253,8 +261,9 @@ def _record(rng: random.Random, number: int, department: str) -> dict[str, Any]:
     return record
 
 
-def generate_party_gov_records(n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """``n`` JSON-ready ``Branch`` records with sheets, ids ``B000001`` …, same for a seed.
+def iter_party_gov_records(n: int, seed: int = 0) -> Iterator[dict[str, Any]]:
+    """``n`` JSON-ready ``Branch`` records with sheets, ids ``B000001`` …, same for a seed,
+    made one at a time (only the departments of all ``n`` are drawn first).
 
     Departments are of uneven size (a few large organs, many small ones) over 90 names.
     """
@@ -263,7 +272,12 @@ def generate_party_gov_records(n: int, seed: int = 0) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     weights = [1.0 / (rank + 3) ** 0.7 for rank in range(len(DEPARTMENTS))]
     departments = rng.choices(DEPARTMENTS, weights=weights, k=n)
-    return [_record(rng, i + 1, departments[i]) for i in range(n)]
+    return (_record(rng, i + 1, departments[i]) for i in range(n))
+
+
+def generate_party_gov_records(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """The records of :func:`iter_party_gov_records` as a list."""
+    return list(iter_party_gov_records(n, seed))
 
 
 def write_jsonl(path: str | Path, records: list[dict[str, Any]]) -> int:
@@ -273,3 +287,59 @@ def write_jsonl(path: str | Path, records: list[dict[str, Any]]) -> int:
             fh.write(json.dumps(record, ensure_ascii=False))
             fh.write("\n")
     return len(records)
+
+
+def _party_gov_table() -> dict[str, Any]:
+    """The columns of a party_gov record table: numbers as exact text, dates as ISO text."""
+    import polars as pl
+
+    meeting = pl.Struct({"kind": pl.String, "held_on": pl.String, "attendance": pl.String, "by_secretary": pl.Boolean})
+    sheet = pl.Struct({"records": pl.String, "venue": pl.String})
+    return {
+        "id": pl.String,
+        "department": pl.String,
+        "category": pl.String,
+        "members": pl.String,
+        "committee_size": pl.String,
+        "last_election": pl.String,
+        "meetings": pl.List(meeting),
+        "dues_on_time": pl.String,
+        "secretary_trained": pl.Boolean,
+        "serious_violations": pl.String,
+        "honors": pl.List(pl.String),
+        "survey_satisfaction": pl.String,
+        "sheets": pl.Struct({"self": sheet, "superior": sheet}),
+    }
+
+
+def write_party_gov_parquet(path: str | Path, n: int, seed: int = 0, *, chunk: int = 50_000) -> int:
+    """The records of :func:`iter_party_gov_records` written to one Parquet file, ``chunk``
+    records at a time (a row group each), never holding more than a chunk in memory; the table
+    is the one the columnar reader makes of the records (`records_frame`, numbers as exact
+    text), with every column typed even where a chunk has only nulls. Returns the count."""
+    import pyarrow.parquet as pq
+
+    import polars as pl
+    from indicator_dsl.evaluate.tables import records_frame
+
+    schema = _party_gov_table()
+    records = iter_party_gov_records(n, seed)
+    count = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        while batch := list(islice(records, chunk)):
+            frame = records_frame(batch)
+            table = frame.select(
+                pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
+                for name, dtype in schema.items()
+            ).to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(str(path), table.schema)
+            writer.write_table(table)
+            count += len(batch)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        pl.DataFrame(schema=schema).write_parquet(path)
+    return count
