@@ -317,9 +317,9 @@ def write_party_gov_parquet(path: str | Path, n: int, seed: int = 0, *, chunk: i
     records at a time (a row group each), never holding more than a chunk in memory; the table
     is the one the columnar reader makes of the records (`records_frame`, numbers as exact
     text), with every column typed even where a chunk has only nulls. Returns the count."""
+    import polars as pl
     import pyarrow.parquet as pq
 
-    import polars as pl
     from indicator_dsl.evaluate.tables import records_frame
 
     schema = _party_gov_table()
