@@ -312,7 +312,7 @@ def _party_gov_table() -> dict[str, Any]:
     }
 
 
-def write_party_gov_parquet(path: str | Path, n: int, seed: int = 0, *, chunk: int = 50_000) -> int:
+def write_party_gov_parquet(path: str | Path, n: int, seed: int = 0, *, chunk: int = 10_000) -> int:
     """The records of :func:`iter_party_gov_records` written to one Parquet file, ``chunk``
     records at a time (a row group each), never holding more than a chunk in memory; the table
     is the one the columnar reader makes of the records (`records_frame`, numbers as exact

@@ -1,0 +1,150 @@
+"""The columnar backend against the hand-written polars scorer, on the same Parquet records.
+
+    python -m benchmarks.columnar_polars --sizes 100000 1000000 --end-to-end 1000000 --dask 1000000
+
+For each size, writes `size` records of the benchmark ruleset (`benchmarks/party_gov.ind`) to
+Parquet in chunks (`records.write_party_gov_parquet`, seed 1, no JSON step; kept in `--folder`
+and reused when present), then in this one process, on that same file, times Parquet → results
+DataFrame for the hand-written scorer (`benchmarks/baseline_polars.py`, floats) and for
+`evaluate_table` (columnar, exact), prints their ratio and how many results of the hand-written
+scorer differ from the exact engine's (total as text at 2 places, grade before and after the
+quota). `--end-to-end N` runs `ind eval … --backend columnar --out results.parquet` in a new
+process on the N-record file, with its wall time and peak RSS (`/usr/bin/time -v`), and the
+hand-written scorer's Parquet → Parquet the same way; `--dask N` runs `ind eval … --dask local`
+on that file cut in partitions of `--partition` records (a LocalCluster of 2 workers) against
+the single-process columnar run. Ratios matter more than seconds on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+import indicator_dsl
+
+from .baseline_polars import score_parquet
+from .records import write_party_gov_parquet
+
+RULESET = Path(__file__).resolve().parent / "party_gov.ind"
+HAND_WRITTEN_FILE_TO_FILE = (
+    "import sys; from benchmarks.baseline_polars import score_parquet; "
+    "score_parquet(sys.argv[1]).write_parquet(sys.argv[2])"
+)
+
+
+def records_file(folder: Path, size: int) -> Path:
+    """The Parquet file of `size` records (seed 1), written once."""
+    path = folder / f"party_gov-{size}.parquet"
+    if not path.exists():
+        start = time.perf_counter()
+        write_party_gov_parquet(path, size, seed=1)
+        print(f"wrote {size} records to {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return path
+
+
+def differences(hand: pl.DataFrame, exact: pl.DataFrame) -> dict[str, int]:
+    """How many rows of the hand-written results differ from the exact engine's, per field."""
+    if hand["id"].to_list() != exact["id"].to_list():
+        raise AssertionError("the two scorers returned different rows")
+    hand_total = hand["total"].map_elements(lambda total: f"{total:.2f}", return_dtype=pl.String)
+    return {
+        "total": int((hand_total != exact["total"].cast(pl.String)).sum()),
+        "grade_by_rules": int((hand["grade_by_rules"] != exact["grade_by_rules"]).sum()),
+        "grade": int((hand["grade"] != exact["grade"]).sum()),
+    }
+
+
+def in_process(path: Path, size: int) -> dict[str, Any]:
+    """Parquet → results frame, hand-written then columnar, on the same file in this process."""
+    model = indicator_dsl.load(RULESET, backend="columnar")
+    start = time.perf_counter()
+    hand = score_parquet(path)
+    hand_s = time.perf_counter() - start
+    start = time.perf_counter()
+    exact = model.evaluate_table(path)
+    columnar_s = time.perf_counter() - start
+    return {
+        "records": size,
+        "hand_written_polars_s": round(hand_s, 2),
+        "columnar_s": round(columnar_s, 2),
+        "columnar_over_hand_written": round(columnar_s / hand_s, 2),
+        "hand_written_results_differing": differences(hand, exact),
+    }
+
+
+def timed(command: list[str]) -> dict[str, Any]:
+    """Wall seconds and peak RSS (MB) of a command run under `/usr/bin/time -v`."""
+    start = time.perf_counter()
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{done.stderr[-2000:]}")
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    return {"wall_s": round(wall, 2), "peak_rss_mb": round(int(peak.group(1)) / 1024) if peak else None}
+
+
+def end_to_end(path: Path, folder: Path) -> dict[str, Any]:
+    """Parquet → Parquet in a new process: `ind eval --backend columnar` and the hand-written scorer."""
+    ind = [sys.executable, "-m", "indicator_dsl"]
+    columnar = timed(
+        [*ind, "eval", str(RULESET), str(path), "--backend", "columnar", "--out", str(folder / "out.parquet")]
+    )
+    hand = timed([sys.executable, "-c", HAND_WRITTEN_FILE_TO_FILE, str(path), str(folder / "hand.parquet")])
+    return {"ind_eval_columnar": columnar, "hand_written": hand}
+
+
+def dask_overhead(path: Path, folder: Path, partition: int) -> dict[str, Any]:
+    """`ind eval --dask local` over the file cut in partitions, against one process."""
+    parts_dir = folder / f"parts-{partition}"
+    parts_dir.mkdir(exist_ok=True)
+    size = pl.scan_parquet(path).select(pl.len()).collect().item()
+    parts = []
+    for number, offset in enumerate(range(0, size, partition)):
+        part = parts_dir / f"part-{number:05d}.parquet"
+        if not part.exists():
+            pl.scan_parquet(path).slice(offset, partition).sink_parquet(part)
+        parts.append(str(part))
+    ind = [sys.executable, "-m", "indicator_dsl", "eval", str(RULESET)]
+    single = timed([*ind, str(path), "--backend", "columnar", "--out", str(folder / "single.parquet")])
+    out = folder / "dask-out"
+    dask = timed([*ind, *parts, "--backend", "columnar", "--dask", "local", "--out", str(out)])
+    one = pl.read_parquet(folder / "single.parquet")
+    spread = pl.concat([pl.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))], how="vertical_relaxed")
+    same = one.select("id", "total", "grade").equals(spread.select("id", "total", "grade"))
+    return {
+        "partitions": len(parts),
+        "single_process": single,
+        "dask_local_2_workers": dask,
+        "dask_over_single": round(dask["wall_s"] / single["wall_s"], 2),
+        "same_ids_totals_grades": same,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
+    parser.add_argument("--end-to-end", type=int, metavar="N", help="Parquet → Parquet at N records in new processes")
+    parser.add_argument("--dask", type=int, metavar="N", help="the LocalCluster run at N records")
+    parser.add_argument("--partition", type=int, default=250_000)
+    parser.add_argument("--folder", type=Path, default=Path("benchmark-tables"))
+    args = parser.parse_args(argv)
+    args.folder.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {"in_process": [in_process(records_file(args.folder, n), n) for n in args.sizes]}
+    if args.end_to_end:
+        report["end_to_end"] = end_to_end(records_file(args.folder, args.end_to_end), args.folder)
+    if args.dask:
+        report["dask"] = dask_overhead(records_file(args.folder, args.dask), args.folder, args.partition)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
