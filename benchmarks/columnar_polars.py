@@ -4,7 +4,7 @@
 
 For each size, writes `size` records of the benchmark ruleset (`benchmarks/party_gov.ind`) to
 Parquet in chunks (`records.write_party_gov_parquet`, seed 1, no JSON step; kept in `--folder`
-and reused when present), then in this one process, on that same file, times Parquet → results
+and reused when present, else a temporary folder), then in this one process, on that same file, times Parquet → results
 DataFrame for the hand-written scorer (`benchmarks/baseline_polars.py`, floats) and for
 `evaluate_table` (columnar, exact), prints their ratio and how many results of the hand-written
 scorer differ from the exact engine's (total as text at 2 places, grade before and after the
@@ -22,6 +22,7 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -134,14 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-to-end", type=int, metavar="N", help="Parquet → Parquet at N records in new processes")
     parser.add_argument("--dask", type=int, metavar="N", help="the LocalCluster run at N records")
     parser.add_argument("--partition", type=int, default=250_000)
-    parser.add_argument("--folder", type=Path, default=Path("benchmark-tables"))
+    parser.add_argument("--folder", type=Path, help="keep the record files here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    args.folder.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"in_process": [in_process(records_file(args.folder, n), n) for n in args.sizes]}
-    if args.end_to_end:
-        report["end_to_end"] = end_to_end(records_file(args.folder, args.end_to_end), args.folder)
-    if args.dask:
-        report["dask"] = dask_overhead(records_file(args.folder, args.dask), args.folder, args.partition)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.folder or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        report: dict[str, Any] = {"in_process": [in_process(records_file(folder, n), n) for n in args.sizes]}
+        if args.end_to_end:
+            report["end_to_end"] = end_to_end(records_file(folder, args.end_to_end), folder)
+        if args.dask:
+            report["dask"] = dask_overhead(records_file(folder, args.dask), folder, args.partition)
     print(json.dumps(report, indent=2))
     return 0
 
