@@ -343,7 +343,7 @@ class Ruleset(Model):
         self.resolved = resolved
         self.engines = {engine.plan.name: engine}
         self.origin = origin
-        self.tables = TableScoring(engine, resolved, origin.backend)
+        self.tables = TableScoring(engine, resolved, origin.backend, history=origin.history is not None)
 
     @property
     def name(self) -> str:
