@@ -44,6 +44,8 @@ UNSUPPORTED = {
     "half_up.ind": "the decimal outcome `shown`",
     "hostile.ind": "a quota with `where`",
     "shapes.ind": "the decimal outcome `satisfaction`",
+    "history.ind": "the aggregate `longest_gap_months(...)`",
+    "relative.ind": "a population-relative rule (`relative`)",
 }
 CATALOGS = [p for p in FIXTURE_RULESETS + JIANGSU_RULESETS if p.name in ("organs.ind", "catalog.ind")]
 RULESETS = [p for p in FIXTURE_RULESETS + JIANGSU_RULESETS if p.name not in UNSUPPORTED and p not in CATALOGS]
@@ -193,3 +195,13 @@ def test_the_province_through_both_backends_string_for_string(tmp_path: Path) ->
         assert json_rows(frame) == python_json(load(path, "compiled"), group), name
         compared += len(group)
     assert compared == 400 and len(routed) >= 8
+
+
+def test_earlier_years_results_are_read_by_the_python_backend_only() -> None:
+    """`history(N)` of a table scored without history is "not found"; given earlier years'
+    results, `columnar` refuses the model and `auto` scores it with the Python backend."""
+    party_gov = next(p for p in JIANGSU_RULESETS if p.name == "party_gov.ind")
+    with pytest.raises(ColumnarUnsupported, match="earlier years' results"):
+        indicator_dsl.load(party_gov, backend="columnar", history=[[]])
+    auto = indicator_dsl.load(party_gov, backend="auto", history=[[]])
+    assert isinstance(auto, Ruleset) and "earlier years' results" in (auto.columnar_note or "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,12 @@ from .semantics.records import build_models
 from .syntax.diagnostics import Diagnostic, RulesetError
 from .syntax.source import Span
 
-_ENGINES: dict[tuple[str, str, str, str, str | None], Engine] = {}
+# Compiled engines by (content, place, backend, period, bundle), the most recently used last. A
+# long-running host (`ind serve` reloading edited rulesets) would otherwise keep every version
+# it ever compiled; a model keeps its own engines, so an engine dropped here is only compiled
+# again if the same ruleset is loaded again.
+_ENGINES: OrderedDict[tuple[str, str, str, str, str | None], Engine] = OrderedDict()
+MAX_CACHED_ENGINES = 64
 
 
 def _engine(resolved: ResolvedRuleset, backend: str, timing: Timing = NO_TIMING, bundle: str | None = None) -> Engine:
@@ -75,6 +81,9 @@ def _engine(resolved: ResolvedRuleset, backend: str, timing: Timing = NO_TIMING,
         if bundle is not None:
             engine.ref = engine.ref.model_copy(update={"bundle": bundle})
         _ENGINES[key] = engine
+        while len(_ENGINES) > MAX_CACHED_ENGINES:
+            _ENGINES.popitem(last=False)
+    _ENGINES.move_to_end(key)
     return _ENGINES[key]
 
 
@@ -334,7 +343,7 @@ class Ruleset(Model):
         self.resolved = resolved
         self.engines = {engine.plan.name: engine}
         self.origin = origin
-        self.tables = TableScoring(engine, resolved, origin.backend)
+        self.tables = TableScoring(engine, resolved, origin.backend, history=origin.history is not None)
 
     @property
     def name(self) -> str:

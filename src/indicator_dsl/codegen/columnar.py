@@ -27,8 +27,9 @@ from ..check.resolved import ResolvedRuleset
 from ..semantics.plan import TablePlan
 from ..syntax import nodes as n
 from . import columnar_numbers as num
-from .columnar_exprs import DECIMAL_PLACES, ColumnarExprs, Unsupported, Value, judged_column
+from .columnar_exprs import DECIMAL_PLACES, ColumnarExprs, Unsupported, judged_column
 from .columnar_numbers import Num
+from .columnar_stages import Value
 
 __all__ = ["ColumnarPlan", "Unsupported", "compile_columnar"]
 
@@ -76,6 +77,8 @@ class ColumnarCompiler:
         for quota in self.r.quotas:
             if quota.where is not None:
                 raise Unsupported("a quota with `where`", quota.span)
+        for relative in self.r.relatives:
+            raise Unsupported("a population-relative rule (`relative`)", relative.span)
 
     # ---------------------------------------------------------------- figures
     def show(self, name: str, value: Num, key: str | None = None) -> None:

@@ -13,7 +13,6 @@ rows are scored by the Python backend, which reports the error with its own mess
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,9 +27,9 @@ from ..semantics.builtins import AGGREGATES, FUNCTIONS
 from ..syntax import nodes as n
 from . import columnar_numbers as num
 from .columnar_numbers import INT, Exact, Num
+from .columnar_stages import Stages, Value
 
 DECIMAL_PLACES = 9  # record decimals are read at this scale (20 whole digits); more places go to Python
-Value = Num | pl.Expr  # a number, or a bool / text / date / list expression
 GradingRead = Callable[[str], Value]
 
 
@@ -52,32 +51,6 @@ class Element:
 
     expr: pl.Expr
     type: Type | None
-
-
-class Stages:
-    """Intermediate values kept as columns, so that an expression reads a let, an indicator or a
-    table by name instead of repeating its whole tree. Each column is computed in the stage
-    after the last column it reads (`levels`), so `with_columns` per stage evaluates them."""
-
-    def __init__(self) -> None:
-        self.levels: dict[str, int] = {}
-        self.stages: list[dict[str, pl.Expr]] = []
-
-    def put(self, expr: pl.Expr) -> pl.Expr:
-        name = f"__v{len(self.levels)}"
-        level = 1 + max((self.levels.get(root, -1) for root in expr.meta.root_names()), default=-1)
-        self.levels[name] = level
-        while len(self.stages) <= level:
-            self.stages.append({})
-        self.stages[level][name] = expr
-        return pl.col(name)
-
-    def keep(self, value: Value) -> Value:
-        """`value` computed once, in a column of its own (a number's numerator and denominator)."""
-        if isinstance(value, Num):
-            d = None if value.d is None else self.put(value.d)
-            return dataclasses.replace(value, n=self.put(value.n), d=d)
-        return self.put(value)
 
 
 class ColumnarExprs:
@@ -143,6 +116,15 @@ class ColumnarExprs:
 
     def _Bool(self, e: n.Bool) -> pl.Expr:
         return pl.lit(e.value, dtype=pl.Boolean)
+
+    def _HistoryRef(self, e: n.HistoryRef) -> pl.Expr:
+        """`history(N).part` of a table scored without earlier years' results (the table API
+        refuses a model given them): no record was found, every other part is none."""
+        if e.part == "found":
+            return pl.lit(False)
+        if e.part == "total":
+            raise Unsupported("`history(N).total`", e.span)
+        return pl.lit(None, dtype=pl.Boolean if e.part in ("rectified", "exempt") else pl.String)
 
     def _PeriodRef(self, e: n.PeriodRef) -> pl.Expr:
         assert self.names.period is not None

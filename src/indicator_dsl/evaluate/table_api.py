@@ -44,8 +44,11 @@ def columnar_scorer(engine: Engine, resolved: ResolvedRuleset) -> ColumnarScorer
 
 
 class TableScoring:
-    def __init__(self, engine: Engine | None, resolved: ResolvedRuleset | None, backend: str) -> None:
-        """`engine` and `resolved` of a ruleset; None for a catalog (scored by the Python backend)."""
+    def __init__(
+        self, engine: Engine | None, resolved: ResolvedRuleset | None, backend: str, *, history: bool = False
+    ) -> None:
+        """`engine` and `resolved` of a ruleset; None for a catalog (scored by the Python backend).
+        `history`: the model was given earlier years' results, which only the Python backend reads."""
         self.engine = engine
         self.scorer: ColumnarScorer | None = None
         self.note: str | None = None
@@ -58,6 +61,8 @@ class TableScoring:
         from ..codegen.columnar_exprs import Unsupported
 
         try:
+            if history:
+                raise Unsupported("earlier years' results (`history=`, `--history`)")
             self.scorer = columnar_scorer(engine, resolved)
         except Unsupported as error:
             if backend == "columnar":
