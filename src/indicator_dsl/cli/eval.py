@@ -7,7 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .common import ArgumentParser, add_root_option, cannot_write, load_or_report, progress, progress_callback
+from .common import (
+    ArgumentParser,
+    add_root_option,
+    cannot_write,
+    load_or_report,
+    progress,
+    progress_callback,
+    record_files,
+)
 from .year import add_year_options, year_params
 
 
@@ -78,11 +86,9 @@ def main(argv: list[str]) -> int:
         except (OSError, ValueError) as error:
             sys.stderr.write(f"ind eval: cannot read adjustments {args.adjustments}: {error}\n")
             return 2
-    paths = [Path(p) for p in args.records]
-    for path in paths:
-        if not path.is_file():
-            sys.stderr.write(f"ind eval: {path}: no such file\n")
-            return 2
+    paths = record_files(args.records, "ind eval")
+    if isinstance(paths, int):
+        return paths
 
     if args.workers < 1:
         sys.stderr.write("ind eval: --workers must be at least 1\n")
