@@ -11,18 +11,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError, quantum, reporter
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError, quantum, report_texts
 from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
-from ..semantics.records import QUOTE_LIMIT, FieldProblem, RecordModels, failure_problem, quoted, validate
+from ..semantics.records import (
+    QUOTE_LIMIT,
+    SHEETS_KEY,
+    FieldProblem,
+    RecordModels,
+    failure_problem,
+    quoted,
+    validate,
+)
 from ..semantics.trace import ClauseTrace
 from .history import History
-from .inputs import InputError
+from .inputs import InputError, JsonLine
 from .results import Compact, RecordError, Result, RulesetRef, TraceEntry
 
-SHEETS_KEY = "sheets"
 MAX_ERRORS = 20
 
 
@@ -46,7 +53,7 @@ class Engine:
         self.models = models
         period = f"{plan.period[0]}..{plan.period[1]}" if plan.period and plan.period_given else None
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256, period=period, as_of=plan.as_of)
-        self._shown = reporter(quantum(plan.precision), EXACT)
+        self._text = report_texts(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
         self._grade_labels = {g.name: g.label for g in plan.grades}
@@ -57,7 +64,17 @@ class Engine:
     def prepare(
         self, data: Any, sheets: Any = None
     ) -> tuple[dict[str, Any] | None, Any, list[FieldProblem], list[str], str | None]:
-        """Validate a record; sheets come from the argument or from the record's `sheets` key."""
+        """Validate a record; sheets come from the argument or from the record's `sheets` key.
+        A `JsonLine` is read and validated in one step when its text keeps to the JSON rules
+        (`RecordModels.json_validator`: the same values as `json` then the validator), else
+        read by `json` first, so its value or its errors are always the same."""
+        if data.__class__ is JsonLine:
+            read = self._read_json(data.raw)
+            if read is not None:
+                valid, given = read
+                valid_id = str(valid["id"]) if "id" in valid else None
+                return valid, given if sheets is None else sheets, [], [], valid_id
+            data = data.read()
         warnings: list[str] = []
         if isinstance(data, InputError):
             return None, None, [FieldProblem("", f"{data.where}: {data.message}")], warnings, data.id
@@ -75,6 +92,17 @@ class Engine:
         if record is not None and "id" in record:
             record_id = str(record["id"])
         return record, sheets, problems, warnings, record_id
+
+    def _read_json(self, raw: bytes) -> tuple[dict[str, Any], Any] | None:
+        """A JSON line's record and sheets by the JSON rules, or None: the line is read the slow way."""
+        validator = self.models.json_validator()
+        if validator is None:
+            return None
+        try:
+            record = validator.validate_json(raw)
+        except ValidationError:
+            return None
+        return record, record.pop(SHEETS_KEY, None)
 
     def score(self, data: Any, sheets: Any = None, *, trace: bool = False, history: History | None = None) -> Pending:
         record, sheets, problems, warnings, record_id = self.prepare(data, sheets)
@@ -148,16 +176,10 @@ class Engine:
         """A scored record's result as `Compact` keeps it: the fields of `Result` in its order,
         figures rounded as shown and written as text, steps as plain dicts, `penalty` only
         with a penalty block."""
-        plan, shown = self.plan, self._shown
-
-        def text(value: Decimal | int) -> str:
-            return str(shown(value))  # type: ignore[arg-type]
+        plan, text = self.plan, self._text
 
         def texts(values: list[Any]) -> list[str | None]:
-            try:
-                return list(map(str, map(shown, values)))
-            except TypeError:  # an indicator that does not apply (None)
-                return [None if v is None else text(v) for v in values]
+            return [None if v is None else text(v) for v in values]  # None: an indicator that does not apply
 
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:

@@ -122,6 +122,20 @@ def _json_items(text: str) -> Iterator[Any]:
             start = match.end()
 
 
+@dataclass(frozen=True, slots=True)
+class JsonLine:
+    """A record's JSON line, not read yet (UTF-8 bytes, numbered in its file): the engine
+    reads it with its record schema in one step where it can (`Engine.prepare`), and with
+    `read` otherwise."""
+
+    raw: bytes
+    number: int
+
+    def read(self) -> Any:
+        """The line as `parse_line` reads it: a record, or the InputError in its place."""
+        return parse_line(decode_line(self.raw, self.number), self.number)
+
+
 def parse_line(line: str | InputError, number: int) -> Any:
     """One JSON line as a record, or the InputError that stands in its place."""
     if isinstance(line, InputError):

@@ -46,7 +46,7 @@ from ..semantics.arithmetic import EXACT
 from .adjustments import Adjustment
 from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass, refinish, settle, sheets_for
 from .engine import Engine
-from .inputs import decode_line, parse_line, raw_lines
+from .inputs import JsonLine, raw_lines
 from .nominations import nominate
 from .population import Standing
 from .results import Compact, Encoded, Entry, Nominee, Result, Results
@@ -134,12 +134,14 @@ def _score_chunk(
         for number, data in items:
             if stop is not None and stop.is_set():
                 break
-            record = parse_line(decode_line(data, number), number) if isinstance(data, bytes) else data
+            record = data
+            if isinstance(data, bytes):  # a stream's line: read in one step by the engine, unless sheets come apart
+                record = JsonLine(data, number) if sheets is None else JsonLine(data, number).read()
             card = first_pass(model, record, sheets_for(sheets, record), trace=trace)
             entry = card.result
             if as_json:
-                line = entry.line() if isinstance(entry, Compact) else entry.model_dump_json()
-                out.append((line.encode("utf-8") + b"\n", card.standing, {}))
+                line = entry.line_bytes() if isinstance(entry, Compact) else entry.model_dump_json().encode("utf-8")
+                out.append((line + b"\n", card.standing, {}))
             elif trace:
                 out.append((entry if isinstance(entry, Result) else entry.result(), card.standing, card.attributes))
             else:
@@ -410,15 +412,15 @@ def _second_pass(
                 if where.offset[index] == 0 and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8) :]
                 number = where.number[index]
-                data = parse_line(decode_line(raw, number), number)
+                data = JsonLine(raw, number) if sheets is None else JsonLine(raw, number).read()
                 entry = refinish(model, data, sheets_for(sheets, data), redo[index], trace=False)  # type: ignore[arg-type]
                 if isinstance(entry, Compact):
                     entry.nominate(nominees.get(index, []))
-                    line = entry.line()
+                    line = entry.line_bytes()
                 else:
                     entry.nominations = nominees.get(index, [])
-                    line = entry.model_dump_json()
-                target.write(line.encode("utf-8") + b"\n")
+                    line = entry.model_dump_json().encode("utf-8")
+                target.write(line + b"\n")
             shutil.copyfileobj(first, target)
     finally:
         for handle in handles:

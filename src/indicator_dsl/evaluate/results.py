@@ -7,9 +7,9 @@ and no reader turns them into floats. The displayed total is the total that was 
 A batch does not build a model per record: it keeps each scored record's values as a
 `Compact` (a dict in the field order of `Result`) or, from a worker process, as its JSON
 line, and `Results` builds the `Result` when a host reads it. The JSON line of a compact
-result is written straight from its values with `json`, byte for byte what
-`Result.model_dump_json()` gives (tests/test_eval_lazy_results.py holds that); a value
-`json` cannot write as pydantic does (a date in an outcome, a float) falls back to the model.
+result is written straight from its values by pydantic-core's serializer (`to_json`, what
+`model_dump_json` runs), byte for byte what `Result.model_dump_json()` gives
+(tests/test_eval_lazy_results.py holds that); a value it cannot write falls back to the model.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticSerializationError, to_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -124,24 +125,11 @@ class Result(BaseModel):
 # ---------------------------------------------------------------- compact results
 
 
-def _json_value(value: Any) -> Any:
-    """What `json` cannot write by itself, written as pydantic writes it; anything else is
-    refused (TypeError), and the result is written through its model instead."""
-    if value.__class__ is Decimal:
-        return str(value)
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    raise TypeError(f"{type(value).__name__} is written by pydantic")
-
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_value).encode
-
-
 class Compact:
     """A scored record's result before anyone reads it: the values of `Result` in field
     order (`Engine.result_values`) with every figure (bonus, penalty, total, and the tables,
     dimensions, indicators, values, weights and corrections of the sources) as the text its
-    JSON form shows, so the line is written by `json` alone; `penalty` only with a penalty
+    JSON form shows, so the line is written from them as they are; `penalty` only with a penalty
     block and `nominations` only when it has some, as the JSON form leaves them out otherwise."""
 
     __slots__ = ("values",)
@@ -178,10 +166,15 @@ class Compact:
 
     def line(self) -> str:
         """The JSON line (no newline) `Result.model_dump_json()` would give."""
+        return self.line_bytes().decode("utf-8")
+
+    def line_bytes(self) -> bytes:
+        """`line()` as UTF-8, written by pydantic-core's serializer (the one `model_dump_json`
+        runs) straight from the values; through the model when a value needs its field's type."""
         try:
-            return _encode(self.values)
-        except (TypeError, ValueError):
-            return self.result().model_dump_json()
+            return to_json(self.values)
+        except PydanticSerializationError:
+            return self.result().model_dump_json().encode("utf-8")
 
     def nominate(self, nominees: list[Nominee]) -> None:
         """Put nominees on the result, where the JSON form has them (after `outcomes`)."""

@@ -13,9 +13,10 @@ import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from ..evaluate.engine import SHEETS_KEY, Engine, Pending
+from ..evaluate.engine import Engine, Pending
 from ..evaluate.results import Result
 from ..semantics.arithmetic import EXACT
+from ..semantics.records import SHEETS_KEY
 from ..semantics.sheets import WhatIf
 
 Change = tuple[str | None, str, Any]  # (table source or None for all, indicator, score)

@@ -20,9 +20,10 @@ record's message never grows with the size (or the YAML-alias expansion) of its 
 from __future__ import annotations
 
 import datetime
+import functools
 import keyword
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Annotated, Any, Literal, NotRequired
@@ -124,11 +125,27 @@ def _first_of(choices: list[CoreSchema | tuple[CoreSchema, str]], error_type: st
     return cs.union_schema(choices, mode="left_to_right", custom_error_type=error_type, custom_error_message=message)
 
 
+def _date_text() -> CoreSchema:
+    return cs.chain_schema([cs.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), cs.date_schema()])
+
+
+def _decimal_text() -> CoreSchema:
+    finite = cs.decimal_schema(allow_inf_nan=False)
+    return cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), finite])
+
+
+def _decimal_int() -> CoreSchema:
+    return cs.chain_schema([cs.int_schema(strict=True), cs.decimal_schema(allow_inf_nan=False)])
+
+
+def _int_text() -> CoreSchema:
+    return cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=INT_TEXT), cs.int_schema()])
+
+
 class _DateRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        iso_text = cs.chain_schema([cs.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), cs.date_schema()])
-        return _first_of([iso_text, cs.date_schema(strict=True)], NOT_A_DATE, "not a date")
+        return _first_of([_date_text(), cs.date_schema(strict=True)], NOT_A_DATE, "not a date")
 
 
 class _DecimalRule:
@@ -138,8 +155,8 @@ class _DecimalRule:
         return _first_of(
             [
                 cs.decimal_schema(strict=True, allow_inf_nan=False),
-                cs.chain_schema([cs.int_schema(strict=True), finite]),
-                cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), finite]),
+                _decimal_int(),
+                _decimal_text(),
                 cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
             ],
             NOT_A_NUMBER,
@@ -150,8 +167,60 @@ class _DecimalRule:
 class _IntRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        digits = cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=INT_TEXT), cs.int_schema()])
-        return _first_of([cs.int_schema(strict=True), digits], NOT_AN_INT, "not a whole number")
+        return _first_of([cs.int_schema(strict=True), _int_text()], NOT_AN_INT, "not a whole number")
+
+
+# The same rules for JSON text read by pydantic-core itself (`RecordModels.json_validator`),
+# narrowed to what JSON text can hold and the rules above read the same way once `json`
+# has decoded it: whole numbers that `json` reads too, numbers as text, true/false, dates as
+# text. A fraction written as a JSON number is refused here (pydantic-core reads it through
+# a binary float), as is anything else outside these forms: such a line is read by `json`
+# and `validator` instead, which give it its value or its errors.
+JSON_INT_BOUND = 10**300  # `json` refuses integers of more than 4,300 digits: leave those to it
+
+
+class _JsonDateRule:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return _date_text()
+
+
+class _JsonDecimalRule:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return cs.union_schema([_decimal_text(), _json_int(_decimal_int())], mode="left_to_right")
+
+
+class _JsonIntRule:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return cs.union_schema([_json_int(cs.int_schema(strict=True)), _int_text()], mode="left_to_right")
+
+
+def _json_int(then: CoreSchema) -> CoreSchema:
+    bounded = cs.int_schema(strict=True, gt=-JSON_INT_BOUND, lt=JSON_INT_BOUND)
+    return cs.chain_schema([bounded, then])
+
+
+class _JsonData:
+    """Any JSON value of the forms above: a record's `sheets`, read by the sheet reader later."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        ref = cs.definition_reference_schema("json-data")
+        value = cs.union_schema(
+            [
+                cs.none_schema(),
+                cs.bool_schema(strict=True),
+                _json_int(cs.int_schema(strict=True)),
+                cs.str_schema(strict=True),
+                cs.list_schema(ref, strict=True),
+                cs.dict_schema(cs.str_schema(strict=True), ref, strict=True),
+            ],
+            mode="left_to_right",
+            ref="json-data",
+        )
+        return cs.definitions_schema(ref, [value])
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +270,16 @@ PRIMITIVE_FIELDS: dict[str, Any] = {
     "text": TextField,
     "date": DateField,
 }
+JSON_FIELDS: dict[str, Any] = {
+    "bool": Annotated[bool, Field(strict=True)],
+    "int": Annotated[int, _JsonIntRule],
+    "decimal": Annotated[Decimal, _JsonDecimalRule],
+    "text": TextField,
+    "date": Annotated[datetime.date, _JsonDateRule],
+}
 RECORD_CONFIG = ConfigDict(extra="ignore")
+JSON_ROOT_CONFIG = ConfigDict(extra="forbid")  # an unknown field is warned about: `validator` reads that line
+SHEETS_KEY = "sheets"  # a record's judged scores, beside its fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +311,9 @@ class RecordModels:
     by_type: Mapping[str, type[BaseModel]]
     fields: FieldMap
     validator: TypeAdapter[Any]
+    # the root record's JSON rules (see `JSON_FIELDS`), built when a JSON line is first read;
+    # None when the record has a field named `sheets`, which JSON lines use for judged scores
+    json_validator: Callable[[], TypeAdapter[Any] | None]
 
 
 def _literal_default(expr: n.Expr, ref: n.TypeRef) -> Any:
@@ -262,11 +343,12 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
             return list[annotation(ref.item, kind)]  # type: ignore[misc]
         if isinstance(ref, n.EnumType):
             return Literal[ref.members]
-        if ref.name in PRIMITIVE_FIELDS:
+        primitives = JSON_FIELDS if kind == "json" else PRIMITIVE_FIELDS
+        if ref.name in primitives:
             if field_range is not None and ref.name in ("int", "decimal"):
-                return within(PRIMITIVE_FIELDS[ref.name], field_range, ref.name)
-            return PRIMITIVE_FIELDS[ref.name]
-        return model_for(ref.name) if kind == "model" else dict_for(ref.name)
+                return within(primitives[ref.name], field_range, ref.name)
+            return primitives[ref.name]
+        return model_for(ref.name) if kind == "model" else dict_for(ref.name, kind)
 
     def field_info(name: str) -> None:
         if name in fields:
@@ -300,22 +382,34 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
         models[name] = model
         return model
 
-    def dict_for(name: str) -> Any:
-        if name in dicts:
-            return dicts[name]
+    def dict_for(name: str, kind: str, top: bool = False) -> Any:
+        """The TypedDict of a type (`kind` "dict", or "json" with the JSON rules); `top`: the
+        root record of a JSON line, with its `sheets` and no unknown field."""
+        key = f"{kind}:{name}:{top}"
+        if key in dicts:
+            return dicts[key]
         field_info(name)
         spec: dict[str, Any] = {}
         for fld in types[name].fields:
-            ann = annotation(fld.type, "dict", fld.range)
+            ann = annotation(fld.type, kind, fld.range)
             spec[fld.name] = ann if fields[name][fld.name].required else NotRequired[ann]
+        if top:
+            spec[SHEETS_KEY] = NotRequired[_JsonData]
         typed = TypedDict(f"{name}Record", spec)  # type: ignore[misc]  # a type built at run time
-        typed.__pydantic_config__ = RECORD_CONFIG  # type: ignore[attr-defined]
-        dicts[name] = typed
+        typed.__pydantic_config__ = JSON_ROOT_CONFIG if top else RECORD_CONFIG  # type: ignore[attr-defined]
+        dicts[key] = typed
         return typed
 
     root_model = model_for(root)
-    validator: TypeAdapter[Any] = TypeAdapter(dict_for(root))
-    return RecordModels(root_model, models, FieldMap(fields), validator)
+    validator: TypeAdapter[Any] = TypeAdapter(dict_for(root, "dict"))
+
+    @functools.cache
+    def json_validator() -> TypeAdapter[Any] | None:
+        if SHEETS_KEY in fields[root]:
+            return None
+        return TypeAdapter(dict_for(root, "json", top=True))
+
+    return RecordModels(root_model, models, FieldMap(fields), validator, json_validator)
 
 
 @dataclass(frozen=True, slots=True)
