@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_agreement import FIXTURE_RULESETS, JIANGSU_RULESETS, ROOT, model, records_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend_agreement import FIXTURE_RULESETS, JIANGSU_RULESETS, ROOT, model, records_for
 from indicator_dsl.evaluate.inputs import JsonLine
 from indicator_dsl.semantics.arithmetic import EXACT
 
