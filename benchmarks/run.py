@@ -301,7 +301,7 @@ def million(workers: int) -> dict[str, Any]:
         out = Path(folder) / "results.jsonl"
         script = (
             "import sys, time; from pathlib import Path; import indicator_dsl; "
-            "from indicator_dsl.evaluate.parallel import stream_jsonl; "
+            "from indicator_dsl.evaluate.stream import stream_jsonl; "
             "m = indicator_dsl.load(sys.argv[1]); t = time.perf_counter(); "
             "n, failed = stream_jsonl(m, [Path(sys.argv[2])], Path(sys.argv[3]), workers=int(sys.argv[4])); "
             f"print(time.perf_counter() - t, n, failed, {_peak_mb_script()})"

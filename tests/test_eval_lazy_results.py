@@ -23,8 +23,8 @@ from test_eval_goldens import records_of, ruleset_names, ruleset_path
 
 import indicator_dsl
 from indicator_dsl.evaluate.batch import collector_paused
-from indicator_dsl.evaluate.parallel import stream_jsonl
 from indicator_dsl.evaluate.results import Compact, Encoded, Result, Results
+from indicator_dsl.evaluate.stream import stream_jsonl
 from indicator_dsl.outputs.formats import as_jsonl
 
 for folder in (ROOT / "examples", ROOT / "examples" / "province"):

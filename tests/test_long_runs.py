@@ -27,8 +27,9 @@ import pytest
 from benchmarks.records import generate_party_gov_records, write_jsonl
 
 import indicator_dsl
-from indicator_dsl.evaluate import parallel
-from indicator_dsl.evaluate.parallel import WorkerSetupError, stream_jsonl
+from indicator_dsl.evaluate import stream, workers
+from indicator_dsl.evaluate.stream import stream_jsonl
+from indicator_dsl.evaluate.workers import WorkerSetupError
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHMARKS = REPO / "benchmarks"
@@ -79,7 +80,16 @@ def group_members(group: int) -> list[int]:
 
 
 def my_children() -> list[int]:
-    return live_processes(parent=os.getpid())
+    """This process's live children but multiprocessing's resource tracker, which the first
+    spawned worker starts and which stays until this process ends (Python's own helper)."""
+    return [pid for pid in live_processes(parent=os.getpid()) if not _resource_tracker(pid)]
+
+
+def _resource_tracker(pid: int) -> bool:
+    try:
+        return b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def temporaries(out: Path) -> list[str]:
@@ -219,7 +229,7 @@ def test_an_error_in_the_second_pass_stops_workers_and_removes_temporaries(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(parallel, "refinish", broken)
+    monkeypatch.setattr(stream, "refinish", broken)
     with pytest.raises(RuntimeError, match="the disk went away"):
         stream_jsonl(model, [records], out, workers=2)
     assert my_children() == []
@@ -238,14 +248,14 @@ def test_record_files_that_change_between_the_passes_stop_the_run(
     copy = tmp_path / "records.jsonl"
     copy.write_text("".join(lines), encoding="utf-8")
     out = tmp_path / "results.jsonl"
-    settle = parallel.settle
+    settle = stream.settle
 
     def settle_then_append(*args: Any) -> Any:
         with copy.open("a", encoding="utf-8") as handle:
             handle.write(lines[0])
         return settle(*args)
 
-    monkeypatch.setattr(parallel, "settle", settle_then_append)
+    monkeypatch.setattr(stream, "settle", settle_then_append)
     with pytest.raises(ValueError, match=r"^the record files changed while they were being scored; run again$"):
         stream_jsonl(model, [copy], out)
     assert not out.exists()
@@ -313,8 +323,13 @@ def test_workers_score_with_the_ruleset_the_parent_loaded(tmp_path: Path) -> Non
     assert [r.grade for r in after.evaluate_many(records).results] != [r.grade for r in before.results]
 
 
-def test_an_import_deleted_after_load_changes_nothing(tmp_path: Path) -> None:
-    """The workers resolve imports from the texts the parent read, not from the disk."""
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_an_import_deleted_after_load_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: str
+) -> None:
+    """The workers score with the model the parent built (forked) or rebuild it from the texts
+    the parent read (spawned), never from the disk."""
+    monkeypatch.setattr(workers, "START_METHOD", start)
     shutil.copytree(BENCHMARKS / "schema", tmp_path / "schema")
     shutil.copy(BENCHMARKS / "party_gov.ind", tmp_path / "party_gov.ind")
     ruleset = indicator_dsl.load(tmp_path / "party_gov.ind")
@@ -325,9 +340,13 @@ def test_an_import_deleted_after_load_changes_nothing(tmp_path: Path) -> None:
     assert my_children() == []
 
 
-def test_a_worker_that_cannot_rebuild_the_ruleset_is_an_error_not_a_hang(tmp_path: Path) -> None:
-    """A model whose texts lack an import (as if it had not been read), and the file gone from
-    disk: the workers cannot rebuild it; the run fails with that reason and the workers end."""
+def test_a_worker_that_cannot_rebuild_the_ruleset_is_an_error_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where workers are spawned (not forked: they rebuild the model from its texts), a model
+    whose texts lack an import (as if it had not been read), and the file gone from disk: the
+    workers cannot rebuild it; the run fails with that reason and the workers end."""
+    monkeypatch.setattr(workers, "START_METHOD", "spawn")
     shutil.copytree(BENCHMARKS / "schema", tmp_path / "schema")
     shutil.copy(BENCHMARKS / "party_gov.ind", tmp_path / "party_gov.ind")
     ruleset = indicator_dsl.load(tmp_path / "party_gov.ind")

@@ -57,8 +57,9 @@ def main(argv: list[str]) -> int:
         return table_eval.run(args)
 
     from ..evaluate.inputs import loads
-    from ..evaluate.parallel import WorkerSetupError, stream_jsonl
     from ..evaluate.relatives import has_relatives
+    from ..evaluate.stream import stream_jsonl
+    from ..evaluate.workers import WorkerSetupError
     from ..files import write_atomic
     from ..outputs.formats import RESULT_FORMATS
 

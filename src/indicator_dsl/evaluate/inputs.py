@@ -181,11 +181,11 @@ def _content_lines(lines: Iterable[bytes], numbers: Iterator[int]) -> Iterator[t
         number = next(numbers)
         if first == 0 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
-        if not _blank(raw):
+        if not is_blank(raw):
             yield number, raw, at
 
 
-def _blank(raw: bytes) -> bool:
+def is_blank(raw: bytes) -> bool:
     """A line of white space only, as `str.strip` sees it once decoded (a line that is not
     UTF-8 is never blank: it is reported)."""
     stripped = raw.strip()

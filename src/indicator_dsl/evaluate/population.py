@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from ..semantics.grading import at_least_moves, quota_reason, quota_size, quota_step
 from ..semantics.plan import QuotaInfo
@@ -38,6 +39,44 @@ class Standing:
     # relative rule index -> (group, measure) as the first pass saw them; then the awards given
     placing: dict[int, tuple[Hashable, Decimal | None]] = field(default_factory=dict)
     relative: list[RelativeAward] = field(default_factory=list)
+
+
+def standing_wire(s: Standing) -> tuple[Any, ...]:
+    """A standing as plain values for a worker's message (`marshal` writes these fast):
+    Decimals as their text, steps and awards as tuples; `standing_from_wire` reads it back."""
+    placing = {k: (g, None if m is None else str(m)) for k, (g, m) in s.placing.items()}
+    steps = [tuple(step) for step in s.steps]
+    relative = [(a.rule, str(a.points), a.reads) for a in s.relative]
+    return (
+        str(s.total),
+        s.grade,
+        s.pinned,
+        s.groups,
+        steps,
+        s.ruleset,
+        s.warnings,
+        s.nominated,
+        s.id,
+        placing,
+        relative,
+    )
+
+
+def standing_from_wire(wire: tuple[Any, ...]) -> Standing:
+    total, grade, pinned, groups, steps, ruleset, warnings, nominated, id_, placing, relative = wire
+    return Standing(
+        Decimal(total),
+        grade,
+        pinned,
+        groups,
+        [GradeStep(*step) for step in steps],
+        ruleset,
+        warnings,
+        nominated,
+        id_,
+        {k: (g, None if m is None else Decimal(m)) for k, (g, m) in placing.items()},
+        [RelativeAward(rule, Decimal(points), reads) for rule, points, reads in relative],
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,239 @@
+"""JSON lines scored into a JSON-lines file, in bounded memory, quotas exact.
+
+Quotas need every record's total before any grade is final, but not every record's result.
+So a stream runs in two passes: the first scores each record and keeps only its result line
+(in a private spill file) and its small `Standing`; quotas then settle over the standings;
+the second pass copies the spill with the lines of just the records a quota moved (or a
+nomination chose) scored again. Memory is bounded by the blocks in flight and the standings,
+not by the input; output order is input order.
+
+The input is read in blocks of whole lines (`BLOCK` bytes or more): the parent only reads
+blocks, hands them to the workers (or scores them itself with one worker) and writes what
+comes back, one block of result lines with the position of each record; it never looks at
+a line. A line is read in one step by the engine (`JsonLine`).
+
+Faults: whatever ends a run early stops the workers (`workers.worker_pool`) and removes every
+temporary file; the output file is replaced only by a finished run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import decimal
+import shutil
+from array import array
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..files import publish, temporary
+from ..semantics.arithmetic import EXACT
+from .batch import Scorer, collector_paused, first_pass, refinish, settle, sheets_for
+from .inputs import JsonLine, is_blank
+from .nominations import nominate
+from .population import Standing, standing_from_wire, standing_wire
+from .results import Compact, Nominee
+from .workers import STATE, Portable, Sheets, packed, stopping, unpacked, worker_model, worker_pool
+
+BLOCK = 1 << 20
+COPY_BLOCK = 1 << 20
+Block = tuple[int, int, int, bytes, bool]  # which file, byte offset, first line's number, lines, opens its file
+
+
+def stream_jsonl(
+    model: Portable,
+    inputs: list[Path],
+    out: Path,
+    *,
+    workers: int = 1,
+    sheets: Sheets = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[int, int]:
+    """Score JSON lines into a JSON-lines file, atomically. Returns (records, failed).
+
+    Pass one writes the result lines in order to a private spill file beside `out`, noting
+    where each record's line starts in its input and in the spill. If a quota moved records
+    (or a nomination chose some), pass two copies the spill into a second private file as
+    blocks of bytes, reading and re-scoring only those records. The finished file is renamed
+    to `out`; both temporary files are removed whatever happens."""
+    standings: list[Standing | None] = []
+    where = _Where()
+    failed = 0
+    with temporary(out, "pass1.") as spill:
+        stamps = _stamps(inputs)
+        with spill.open("wb") as target:
+            for message in _scored_blocks(model, inputs, workers, sheets):
+                which, blob, offsets, numbers, lengths, wires, failures = unpacked(message)
+                target.write(blob)
+                where.note(which, offsets, numbers, lengths)
+                standings += [None if w is None else standing_from_wire(w) for w in wires]
+                failed += failures
+                if on_progress is not None:
+                    on_progress(len(standings))
+        count = len(standings)
+        moved, _ = settle(model, model.engines, standings)
+        rules = [rule for rule, _ in model.catalog_nominations]
+        nominees = nominate(rules, standings, [s.id if s else None for s in standings]) if rules else {}
+        redo = {index: moved.get(index) or standings[index] for index in (*moved, *nominees)}
+        del standings
+        if not redo:
+            publish(spill, out)
+            return count, failed
+        if _stamps(inputs) != stamps:
+            raise ValueError("the record files changed while they were being scored; run again")
+        with temporary(out) as final:
+            _second_pass(model, inputs, sheets, spill, final, redo, nominees, where)
+            publish(final, out)
+    return count, failed
+
+
+def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sheets) -> Iterator[Any]:
+    """Each block's first-pass results (`score_block`), in input order."""
+    if workers <= 1:
+        for block in _blocks(inputs):
+            yield score_block(model, sheets, *block)
+        return
+    with worker_pool(model, workers, sheets) as pool:
+        yield from pool.in_order(_worker_block, _blocks(inputs))
+
+
+def _blocks(inputs: list[Path]) -> Iterator[Block]:
+    """The input files in blocks of whole lines, numbered across the files (blank lines too
+    take a number); a line longer than a block makes its block longer."""
+    number = 1
+    for which, path in enumerate(inputs):
+        with path.open("rb") as handle:
+            offset, carry, first = 0, b"", True
+            while True:
+                data = handle.read(BLOCK)
+                if not data:
+                    if carry:  # a last line without a newline
+                        yield which, offset, number, carry, first
+                        number += 1
+                    break
+                data = carry + data
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = data
+                    continue
+                carry = data[cut:]
+                yield which, offset, number, data[:cut], first
+                number += data.count(b"\n", 0, cut)
+                offset += cut
+                first = False
+
+
+def _worker_block(which: int, offset: int, number: int, block: bytes, first: bool) -> Any:
+    return score_block(worker_model(), STATE.sheets, which, offset, number, block, first)
+
+
+def score_block(model: Scorer, sheets: Sheets, which: int, offset: int, number: int, block: bytes, first: bool) -> Any:
+    """A block's results as one message of plain values: the file, the result lines (UTF-8,
+    each with its newline), each record's byte offset in its file, line number and result
+    line length, each standing (`standing_wire`) and how many records failed. A byte-order
+    mark opening a file is left out of its first line. Cut short once the run is stopping."""
+    lines, offsets, numbers, lengths, wires = [], array("q"), array("q"), array("q"), []
+    failed = 0
+    at = offset
+    with decimal.localcontext(EXACT), collector_paused():
+        for index, raw in enumerate(block.split(b"\n")):
+            start, at = at, at + len(raw) + 1
+            if stopping():
+                break
+            if index == 0 and first and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            if is_blank(raw):
+                continue
+            line = JsonLine(raw, number + index)
+            record = line if sheets is None else line.read()  # sheets by id: the id is read first
+            card = first_pass(model, record, sheets_for(sheets, record), trace=False)
+            result = _line(card.result)
+            lines.append(result)
+            offsets.append(start)
+            numbers.append(number + index)
+            lengths.append(len(result))
+            wires.append(None if card.standing is None else standing_wire(card.standing))
+            failed += b'"errors":[]' not in result
+    return packed((which, b"".join(lines), offsets.tobytes(), numbers.tobytes(), lengths.tobytes(), wires, failed))
+
+
+def _line(entry: Any) -> bytes:
+    return (entry.line_bytes() if isinstance(entry, Compact) else entry.model_dump_json().encode("utf-8")) + b"\n"
+
+
+class _Where:
+    """Where each record of a stream is: its input file and byte offset, and the offset of its
+    result line in the spill file (one more offset: the spill's end). Arrays of machine
+    integers: 26 bytes a record."""
+
+    def __init__(self) -> None:
+        self.file = array("H")
+        self.offset = array("q")
+        self.number = array("q")
+        self.spill = array("q", [0])
+
+    def note(self, which: int, offsets: bytes, numbers: bytes, lengths: bytes) -> None:
+        self.offset.frombytes(offsets)
+        self.number.frombytes(numbers)
+        size = array("q")
+        size.frombytes(lengths)
+        self.file.extend([which] * len(size))
+        end = self.spill[-1]
+        for length in size:
+            end += length
+            self.spill.append(end)
+
+
+def _stamps(inputs: list[Path]) -> list[tuple[int, int]]:
+    """Size and modification time of each input: pass two reads the records it re-scores
+    again, by byte offset, so a file changed meanwhile stops the run."""
+    return [(s.st_size, s.st_mtime_ns) for s in (p.stat() for p in inputs)]
+
+
+def _second_pass(
+    model: Scorer,
+    inputs: list[Path],
+    sheets: Sheets,
+    spill: Path,
+    final: Path,
+    redo: Mapping[int, Standing | None],
+    nominees: Mapping[int, list[Nominee]],
+    where: _Where,
+) -> None:
+    """Copy the spill into `final` in blocks, with the records a quota moved or a nomination
+    chose scored again: only their lines are read again from `inputs` (by offset)."""
+    handles = [path.open("rb") for path in inputs]
+    try:
+        with final.open("wb") as target, spill.open("rb") as first, decimal.localcontext(EXACT):
+            copied = 0
+            for index in sorted(redo):
+                _copy(first, target, where.spill[index] - copied)
+                first.seek(where.spill[index + 1])
+                copied = where.spill[index + 1]
+                handle = handles[where.file[index]]
+                handle.seek(where.offset[index])
+                text = handle.readline()
+                if where.offset[index] == 0 and text.startswith(codecs.BOM_UTF8):
+                    text = text[len(codecs.BOM_UTF8) :]
+                line = JsonLine(text, where.number[index])
+                data = line if sheets is None else line.read()
+                entry = refinish(model, data, sheets_for(sheets, data), redo[index], trace=False)  # type: ignore[arg-type]
+                if isinstance(entry, Compact):
+                    entry.nominate(nominees.get(index, []))
+                else:
+                    entry.nominations = nominees.get(index, [])
+                target.write(_line(entry))
+            shutil.copyfileobj(first, target)
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
+    """`size` bytes from one file to the other, in blocks."""
+    while size > 0:
+        block = source.read(min(size, COPY_BLOCK))
+        if not block:
+            raise ValueError("the spill file ended early")
+        target.write(block)
+        size -= len(block)

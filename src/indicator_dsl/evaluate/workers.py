@@ -1,0 +1,234 @@
+"""Worker processes for batches and streams: started, fed in order, and stopped on any fault.
+
+Where the platform forks (Linux), workers are forked when a run starts and inherit what the
+parent holds: the model as compiled, its sheets and, for a batch, the records themselves, so
+nothing is rebuilt and no record is sent; the parent sends each worker only which records
+(a range of positions, or a block of a file's bytes) and receives encoded results. Before
+the fork every object of the parent is frozen for the collector (`gc.freeze`, as Python's
+documentation advises), so a worker's collections never walk what it inherited and the pages
+it shares with the parent stay shared. Elsewhere (spawn) a worker rebuilds the model from the
+texts the parent loaded (`origin.load()` reads no ruleset file from disk) and checks that it
+has the parent's sha256, and a batch's records are sent to it.
+
+Faults: whatever ends a run early (an error, Ctrl-C, or SIGTERM, which `ind` turns into an
+exception) stops the workers. Workers leave both signals to the parent, which raises a stop
+flag that cuts their work short and then shuts the pool down in order (a worker killed while
+sending a result could leave the pool waiting forever). A worker whose parent is gone, even
+by SIGKILL, ends itself within PARENT_CHECK_SECONDS.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.synchronize import Event as EventType
+from typing import Any, Protocol, TypeVar
+
+from .batch import Scorer
+from .engine import Engine
+
+PARENT_CHECK_SECONDS = 0.2
+STOP_GRACE_SECONDS = 5.0
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# the start method of worker processes: the platform's fork where it has one (None: its default)
+START_METHOD: str | None = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+T = TypeVar("T")
+Sheets = Mapping[str, Any] | None
+
+
+class Recipe(Protocol):
+    """How a worker process rebuilds a model (`api.Origin`: the texts the parent loaded)."""
+
+    def load(self) -> Portable: ...
+
+
+class Portable(Scorer, Protocol):
+    """A model that worker processes can rebuild (`api.Ruleset`, `api.Catalog`)."""
+
+    @property
+    def engines(self) -> Mapping[str, Engine]: ...
+
+    @property
+    def origin(self) -> Recipe: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+class WorkerSetupError(RuntimeError):
+    """A worker could not rebuild the parent's model (an imported file vanished meanwhile)."""
+
+
+@dataclass(slots=True)
+class WorkerState:
+    """What a worker process works with, set once by `_init_worker`: the model, the sheets,
+    a batch's records (inherited; None when they are sent), the parent's stop flag."""
+
+    model: Portable | None = None
+    sheets: Sheets = None
+    items: Sequence[Any] | None = None
+    stop: EventType | None = None
+    setup_error: str = ""
+
+
+STATE = WorkerState()
+
+
+def _init_worker(
+    parent: int,
+    stop: EventType,
+    inherited: tuple[Portable, Sequence[Any] | None] | None,
+    origin: Recipe,
+    sha256: str,
+    sheets: Sheets,
+) -> None:
+    # SIGINT (Ctrl-C reaches the whole group) and SIGTERM (so does a service manager's stop) are
+    # the parent's to act on: it raises `stop`, and a worker killed mid-message could hang the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held back by `submit` during the fork
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    STATE.stop, STATE.sheets = stop, sheets
+    if inherited is not None:
+        STATE.model, STATE.items = inherited
+        return
+    try:
+        model = origin.load()
+    except Exception as error:  # reported by the first job, as an error the parent can unpickle
+        STATE.setup_error = f"a worker could not load the ruleset: {error}"
+        return
+    if model.sha256 != sha256:
+        STATE.setup_error = f"a worker loaded a different ruleset (sha256 {model.sha256}, the run's is {sha256})"
+        return
+    STATE.model = model
+
+
+def _end_with(parent: int) -> None:
+    """A worker's watch: end this process soon after the parent is gone, however it went (even
+    SIGKILL, which leaves the parent no chance to stop its workers)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def worker_model() -> Portable:
+    """The model in this worker process (WorkerSetupError if it could not be rebuilt)."""
+    if STATE.model is None:
+        raise WorkerSetupError(STATE.setup_error)
+    return STATE.model
+
+
+def stopping() -> bool:
+    """The parent has asked the workers to stop (the run is ending)."""
+    return STATE.stop is not None and STATE.stop.is_set()
+
+
+def inherits() -> bool:
+    """Workers are forked, so they inherit what the parent holds when they start."""
+    return (START_METHOD or multiprocessing.get_start_method()) == "fork"
+
+
+@contextmanager
+def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[Any] | None = None) -> Iterator[Pool]:
+    """`workers` processes, with the model (and a batch's `items`) inherited where they are
+    forked. Leaving the block normally waits for them; leaving it by any exception stops them
+    at once."""
+    context = multiprocessing.get_context(START_METHOD)
+    stop = context.Event()
+    inherited = (model, items) if inherits() else None
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(), stop, inherited, model.origin, model.sha256, sheets),
+    )
+    pool = Pool(executor, stop, window=2 * workers)
+    try:
+        pool.start()
+        yield pool
+        executor.shutdown()
+    except BaseException:
+        pool.stop_now()
+        raise
+
+
+def _nothing() -> None:
+    return None
+
+
+class Pool:
+    """Jobs for the workers, results in the order the jobs were given."""
+
+    def __init__(self, executor: ProcessPoolExecutor, stop: EventType, window: int) -> None:
+        self.executor, self.stop, self.window = executor, stop, window
+
+    def start(self) -> None:
+        """Fork the workers now, with every object of this process frozen for the collector."""
+        frozen = gc.get_freeze_count() > 0
+        gc.freeze()
+        try:
+            self.submit(_nothing).result()
+        finally:
+            if not frozen:
+                gc.unfreeze()
+
+    def submit(self, work: Callable[..., T], *args: Any) -> Future[T]:
+        """`executor.submit`, with SIGINT and SIGTERM held back until it returns. The first submit
+        forks the workers and starts the pool's threads: held back, a signal cannot raise its
+        exception inside a fork hook (where Python drops it) nor between a fork and the pool's
+        record of the new process; and the threads, which inherit the block, never take a signal,
+        so it always reaches the main thread. A held signal is raised as the block lifts."""
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            return self.executor.submit(work, *args)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def in_order(self, work: Callable[..., T], jobs: Iterable[tuple[Any, ...]]) -> Iterator[T]:
+        """`work(*job)` of each job in a worker, yielded in the jobs' order, with at most
+        `window` jobs in flight (memory stays bounded however many jobs there are)."""
+        in_flight: deque[Future[T]] = deque()
+        for job in jobs:
+            in_flight.append(self.submit(work, *job))
+            if len(in_flight) >= self.window:
+                yield in_flight.popleft().result()
+        while in_flight:
+            yield in_flight.popleft().result()
+
+    def stop_now(self) -> None:
+        """End the workers now: queued jobs are dropped, running ones cut short at the next record
+        (a run that ends early has no use for them), and the pool shut down in order. A worker still
+        busy after STOP_GRACE_SECONDS (one record that takes that long) is killed."""
+        self.stop.set()
+        processes = list((self.executor._processes or {}).values())  # no public handle before Python 3.14
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def packed(value: Any) -> Any:
+    """A message between processes: plain values (texts, numbers, lists, dicts, tuples) are
+    marshalled, several times faster than pickling them; anything else (Decimals, dates,
+    models) goes as it is and the pool pickles it. `unpacked` reads either."""
+    try:
+        return marshal.dumps(value)
+    except (ValueError, TypeError):  # a type marshal does not write, or nesting it refuses
+        return value
+
+
+def unpacked(message: Any) -> Any:
+    return marshal.loads(message) if isinstance(message, bytes) else message
