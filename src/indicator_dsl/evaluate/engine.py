@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError, quantum, report_texts
+from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError, ReportedTexts, quantum
 from ..semantics.grading import Scored
 from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import (
@@ -53,7 +53,7 @@ class Engine:
         self.models = models
         period = f"{plan.period[0]}..{plan.period[1]}" if plan.period and plan.period_given else None
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256, period=period, as_of=plan.as_of)
-        self._text = report_texts(quantum(plan.precision), EXACT)
+        self._text = ReportedTexts(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
         self._grade_labels = {g.name: g.label for g in plan.grades}
@@ -92,6 +92,11 @@ class Engine:
         if record is not None and "id" in record:
             record_id = str(record["id"])
         return record, sheets, problems, warnings, record_id
+
+    def build_readers(self) -> None:
+        """Build now what reading records builds when first asked (the JSON lines' validator):
+        done before workers fork, so that they share it rather than each building its own."""
+        self.models.json_validator()
 
     def _read_json(self, raw: bytes) -> tuple[dict[str, Any], Any] | None:
         """A JSON line's record and sheets by the JSON rules, or None: the line is read the slow way."""
@@ -177,9 +182,7 @@ class Engine:
         figures rounded as shown and written as text, steps as plain dicts, `penalty` only
         with a penalty block."""
         plan, text = self.plan, self._text
-
-        def texts(values: list[Any]) -> list[str | None]:
-            return [None if v is None else text(v) for v in values]  # None: an indicator that does not apply
+        texts = text.many
 
         sources: dict[str, dict[str, Any]] = {}
         for source in plan.sources:

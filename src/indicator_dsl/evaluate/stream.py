@@ -38,6 +38,7 @@ from .workers import STATE, Portable, Sheets, packed, stopping, unpacked, worker
 BLOCK = 1 << 20
 COPY_BLOCK = 1 << 20
 Block = tuple[int, int, int, bytes, bool]  # which file, byte offset, first line's number, lines, opens its file
+BlockResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], int]
 
 
 def stream_jsonl(
@@ -62,11 +63,12 @@ def stream_jsonl(
     with temporary(out, "pass1.") as spill:
         stamps = _stamps(inputs)
         with spill.open("wb") as target:
-            for message in _scored_blocks(model, inputs, workers, sheets):
-                which, blob, offsets, numbers, lengths, wires, failures = unpacked(message)
+            for which, blob, offsets, numbers, lengths, scored, failures in _scored_blocks(
+                model, inputs, workers, sheets
+            ):
                 target.write(blob)
                 where.note(which, offsets, numbers, lengths)
-                standings += [None if w is None else standing_from_wire(w) for w in wires]
+                standings += scored
                 failed += failures
                 if on_progress is not None:
                     on_progress(len(standings))
@@ -87,14 +89,16 @@ def stream_jsonl(
     return count, failed
 
 
-def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sheets) -> Iterator[Any]:
+def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sheets) -> Iterator[BlockResults]:
     """Each block's first-pass results (`score_block`), in input order."""
     if workers <= 1:
         for block in _blocks(inputs):
             yield score_block(model, sheets, *block)
         return
     with worker_pool(model, workers, sheets) as pool:
-        yield from pool.in_order(_worker_block, _blocks(inputs))
+        for message in pool.in_order(_worker_block, _blocks(inputs)):
+            *head, wires, failed = unpacked(message)
+            yield (*head, [None if w is None else standing_from_wire(w) for w in wires], failed)
 
 
 def _blocks(inputs: list[Path]) -> Iterator[Block]:
@@ -124,15 +128,20 @@ def _blocks(inputs: list[Path]) -> Iterator[Block]:
 
 
 def _worker_block(which: int, offset: int, number: int, block: bytes, first: bool) -> Any:
-    return score_block(worker_model(), STATE.sheets, which, offset, number, block, first)
+    """A block scored in a worker, sent back as one message of plain values."""
+    *head, standings, failed = score_block(worker_model(), STATE.sheets, which, offset, number, block, first)
+    return packed((*head, [None if s is None else standing_wire(s) for s in standings], failed))
 
 
-def score_block(model: Scorer, sheets: Sheets, which: int, offset: int, number: int, block: bytes, first: bool) -> Any:
-    """A block's results as one message of plain values: the file, the result lines (UTF-8,
-    each with its newline), each record's byte offset in its file, line number and result
-    line length, each standing (`standing_wire`) and how many records failed. A byte-order
-    mark opening a file is left out of its first line. Cut short once the run is stopping."""
-    lines, offsets, numbers, lengths, wires = [], array("q"), array("q"), array("q"), []
+def score_block(
+    model: Scorer, sheets: Sheets, which: int, offset: int, number: int, block: bytes, first: bool
+) -> BlockResults:
+    """A block's results: the file, the result lines (UTF-8, each with its newline), each
+    record's byte offset in its file, line number and result line length (machine integers),
+    each standing and how many records failed. A byte-order mark opening a file is left out
+    of its first line. Cut short once the run is stopping."""
+    lines, offsets, numbers, lengths = [], array("q"), array("q"), array("q")
+    standings: list[Standing | None] = []
     failed = 0
     at = offset
     with decimal.localcontext(EXACT), collector_paused():
@@ -152,9 +161,9 @@ def score_block(model: Scorer, sheets: Sheets, which: int, offset: int, number: 
             offsets.append(start)
             numbers.append(number + index)
             lengths.append(len(result))
-            wires.append(None if card.standing is None else standing_wire(card.standing))
+            standings.append(card.standing)
             failed += b'"errors":[]' not in result
-    return packed((which, b"".join(lines), offsets.tobytes(), numbers.tobytes(), lengths.tobytes(), wires, failed))
+    return which, b"".join(lines), offsets.tobytes(), numbers.tobytes(), lengths.tobytes(), standings, failed
 
 
 def _line(entry: Any) -> bytes:

@@ -146,6 +146,9 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
     context = multiprocessing.get_context(START_METHOD)
     stop = context.Event()
     inherited = (model, items) if inherits() else None
+    if inherited is not None:
+        for engine in model.engines.values():
+            engine.build_readers()
     executor = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,

@@ -16,7 +16,7 @@ import decimal
 import functools
 from collections.abc import Callable, Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 from ..syntax.nodes import PointsKind
 from ..syntax.source import Span
@@ -117,25 +117,34 @@ def reporter(step: Decimal, context: decimal.Context) -> Callable[[Decimal], Dec
 REPORTED_TEXTS = 4096
 
 
-def report_texts(step: Decimal, context: decimal.Context) -> Callable[[Decimal | int], str]:
+class ReportedTexts:
     """`str(reported(value))` for many values at one step, remembering the texts of the last
     few thousand distinct values: a batch shows the same figures (10.00, 8.00) over and over,
-    and a lookup costs a third of a rounding. Zero is never remembered, as -0 and 0 are equal
-    keys with different texts; the memory is emptied when full."""
-    texts: dict[Decimal | int, str] = {}
-    report = reporter(step, context)
+    and a lookup costs a fraction of a rounding. Zero is never remembered, as -0 and 0 are
+    equal keys with different texts; the memory is emptied when full."""
 
-    def text(value: Decimal | int) -> str:
-        found = texts.get(value)
+    __slots__ = ("report", "texts")
+
+    def __init__(self, step: Decimal, context: decimal.Context) -> None:
+        self.report = reporter(step, context)
+        self.texts: dict[Decimal | int, str] = {}
+
+    def __call__(self, value: Decimal | int) -> str:
+        found = self.texts.get(value)
         if found is None:
-            found = str(report(Decimal(value)))
+            found = str(self.report(Decimal(value)))
             if value:
-                if len(texts) >= REPORTED_TEXTS:
-                    texts.clear()
-                texts[value] = found
+                if len(self.texts) >= REPORTED_TEXTS:
+                    self.texts.clear()
+                self.texts[value] = found
         return found
 
-    return text
+    def many(self, values: list[Any]) -> list[str | None]:
+        """The texts of a list of values, None for None (an indicator that does not apply)."""
+        found: list[str | None] = list(map(self.texts.get, values))
+        if None in found:
+            found = [None if v is None else self(v) for v in values]
+        return found
 
 
 # ---------------------------------------------------------------- scores
