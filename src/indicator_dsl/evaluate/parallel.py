@@ -72,7 +72,7 @@ def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: boo
     give back as they were (`Encoded`), or, traced, the `Result` itself; then each standing
     (`standing_wire`) and kept fields. Cut short once the run is stopping."""
     columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
-    texts, ids, grades, failed, reasons, outcomes, wires, kept = columns
+    lines, ids, grades, failed, reasons, outcomes, wires, kept = columns
     with decimal.localcontext(EXACT), collector_paused():
         for data in records:
             if stopping():
@@ -80,10 +80,10 @@ def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: boo
             card = first_pass(model, data, sheets_for(sheets, data), trace=trace)
             entry = card.result
             if trace:
-                texts.append(entry if isinstance(entry, Result) else entry.result())
+                lines.append(entry if isinstance(entry, Result) else entry.result())
             else:
                 encoded = Encoded.of(entry)
-                texts.append(encoded.text)
+                lines.append(encoded.raw)
                 ids.append(encoded.id)
                 grades.append(encoded.grade)
                 failed.append(encoded.failed)
@@ -97,9 +97,9 @@ def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: boo
 def _read_part(
     columns: tuple[list[Any], ...], trace: bool
 ) -> tuple[list[Entry], list[Standing | None], list[dict[str, Any]]]:
-    texts, ids, grades, failed, reasons, outcomes, wires, kept = columns
+    lines, ids, grades, failed, reasons, outcomes, wires, kept = columns
     if trace:
-        entries: list[Entry] = list(texts)
+        entries: list[Entry] = list(lines)
     else:
-        entries = list(map(Encoded, texts, ids, grades, failed, reasons, outcomes))
+        entries = list(map(Encoded, lines, ids, grades, failed, reasons, outcomes))
     return entries, [None if w is None else standing_from_wire(w) for w in wires], kept

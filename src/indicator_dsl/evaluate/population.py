@@ -64,6 +64,8 @@ def standing_wire(s: Standing) -> tuple[Any, ...]:
 
 def standing_from_wire(wire: tuple[Any, ...]) -> Standing:
     total, grade, pinned, groups, steps, ruleset, warnings, nominated, id_, placing, relative = wire
+    if not (steps or placing or relative):  # a first pass's standing, as most are
+        return Standing(Decimal(total), grade, pinned, groups, [], ruleset, warnings, nominated, id_)
     return Standing(
         Decimal(total),
         grade,

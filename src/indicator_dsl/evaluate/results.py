@@ -209,35 +209,35 @@ def _source_figures(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class Encoded:
-    """A result as a worker process sent it: its JSON line, with what a batch reads of it
-    without decoding (id, grade, failed, the steps' kinds and reasons), and the outcomes when
+    """A result as a worker process sent it: its JSON line (UTF-8), with what a batch reads of
+    it without decoding (id, grade, failed, the steps' kinds and reasons), and the outcomes when
     the line cannot give them back as they were (a Decimal outcome reads back as text)."""
 
-    __slots__ = ("failed", "grade", "id", "outcomes", "reasons", "text")
+    __slots__ = ("failed", "grade", "id", "outcomes", "raw", "reasons")
 
     def __init__(
         self,
-        text: str,
+        raw: bytes,
         id: str | None,
         grade: str | None,
         failed: bool,
         reasons: list[tuple[str, str]],
         outcomes: Any = None,
     ) -> None:
-        self.text, self.id, self.grade, self.failed = text, id, grade, failed
+        self.raw, self.id, self.grade, self.failed = raw, id, grade, failed
         self.reasons, self.outcomes = reasons, outcomes
 
     @classmethod
     def of(cls, entry: Result | Compact) -> Encoded:
         if isinstance(entry, Result):
             steps = [(s.step, s.reason) for s in entry.steps]
-            return cls(entry.model_dump_json(), entry.id, entry.grade, bool(entry.errors), steps)
+            return cls(entry.model_dump_json().encode("utf-8"), entry.id, entry.grade, bool(entry.errors), steps)
         outcomes = entry.values["outcomes"]
         kept = None if all(map(_reads_back, outcomes.values())) else outcomes
-        return cls(entry.line(), entry.id, entry.grade, False, entry.steps(), kept)
+        return cls(entry.line_bytes(), entry.id, entry.grade, False, entry.steps(), kept)
 
     def line(self) -> str:
-        return self.text
+        return self.raw.decode("utf-8")
 
     def steps(self) -> list[tuple[str, str]]:
         return self.reasons
@@ -246,8 +246,8 @@ class Encoded:
         """The Result the line was written from (the JSON form of a scored record is its
         compact values, but for the models of the ruleset and the nominees)."""
         if self.failed:
-            return Result.model_validate_json(self.text)
-        values = json.loads(self.text)
+            return Result.model_validate_json(self.raw)
+        values = json.loads(self.raw)
         values["ruleset"] = RulesetRef(**values["ruleset"])
         if "nominations" in values:
             values["nominations"] = [Nominee(**nominee) for nominee in values["nominations"]]
