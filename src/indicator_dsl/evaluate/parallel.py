@@ -17,7 +17,7 @@ from typing import Any
 from ..semantics.arithmetic import EXACT
 from .adjustments import Adjustment
 from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass, refinish, settle, sheets_for
-from .population import Standing, standing_from_wire, standing_wire
+from .population import Standing, WireReader, standing_wire
 from .results import Encoded, Entry, Result, Results
 from .workers import STATE, Portable, Sheets, inherits, packed, stopping, unpacked, worker_model, worker_pool
 
@@ -44,8 +44,9 @@ def evaluate_parallel(
             (start, packed(items[start : start + PART]) if sent else None, trace)
             for start in range(0, len(items), PART)
         )
+        reader = WireReader()
         for message in pool.in_order(_worker_part, parts):
-            part_entries, part_standings, part_attributes = _read_part(unpacked(message), trace)
+            part_entries, part_standings, part_attributes = _read_part(unpacked(message), trace, reader)
             entries += part_entries
             standings += part_standings
             attributes += part_attributes
@@ -95,11 +96,11 @@ def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: boo
 
 
 def _read_part(
-    columns: tuple[list[Any], ...], trace: bool
+    columns: tuple[list[Any], ...], trace: bool, reader: WireReader
 ) -> tuple[list[Entry], list[Standing | None], list[dict[str, Any]]]:
     lines, ids, grades, failed, reasons, outcomes, wires, kept = columns
     if trace:
         entries: list[Entry] = list(lines)
     else:
         entries = list(map(Encoded, lines, ids, grades, failed, reasons, outcomes))
-    return entries, [None if w is None else standing_from_wire(w) for w in wires], kept
+    return entries, list(map(reader.read, wires)), kept

@@ -43,7 +43,7 @@ class Standing:
 
 def standing_wire(s: Standing) -> tuple[Any, ...]:
     """A standing as plain values for a worker's message (`marshal` writes these fast):
-    Decimals as their text, steps and awards as tuples; `standing_from_wire` reads it back."""
+    Decimals as their text, steps and awards as tuples; `WireReader` reads it back."""
     placing = {k: (g, None if m is None else str(m)) for k, (g, m) in s.placing.items()}
     steps = [tuple(step) for step in s.steps]
     relative = [(a.rule, str(a.points), a.reads) for a in s.relative]
@@ -62,23 +62,51 @@ def standing_wire(s: Standing) -> tuple[Any, ...]:
     )
 
 
-def standing_from_wire(wire: tuple[Any, ...]) -> Standing:
-    total, grade, pinned, groups, steps, ruleset, warnings, nominated, id_, placing, relative = wire
-    if not (steps or placing or relative):  # a first pass's standing, as most are
-        return Standing(Decimal(total), grade, pinned, groups, [], ruleset, warnings, nominated, id_)
-    return Standing(
-        Decimal(total),
-        grade,
-        pinned,
-        groups,
-        [GradeStep(*step) for step in steps],
-        ruleset,
-        warnings,
-        nominated,
-        id_,
-        {k: (g, None if m is None else Decimal(m)) for k, (g, m) in placing.items()},
-        [RelativeAward(rule, Decimal(points), reads) for rule, points, reads in relative],
-    )
+class WireReader:
+    """Standings read back from `standing_wire`, for a whole run: equal totals, texts and
+    group mappings (all the records of a department share one) are made once and shared,
+    which a stream of a million standings needs to stay within its memory (a standing's
+    `groups` is never changed once the record is scored)."""
+
+    __slots__ = ("shared",)
+
+    def __init__(self) -> None:
+        self.shared: dict[Any, Any] = {}
+
+    def read(self, wire: tuple[Any, ...] | None) -> Standing | None:
+        if wire is None:
+            return None
+        total, grade, pinned, groups, steps, ruleset, warnings, nominated, id_, placing, relative = wire
+        share = self.shared.setdefault
+        if len(self.shared) > SHARED_LIMIT:
+            self.shared.clear()
+        groups = share(("groups", *groups.items()), groups)
+        number = self.shared.get(("total", total))
+        if number is None:
+            number = self.shared[("total", total)] = Decimal(total)
+        # a first pass's standing: its nominations, placings and awards are set when the record
+        # is scored and only read afterwards, so the empty ones are shared too
+        standing = Standing(
+            number,
+            share(grade, grade),
+            pinned,
+            groups,
+            nominated=share(("nominated", *nominated.items()), nominated),
+            placing=_NO_PLACING,
+            relative=_NO_AWARDS,
+        )
+        standing.ruleset, standing.id = share(ruleset, ruleset), id_
+        if steps or warnings or placing or relative:  # not a first pass's standing
+            standing.steps = [GradeStep(*step) for step in steps]
+            standing.warnings = warnings
+            standing.placing = {k: (g, None if m is None else Decimal(m)) for k, (g, m) in placing.items()}
+            standing.relative = [RelativeAward(rule, Decimal(points), reads) for rule, points, reads in relative]
+        return standing
+
+
+SHARED_LIMIT = 100_000  # distinct shared values a reader keeps (it starts again when full)
+_NO_PLACING: dict[int, tuple[Hashable, Decimal | None]] = {}
+_NO_AWARDS: list[RelativeAward] = []
 
 
 @dataclass(frozen=True, slots=True)

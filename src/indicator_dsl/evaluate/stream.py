@@ -31,7 +31,7 @@ from ..semantics.arithmetic import EXACT
 from .batch import Scorer, collector_paused, first_pass, refinish, settle, sheets_for
 from .inputs import JsonLine, is_blank
 from .nominations import nominate
-from .population import Standing, standing_from_wire, standing_wire
+from .population import Standing, WireReader, standing_wire
 from .results import Compact, Nominee
 from .workers import STATE, Portable, Sheets, packed, stopping, unpacked, worker_model, worker_pool
 
@@ -95,10 +95,11 @@ def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sh
         for block in _blocks(inputs):
             yield score_block(model, sheets, *block)
         return
+    reader = WireReader()
     with worker_pool(model, workers, sheets) as pool:
         for message in pool.in_order(_worker_block, _blocks(inputs)):
             *head, wires, failed = unpacked(message)
-            yield (*head, [None if w is None else standing_from_wire(w) for w in wires], failed)
+            yield (*head, list(map(reader.read, wires)), failed)
 
 
 def _blocks(inputs: list[Path]) -> Iterator[Block]:
