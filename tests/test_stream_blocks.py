@@ -53,4 +53,4 @@ def test_a_stream_in_blocks_equals_the_batch_read_line_by_line(
     assert out.read_text(encoding="utf-8") == as_jsonl(batch.results)
     errors = [r.errors[0].message for r in batch.results if r.errors]
     assert errors[0].startswith("line 23: not JSON")
-    assert errors[1] == "line 24: not UTF-8 (byte 41 of the line)"
+    assert errors[1] == "line 24: not UTF-8 (byte 40 of the line)"
