@@ -19,7 +19,8 @@ exact ``Decimal`` (and grades, vetoes, outcomes and quota moves to equality).
 
 Loading: the graph is given to ``ZenEngine`` through a static loader and run with
 ``engine.evaluate(key, record)``; ``engine.create_decision(graph).evaluate(record)`` gives the same
-results but costs about 250 µs more per call in zen-engine 2.1.3 (measured on an input -> output graph).
+results but costs about 250 µs more CPU per call in zen-engine 2.1.3 (measured on this graph: 433 against
+174 µs/record, and on an input -> output graph: 250 against 3 µs).
 """
 
 from __future__ import annotations
