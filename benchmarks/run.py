@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import decimal
+import importlib.util
 import json
 import os
 import platform
@@ -151,6 +152,7 @@ BATCH_ROWS = {
     "hand_file": "hand-written script, JSONL file to file (new process)",
     "cli1": "ind eval JSONL -> JSONL, 1 worker (new process)",
     "cli2": "ind eval JSONL -> JSONL, 2 workers (new process)",
+    "zen": "GoRules ZEN, in process (dicts in, results out, quota)",
 }
 
 
@@ -182,6 +184,10 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
             "cli1": cli(1),
             "cli2": cli(2),
         }
+        if importlib.util.find_spec("zen") is not None:  # the peer: pip install zen-engine (the dev extra)
+            from benchmarks.zen_peer import zen_batch
+
+            work["zen"] = lambda: zen_batch(raw)
         seconds = {name: float("inf") for name in work}
         cpu = {name: float("inf") for name in work}
         for _ in range(repeat):
@@ -195,6 +201,8 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
         "API throughput, 2 workers / 1 (target >= 1.8)": us["many1"] / us["many2"],
         "CLI throughput, 2 workers / 1 (target >= 1.8)": us["cli1"] / us["cli2"],
     }
+    if "zen" in us:
+        ratios["GoRules ZEN / hand-written in process"] = us["zen"] / us["hand"]
     return {
         "records": size,
         "us_per_record": {BATCH_ROWS[k]: round(v, 1) for k, v in us.items()},
