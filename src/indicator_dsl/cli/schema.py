@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..evaluate.engine import Engine
+from ..semantics.json_records import SHEETS_KEY
 from ..semantics.plan import TablePlan
-from ..semantics.records import SHEETS_KEY
 from .common import ArgumentParser, load_or_report
 
 DECIMAL_TEXT = r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$"

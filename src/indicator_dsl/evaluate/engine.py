@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from ..semantics.arithmetic import EXACT, RUNTIME_FAILURES, EvalError, ReportedTexts, quantum
 from ..semantics.grading import Scored
+from ..semantics.json_records import SHEETS_KEY
 from ..semantics.plan import Backend, GradingValues, TablePlan
 from ..semantics.records import (
     QUOTE_LIMIT,
-    SHEETS_KEY,
     FieldProblem,
     RecordModels,
     failure_problem,
@@ -94,20 +94,14 @@ class Engine:
         return record, sheets, problems, warnings, record_id
 
     def build_readers(self) -> None:
-        """Build now what reading records builds when first asked (the JSON lines' validator):
+        """Build now what reading records builds when first asked (the JSON lines' reader):
         done before workers fork, so that they share it rather than each building its own."""
-        self.models.json_validator()
+        self.models.json_reader()
 
     def _read_json(self, raw: bytes) -> tuple[dict[str, Any], Any] | None:
-        """A JSON line's record and sheets by the JSON rules, or None: the line is read the slow way."""
-        validator = self.models.json_validator()
-        if validator is None:
-            return None
-        try:
-            record = validator.validate_json(raw)
-        except ValidationError:
-            return None
-        return record, record.pop(SHEETS_KEY, None)
+        """A JSON line's record and sheets read in one step, or None: the line is read the slow way."""
+        reader = self.models.json_reader()
+        return None if reader is None else reader.read(raw)
 
     def score(self, data: Any, sheets: Any = None, *, trace: bool = False, history: History | None = None) -> Pending:
         record, sheets, problems, warnings, record_id = self.prepare(data, sheets)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ..evaluate.engine import Engine, Pending
 from ..evaluate.results import Result
 from ..semantics.arithmetic import EXACT
-from ..semantics.records import SHEETS_KEY
+from ..semantics.json_records import SHEETS_KEY
 from ..semantics.sheets import WhatIf
 
 Change = tuple[str | None, str, Any]  # (table source or None for all, indicator, score)

@@ -3,7 +3,9 @@
 Two things are generated from each schema type with the same field annotations, so they
 apply exactly the same rules: a pydantic model (`Ruleset.record_model`, for hosts and for
 the JSON Schema) and a TypedDict validated by a pydantic `TypeAdapter`, which the engine
-uses because it yields plain dicts, without building an object per nested meeting.
+uses because it yields plain dicts, without building an object per nested meeting. A JSON
+line is read in one step by `json_records.JsonReader` where its reading agrees with these
+rules, and by `json` then this validator where it might not.
 
 Coercion is refused where it would lie, inside pydantic-core (no Python callback per
 field): a date is a date object or a `YYYY-MM-DD` text, never a number; an int is an int
@@ -46,6 +48,7 @@ from typing_extensions import TypedDict
 from ..syntax import nodes as n
 from ..syntax.source import Span
 from .arithmetic import EvalError, describe_failure
+from .json_records import JsonReader, reader_for
 
 NOT_A_DATE, NOT_A_NUMBER, NOT_AN_INT = "not_a_date", "not_a_number", "not_an_int"
 # Numbers written as text, for int and decimal fields alike: ASCII digits only ([0-9], not
@@ -170,59 +173,6 @@ class _IntRule:
         return _first_of([cs.int_schema(strict=True), _int_text()], NOT_AN_INT, "not a whole number")
 
 
-# The same rules for JSON text read by pydantic-core itself (`RecordModels.json_validator`),
-# narrowed to what JSON text can hold and the rules above read the same way once `json`
-# has decoded it: whole numbers that `json` reads too, numbers as text, true/false, dates as
-# text. A fraction written as a JSON number is refused here (pydantic-core reads it through
-# a binary float), as is anything else outside these forms: such a line is read by `json`
-# and `validator` instead, which give it its value or its errors.
-JSON_INT_BOUND = 10**300  # `json` refuses integers of more than 4,300 digits: leave those to it
-
-
-class _JsonDateRule:
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return _date_text()
-
-
-class _JsonDecimalRule:
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return cs.union_schema([_decimal_text(), _json_int(_decimal_int())], mode="left_to_right")
-
-
-class _JsonIntRule:
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return cs.union_schema([_json_int(cs.int_schema(strict=True)), _int_text()], mode="left_to_right")
-
-
-def _json_int(then: CoreSchema) -> CoreSchema:
-    bounded = cs.int_schema(strict=True, gt=-JSON_INT_BOUND, lt=JSON_INT_BOUND)
-    return cs.chain_schema([bounded, then])
-
-
-class _JsonData:
-    """Any JSON value of the forms above: a record's `sheets`, read by the sheet reader later."""
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        ref = cs.definition_reference_schema("json-data")
-        value = cs.union_schema(
-            [
-                cs.none_schema(),
-                cs.bool_schema(strict=True),
-                _json_int(cs.int_schema(strict=True)),
-                cs.str_schema(strict=True),
-                cs.list_schema(ref, strict=True),
-                cs.dict_schema(cs.str_schema(strict=True), ref, strict=True),
-            ],
-            mode="left_to_right",
-            ref="json-data",
-        )
-        return cs.definitions_schema(ref, [value])
-
-
 @dataclass(frozen=True, slots=True)
 class _Within:
     """A field's declared range (`decimal in 0..1`), checked after the value is read, inside
@@ -270,16 +220,7 @@ PRIMITIVE_FIELDS: dict[str, Any] = {
     "text": TextField,
     "date": DateField,
 }
-JSON_FIELDS: dict[str, Any] = {
-    "bool": Annotated[bool, Field(strict=True)],
-    "int": Annotated[int, _JsonIntRule],
-    "decimal": Annotated[Decimal, _JsonDecimalRule],
-    "text": TextField,
-    "date": Annotated[datetime.date, _JsonDateRule],
-}
 RECORD_CONFIG = ConfigDict(extra="ignore")
-JSON_ROOT_CONFIG = ConfigDict(extra="forbid")  # an unknown field is warned about: `validator` reads that line
-SHEETS_KEY = "sheets"  # a record's judged scores, beside its fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,9 +252,9 @@ class RecordModels:
     by_type: Mapping[str, type[BaseModel]]
     fields: FieldMap
     validator: TypeAdapter[Any]
-    # the root record's JSON rules (see `JSON_FIELDS`), built when a JSON line is first read;
-    # None when the record has a field named `sheets`, which JSON lines use for judged scores
-    json_validator: Callable[[], TypeAdapter[Any] | None]
+    # the one-step reader of the record's JSON lines (`json_records`), built when a line is
+    # first read; None where it does not apply
+    json_reader: Callable[[], JsonReader | None]
 
 
 def _literal_default(expr: n.Expr, ref: n.TypeRef) -> Any:
@@ -343,12 +284,11 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
             return list[annotation(ref.item, kind)]  # type: ignore[misc]
         if isinstance(ref, n.EnumType):
             return Literal[ref.members]
-        primitives = JSON_FIELDS if kind == "json" else PRIMITIVE_FIELDS
-        if ref.name in primitives:
+        if ref.name in PRIMITIVE_FIELDS:
             if field_range is not None and ref.name in ("int", "decimal"):
-                return within(primitives[ref.name], field_range, ref.name)
-            return primitives[ref.name]
-        return model_for(ref.name) if kind == "model" else dict_for(ref.name, kind)
+                return within(PRIMITIVE_FIELDS[ref.name], field_range, ref.name)
+            return PRIMITIVE_FIELDS[ref.name]
+        return model_for(ref.name) if kind == "model" else dict_for(ref.name)
 
     def field_info(name: str) -> None:
         if name in fields:
@@ -382,34 +322,27 @@ def build_models(types: Mapping[str, n.TypeDecl], root: str) -> RecordModels:
         models[name] = model
         return model
 
-    def dict_for(name: str, kind: str, top: bool = False) -> Any:
-        """The TypedDict of a type (`kind` "dict", or "json" with the JSON rules); `top`: the
-        root record of a JSON line, with its `sheets` and no unknown field."""
-        key = f"{kind}:{name}:{top}"
-        if key in dicts:
-            return dicts[key]
+    def dict_for(name: str) -> Any:
+        if name in dicts:
+            return dicts[name]
         field_info(name)
         spec: dict[str, Any] = {}
         for fld in types[name].fields:
-            ann = annotation(fld.type, kind, fld.range)
+            ann = annotation(fld.type, "dict", fld.range)
             spec[fld.name] = ann if fields[name][fld.name].required else NotRequired[ann]
-        if top:
-            spec[SHEETS_KEY] = NotRequired[_JsonData]
         typed = TypedDict(f"{name}Record", spec)  # type: ignore[misc]  # a type built at run time
-        typed.__pydantic_config__ = JSON_ROOT_CONFIG if top else RECORD_CONFIG  # type: ignore[attr-defined]
-        dicts[key] = typed
+        typed.__pydantic_config__ = RECORD_CONFIG  # type: ignore[attr-defined]
+        dicts[name] = typed
         return typed
 
     root_model = model_for(root)
-    validator: TypeAdapter[Any] = TypeAdapter(dict_for(root, "dict"))
+    validator: TypeAdapter[Any] = TypeAdapter(dict_for(root))
 
     @functools.cache
-    def json_validator() -> TypeAdapter[Any] | None:
-        if SHEETS_KEY in fields[root]:
-            return None
-        return TypeAdapter(dict_for(root, "json", top=True))
+    def json_reader() -> JsonReader | None:
+        return reader_for(types, root)
 
-    return RecordModels(root_model, models, FieldMap(fields), validator, json_validator)
+    return RecordModels(root_model, models, FieldMap(fields), validator, json_reader)
 
 
 @dataclass(frozen=True, slots=True)
