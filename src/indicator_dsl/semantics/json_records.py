@@ -47,10 +47,23 @@ class NotTaken(Exception):
     """The line is left to the slow reading."""
 
 
-def _number(optional: bool, bounds: tuple[Decimal, Decimal] | None) -> Fix:
-    def number(value: Any) -> Any:
+class _Number:
+    """A decimal field's check: the Decimal of what was decoded, or NotTaken. The Decimals of
+    texts already read are remembered (a few thousand; a column of rates holds few distinct
+    values), each having passed this field's range."""
+
+    __slots__ = ("bounds", "optional", "texts")
+
+    def __init__(self, optional: bool, bounds: tuple[Decimal, Decimal] | None) -> None:
+        self.optional, self.bounds = optional, bounds
+        self.texts: dict[str, Decimal] = {}
+
+    def __call__(self, value: Any) -> Any:
         kind = value.__class__
         if kind is str:
+            found = self.texts.get(value)
+            if found is not None:
+                return found
             if value.translate(_NOT_NUMERIC):
                 raise NotTaken
             found = Decimal(value)
@@ -60,15 +73,20 @@ def _number(optional: bool, bounds: tuple[Decimal, Decimal] | None) -> Fix:
             found = value
         elif kind is int:
             found = Decimal(value)
-        elif value is None and optional:
+        elif value is None and self.optional:
             return None
         else:
             raise NotTaken
-        if bounds is not None and not bounds[0] <= found <= bounds[1]:
+        if self.bounds is not None and not self.bounds[0] <= found <= self.bounds[1]:
             raise NotTaken
+        if kind is str:
+            if len(self.texts) >= REMEMBERED:
+                self.texts.clear()
+            self.texts[value] = found
         return found
 
-    return number
+
+REMEMBERED = 4096
 
 
 def _whole(low: Decimal, high: Decimal) -> Fix:
@@ -91,11 +109,17 @@ def _each_one(key: str, fix: Fix) -> Fix:
     """`_each(_fields([(key, fix)]))` in one loop: a list of objects with one field to check,
     as a record's meetings with their attendance."""
     missing = object()
+    texts = fix.texts if isinstance(fix, _Number) else {}
 
     def each_one(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for record in records:
             value = record.get(key, missing)
             if value is not missing:
+                if value.__class__ is str:  # a text read before: its Decimal, at once
+                    found = texts.get(value)
+                    if found is not None:
+                        record[key] = found
+                        continue
                 record[key] = fix(value)
         return records
 
@@ -153,7 +177,7 @@ class JsonReader:
             annotation = Literal[ref.members]
         elif ref.name == "decimal":
             bounds = None if field_range is None else (field_range.low.value, field_range.high.value)
-            return Any, _number(optional, bounds)  # none, when allowed, is the check's to take
+            return Any, _Number(optional, bounds)  # none, when allowed, is the check's to take
         elif ref.name in _PRIMITIVES:
             annotation = _PRIMITIVES[ref.name]
             if ref.name == "int" and field_range is not None:
