@@ -33,6 +33,8 @@ from .columnar_stages import Value
 
 __all__ = ["ColumnarPlan", "Unsupported", "compile_columnar"]
 
+PLAIN = ("text", "int", "bool", "date")  # field types a quota group shows as the Python backend does
+
 
 @dataclass
 class ColumnarPlan:
@@ -77,8 +79,19 @@ class ColumnarCompiler:
         for quota in self.r.quotas:
             if quota.where is not None:
                 raise Unsupported("a quota with `where`", quota.span)
+            if quota.within is not None and not self.plain_field(quota.within):
+                raise Unsupported(
+                    f"a quota within `{quota.within}`, which is not text, an enum, int, bool or date", quota.span
+                )
         for relative in self.r.relatives:
             raise Unsupported("a population-relative rule (`relative`)", relative.span)
+
+    def plain_field(self, name: str) -> bool:
+        """Whether a record field holds values a group shows as the Python backend does."""
+        assert self.r.record is not None
+        decl = next(f for f in self.r.types[self.r.record.type_name].fields if f.name == name)
+        ref = decl.type.inner if isinstance(decl.type, n.OptionalType) else decl.type
+        return isinstance(ref, n.EnumType) or (isinstance(ref, n.NamedType) and ref.name in PLAIN)
 
     # ---------------------------------------------------------------- figures
     def show(self, name: str, value: Num, key: str | None = None) -> None:

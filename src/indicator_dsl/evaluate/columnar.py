@@ -31,18 +31,15 @@ from ..semantics.arithmetic import EXACT, quantum, reported
 from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
-from ..semantics.trace import GradeStep
-from .columnar_results import STEP, ResultColumns, python_rows
+from .columnar_quotas import STEP, group_exprs, moves_of, standings_frame, step_row
+from .columnar_quotas import apply_quotas as apply_quota_columns
+from .columnar_results import ResultColumns, python_rows
 from .engine import Engine, Pending
 from .population import Standing, apply_quota
 from .tables import BAD, ROW, conform, read_table
 
 FAILS = "__fails"
 COMBO = "__combo"
-
-
-def _steps(steps: list[GradeStep]) -> list[dict[str, Any]]:
-    return [{"step": s.step, "before": s.before, "after": s.after, "reason": s.reason} for s in steps]
 
 
 def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
@@ -64,7 +61,7 @@ def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
         "grade": scored.grade,
         "pinned": scored.pinned,
         "vetoes": scored.vetoes,
-        "steps": _steps(scored.steps),
+        "steps": [step_row(s) for s in scored.steps],
     }
 
 
@@ -120,9 +117,6 @@ class ColumnarScorer:
         keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.record_fields()])
         return lazy.select(list(keep)).collect()
 
-    def group_fields(self) -> list[str]:
-        return sorted({q.within for q in self.engine.plan.quotas if q.within})
-
     def record_fields(self) -> list[str]:
         """Kept beside the figures: quotas group by them, outcomes may read them."""
         return [f.name for f in self.types[self.root].fields]
@@ -131,9 +125,10 @@ class ColumnarScorer:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
         first = self.first_pass(read_table(source))
         with decimal.localcontext(EXACT):
-            standings = self.standings(first)
-            apply_quotas(self.engine.plan, list(standings.values()))
-            return self.finish(first, {row: s for row, s in standings.items() if s.steps})
+            plan = self.engine.plan
+            grades = [g.name for g in plan.grades]
+            moves = apply_quota_columns(plan.quotas, grades, self.standings_frame(first))
+            return self.columns.results(first.fast, first.pendings, moves, first.height)
 
     def first_pass(self, table: pl.DataFrame) -> FirstPass:
         """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
@@ -149,7 +144,7 @@ class ColumnarScorer:
     def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
         """The results frame, with the grades and steps the quotas gave the `moved` rows."""
         with decimal.localcontext(EXACT):
-            return self.columns.results(first.fast, first.pendings, moved, first.height)
+            return self.columns.results(first.fast, first.pendings, moves_of(moved), first.height)
 
     def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
         """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
@@ -168,28 +163,36 @@ class ColumnarScorer:
         return pl.DataFrame(rows, schema=schema)
 
     # ---------------------------------------------------------------- quotas
-    def standings(self, first: FirstPass) -> dict[int, Standing]:
-        """What the quotas read of every graded row, by row: rounded total, grade, pinned, the
-        group of each quota. Totals are the rounded scaled integers of the columns."""
+    def standings_frame(self, first: FirstPass) -> pl.DataFrame:
+        """What the quotas read of every graded row, one row each (`columnar_quotas`): the plan's
+        rows as columns, the few the Python backend graded added to them."""
         plan = self.engine.plan
-        if not plan.quotas:
-            return {}
-        standings: dict[int, Standing] = {}
-        places = plan.precision
-        graded_rows = first.fast.filter(pl.col("grade").is_not_null())
-        for row in graded_rows.select(ROW, "total", "grade", "pinned", *self.group_fields()).iter_rows(named=True):
-            standing = Standing(Decimal(row["total"]).scaleb(-places), row["grade"], row["pinned"])
-            standing.groups = self.groups(lambda name, row=row: row[name])
-            standings[row[ROW]] = standing
+        graded = first.fast.filter(pl.col("grade").is_not_null()).select(
+            ROW, "total", "grade", "pinned", *group_exprs(plan.quotas)
+        )
+        python = []
         for position, pending in first.pendings.items():
             scored, record = pending.scored, pending.record
             if scored is None or record is None or scored.grade is None:
                 continue
-            standing = Standing(reported(scored.total, quantum(places), EXACT), scored.grade, scored.pinned)
-            standing.groups = self.groups(
+            total = int(reported(scored.total, quantum(plan.precision), EXACT).scaleb(plan.precision))
+            groups = self.groups(
                 lambda name, record=record: self.engine.models.fields.read(record, plan.record_type, name)
             )
-            standings[position] = standing
+            python.append([position, total, scored.grade, scored.pinned, *groups.values()])
+        return standings_frame(graded, python)
+
+    def standings(self, first: FirstPass) -> dict[int, Standing]:
+        """What the quotas read of every graded row, as the `Standing`s of `population.apply_quota`
+        (a Dask client applies the quotas to those of all partitions at once)."""
+        frame = self.standings_frame(first)
+        places = self.engine.plan.precision
+        keys = [(self.engine.plan.name, i) for i in range(len(self.engine.plan.quotas))]
+        standings: dict[int, Standing] = {}
+        for row, total, held, pinned, *groups in frame.iter_rows():
+            standings[row] = Standing(
+                Decimal(total).scaleb(-places), held, pinned, dict(zip(keys, groups, strict=True))
+            )
         return standings
 
     def groups(self, read: Any) -> dict[Hashable, Hashable]:
