@@ -52,6 +52,7 @@ class ColumnarPlan:
     vetoes: list[pl.Expr] = field(default_factory=list)
     outcomes: dict[str, pl.Expr] = field(default_factory=dict)
     needs_total: bool = True
+    reads: set[tuple[str, str]] = field(default_factory=set)  # (record type, field) read by the expressions
 
 
 def figure_column(*parts: str) -> str:
@@ -65,7 +66,7 @@ class ColumnarCompiler:
         self.plan = plan
         self.names = names
         self.out = ColumnarPlan(plan.precision)
-        self.exprs = ColumnarExprs(names, dict(ruleset.lets), self.out.fails)
+        self.exprs = ColumnarExprs(names, dict(ruleset.lets), self.out.fails, reads=self.out.reads)
         self.num = self.exprs.num
         self.rounded: dict[str, Num] = {}  # grading key -> rounded value
 
@@ -270,6 +271,7 @@ class ColumnarCompiler:
                 continue
             for name in self.names.source_inputs(source.value):
                 column = self.names.fields.access(self.names.root, name).key
+                self.out.reads.add((self.names.root, name))
                 self.out.fails.append(pl.col(column).is_null())
             value = self.exprs.number(source.value)
             self.out.fails.append(value.n.is_null())
@@ -314,7 +316,7 @@ class ColumnarCompiler:
         return self.rounded[key]
 
     def grading(self) -> None:
-        ec = ColumnarExprs(self.names, dict(self.r.lets), self.out.fails, self.grading_value)
+        ec = ColumnarExprs(self.names, dict(self.r.lets), self.out.fails, self.grading_value, reads=self.out.reads)
         self.out.exempts = [ec.test(e.when) for e in self.r.exempts]
         rules = self.r.grades.rules if self.r.grades else ()
         self.out.grades = [ec.test(rule.when) for rule in rules if rule.when is not None]

@@ -31,12 +31,13 @@ from ..semantics.arithmetic import EXACT, quantum, reported
 from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
+from .columnar_conform import conform_read
 from .columnar_quotas import STEP, group_exprs, moves_of, standings_frame, step_row
 from .columnar_quotas import apply_quotas as apply_quota_columns
 from .columnar_results import ResultColumns, python_rows
 from .engine import Engine, Pending
 from .population import Standing, apply_quota
-from .tables import BAD, ROW, conform, read_table
+from .tables import BAD, ROW, read_table
 
 FAILS = "__fails"
 COMBO = "__combo"
@@ -92,6 +93,10 @@ class ColumnarScorer:
         names = Names.of(resolved, engine.models.fields)
         self.plan: ColumnarPlan = compile_columnar(resolved, engine.plan, names)
         self.columns = ResultColumns(engine, self.plan)
+        self.expected = SheetReader(engine.plan).expected
+        fields = {f.name for f in self.types[self.root].fields}
+        kept = {q.within for q in engine.plan.quotas if q.within} | ({"id"} & fields)
+        self.reads = self.plan.reads | {(self.root, name) for name in kept}
         self.python_rows = 0  # how many rows of the last table the Python backend scored
 
     def read_table(self, source: Any) -> pl.DataFrame:
@@ -100,7 +105,7 @@ class ColumnarScorer:
     # ---------------------------------------------------------------- scoring
     def score(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Every figure and condition of every row, and whether the Python backend must score it."""
-        conformed = conform(frame, self.types, self.root, SheetReader(self.engine.plan).expected)
+        conformed = conform_read(frame, self.types, self.root, self.expected, self.reads)
         plan = self.plan
         lazy = conformed.lazy()
         for stage in plan.stages:
@@ -118,8 +123,9 @@ class ColumnarScorer:
         return lazy.select(list(keep)).collect()
 
     def record_fields(self) -> list[str]:
-        """Kept beside the figures: quotas group by them, outcomes may read them."""
-        return [f.name for f in self.types[self.root].fields]
+        """The record's fields kept beside the figures: those the plan reads (outcomes may),
+        the quotas' groups and the id."""
+        return [f.name for f in self.types[self.root].fields if (self.root, f.name) in self.reads]
 
     def evaluate(self, source: Any) -> pl.DataFrame:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
