@@ -51,8 +51,8 @@ class ColumnarPlan:
     assigns: list[pl.Expr] = field(default_factory=list)
     vetoes: list[pl.Expr] = field(default_factory=list)
     outcomes: dict[str, pl.Expr] = field(default_factory=dict)
-    needs_total: bool = True
     reads: set[tuple[str, str]] = field(default_factory=set)  # (record type, field) read by the expressions
+    outcome_reads: set[tuple[str, str]] = field(default_factory=set)  # those the outcomes read
 
 
 def figure_column(*parts: str) -> str:
@@ -322,6 +322,8 @@ class ColumnarCompiler:
         self.out.grades = [ec.test(rule.when) for rule in rules if rule.when is not None]
         self.out.assigns = [ec.test(a.when) for a in self.r.assigns]
         self.out.vetoes = [ec.test(v.when) for v in self.r.vetoes]
+        reads = self.out.outcome_reads  # outcomes are computed after the quotas, beside the figures
+        ec = ColumnarExprs(self.names, dict(self.r.lets), self.out.fails, self.grading_value, reads=reads)
         for outcome in self.r.outcomes:
             value = ec.expr(outcome.expr)
             if isinstance(value, Num):
@@ -329,6 +331,7 @@ class ColumnarCompiler:
                     raise Unsupported(f"the decimal outcome `{outcome.name}`", outcome.span)
                 value = value.n.cast(pl.Int64)
             self.out.outcomes[outcome.name] = value
+        self.out.reads |= reads
 
 
 def compile_columnar(ruleset: ResolvedRuleset, plan: TablePlan, names: Names) -> ColumnarPlan:

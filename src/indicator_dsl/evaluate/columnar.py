@@ -20,6 +20,7 @@ import decimal
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -95,19 +96,24 @@ class ColumnarScorer:
         self.columns = ResultColumns(engine, self.plan)
         self.expected = SheetReader(engine.plan).expected
         fields = {f.name for f in self.types[self.root].fields}
-        kept = {q.within for q in engine.plan.quotas if q.within} | ({"id"} & fields)
-        self.reads = self.plan.reads | {(self.root, name) for name in kept}
+        kept = {(self.root, name) for name in {q.within for q in engine.plan.quotas if q.within} | ({"id"} & fields)}
+        self.reads = self.plan.reads | kept  # the fields conformed
+        self.kept = [name for r, name in sorted(self.plan.outcome_reads | kept) if r == self.root]  # and kept
         self.python_rows = 0  # how many rows of the last table the Python backend scored
 
-    def read_table(self, source: Any) -> pl.DataFrame:
+    def read_table(self, source: Any) -> pl.DataFrame | pl.LazyFrame:
+        """A table to score: a Parquet file is scanned (read as the plan runs), the rest read."""
+        if isinstance(source, str | Path) and Path(source).suffix.lower() == ".parquet":
+            return pl.scan_parquet(source)
         return read_table(source)
 
     # ---------------------------------------------------------------- scoring
-    def score(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def score(self, table: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         """Every figure and condition of every row, and whether the Python backend must score it."""
-        conformed = conform_read(frame, self.types, self.root, self.expected, self.reads)
         plan = self.plan
-        lazy = conformed.lazy()
+        lazy = table.lazy().select(
+            conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
+        )
         for stage in plan.stages:
             lazy = lazy.with_columns([expr.alias(name) for name, expr in stage.items()])
         lazy = lazy.with_columns([expr.alias(name) for name, expr in plan.figures.items()])
@@ -119,24 +125,19 @@ class ColumnarScorer:
             else pl.lit([], dtype=pl.List(pl.Boolean)).alias(COMBO),
             (fails | pl.col(BAD)).alias(FAILS),
         )
-        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.record_fields()])
+        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.kept])
         return lazy.select(list(keep)).collect()
-
-    def record_fields(self) -> list[str]:
-        """The record's fields kept beside the figures: those the plan reads (outcomes may),
-        the quotas' groups and the id."""
-        return [f.name for f in self.types[self.root].fields if (self.root, f.name) in self.reads]
 
     def evaluate(self, source: Any) -> pl.DataFrame:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
-        first = self.first_pass(read_table(source))
+        first = self.first_pass(self.read_table(source))
         with decimal.localcontext(EXACT):
             plan = self.engine.plan
             grades = [g.name for g in plan.grades]
             moves = apply_quota_columns(plan.quotas, grades, self.standings_frame(first))
             return self.columns.results(first.fast, first.pendings, moves, first.height)
 
-    def first_pass(self, table: pl.DataFrame) -> FirstPass:
+    def first_pass(self, table: pl.DataFrame | pl.LazyFrame) -> FirstPass:
         """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
         with decimal.localcontext(EXACT):
             scored = self.score(table)
@@ -145,7 +146,7 @@ class ColumnarScorer:
             self.python_rows = len(slow_rows)
             pendings = python_rows(self.engine, table, slow_rows)
             fast = fast.join(self.grading(fast), on=COMBO, how="left")
-        return FirstPass(table.height, fast, pendings)
+        return FirstPass(scored.height, fast, pendings)
 
     def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
         """The results frame, with the grades and steps the quotas gave the `moved` rows."""

@@ -75,23 +75,23 @@ class ReadConformer(Conformer):
 
 
 def conform_read(
-    frame: pl.DataFrame, types: Mapping[str, n.TypeDecl], root: str, expected: Expected, reads: Reads
-) -> pl.DataFrame:
-    """The columns the plan reads (`reads`, and the record's own fields named there), its row
+    schema: pl.Schema, types: Mapping[str, n.TypeDecl], root: str, expected: Expected, reads: Reads
+) -> list[pl.Expr]:
+    """The columns of a table of `schema` as the plan reads them (those in `reads`), its row
     number (`ROW`), the judged scores of plain sheets, and the refused rows (`BAD`), as
     `tables.conform` gives them."""
     conformer = ReadConformer(types, reads)
-    columns, refused = _sheets(frame, expected)
+    columns, refused = _sheets(pl.DataFrame(schema=schema), expected)
     columns.append(pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW))
     known = {f.name for f in types[root].fields} | {SHEETS, SHEETS_JSON, RAW, RAW_LINE, RAW_ERROR}
-    refused += [pl.col(name).is_not_null() for name in frame.columns if name not in known]
+    refused += [pl.col(name).is_not_null() for name in schema if name not in known]
     for fld in types[root].fields:
-        if fld.name in frame.columns:
-            converted, bad = conformer.field(pl.col(fld.name), fld, frame.schema[fld.name])
+        if fld.name in schema:
+            converted, bad = conformer.field(pl.col(fld.name), fld, schema[fld.name])
         else:
             converted, bad = conformer.field(pl.lit(None), fld, pl.Null())
         if (root, fld.name) in reads:
             columns.append(converted.alias(fld.name))
         refused.append(bad)
     columns.append(pl.any_horizontal(refused).fill_null(True).alias(BAD))
-    return frame.select(columns)
+    return columns

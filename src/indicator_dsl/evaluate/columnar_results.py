@@ -56,11 +56,11 @@ def table_record(row: dict[str, Any]) -> Any:
     return record
 
 
-def python_rows(engine: Engine, table: pl.DataFrame, rows: list[int]) -> dict[int, Pending]:
+def python_rows(engine: Engine, table: pl.DataFrame | pl.LazyFrame, rows: list[int]) -> dict[int, Pending]:
     """The rows the Python backend scores, by position: first pass (quotas come later)."""
     if not rows:
         return {}
-    picked = table.with_row_index(ROW).filter(pl.col(ROW).is_in(rows))
+    picked = table.lazy().with_row_index(ROW).filter(pl.col(ROW).is_in(rows)).collect()
     out: dict[int, Pending] = {}
     for data in picked.iter_rows(named=True):
         position = data.pop(ROW)
@@ -154,11 +154,11 @@ class ResultColumns:
     def columnar(self, fast: pl.DataFrame, moves: pl.DataFrame) -> pl.DataFrame:
         """The plan's rows as result columns, with the grades and steps of the rows quotas moved."""
         plan = self.engine.plan
-        if moves.height:
+        if moves.height:  # steps joined on the moved rows only: list operations over all rows are slow
             renamed = moves.rename({"grade": "__grade", "steps": "__steps"})
-            fast = fast.join(renamed, on=ROW, how="left").with_columns(
-                pl.coalesce("__grade", "grade").alias("grade"),
-                pl.concat_list("steps", pl.col("__steps").fill_null([])).alias("steps"),
+            moved = fast.join(renamed, on=ROW).select(ROW, "__grade", pl.concat_list("steps", "__steps").alias("__all"))
+            fast = fast.join(moved, on=ROW, how="left").with_columns(
+                pl.coalesce("__grade", "grade").alias("grade"), pl.coalesce("__all", "steps").alias("steps")
             )
         labels = {g.name: g.label for g in plan.grades}
         has_id = "id" in self.engine.models.fields.fields[plan.record_type]
