@@ -4,8 +4,8 @@
 rows the schema refuses (those rows are scored by the Python backend, which reports them).
 Every field of every row is still checked here, but a field the plan never reads (a meeting's
 `attendance` in the benchmark ruleset) is only checked, not converted, and the records kept
-in a list or struct hold nulls for the fields the plan does not read (`ColumnarPlan.reads`):
-converting every field of five million meetings was most of the cost of conforming.
+in a list or struct hold only the fields the plan reads (`ColumnarPlan.reads`): converting
+every field of five million meetings was most of the cost of conforming.
 
 A decimal written as text is read on one fast path: at most 20 whole digits and at most
 `DECIMAL_PLACES` places, an optional sign, nothing else (`FAST_DECIMAL`), which polars casts
@@ -16,6 +16,7 @@ here and read by the Python backend, which reads every form `semantics.records` 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -35,7 +36,6 @@ from .tables import (
     Conformer,
     Expected,
     _sheets,
-    polars_type,
 )
 
 FAST_DECIMAL = rf"^[+-]?[0-9]{{1,20}}(\.[0-9]{{1,{DECIMAL_PLACES}}})?$"
@@ -44,11 +44,12 @@ Reads = Collection[tuple[str, str]]  # (record type, field name)
 
 class ReadConformer(Conformer):
     """`tables.Conformer` keeping, in records, only the fields the plan reads, with decimal
-    text read on the fast path."""
+    text read on the fast path. Its `types` are the record types narrowed to those fields
+    (the converted columns' types); `full` keeps every field, each still checked."""
 
     def __init__(self, types: Mapping[str, n.TypeDecl], reads: Reads) -> None:
-        super().__init__(types)
-        self.reads = reads
+        super().__init__({name: _narrowed(decl, reads) for name, decl in types.items()})
+        self.full = types
 
     def value(self, expr: pl.Expr, ref: n.TypeRef, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         inner = ref.inner if isinstance(ref, n.OptionalType) else ref
@@ -60,18 +61,23 @@ class ReadConformer(Conformer):
         if not isinstance(dtype, pl.Struct):
             return super().record(expr, name, dtype)
         present = dict(dtype.to_schema())
-        kept = {f.name for f in self.types[name].fields if (name, f.name) in self.reads}
-        kept = kept or {f.name for f in self.types[name].fields}  # a list only counted: keep every field
+        kept = {f.name for f in self.types[name].fields}
         columns: list[pl.Expr] = []
         refused: list[pl.Expr] = []
-        for fld in self.types[name].fields:
+        for fld in self.full[name].fields:
             source = expr.struct.field(fld.name) if fld.name in present else pl.lit(None)
             converted, bad = self.field(source, fld, present.get(fld.name, pl.Null()))
-            if fld.name not in kept:  # checked, not converted: a typed null keeps the struct's type
-                converted = pl.lit(None, dtype=polars_type(fld.type, self.types))
-            columns.append(converted.alias(fld.name))
+            if fld.name in kept:
+                columns.append(converted.alias(fld.name))
             refused.append(bad)
         return pl.struct(columns), pl.any_horizontal(refused)
+
+
+def _narrowed(decl: n.TypeDecl, reads: Reads) -> n.TypeDecl:
+    """A record type with only the fields the plan reads (all of them when it reads none: a
+    list only counted)."""
+    kept = tuple(f for f in decl.fields if (decl.name, f.name) in reads)
+    return dataclasses.replace(decl, fields=kept or decl.fields)
 
 
 def conform_read(
