@@ -479,7 +479,9 @@ class ColumnarExprs:
         start, end = self.closed_period()
         inside = by.is_between(pl.lit(start), pl.lit(end)).fill_null(False)
         keep = inside if cond is None else inside & cond
-        key = by.dt.year().cast(pl.Int32) * 12 + (by.dt.month().cast(pl.Int32) - 1) // months
+        key = (by.dt.month().cast(pl.Int32) - 1) // months  # within one year: the month tells it
+        if start.year != end.year:
+            key = by.dt.year().cast(pl.Int32) * 12 + key
         return num.counted(source.list.eval(key.filter(keep)).list.n_unique())
 
     def ag_months_with(self, source: pl.Expr, cond: pl.Expr | None, _: Any, by: Value | None, e: n.Aggregate) -> Num:
