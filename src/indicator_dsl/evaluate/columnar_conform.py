@@ -51,6 +51,15 @@ class ReadConformer(Conformer):
         super().__init__({name: _narrowed(decl, reads) for name, decl in types.items()})
         self.full = types
 
+    def field(self, expr: pl.Expr, fld: n.FieldDecl, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
+        """As `Conformer.field`, but a required field is refused where its value is absent, not
+        where its converted value is null: the conversion's own refusal covers the rest, and
+        a list evaluation shares no work, so the test on the converted value parsed again."""
+        if fld.default is not None or isinstance(fld.type, n.OptionalType) or dtype == pl.Null:
+            return super().field(expr, fld, dtype)
+        converted, bad = super().field(expr, dataclasses.replace(fld, type=n.OptionalType(inner=fld.type)), dtype)
+        return converted, bad | expr.is_null()
+
     def value(self, expr: pl.Expr, ref: n.TypeRef, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         inner = ref.inner if isinstance(ref, n.OptionalType) else ref
         if isinstance(inner, n.NamedType) and inner.name == "decimal" and dtype == pl.String:
