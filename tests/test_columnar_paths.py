@@ -6,9 +6,7 @@ keys months and quarters by year too, and a Parquet file is scanned."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,34 +14,13 @@ pl = pytest.importorskip("polars", reason="the columnar backend needs polars: pi
 
 from benchmarks.records import generate_party_gov_records  # noqa: E402
 from support import project_with  # noqa: E402
+from test_columnar import load, python_json, write_jsonl  # noqa: E402
 
-import indicator_dsl  # noqa: E402
-from indicator_dsl.api import Ruleset  # noqa: E402
 from indicator_dsl.evaluate.columnar_results import json_rows  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARK = ROOT / "benchmarks" / "party_gov.ind"
 SCHEMA = ROOT / "benchmarks" / "schema" / "branch.ind"
-
-
-def load(path: Path, backend: str) -> Ruleset:
-    model = indicator_dsl.load(path, backend=backend)
-    assert isinstance(model, Ruleset)
-    return model
-
-
-def python_json(model: Ruleset, records: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for result in model.evaluate_many(records):
-        data = result.model_dump(mode="json")
-        data.pop("trace", None)
-        out.append(data)
-    return out
-
-
-def write_jsonl(path: Path, records: list[Any]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def test_unread_fields_are_checked_and_odd_decimal_text_is_read_by_python(tmp_path: Path) -> None:
