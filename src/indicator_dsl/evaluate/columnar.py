@@ -1,16 +1,20 @@
 """The columnar backend: a table of records scored by the polars plan of `codegen/columnar.py`.
 
-`ColumnarScorer.evaluate(table)` conforms the table to the record schema (`tables.conform`),
-evaluates every figure and grading condition as polars expressions, and returns one result
-row per record, in table order, with the fields of the JSON results (`columnar_results`).
+`ColumnarScorer.evaluate(table)` runs one lazy polars query over the table (a Parquet file is
+scanned, not read first): it checks every field against the record schema and converts the
+fields the plan reads (`columnar_conform`), evaluates every figure and grading condition,
+and returns one result row per record, in table order, with the fields of the JSON results
+(`columnar_results`).
 
 What stays with the Python backend, so that one semantics holds everywhere:
 - rows the schema refuses and rows on which the Python backend would raise (no band matches,
   a division by zero, ...) are scored by the `Engine`, which reports them exactly as always;
 - grading (`semantics.grading.grade`) runs once per distinct combination of the grading
   conditions, not per row, and its grade, steps and vetoes are joined back to the rows;
-- quotas run through `evaluate/population.apply_quota` on the rounded totals of every graded
-  row (the columnar and the Python ones together), so they are exact and need the whole table.
+- quotas are window expressions over the quota groups of every graded row, the columnar and
+  the Python ones together (`columnar_quotas`), with each group's size, reason and step from
+  `semantics.grading`; a Dask client applies `population.apply_quota` to the `standings()`
+  of all partitions instead.
 """
 
 from __future__ import annotations
@@ -141,11 +145,14 @@ class ColumnarScorer:
         """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
         with decimal.localcontext(EXACT):
             scored = self.score(table)
-            fast = scored.filter(~pl.col(FAILS))
-            slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
+            fast, slow_rows = scored, []
+            if scored[FAILS].any():  # (copying every column costs when none fails)
+                fast = scored.filter(~pl.col(FAILS))
+                slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
             self.python_rows = len(slow_rows)
             pendings = python_rows(self.engine, table, slow_rows)
-            fast = fast.join(self.grading(fast), on=COMBO, how="left")
+            grading = fast.select(COMBO).join(self.grading(fast), on=COMBO, how="left", maintain_order="left")
+            fast = fast.hstack(grading.drop(COMBO).get_columns())
         return FirstPass(scored.height, fast, pendings)
 
     def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:

@@ -157,7 +157,8 @@ class ResultColumns:
         if moves.height:  # steps joined on the moved rows only: list operations over all rows are slow
             renamed = moves.rename({"grade": "__grade", "steps": "__steps"})
             moved = fast.join(renamed, on=ROW).select(ROW, "__grade", pl.concat_list("steps", "__steps").alias("__all"))
-            fast = fast.join(moved, on=ROW, how="left").with_columns(
+            joined = fast.select(ROW).join(moved, on=ROW, how="left", maintain_order="left")
+            fast = fast.hstack(joined.drop(ROW).get_columns()).with_columns(
                 pl.coalesce("__grade", "grade").alias("grade"), pl.coalesce("__all", "steps").alias("steps")
             )
         labels = {g.name: g.label for g in plan.grades}
@@ -212,7 +213,7 @@ class ResultColumns:
                 finished.append((position, self.engine.finish(pending)))
             slow = self.frame_of(finished, frame.schema)
             frame = pl.concat([frame, slow], how="vertical_relaxed")
-        return frame.sort(ROW).drop(ROW)
+        return (frame.sort(ROW) if pendings or not frame[ROW].is_sorted() else frame).drop(ROW)
 
     def frame_of(self, results: Iterable[tuple[int, Result]], schema: pl.Schema | None = None) -> pl.DataFrame:
         """Results of the Python backend in the result columns (`schema`; else outcomes inferred)."""
