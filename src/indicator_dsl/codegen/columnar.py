@@ -33,6 +33,8 @@ from .columnar_stages import Value
 
 __all__ = ["ColumnarPlan", "Unsupported", "compile_columnar"]
 
+PLAIN = ("text", "int", "bool", "date")  # field types a quota group shows as the Python backend does
+
 
 @dataclass
 class ColumnarPlan:
@@ -49,7 +51,8 @@ class ColumnarPlan:
     assigns: list[pl.Expr] = field(default_factory=list)
     vetoes: list[pl.Expr] = field(default_factory=list)
     outcomes: dict[str, pl.Expr] = field(default_factory=dict)
-    needs_total: bool = True
+    reads: set[tuple[str, str]] = field(default_factory=set)  # (record type, field) read by the expressions
+    outcome_reads: set[tuple[str, str]] = field(default_factory=set)  # those the outcomes read
 
 
 def figure_column(*parts: str) -> str:
@@ -63,7 +66,7 @@ class ColumnarCompiler:
         self.plan = plan
         self.names = names
         self.out = ColumnarPlan(plan.precision)
-        self.exprs = ColumnarExprs(names, dict(ruleset.lets), self.out.fails)
+        self.exprs = ColumnarExprs(names, dict(ruleset.lets), self.out.fails, reads=self.out.reads)
         self.num = self.exprs.num
         self.rounded: dict[str, Num] = {}  # grading key -> rounded value
 
@@ -77,8 +80,19 @@ class ColumnarCompiler:
         for quota in self.r.quotas:
             if quota.where is not None:
                 raise Unsupported("a quota with `where`", quota.span)
+            if quota.within is not None and not self.plain_field(quota.within):
+                raise Unsupported(
+                    f"a quota within `{quota.within}`, which is not text, an enum, int, bool or date", quota.span
+                )
         for relative in self.r.relatives:
             raise Unsupported("a population-relative rule (`relative`)", relative.span)
+
+    def plain_field(self, name: str) -> bool:
+        """Whether a record field holds values a group shows as the Python backend does."""
+        assert self.r.record is not None
+        decl = next(f for f in self.r.types[self.r.record.type_name].fields if f.name == name)
+        ref = decl.type.inner if isinstance(decl.type, n.OptionalType) else decl.type
+        return isinstance(ref, n.EnumType) or (isinstance(ref, n.NamedType) and ref.name in PLAIN)
 
     # ---------------------------------------------------------------- figures
     def show(self, name: str, value: Num, key: str | None = None) -> None:
@@ -257,6 +271,7 @@ class ColumnarCompiler:
                 continue
             for name in self.names.source_inputs(source.value):
                 column = self.names.fields.access(self.names.root, name).key
+                self.out.reads.add((self.names.root, name))
                 self.out.fails.append(pl.col(column).is_null())
             value = self.exprs.number(source.value)
             self.out.fails.append(value.n.is_null())
@@ -301,12 +316,14 @@ class ColumnarCompiler:
         return self.rounded[key]
 
     def grading(self) -> None:
-        ec = ColumnarExprs(self.names, dict(self.r.lets), self.out.fails, self.grading_value)
+        ec = ColumnarExprs(self.names, dict(self.r.lets), self.out.fails, self.grading_value, reads=self.out.reads)
         self.out.exempts = [ec.test(e.when) for e in self.r.exempts]
         rules = self.r.grades.rules if self.r.grades else ()
         self.out.grades = [ec.test(rule.when) for rule in rules if rule.when is not None]
         self.out.assigns = [ec.test(a.when) for a in self.r.assigns]
         self.out.vetoes = [ec.test(v.when) for v in self.r.vetoes]
+        reads = self.out.outcome_reads  # outcomes are computed after the quotas, beside the figures
+        ec = ColumnarExprs(self.names, dict(self.r.lets), self.out.fails, self.grading_value, reads=reads)
         for outcome in self.r.outcomes:
             value = ec.expr(outcome.expr)
             if isinstance(value, Num):
@@ -314,6 +331,7 @@ class ColumnarCompiler:
                     raise Unsupported(f"the decimal outcome `{outcome.name}`", outcome.span)
                 value = value.n.cast(pl.Int64)
             self.out.outcomes[outcome.name] = value
+        self.out.reads |= reads
 
 
 def compile_columnar(ruleset: ResolvedRuleset, plan: TablePlan, names: Names) -> ColumnarPlan:

@@ -61,8 +61,10 @@ class ColumnarExprs:
         fails: list[pl.Expr],
         grading: GradingRead | None = None,
         stages: Stages | None = None,
+        reads: set[tuple[str, str]] | None = None,
     ):
         self.names = names
+        self.reads = reads if reads is not None else set()  # (record type, field) the plan reads
         self.lets = lets
         self.fails = fails
         self.grading = grading
@@ -74,7 +76,7 @@ class ColumnarExprs:
 
     def scoped(self, lets: LetScope) -> ColumnarExprs:
         """A compiler over other lets sharing this one's failures and computed lets."""
-        other = ColumnarExprs(self.names, lets, self.fails, self.grading, self.stages)
+        other = ColumnarExprs(self.names, lets, self.fails, self.grading, self.stages, self.reads)
         other.let_values = self.let_values
         return other
 
@@ -154,6 +156,7 @@ class ColumnarExprs:
         return self.field(pl.col(self.names.fields.access(self.names.root, e.name).key), self.names.root, e.name)
 
     def field(self, column: pl.Expr, record: str, name: str) -> Value:
+        self.reads.add((record, name))
         return self.element_value(column, self.names.field_type(record, name))
 
     def element_value(self, expr: pl.Expr, kind: Type | None) -> Value:
@@ -476,7 +479,9 @@ class ColumnarExprs:
         start, end = self.closed_period()
         inside = by.is_between(pl.lit(start), pl.lit(end)).fill_null(False)
         keep = inside if cond is None else inside & cond
-        key = by.dt.year().cast(pl.Int32) * 12 + (by.dt.month().cast(pl.Int32) - 1) // months
+        key = (by.dt.month().cast(pl.Int32) - 1) // months  # within one year: the month tells it
+        if start.year != end.year:
+            key = by.dt.year().cast(pl.Int32) * 12 + key
         return num.counted(source.list.eval(key.filter(keep)).list.n_unique())
 
     def ag_months_with(self, source: pl.Expr, cond: pl.Expr | None, _: Any, by: Value | None, e: n.Aggregate) -> Num:

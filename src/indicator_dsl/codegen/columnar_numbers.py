@@ -234,5 +234,8 @@ def _one(d: pl.Expr | None) -> pl.Expr:
 
 def as_decimal(scaled: pl.Expr, places: int) -> pl.Expr:
     """A scaled integer as a polars Decimal with exactly `places` places (as results show it)."""
-    whole = scaled.cast(pl.Decimal(38, 0)).cast(pl.Decimal(38, places))
-    return whole / (10**places) if places else whole
+    whole = scaled.cast(pl.Decimal(38, 0))
+    if not places:
+        return whole
+    unit = pl.lit(Decimal(1).scaleb(-places), dtype=pl.Decimal(38, places))  # the same digits, `places` lower
+    return (whole * unit).cast(pl.Decimal(38, places))

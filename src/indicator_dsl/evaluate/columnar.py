@@ -1,16 +1,20 @@
 """The columnar backend: a table of records scored by the polars plan of `codegen/columnar.py`.
 
-`ColumnarScorer.evaluate(table)` conforms the table to the record schema (`tables.conform`),
-evaluates every figure and grading condition as polars expressions, and returns one result
-row per record, in table order, with the fields of the JSON results (`columnar_results`).
+`ColumnarScorer.evaluate(table)` runs one lazy polars query over the table (a Parquet file is
+scanned, not read first): it checks every field against the record schema and converts the
+fields the plan reads (`columnar_conform`), evaluates every figure and grading condition,
+and returns one result row per record, in table order, with the fields of the JSON results
+(`columnar_results`).
 
 What stays with the Python backend, so that one semantics holds everywhere:
 - rows the schema refuses and rows on which the Python backend would raise (no band matches,
   a division by zero, ...) are scored by the `Engine`, which reports them exactly as always;
 - grading (`semantics.grading.grade`) runs once per distinct combination of the grading
   conditions, not per row, and its grade, steps and vetoes are joined back to the rows;
-- quotas run through `evaluate/population.apply_quota` on the rounded totals of every graded
-  row (the columnar and the Python ones together), so they are exact and need the whole table.
+- quotas are window expressions over the quota groups of every graded row, the columnar and
+  the Python ones together (`columnar_quotas`), with each group's size, reason and step from
+  `semantics.grading`; a Dask client applies `population.apply_quota` to the `standings()`
+  of all partitions instead.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import decimal
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -31,18 +36,16 @@ from ..semantics.arithmetic import EXACT, quantum, reported
 from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
-from ..semantics.trace import GradeStep
-from .columnar_results import STEP, ResultColumns, python_rows
+from .columnar_conform import conform_read
+from .columnar_quotas import STEP, group_exprs, moves_of, standings_frame, step_row
+from .columnar_quotas import apply_quotas as apply_quota_columns
+from .columnar_results import ResultColumns, python_rows
 from .engine import Engine, Pending
 from .population import Standing, apply_quota
-from .tables import BAD, ROW, conform, read_table
+from .tables import BAD, ROW, read_table
 
 FAILS = "__fails"
 COMBO = "__combo"
-
-
-def _steps(steps: list[GradeStep]) -> list[dict[str, Any]]:
-    return [{"step": s.step, "before": s.before, "after": s.after, "reason": s.reason} for s in steps]
 
 
 def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
         "grade": scored.grade,
         "pinned": scored.pinned,
         "vetoes": scored.vetoes,
-        "steps": _steps(scored.steps),
+        "steps": [step_row(s) for s in scored.steps],
     }
 
 
@@ -95,17 +98,26 @@ class ColumnarScorer:
         names = Names.of(resolved, engine.models.fields)
         self.plan: ColumnarPlan = compile_columnar(resolved, engine.plan, names)
         self.columns = ResultColumns(engine, self.plan)
+        self.expected = SheetReader(engine.plan).expected
+        fields = {f.name for f in self.types[self.root].fields}
+        kept = {(self.root, name) for name in {q.within for q in engine.plan.quotas if q.within} | ({"id"} & fields)}
+        self.reads = self.plan.reads | kept  # the fields conformed
+        self.kept = [name for r, name in sorted(self.plan.outcome_reads | kept) if r == self.root]  # and kept
         self.python_rows = 0  # how many rows of the last table the Python backend scored
 
-    def read_table(self, source: Any) -> pl.DataFrame:
+    def read_table(self, source: Any) -> pl.DataFrame | pl.LazyFrame:
+        """A table to score: a Parquet file is scanned (read as the plan runs), the rest read."""
+        if isinstance(source, str | Path) and Path(source).suffix.lower() == ".parquet":
+            return pl.scan_parquet(source)
         return read_table(source)
 
     # ---------------------------------------------------------------- scoring
-    def score(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def score(self, table: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         """Every figure and condition of every row, and whether the Python backend must score it."""
-        conformed = conform(frame, self.types, self.root, SheetReader(self.engine.plan).expected)
         plan = self.plan
-        lazy = conformed.lazy()
+        lazy = table.lazy().select(
+            conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
+        )
         for stage in plan.stages:
             lazy = lazy.with_columns([expr.alias(name) for name, expr in stage.items()])
         lazy = lazy.with_columns([expr.alias(name) for name, expr in plan.figures.items()])
@@ -117,39 +129,36 @@ class ColumnarScorer:
             else pl.lit([], dtype=pl.List(pl.Boolean)).alias(COMBO),
             (fails | pl.col(BAD)).alias(FAILS),
         )
-        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.record_fields()])
+        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.kept])
         return lazy.select(list(keep)).collect()
-
-    def group_fields(self) -> list[str]:
-        return sorted({q.within for q in self.engine.plan.quotas if q.within})
-
-    def record_fields(self) -> list[str]:
-        """Kept beside the figures: quotas group by them, outcomes may read them."""
-        return [f.name for f in self.types[self.root].fields]
 
     def evaluate(self, source: Any) -> pl.DataFrame:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
-        first = self.first_pass(read_table(source))
+        first = self.first_pass(self.read_table(source))
         with decimal.localcontext(EXACT):
-            standings = self.standings(first)
-            apply_quotas(self.engine.plan, list(standings.values()))
-            return self.finish(first, {row: s for row, s in standings.items() if s.steps})
+            plan = self.engine.plan
+            grades = [g.name for g in plan.grades]
+            moves = apply_quota_columns(plan.quotas, grades, self.standings_frame(first))
+            return self.columns.results(first.fast, first.pendings, moves, first.height)
 
-    def first_pass(self, table: pl.DataFrame) -> FirstPass:
+    def first_pass(self, table: pl.DataFrame | pl.LazyFrame) -> FirstPass:
         """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
         with decimal.localcontext(EXACT):
             scored = self.score(table)
-            fast = scored.filter(~pl.col(FAILS))
-            slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
+            fast, slow_rows = scored, []
+            if scored[FAILS].any():  # (copying every column costs when none fails)
+                fast = scored.filter(~pl.col(FAILS))
+                slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
             self.python_rows = len(slow_rows)
             pendings = python_rows(self.engine, table, slow_rows)
-            fast = fast.join(self.grading(fast), on=COMBO, how="left")
-        return FirstPass(table.height, fast, pendings)
+            grading = fast.select(COMBO).join(self.grading(fast), on=COMBO, how="left", maintain_order="left")
+            fast = fast.hstack(grading.drop(COMBO).get_columns())
+        return FirstPass(scored.height, fast, pendings)
 
     def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
         """The results frame, with the grades and steps the quotas gave the `moved` rows."""
         with decimal.localcontext(EXACT):
-            return self.columns.results(first.fast, first.pendings, moved, first.height)
+            return self.columns.results(first.fast, first.pendings, moves_of(moved), first.height)
 
     def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
         """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
@@ -168,28 +177,36 @@ class ColumnarScorer:
         return pl.DataFrame(rows, schema=schema)
 
     # ---------------------------------------------------------------- quotas
-    def standings(self, first: FirstPass) -> dict[int, Standing]:
-        """What the quotas read of every graded row, by row: rounded total, grade, pinned, the
-        group of each quota. Totals are the rounded scaled integers of the columns."""
+    def standings_frame(self, first: FirstPass) -> pl.DataFrame:
+        """What the quotas read of every graded row, one row each (`columnar_quotas`): the plan's
+        rows as columns, the few the Python backend graded added to them."""
         plan = self.engine.plan
-        if not plan.quotas:
-            return {}
-        standings: dict[int, Standing] = {}
-        places = plan.precision
-        graded_rows = first.fast.filter(pl.col("grade").is_not_null())
-        for row in graded_rows.select(ROW, "total", "grade", "pinned", *self.group_fields()).iter_rows(named=True):
-            standing = Standing(Decimal(row["total"]).scaleb(-places), row["grade"], row["pinned"])
-            standing.groups = self.groups(lambda name, row=row: row[name])
-            standings[row[ROW]] = standing
+        graded = first.fast.filter(pl.col("grade").is_not_null()).select(
+            ROW, "total", "grade", "pinned", *group_exprs(plan.quotas)
+        )
+        python = []
         for position, pending in first.pendings.items():
             scored, record = pending.scored, pending.record
             if scored is None or record is None or scored.grade is None:
                 continue
-            standing = Standing(reported(scored.total, quantum(places), EXACT), scored.grade, scored.pinned)
-            standing.groups = self.groups(
+            total = int(reported(scored.total, quantum(plan.precision), EXACT).scaleb(plan.precision))
+            groups = self.groups(
                 lambda name, record=record: self.engine.models.fields.read(record, plan.record_type, name)
             )
-            standings[position] = standing
+            python.append([position, total, scored.grade, scored.pinned, *groups.values()])
+        return standings_frame(graded, python)
+
+    def standings(self, first: FirstPass) -> dict[int, Standing]:
+        """What the quotas read of every graded row, as the `Standing`s of `population.apply_quota`
+        (a Dask client applies the quotas to those of all partitions at once)."""
+        frame = self.standings_frame(first)
+        places = self.engine.plan.precision
+        keys = [(self.engine.plan.name, i) for i in range(len(self.engine.plan.quotas))]
+        standings: dict[int, Standing] = {}
+        for row, total, held, pinned, *groups in frame.iter_rows():
+            standings[row] = Standing(
+                Decimal(total).scaleb(-places), held, pinned, dict(zip(keys, groups, strict=True))
+            )
         return standings
 
     def groups(self, read: Any) -> dict[Hashable, Hashable]:

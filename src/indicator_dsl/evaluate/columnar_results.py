@@ -21,16 +21,16 @@ import polars as pl
 
 from ..codegen.columnar import ColumnarPlan, figure_column
 from ..codegen.columnar_numbers import as_decimal
+from ..semantics.trace import GradeStep
+from .columnar_quotas import STEP
 from .engine import Engine, Pending
 from .inputs import InputError, parse_line
-from .population import Standing
 from .results import Result
 from .tables import RAW, RAW_ERROR, RAW_LINE, ROW, SHEETS, SHEETS_JSON
 
 # `when missing exclude` (rows of the Python backend): why a source was left out, and each
 # renormalised weight as its exact text
 EXCLUSION: dict[str, pl.DataType] = {"excluded": pl.String(), "weight": pl.String()}
-STEP = pl.Struct({"step": pl.String, "before": pl.String, "after": pl.String, "reason": pl.String})
 ERROR = pl.Struct({"path": pl.String, "message": pl.String})
 
 
@@ -56,11 +56,11 @@ def table_record(row: dict[str, Any]) -> Any:
     return record
 
 
-def python_rows(engine: Engine, table: pl.DataFrame, rows: list[int]) -> dict[int, Pending]:
+def python_rows(engine: Engine, table: pl.DataFrame | pl.LazyFrame, rows: list[int]) -> dict[int, Pending]:
     """The rows the Python backend scores, by position: first pass (quotas come later)."""
     if not rows:
         return {}
-    picked = table.with_row_index(ROW).filter(pl.col(ROW).is_in(rows))
+    picked = table.lazy().with_row_index(ROW).filter(pl.col(ROW).is_in(rows)).collect()
     out: dict[int, Pending] = {}
     for data in picked.iter_rows(named=True):
         position = data.pop(ROW)
@@ -151,19 +151,15 @@ class ResultColumns:
             parts.append(entry.alias(source.name))
         return pl.struct(parts)
 
-    def columnar(self, fast: pl.DataFrame, moved: Mapping[int, Standing]) -> pl.DataFrame:
+    def columnar(self, fast: pl.DataFrame, moves: pl.DataFrame) -> pl.DataFrame:
+        """The plan's rows as result columns, with the grades and steps of the rows quotas moved."""
         plan = self.engine.plan
-        scored_here = set(fast[ROW].to_list())
-        quota_moves = [
-            {ROW: row, "__grade": s.grade, "__steps": [_step(x) for x in s.steps]}
-            for row, s in moved.items()
-            if row in scored_here
-        ]
-        if quota_moves:
-            moves = pl.DataFrame(quota_moves, schema={ROW: pl.Int64, "__grade": pl.String, "__steps": pl.List(STEP)})
-            fast = fast.join(moves, on=ROW, how="left").with_columns(
-                pl.coalesce("__grade", "grade").alias("grade"),
-                pl.concat_list("steps", pl.col("__steps").fill_null([])).alias("steps"),
+        if moves.height:  # steps joined on the moved rows only: list operations over all rows are slow
+            renamed = moves.rename({"grade": "__grade", "steps": "__steps"})
+            moved = fast.join(renamed, on=ROW).select(ROW, "__grade", pl.concat_list("steps", "__steps").alias("__all"))
+            joined = fast.select(ROW).join(moved, on=ROW, how="left", maintain_order="left")
+            fast = fast.hstack(joined.drop(ROW).get_columns()).with_columns(
+                pl.coalesce("__grade", "grade").alias("grade"), pl.coalesce("__all", "steps").alias("steps")
             )
         labels = {g.name: g.label for g in plan.grades}
         has_id = "id" in self.engine.models.fields.fields[plan.record_type]
@@ -199,20 +195,25 @@ class ResultColumns:
 
     # ---------------------------------------------------------------- all rows
     def results(
-        self, fast: pl.DataFrame, pendings: Mapping[int, Pending], moved: Mapping[int, Standing], height: int
+        self, fast: pl.DataFrame, pendings: Mapping[int, Pending], moves: pl.DataFrame, height: int
     ) -> pl.DataFrame:
-        frame = self.columnar(fast, moved)
+        """Every row's results in table order: the plan's, and the Python backend's `pendings`
+        finished; `moves` are the rows the quotas moved (`columnar_quotas.apply_quotas`)."""
+        frame = self.columnar(fast, moves)
         if pendings:
+            moved = {
+                row: (grade, steps) for row, grade, steps in moves.filter(pl.col(ROW).is_in(list(pendings))).iter_rows()
+            }
             finished = []
             for position, pending in pendings.items():
-                standing = moved.get(position)
-                if standing is not None and pending.scored is not None:
-                    pending.scored.grade = standing.grade
-                    pending.scored.steps.extend(standing.steps)
+                if position in moved and pending.scored is not None:
+                    grade, steps = moved[position]
+                    pending.scored.grade = grade
+                    pending.scored.steps.extend(GradeStep(**step) for step in steps)
                 finished.append((position, self.engine.finish(pending)))
             slow = self.frame_of(finished, frame.schema)
             frame = pl.concat([frame, slow], how="vertical_relaxed")
-        return frame.sort(ROW).drop(ROW)
+        return (frame.sort(ROW) if pendings or not frame[ROW].is_sorted() else frame).drop(ROW)
 
     def frame_of(self, results: Iterable[tuple[int, Result]], schema: pl.Schema | None = None) -> pl.DataFrame:
         """Results of the Python backend in the result columns (`schema`; else outcomes inferred)."""
@@ -240,10 +241,6 @@ def python_table(engine: Engine, model: Any, table: pl.DataFrame) -> pl.DataFram
     """A table scored row by row by the Python backend (`model.evaluate_many`), as result columns."""
     batch = model.evaluate_many([table_record(row) for row in table.iter_rows(named=True)])
     return ResultColumns(engine, None).frame_of(enumerate(batch.results)).sort(ROW).drop(ROW)
-
-
-def _step(step: Any) -> dict[str, Any]:
-    return {"step": step.step, "before": step.before, "after": step.after, "reason": step.reason}
 
 
 def json_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
