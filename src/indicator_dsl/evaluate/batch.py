@@ -311,7 +311,12 @@ def collector_paused() -> Iterator[None]:
     list splices, no walk), so no young collection walks it either; a full collection, which
     Python runs when the old generation has grown by a quarter, frees any cycle in it. The
     collector's state is restored however the block is left (an error, Ctrl-C); a host that
-    froze objects itself (`gc.freeze` before forking) keeps them frozen."""
+    froze objects itself (`gc.freeze` before forking) keeps them frozen. Inside a block that
+    already paused it (or in a worker process, which keeps it off), this does nothing: asking
+    how many objects are frozen walks them all, and a forked worker inherited its parent's."""
+    if not gc.isenabled():
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:

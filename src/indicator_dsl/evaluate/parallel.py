@@ -11,7 +11,8 @@ order, settles the quotas over the standings and re-scores the few records a quo
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from ..semantics.arithmetic import EXACT
@@ -19,7 +20,18 @@ from .adjustments import Adjustment
 from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass, refinish, settle, sheets_for
 from .population import Standing, WireReader, standing_wire
 from .results import Encoded, Entry, Result, Results
-from .workers import STATE, Portable, Sheets, inherits, packed, stopping, unpacked, worker_model, worker_pool
+from .workers import (
+    STATE,
+    Portable,
+    Sheets,
+    collected,
+    inherits,
+    packed,
+    stopping,
+    unpacked,
+    worker_model,
+    worker_pool,
+)
 
 PART = 500  # records a worker scores per message
 
@@ -33,17 +45,21 @@ def evaluate_parallel(
     workers: int,
     adjustments: Sequence[Adjustment] = (),
 ) -> Batch:
-    """Score `records` in `workers` processes and merge their parts in input order."""
-    items = list(records)
+    """Score `records` in `workers` processes and merge their parts in input order. Records
+    already in memory (a sequence) are inherited by forked workers; records still to be read
+    (an iterator: a file being read) are sent in parts to workers forked before the first is
+    read, so that the workers share none of the parent's growing memory (a forked process that
+    writes to a page it shares pays a copy of it, and allocation fills shared pages)."""
+    inherit = inherits() and isinstance(records, Sequence)
+    items: list[Any] = list(records) if inherit else []
     entries: list[Entry] = []
     standings: list[Standing | None] = []
     attributes: list[dict[str, Any]] = []
-    with collector_paused(), worker_pool(model, workers, sheets, items) as pool:
-        sent = not inherits()
-        parts = (
-            (start, packed(items[start : start + PART]) if sent else None, trace)
-            for start in range(0, len(items), PART)
-        )
+    with collector_paused(), worker_pool(model, workers, sheets, items if inherit else None) as pool:
+        if inherit:
+            parts: Iterator[tuple[int, Any, bool]] = ((start, None, trace) for start in range(0, len(items), PART))
+        else:
+            parts = _sent_parts(records, items, trace)
         reader = WireReader()
         for message in pool.in_order(_worker_part, parts):
             part_entries, part_standings, part_attributes = _read_part(unpacked(message), trace, reader)
@@ -60,11 +76,20 @@ def evaluate_parallel(
     return Batch(Results(entries), attributes, problems)
 
 
+def _sent_parts(records: Iterable[Any], items: list[Any], trace: bool) -> Iterator[tuple[int, Any, bool]]:
+    """Parts of the records as they are read, each packed to be sent; the parent keeps them
+    (in `items`) to score again the few a quota moves."""
+    iterator = iter(records)
+    while part := list(islice(iterator, PART)):
+        yield len(items), packed(part), trace
+        items += part
+
+
 def _worker_part(start: int, sent: Any, trace: bool) -> Any:
     """A part of the batch scored in a worker: the inherited records from `start`, or those sent."""
     assert STATE.items is not None or sent is not None
     records = unpacked(sent) if sent is not None else STATE.items[start : start + PART]  # type: ignore[index]
-    return packed(score_part(worker_model(), STATE.sheets, records, trace))
+    return collected(packed(score_part(worker_model(), STATE.sheets, records, trace)))
 
 
 def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: bool) -> tuple[list[Any], ...]:

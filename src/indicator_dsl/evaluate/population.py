@@ -43,63 +43,55 @@ class Standing:
 
 def standing_wire(s: Standing) -> tuple[Any, ...]:
     """A standing as plain values for a worker's message (`marshal` writes these fast):
-    Decimals as their text, steps and awards as tuples; `WireReader` reads it back."""
-    placing = {k: (g, None if m is None else str(m)) for k, (g, m) in s.placing.items()}
-    steps = [tuple(step) for step in s.steps]
-    relative = [(a.rule, str(a.points), a.reads) for a in s.relative]
-    return (
-        str(s.total),
-        s.grade,
-        s.pinned,
-        s.groups,
-        steps,
-        s.ruleset,
-        s.warnings,
-        s.nominated,
-        s.id,
-        placing,
-        relative,
-    )
+    Decimals as their text, mappings as tuples of pairs, steps and awards as tuples;
+    `WireReader` reads it back."""
+    placing = tuple((k, g, None if m is None else str(m)) for k, (g, m) in s.placing.items())
+    steps = tuple(tuple(step) for step in s.steps)
+    relative = tuple((a.rule, str(a.points), a.reads) for a in s.relative)
+    groups, nominated = tuple(s.groups.items()), tuple(s.nominated.items())
+    return (str(s.total), s.grade, s.pinned, groups, steps, s.ruleset, s.warnings, nominated, s.id, placing, relative)
 
 
 class WireReader:
     """Standings read back from `standing_wire`, for a whole run: equal totals, texts and
     group mappings (all the records of a department share one) are made once and shared,
     which a stream of a million standings needs to stay within its memory (a standing's
-    `groups` is never changed once the record is scored)."""
+    `groups` and `nominated` are never changed once the record is scored)."""
 
-    __slots__ = ("shared",)
+    __slots__ = ("mappings", "texts", "totals")
 
     def __init__(self) -> None:
-        self.shared: dict[Any, Any] = {}
+        self.totals: dict[str, Decimal] = {}
+        self.texts: dict[str, str] = {}
+        self.mappings: dict[tuple[Any, ...], dict[Any, Any]] = {}
 
     def read(self, wire: tuple[Any, ...] | None) -> Standing | None:
         if wire is None:
             return None
         total, grade, pinned, groups, steps, ruleset, warnings, nominated, id_, placing, relative = wire
-        share = self.shared.setdefault
-        if len(self.shared) > SHARED_LIMIT:
-            self.shared.clear()
-        groups = share(("groups", *groups.items()), groups)
-        number = self.shared.get(("total", total))
+        if len(self.mappings) > SHARED_LIMIT or len(self.totals) > SHARED_LIMIT:
+            self.mappings.clear()
+            self.totals.clear()
+        number = self.totals.get(total)
         if number is None:
-            number = self.shared[("total", total)] = Decimal(total)
-        # a first pass's standing: its nominations, placings and awards are set when the record
-        # is scored and only read afterwards, so the empty ones are shared too
+            number = self.totals[total] = Decimal(total)
+        shared = self.mappings.get(groups)
+        if shared is None:
+            shared = self.mappings[groups] = dict(groups)
+        chosen = self.mappings.get(nominated)
+        if chosen is None:
+            chosen = self.mappings[nominated] = dict(nominated)
+        text = self.texts.setdefault
+        # a first pass's standing: its placings and awards are set when the record is scored
+        # and only read afterwards, so the empty ones are shared too
         standing = Standing(
-            number,
-            share(grade, grade),
-            pinned,
-            groups,
-            nominated=share(("nominated", *nominated.items()), nominated),
-            placing=_NO_PLACING,
-            relative=_NO_AWARDS,
+            number, text(grade, grade), pinned, shared, nominated=chosen, placing=_NO_PLACING, relative=_NO_AWARDS
         )
-        standing.ruleset, standing.id = share(ruleset, ruleset), id_
+        standing.ruleset, standing.id = text(ruleset, ruleset), id_
         if steps or warnings or placing or relative:  # not a first pass's standing
             standing.steps = [GradeStep(*step) for step in steps]
-            standing.warnings = warnings
-            standing.placing = {k: (g, None if m is None else Decimal(m)) for k, (g, m) in placing.items()}
+            standing.warnings = list(warnings)
+            standing.placing = {k: (g, None if m is None else Decimal(m)) for k, g, m in placing}
             standing.relative = [RelativeAward(rule, Decimal(points), reads) for rule, points, reads in relative]
         return standing
 

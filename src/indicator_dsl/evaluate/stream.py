@@ -33,11 +33,11 @@ from .inputs import JsonLine, is_blank
 from .nominations import nominate
 from .population import Standing, WireReader, standing_wire
 from .results import Compact, Nominee
-from .workers import STATE, Portable, Sheets, packed, stopping, unpacked, worker_model, worker_pool
+from .workers import STATE, Portable, Sheets, collected, packed, stopping, unpacked, worker_model, worker_pool
 
 BLOCK = 1 << 20
 COPY_BLOCK = 1 << 20
-Block = tuple[int, int, int, bytes, bool]  # which file, byte offset, first line's number, lines, opens its file
+Block = tuple[int, int, int, bytes, bool, int]  # file, byte offset, first line's number, lines, opens its file, size
 BlockResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], int]
 
 
@@ -78,11 +78,11 @@ def stream_jsonl(
         nominees = nominate(rules, standings, [s.id if s else None for s in standings]) if rules else {}
         redo = {index: moved.get(index) or standings[index] for index in (*moved, *nominees)}
         del standings
+        if _stamps(inputs) != stamps:  # workers read the files the parent cut into blocks; pass two reads them again
+            raise ValueError("the record files changed while they were being scored; run again")
         if not redo:
             publish(spill, out)
             return count, failed
-        if _stamps(inputs) != stamps:
-            raise ValueError("the record files changed while they were being scored; run again")
         with temporary(out) as final:
             _second_pass(model, inputs, sheets, spill, final, redo, nominees, where)
             publish(final, out)
@@ -92,46 +92,54 @@ def stream_jsonl(
 def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sheets) -> Iterator[BlockResults]:
     """Each block's first-pass results (`score_block`), in input order."""
     if workers <= 1:
-        for block in _blocks(inputs):
-            yield score_block(model, sheets, *block)
+        for which, offset, number, block, first, _ in _blocks(inputs):
+            yield score_block(model, sheets, which, offset, number, block, first)
         return
     reader = WireReader()
+    # a worker reads its block from the file itself: the parent sends where it is, not its bytes
+    blocks = _blocks(inputs, read=False)
+    places = (
+        (str(inputs[which]), which, offset, number, size, first) for which, offset, number, _, first, size in blocks
+    )
     with worker_pool(model, workers, sheets) as pool:
-        for message in pool.in_order(_worker_block, _blocks(inputs)):
+        for message in pool.in_order(_worker_block, places):
             *head, wires, failed = unpacked(message)
             yield (*head, list(map(reader.read, wires)), failed)
 
 
-def _blocks(inputs: list[Path]) -> Iterator[Block]:
+def _blocks(inputs: list[Path], *, read: bool = True) -> Iterator[Block]:
     """The input files in blocks of whole lines, numbered across the files (blank lines too
-    take a number); a line longer than a block makes its block longer."""
+    take a number); a line longer than a block makes its block longer. Without `read`, each
+    block's bytes are left out (b""): a worker reads them from the file."""
     number = 1
     for which, path in enumerate(inputs):
         with path.open("rb") as handle:
-            offset, carry, first = 0, b"", True
+            offset, first = 0, True
             while True:
                 data = handle.read(BLOCK)
+                while data and b"\n" not in data:  # one line longer than a block
+                    more = handle.read(BLOCK)
+                    if not more:
+                        break
+                    data += more
                 if not data:
-                    if carry:  # a last line without a newline
-                        yield which, offset, number, carry, first
-                        number += 1
                     break
-                data = carry + data
-                cut = data.rfind(b"\n") + 1
-                if cut == 0:
-                    carry = data
-                    continue
-                carry = data[cut:]
-                yield which, offset, number, data[:cut], first
-                number += data.count(b"\n", 0, cut)
+                cut = data.rfind(b"\n") + 1 or len(data)  # a last line without a newline: to the end
+                yield which, offset, number, data[:cut] if read else b"", first, cut
+                number += data.count(b"\n", 0, cut) + (data[cut - 1] != 10)
                 offset += cut
+                handle.seek(offset)
                 first = False
 
 
-def _worker_block(which: int, offset: int, number: int, block: bytes, first: bool) -> Any:
-    """A block scored in a worker, sent back as one message of plain values."""
+def _worker_block(path: str, which: int, offset: int, number: int, size: int, first: bool) -> Any:
+    """A block read from its file and scored in a worker, sent back as one message of plain
+    values. (A file changed meanwhile is found by the size and time checked after pass one.)"""
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        block = handle.read(size)
     *head, standings, failed = score_block(worker_model(), STATE.sheets, which, offset, number, block, first)
-    return packed((*head, [None if s is None else standing_wire(s) for s in standings], failed))
+    return collected(packed((*head, [None if s is None else standing_wire(s) for s in standings], failed)))
 
 
 def score_block(

@@ -98,6 +98,7 @@ def _init_worker(
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held back by `submit` during the fork
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+    gc.disable()  # a worker's collector runs between jobs (`collected`), never inside one
     STATE.stop, STATE.sheets = stop, sheets
     if inherited is not None:
         STATE.model, STATE.items = inherited
@@ -126,6 +127,14 @@ def worker_model() -> Portable:
     if STATE.model is None:
         raise WorkerSetupError(STATE.setup_error)
     return STATE.model
+
+
+def collected(message: T) -> T:
+    """A job's message, once the young objects the job left behind are collected (a failed
+    record's traceback holds a cycle): the objects a worker inherited are frozen, so this
+    walks only what the job made and kept."""
+    gc.collect(1)
+    return message
 
 
 def stopping() -> bool:
