@@ -1,14 +1,21 @@
 """Worker processes for batches and streams: started, fed in order, and stopped on any fault.
 
 Where the platform forks (Linux), workers are forked when a run starts and inherit what the
-parent holds: the model as compiled, its sheets and, for a batch, the records themselves, so
-nothing is rebuilt and no record is sent; the parent sends each worker only which records
-(a range of positions, or a block of a file's bytes) and receives encoded results. Before
-the fork every object of the parent is frozen for the collector (`gc.freeze`, as Python's
-documentation advises), so a worker's collections never walk what it inherited and the pages
-it shares with the parent stay shared. Elsewhere (spawn) a worker rebuilds the model from the
+parent holds: the model as compiled, its sheets and, for a batch already in memory, the
+records themselves, so nothing is rebuilt; the parent sends each worker only which records
+(a range of positions, or where a block of a file lies, which the worker reads itself) and
+receives results as plain values. Before the fork every object of the parent is frozen for
+the collector (`gc.freeze`, as Python's documentation advises), and a worker keeps its
+collector off while it scores (`collected` runs it between jobs, over what the job left), so
+no collection walks what it inherited. Elsewhere (spawn) a worker rebuilds the model from the
 texts the parent loaded (`origin.load()` reads no ruleset file from disk) and checks that it
 has the parent's sha256, and a batch's records are sent to it.
+
+A forked worker still pays for each page it shares with the parent and writes to (the kernel
+copies it): reading an inherited record writes its reference counts, and allocating fills free
+room in inherited pages. On this project's machine that makes a worker forked from a process
+holding 100,000 records score them about twice as slowly as the parent would
+(docs/performance.md); a stream's workers, forked from a parent that holds no records, do not.
 
 Faults: whatever ends a run early (an error, Ctrl-C, or SIGTERM, which `ind` turns into an
 exception) stops the workers. Workers leave both signals to the parent, which raises a stop
