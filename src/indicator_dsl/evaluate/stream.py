@@ -7,10 +7,13 @@ the second pass copies the spill with the lines of just the records a quota move
 nomination chose) scored again. Memory is bounded by the blocks in flight and the standings,
 not by the input; output order is input order.
 
-The input is read in blocks of whole lines (`BLOCK` bytes or more): the parent only reads
-blocks, hands them to the workers (or scores them itself with one worker) and writes what
-comes back, one block of result lines with the position of each record; it never looks at
-a line. A line is read in one step by the engine (`JsonLine`).
+With one worker the input is read in blocks of whole lines (`BLOCK` bytes or more). With
+more, the parent does not read it at all: it cuts each file into ranges of `BLOCK` bytes and
+each worker reads and scores the lines that start in its range, numbering them from its first
+(the parent adds the lines before it, and scores again, with their numbers across the files,
+the rare records that failed, since a line that is not JSON is reported by its number). The
+parent writes what comes back, one block of result lines with the position of each record.
+A line is read in one step by the engine (`JsonLine`).
 
 Faults: whatever ends a run early stops the workers (`workers.worker_pool`) and removes every
 temporary file; the output file is replaced only by a finished run.
@@ -37,8 +40,8 @@ from .workers import STATE, Portable, Sheets, collected, packed, stopping, unpac
 
 BLOCK = 1 << 20
 COPY_BLOCK = 1 << 20
-Block = tuple[int, int, int, bytes, bool, int]  # file, byte offset, first line's number, lines, opens its file, size
-BlockResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], int]
+Block = tuple[int, int, int, bytes, bool]  # which file, byte offset, first line's number, lines, opens its file
+BlockResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], list[int]]
 
 
 def stream_jsonl(
@@ -69,7 +72,7 @@ def stream_jsonl(
                 target.write(blob)
                 where.note(which, offsets, numbers, lengths)
                 standings += scored
-                failed += failures
+                failed += len(failures)
                 if on_progress is not None:
                     on_progress(len(standings))
         count = len(standings)
@@ -92,25 +95,90 @@ def stream_jsonl(
 def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sheets) -> Iterator[BlockResults]:
     """Each block's first-pass results (`score_block`), in input order."""
     if workers <= 1:
-        for which, offset, number, block, first, _ in _blocks(inputs):
-            yield score_block(model, sheets, which, offset, number, block, first)
+        for block in _blocks(inputs):
+            yield score_block(model, sheets, *block)
         return
     reader = WireReader()
-    # a worker reads its block from the file itself: the parent sends where it is, not its bytes
-    blocks = _blocks(inputs, read=False)
-    places = (
-        (str(inputs[which]), which, offset, number, size, first) for which, offset, number, _, first, size in blocks
-    )
+    base = 0  # lines before the range being merged, across the files
     with worker_pool(model, workers, sheets) as pool:
-        for message in pool.in_order(_worker_block, places):
-            *head, wires, failed = unpacked(message)
-            yield (*head, list(map(reader.read, wires)), failed)
+        for message in pool.in_order(_worker_range, _ranges(inputs)):
+            which, blob, offsets, numbers, lengths, wires, failed, lines = unpacked(message)
+            counted = array("q")
+            counted.frombytes(numbers)
+            numbers = array("q", [n + base for n in counted]).tobytes()
+            if failed:
+                blob, lengths = _numbered_again(model, sheets, inputs[which], blob, offsets, numbers, lengths, failed)
+            base += lines
+            yield which, blob, offsets, numbers, lengths, list(map(reader.read, wires)), failed
 
 
-def _blocks(inputs: list[Path], *, read: bool = True) -> Iterator[Block]:
+def _ranges(inputs: list[Path]) -> Iterator[tuple[str, int, int, int]]:
+    """The input files cut into ranges of BLOCK bytes, without reading them: a worker scores
+    the lines that start in its range (`_worker_range`)."""
+    for which, path in enumerate(inputs):
+        size = path.stat().st_size
+        for start in range(0, size, BLOCK):
+            yield str(path), which, start, min(start + BLOCK, size)
+
+
+def _worker_range(path: str, which: int, start: int, end: int) -> Any:
+    """The lines that start in bytes `start`..`end` of a file, read and scored in a worker and
+    sent back as one message of plain values. Their numbers count from 1 at the range's first
+    line (the parent, which knows how many lines came before, adds them), and the message says
+    how many lines start in the range. (A file changed meanwhile is found by the size and time
+    checked after pass one.)"""
+    with open(path, "rb") as handle:
+        begin = start
+        if start > 0:  # the line that holds byte start - 1 is the range before's
+            handle.seek(start - 1)
+            begin = start - 1 + len(handle.readline())
+        if begin >= end:
+            return packed((which, b"", b"", b"", b"", [], [], 0))
+        handle.seek(begin)
+        block = handle.read(end - begin)
+        if not block.endswith(b"\n"):
+            block += handle.readline()  # the last line, to its end
+    lines = block.count(b"\n") + (not block.endswith(b"\n"))
+    *head, standings, failed = score_block(worker_model(), STATE.sheets, which, begin, 1, block, begin == 0)
+    wires = [None if s is None else standing_wire(s) for s in standings]
+    return collected(packed((*head, wires, failed, lines)))
+
+
+def _numbered_again(
+    model: Scorer,
+    sheets: Sheets,
+    path: Path,
+    blob: bytes,
+    offsets: bytes,
+    numbers: bytes,
+    lengths: bytes,
+    failed: list[int],
+) -> tuple[bytes, bytes]:
+    """A worker's block with its failed records scored again here, with their line numbers
+    across the files (a line that is not JSON is reported by its number)."""
+    at, line_at, sizes = array("q"), array("q"), array("q")
+    at.frombytes(offsets)
+    line_at.frombytes(numbers)
+    sizes.frombytes(lengths)
+    results, start = [], 0
+    for size in sizes:
+        results.append(blob[start : start + size])
+        start += size
+    with path.open("rb") as handle, decimal.localcontext(EXACT):
+        for index in failed:
+            handle.seek(at[index])
+            text = handle.readline()
+            if at[index] == 0 and text.startswith(codecs.BOM_UTF8):
+                text = text[len(codecs.BOM_UTF8) :]
+            line = JsonLine(text.rstrip(b"\n"), line_at[index])
+            record = line if sheets is None else line.read()
+            results[index] = _line(first_pass(model, record, sheets_for(sheets, record), trace=False).result)
+    return b"".join(results), array("q", map(len, results)).tobytes()
+
+
+def _blocks(inputs: list[Path]) -> Iterator[Block]:
     """The input files in blocks of whole lines, numbered across the files (blank lines too
-    take a number); a line longer than a block makes its block longer. Without `read`, each
-    block's bytes are left out (b""): a worker reads them from the file."""
+    take a number); a line longer than a block makes its block longer."""
     number = 1
     for which, path in enumerate(inputs):
         with path.open("rb") as handle:
@@ -125,21 +193,11 @@ def _blocks(inputs: list[Path], *, read: bool = True) -> Iterator[Block]:
                 if not data:
                     break
                 cut = data.rfind(b"\n") + 1 or len(data)  # a last line without a newline: to the end
-                yield which, offset, number, data[:cut] if read else b"", first, cut
+                yield which, offset, number, data[:cut], first
                 number += data.count(b"\n", 0, cut) + (data[cut - 1] != 10)
                 offset += cut
                 handle.seek(offset)
                 first = False
-
-
-def _worker_block(path: str, which: int, offset: int, number: int, size: int, first: bool) -> Any:
-    """A block read from its file and scored in a worker, sent back as one message of plain
-    values. (A file changed meanwhile is found by the size and time checked after pass one.)"""
-    with open(path, "rb") as handle:
-        handle.seek(offset)
-        block = handle.read(size)
-    *head, standings, failed = score_block(worker_model(), STATE.sheets, which, offset, number, block, first)
-    return collected(packed((*head, [None if s is None else standing_wire(s) for s in standings], failed)))
 
 
 def score_block(
@@ -147,11 +205,11 @@ def score_block(
 ) -> BlockResults:
     """A block's results: the file, the result lines (UTF-8, each with its newline), each
     record's byte offset in its file, line number and result line length (machine integers),
-    each standing and how many records failed. A byte-order mark opening a file is left out
-    of its first line. Cut short once the run is stopping."""
+    each standing and which records failed (their places in the block). A byte-order mark
+    opening a file is left out of its first line. Cut short once the run is stopping."""
     lines, offsets, numbers, lengths = [], array("q"), array("q"), array("q")
     standings: list[Standing | None] = []
-    failed = 0
+    failed: list[int] = []
     at = offset
     with decimal.localcontext(EXACT), collector_paused():
         for index, raw in enumerate(block.split(b"\n")):
@@ -170,8 +228,9 @@ def score_block(
             offsets.append(start)
             numbers.append(number + index)
             lengths.append(len(result))
+            if b'"errors":[]' not in result:
+                failed.append(len(standings))
             standings.append(card.standing)
-            failed += b'"errors":[]' not in result
     return which, b"".join(lines), offsets.tobytes(), numbers.tobytes(), lengths.tobytes(), standings, failed
 
 
