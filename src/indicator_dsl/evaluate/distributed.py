@@ -5,24 +5,28 @@ machines:
 
 1. a map over the partitions (one file each: Parquet, Arrow or JSON lines): each worker
    rebuilds the model from its `Origin` (the texts it was loaded from, never the files on
-   the worker's disk), scores its partition with the columnar plan (`ColumnarScorer.first_pass`)
-   and returns only the standings of its graded rows (total, grade, pinned, group);
-2. the client applies every quota to all standings at once (`population.apply_quota`, the
-   same code as a single-process batch), which gives the rows each quota moved;
-3. a finishing map: each worker scores its partition again and writes its results, with the
-   moved rows' grades and steps, as `out/part-NNNNN.parquet`.
+   the worker's disk) and scores its partition with the columnar plan up to the quotas
+   (`ColumnarScorer.first_pass`); the first pass stays in the worker's memory (a future);
+2. the workers send only the standings of their graded rows (total, grade, pinned, group),
+   and the client applies every quota to all of them at once (`population.apply_quota`,
+   the same code as a single-process batch), which gives the rows each quota moved;
+3. a finishing map, run where each first pass is: the partition's results, with the moved
+   rows' grades and steps, written as `out/part-NNNNN.parquet`.
 
-So the results equal a single-process `evaluate_table` of all partitions, row for row.
+So the results equal a single-process `evaluate_table` of all partitions, row for row, and
+each record is scored once.
 """
 
 from __future__ import annotations
 
+import decimal
 import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from .columnar import ColumnarScorer, apply_quotas
+from ..semantics.arithmetic import EXACT
+from .columnar import ColumnarScorer, FirstPass, apply_quotas
 from .population import Standing
 
 Key = tuple[int, int]  # (partition, row within it)
@@ -47,22 +51,43 @@ def _scorer(origin: Recipe) -> ColumnarScorer:
     return scorer
 
 
-def _standings(origin: Recipe, partition: int, path: str) -> dict[Key, Standing]:
+def first_pass(origin: Recipe, path: str) -> FirstPass:
+    """A partition scored and graded, before the quotas."""
     scorer = _scorer(origin)
-    first = scorer.first_pass(scorer.read_table(path))
-    return {(partition, row): s for row, s in scorer.standings(first).items()}
+    return scorer.first_pass(scorer.read_table(path))
 
 
-def _finish(origin: Recipe, partition: int, path: str, moved: dict[int, Standing], out: str) -> int:
+def exact_standings(scorer: ColumnarScorer, first: FirstPass, partition: int) -> dict[Key, Standing]:
+    """What the quotas read of a partition's graded rows, by (partition, row)."""
+    with decimal.localcontext(EXACT):
+        return {(partition, row): s for row, s in scorer.standings(first).items()}
+
+
+def standings(origin: Recipe, partition: int, first: FirstPass) -> dict[Key, Standing]:
+    return exact_standings(_scorer(origin), first, partition)
+
+
+def finish(origin: Recipe, partition: int, first: FirstPass, moved: dict[int, Standing], out: str) -> int:
+    """A partition's results, quota moves included, written as `out/part-NNNNN.parquet`."""
     from ..files import publish, temporary
 
-    scorer = _scorer(origin)
-    results = scorer.finish(scorer.first_pass(scorer.read_table(path)), moved)
+    results = _scorer(origin).finish(first, moved)
     target = Path(out) / f"part-{partition:05d}.parquet"
     with temporary(target) as part:
         results.write_parquet(part)
         publish(part, target)
     return results.height
+
+
+def moves(plan: Any, found: dict[Key, Standing], partitions: int) -> list[dict[int, Standing]]:
+    """Every quota applied to the standings of all partitions: the rows it moved, by partition."""
+    with decimal.localcontext(EXACT):
+        apply_quotas(plan, list(found.values()))
+    moved: list[dict[int, Standing]] = [{} for _ in range(partitions)]
+    for (partition, row), standing in found.items():
+        if standing.steps:
+            moved[partition][row] = standing
+    return moved
 
 
 def evaluate_dask(model: Any, paths: Sequence[str | Path], out: str | Path, client: Any) -> int:
@@ -73,17 +98,14 @@ def evaluate_dask(model: Any, paths: Sequence[str | Path], out: str | Path, clie
         raise ValueError(f"the columnar backend cannot score this ruleset: {model.columnar_note}")
     origin = model.origin
     files = [str(Path(p).resolve()) for p in paths]
-    firsts = client.map(_standings, [origin] * len(files), range(len(files)), files, pure=False)
-    standings: dict[Key, Standing] = {}
-    for part in client.gather(firsts):
-        standings.update(part)
-    apply_quotas(model.engine.plan, list(standings.values()))
-    moved: list[dict[int, Standing]] = [{} for _ in files]
-    for (partition, row), standing in standings.items():
-        if standing.steps:
-            moved[partition][row] = standing
+    count = len(files)
+    firsts = client.map(first_pass, [origin] * count, files, pure=False)
+    found: dict[Key, Standing] = {}
+    for part in client.gather(client.map(standings, [origin] * count, range(count), firsts, pure=False)):
+        found.update(part)
+    moved = moves(model.engine.plan, found, count)
     Path(out).mkdir(parents=True, exist_ok=True)
-    counts = client.map(
-        _finish, [origin] * len(files), range(len(files)), files, moved, [str(out)] * len(files), pure=False
-    )
-    return int(sum(client.gather(counts)))
+    counts = client.map(finish, [origin] * count, range(count), firsts, moved, [str(out)] * count, pure=False)
+    written = int(sum(client.gather(counts)))
+    del firsts  # the first passes are released on the workers
+    return written
