@@ -7,9 +7,10 @@ machines:
    rebuilds the model from its `Origin` (the texts it was loaded from, never the files on
    the worker's disk) and scores its partition with the columnar plan up to the quotas
    (`ColumnarScorer.first_pass`); the first pass stays in the worker's memory (a future);
-2. the workers send only the standings of their graded rows (total, grade, pinned, group),
-   and the client applies every quota to all of them at once (`population.apply_quota`,
-   the same code as a single-process batch), which gives the rows each quota moved;
+2. the workers send only the standings of their graded rows (total, grade, pinned, group)
+   as a small table, and the client applies every quota to all of them at once
+   (`population.apply_quota`, the same code as a single-process batch, one quota group at
+   a time), which gives the rows each quota moved;
 3. a finishing map, run where each first pass is: the partition's results, with the moved
    rows' grades and steps, written as `out/part-NNNNN.parquet`.
 
@@ -22,14 +23,19 @@ from __future__ import annotations
 import decimal
 import functools
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..semantics.arithmetic import EXACT
-from .columnar import ColumnarScorer, FirstPass, apply_quotas
-from .population import Standing
+import polars as pl
 
-Key = tuple[int, int]  # (partition, row within it)
+from ..semantics.arithmetic import EXACT
+from .columnar import ColumnarScorer, FirstPass
+from .population import Standing, apply_quota
+from .tables import ROW
+
+PART = "__partition"  # which partition (or slice) a standing is of
+TOTAL, GRADE, PINNED = "__total", "__grade", "__pinned"
 
 
 class Recipe(Protocol):
@@ -51,20 +57,67 @@ def _scorer(origin: Recipe) -> ColumnarScorer:
     return scorer
 
 
+def group_column(index: int) -> str:
+    return f"__group_{index}"
+
+
+def standings_table(scorer: ColumnarScorer, first: FirstPass, partition: int) -> pl.DataFrame:
+    """What the quotas read of a partition's graded rows, one row each: `PART`, `ROW`, the
+    rounded total as its text, grade, pinned and each quota's group. A table, not `Standing`s:
+    it crosses processes in one piece, and a million of them fit in a few tens of MB."""
+    plan = scorer.engine.plan
+    keys = [(plan.name, index) for index in range(len(plan.quotas))]
+    with decimal.localcontext(EXACT):
+        found = scorer.standings(first)
+    rows = [
+        (partition, row, str(s.total), s.grade, s.pinned, *(s.groups.get(k) for k in keys)) for row, s in found.items()
+    ]
+    names = [PART, ROW, TOTAL, GRADE, PINNED, *(group_column(i) for i in range(len(keys)))]
+    return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+
+
+def moves(plan: Any, tables: Sequence[pl.DataFrame], partitions: int) -> list[dict[int, Standing]]:
+    """Every quota, in order, applied to the standings of all partitions (`population.apply_quota`,
+    one quota group at a time, so only one group's `Standing`s are held): the rows moved, by
+    partition, each a `Standing` with its final grade and its quota steps."""
+    table = (
+        pl.concat([t for t in tables if t.height], how="vertical_relaxed") if any(t.height for t in tables) else None
+    )
+    moved: list[dict[int, Standing]] = [{} for _ in range(partitions)]
+    if table is None:
+        return moved
+    grades = [g.name for g in plan.grades]
+    current: dict[tuple[int, int], Standing] = {}  # the rows moved so far
+    with decimal.localcontext(EXACT):
+        for index, quota in enumerate(plan.quotas):
+            key = (plan.name, index)
+            for group in table.select(PART, ROW, TOTAL, GRADE, PINNED, group_column(index)).partition_by(
+                group_column(index), maintain_order=True
+            ):
+                members: list[tuple[tuple[int, int], Standing]] = []
+                for part, row, total, grade, pinned, value in group.iter_rows():
+                    held = current.get((part, row))
+                    standing = Standing(Decimal(total), held.grade if held else grade, pinned, {key: value})
+                    members.append(((part, row), standing))
+                apply_quota(key, quota, grades, [s for _, s in members])
+                for where, standing in members:
+                    if standing.steps:
+                        held = current.setdefault(where, Standing(standing.total, standing.grade, standing.pinned))
+                        held.grade = standing.grade
+                        held.steps.extend(standing.steps)
+    for (part, row), standing in current.items():
+        moved[part][row] = standing
+    return moved
+
+
 def first_pass(origin: Recipe, path: str) -> FirstPass:
     """A partition scored and graded, before the quotas."""
     scorer = _scorer(origin)
     return scorer.first_pass(scorer.read_table(path))
 
 
-def exact_standings(scorer: ColumnarScorer, first: FirstPass, partition: int) -> dict[Key, Standing]:
-    """What the quotas read of a partition's graded rows, by (partition, row)."""
-    with decimal.localcontext(EXACT):
-        return {(partition, row): s for row, s in scorer.standings(first).items()}
-
-
-def standings(origin: Recipe, partition: int, first: FirstPass) -> dict[Key, Standing]:
-    return exact_standings(_scorer(origin), first, partition)
+def standings(origin: Recipe, partition: int, first: FirstPass) -> pl.DataFrame:
+    return standings_table(_scorer(origin), first, partition)
 
 
 def finish(origin: Recipe, partition: int, first: FirstPass, moved: dict[int, Standing], out: str) -> int:
@@ -79,17 +132,6 @@ def finish(origin: Recipe, partition: int, first: FirstPass, moved: dict[int, St
     return results.height
 
 
-def moves(plan: Any, found: dict[Key, Standing], partitions: int) -> list[dict[int, Standing]]:
-    """Every quota applied to the standings of all partitions: the rows it moved, by partition."""
-    with decimal.localcontext(EXACT):
-        apply_quotas(plan, list(found.values()))
-    moved: list[dict[int, Standing]] = [{} for _ in range(partitions)]
-    for (partition, row), standing in found.items():
-        if standing.steps:
-            moved[partition][row] = standing
-    return moved
-
-
 def evaluate_dask(model: Any, paths: Sequence[str | Path], out: str | Path, client: Any) -> int:
     """Score each partition file on `client`'s cluster, quotas across all; results written as
     partitioned Parquet under `out` (one `part-NNNNN.parquet` per input, in order). Returns the
@@ -100,10 +142,8 @@ def evaluate_dask(model: Any, paths: Sequence[str | Path], out: str | Path, clie
     files = [str(Path(p).resolve()) for p in paths]
     count = len(files)
     firsts = client.map(first_pass, [origin] * count, files, pure=False)
-    found: dict[Key, Standing] = {}
-    for part in client.gather(client.map(standings, [origin] * count, range(count), firsts, pure=False)):
-        found.update(part)
-    moved = moves(model.engine.plan, found, count)
+    tables = client.gather(client.map(standings, [origin] * count, range(count), firsts, pure=False))
+    moved = moves(model.engine.plan, tables, count)
     Path(out).mkdir(parents=True, exist_ok=True)
     counts = client.map(finish, [origin] * count, range(count), firsts, moved, [str(out)] * count, pure=False)
     written = int(sum(client.gather(counts)))

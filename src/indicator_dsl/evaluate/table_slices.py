@@ -22,8 +22,7 @@ from typing import Any
 import polars as pl
 
 from .columnar import ColumnarScorer, FirstPass
-from .distributed import Key, exact_standings, moves
-from .population import Standing
+from .distributed import moves, standings_table
 
 SLICE_ROWS = 500_000  # records per slice of `ind eval` on a larger Parquet table
 
@@ -56,11 +55,11 @@ def slices(path: str | Path, rows: int) -> Iterator[pl.DataFrame]:
 def _kept(scorer: ColumnarScorer, first: FirstPass) -> FirstPass:
     """The first pass without the record fields its results do not read (kept: the id, the
     quota groups and the fields the outcomes read)."""
-    read = {"id", *scorer.group_fields()}
+    read = {"id", *(q.within for q in scorer.engine.plan.quotas if q.within)}
     for expr in scorer.plan.outcomes.values():
         read.update(expr.meta.root_names())
-    unread = [name for name in scorer.record_fields() if name not in read and name in first.fast.columns]
-    return replace(first, fast=first.fast.drop(unread))
+    fields = [f.name for f in scorer.types[scorer.root].fields]
+    return replace(first, fast=first.fast.drop([name for name in fields if name not in read], strict=False))
 
 
 def evaluate_slices(model: Any, path: str | Path, out: str | Path, rows: int = SLICE_ROWS) -> Written:
@@ -77,15 +76,15 @@ def evaluate_slices(model: Any, path: str | Path, out: str | Path, rows: int = S
     target = Path(out)
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        found: dict[Key, Standing] = {}
+        tables: list[pl.DataFrame] = []
         firsts: list[FirstPass] = []
         for number, table in enumerate(slices(path, rows)):
             first = _kept(scorer, scorer.first_pass(table))
-            found.update(exact_standings(scorer, first, number))
+            tables.append(standings_table(scorer, first, number))
             first.fast.write_parquet(scratch / f"{number:06d}.parquet", compression="lz4")
             firsts.append(replace(first, fast=pl.DataFrame()))
-        moved = moves(scorer.engine.plan, found, len(firsts))
-        del found
+        moved = moves(scorer.engine.plan, tables, len(firsts))
+        del tables
         written = Written(0, 0)
         with temporary(target) as part:
             writer: pq.ParquetWriter | None = None

@@ -88,11 +88,12 @@ def _plain_sheets(sheets: Any) -> bool:
     )
 
 
-def _json_row(row: Any) -> Any:
-    """A JSON record with numbers as text; sheets that are not plain scores kept as JSON text."""
+def _json_row(row: Any, *, text: bool = False) -> Any:
+    """A JSON record with numbers as text (`text`: they were parsed as text already); sheets
+    that are not plain scores kept as JSON text."""
     if not isinstance(row, dict):
         return row
-    out = _text_numbers(row)
+    out = row if text else _text_numbers(row)
     if SHEETS in out and out[SHEETS] is not None and not _plain_sheets(out[SHEETS]):
         out[SHEETS_JSON] = json.dumps(row[SHEETS], ensure_ascii=False)
         out[SHEETS] = None
@@ -108,12 +109,12 @@ def _json_line(number: int, line: str | InputError) -> dict[str, Any]:
     else:
         kept[RAW_ERROR] = line.message
     try:
-        row = json.loads(line, parse_float=str, parse_int=str) if isinstance(line, str) else None
+        row = json.loads(line, parse_float=str, parse_int=str, parse_constant=str) if isinstance(line, str) else None
     except ValueError:
         row = None
     if not isinstance(row, dict):
         return kept
-    return {**_json_row(row), **kept}
+    return {**_json_row(row, text=True), **kept}
 
 
 def _text_numbers(value: Any) -> Any:
@@ -145,8 +146,8 @@ def read_table(source: Any) -> pl.DataFrame:
     if suffix in (".jsonl", ".ndjson"):
         return _from_rows([_json_line(number, line) for number, line in numbered_lines([path])])
     if suffix == ".json":
-        rows = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str, parse_int=str)
-        return _from_rows([_json_row(row) for row in rows])
+        rows = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str, parse_int=str, parse_constant=str)
+        return _from_rows([_json_row(row, text=True) for row in rows])
     raise ValueError(f"{path}: read Parquet, Arrow IPC (.arrow), JSON lines (.jsonl) or JSON (.json)")
 
 
