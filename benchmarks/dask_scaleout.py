@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import polars as pl
 import indicator_dsl
 from indicator_dsl.evaluate.distributed import evaluate_dask
 
-from .columnar_polars import records_file
+from .columnar_polars import missing, record_folder, records_file
 
 RULESET = Path(__file__).resolve().parent / "party_gov.ind"
 
@@ -100,14 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--folder", type=Path, help="keep the record files here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        sys.stderr.write("the scale-out curve needs dask[distributed]: pip install -e '.[columnar]'\n")
+    if missing("distributed", "the scale-out curve", "pip install -e '.[columnar]'"):
         return 2
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = args.folder or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+    with record_folder(args.folder) as folder:
         report = {"records": args.size, **curve(records_file(folder, args.size), folder, args.partitions, args.workers)}
     print(json.dumps(report, indent=2))
     return 0

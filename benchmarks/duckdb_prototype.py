@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ import polars as pl
 import indicator_dsl
 
 from .baseline_polars import HONOR_BEST_CASE, HONOR_MODEL_UNIT, score_parquet
-from .columnar_polars import records_file
+from .columnar_polars import missing, record_folder, records_file
 
 RULESET = Path(__file__).resolve().parent / "party_gov.ind"
 THREADS = 2
@@ -151,14 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--folder", type=Path, help="keep the record file here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    try:
-        import duckdb  # noqa: F401
-    except ImportError:
-        sys.stderr.write("the DuckDB prototype needs duckdb: pip install duckdb\n")
+    if missing("duckdb", "the DuckDB prototype", "pip install duckdb"):
         return 2
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = args.folder or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+    with record_folder(args.folder) as folder:
         report = run(records_file(folder, args.size), args.size)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
