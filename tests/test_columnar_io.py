@@ -200,3 +200,58 @@ def test_the_duckdb_prototype_gives_the_engines_totals_and_grades(tmp_path: Path
         "grade": 0,
     }
     assert sql["grade"].value_counts(sort=True).rows() == [("standard", 343), ("advanced", 31), ("lagging", 26)]
+
+
+# ---------------------------------------------------------------- quotas across partitions
+
+
+def test_quotas_applied_group_by_group_over_partitions_equal_one_batch() -> None:
+    """Two quotas over different groupings (a row the first demotes is counted in its new grade
+    by the second), standings spread over three partitions: `distributed.moves` moves exactly the
+    rows, to the grades and with the steps, that `population.apply_quota` gives all at once."""
+    import random
+    from types import SimpleNamespace
+
+    from indicator_dsl.evaluate.distributed import GRADE, PART, PINNED, TOTAL, group_column, moves
+    from indicator_dsl.evaluate.population import Standing, apply_quota
+    from indicator_dsl.semantics.plan import QuotaInfo
+    from indicator_dsl.syntax.source import Span
+
+    span = Span("t.ind", 1, 1, 1, 1)
+    quotas = [
+        QuotaInfo(("advanced",), "at most", Decimal("0.2"), "department", "demote", False, span),
+        QuotaInfo(("standard",), "at most", Decimal("0.1"), "unit", "admit", False, span),
+    ]
+    plan = SimpleNamespace(name="p", grades=[SimpleNamespace(name=g) for g in ("advanced", "standard", "lagging")])
+    plan.quotas = quotas
+    rng = random.Random(5)
+    rows = [
+        (
+            part,
+            row,
+            Decimal(rng.randint(6000, 9900)).scaleb(-2),
+            rng.choice(("advanced", "advanced", "standard", "lagging", "lagging")),
+            rng.random() < 0.05,
+            rng.choice("ABC"),
+            rng.choice("xy"),
+        )
+        for part in range(3)
+        for row in range(40)
+    ]
+    tables = [
+        pl.DataFrame(
+            [(p, r, str(t), g, pin, d, u) for p, r, t, g, pin, d, u in rows if p == part],
+            schema=[PART, "__row", TOTAL, GRADE, PINNED, group_column(0), group_column(1)],
+            orient="row",
+        )
+        for part in range(3)
+    ]
+    moved = moves(plan, tables, 3)
+    whole = {(p, r): Standing(t, g, pin, {("p", 0): d, ("p", 1): u}) for p, r, t, g, pin, d, u in rows}
+    for index, quota in enumerate(quotas):
+        apply_quota(("p", index), quota, ["advanced", "standard", "lagging"], list(whole.values()))
+    expected = {key: (s.grade, s.steps) for key, s in whole.items() if s.steps}
+    got = {(part, row): (s.grade, s.steps) for part in range(3) for row, s in moved[part].items()}
+    assert got == expected
+    assert {s[0].step for _, s in expected.values()} == {"quota"} and len(expected) > 10
+    assert any(len(steps) == 2 for _, steps in expected.values())  # moved by both quotas
