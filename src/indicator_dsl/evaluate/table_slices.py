@@ -24,7 +24,7 @@ import polars as pl
 from .columnar import ColumnarScorer, FirstPass
 from .distributed import moves, standings_table
 
-SLICE_ROWS = 500_000  # records per slice of `ind eval` on a larger Parquet table
+SLICE_ROWS = 250_000  # records per slice of `ind eval` on a larger Parquet table
 
 
 @dataclass(frozen=True, slots=True)
