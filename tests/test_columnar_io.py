@@ -140,6 +140,15 @@ def test_the_province_is_written_to_parquet_in_chunks_as_in_memory(tmp_path: Pat
     assert written.select(in_memory.columns).to_dicts() == in_memory.to_dicts()
 
 
+def test_the_province_generator_writes_parquet_from_the_command_line(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "examples" / "province"))
+    import generate
+
+    assert generate.main(["-o", str(tmp_path / "p.parquet"), "--n", "120", "--seed", "6"]) == 0
+    written = pl.read_parquet(tmp_path / "p.parquet")
+    assert written["id"].to_list() == [r["id"] for r in generate.generate_province(120, seed=6)]
+
+
 # ---------------------------------------------------------------- slices
 
 
