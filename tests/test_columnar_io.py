@@ -177,6 +177,7 @@ def test_ind_eval_scores_a_large_parquet_table_in_slices(tmp_path: Path, monkeyp
     records = _records_with_a_bad_row(90)
     typed(records_frame(records), party_gov_schema()).write_parquet(tmp_path / "r.parquet")
     write_jsonl(tmp_path / "r.jsonl", records)
+    monkeypatch.setattr(table_slices, "SLICE_ABOVE", 50)
     monkeypatch.setattr(table_slices, "SLICE_ROWS", 25)
     calls: list[int] = []
     real = table_slices.evaluate_slices

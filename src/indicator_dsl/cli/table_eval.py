@@ -5,7 +5,7 @@ Taken by `ind eval` when `--backend` is `columnar` or `auto`, when a record file
 table (`Ruleset.read_table`), scored by `Ruleset.evaluate_table` (the columnar plan, or the
 Python backend for a ruleset it does not support, which is said on stderr), and written as
 Parquet (nested lists and structs kept) or in any of the text formats of `ind eval`. One
-Parquet table of more than `table_slices.SLICE_ROWS` records written to Parquet is scored in
+Parquet table of more than `table_slices.SLICE_ABOVE` records written to Parquet is scored in
 slices (`evaluate/table_slices.py`), quotas across all of them.
 """
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def sliced(model: Any, args: argparse.Namespace) -> bool:
-    """One Parquet table of more than `SLICE_ROWS` records to a Parquet file, scored by the plan:
+    """One Parquet table of more than `SLICE_ABOVE` records to a Parquet file, scored by the plan:
     in slices, so that memory does not grow with the table."""
     from ..evaluate import table_slices
 
@@ -89,7 +89,7 @@ def sliced(model: Any, args: argparse.Namespace) -> bool:
     if len(paths) != 1 or paths[0].suffix.lower() != ".parquet" or not paths[0].is_file():
         return False
     try:
-        return table_slices.parquet_rows(paths[0]) > table_slices.SLICE_ROWS
+        return table_slices.parquet_rows(paths[0]) > table_slices.SLICE_ABOVE
     except (OSError, ValueError):
         return False  # read as a whole, which reports why it cannot be read
 

@@ -24,7 +24,8 @@ import polars as pl
 from .columnar import ColumnarScorer, FirstPass
 from .distributed import moves, standings_table
 
-SLICE_ROWS = 250_000  # records per slice of `ind eval` on a larger Parquet table
+SLICE_ABOVE = 1_000_000  # `ind eval` scores a Parquet table of more records than this in slices
+SLICE_ROWS = 250_000  # of this many records
 
 
 @dataclass(frozen=True, slots=True)
