@@ -1,8 +1,8 @@
 """Hand-written polars scorer of ``benchmarks/party_gov.ind``: the columnar backend's yardstick.
 
 What a competent analyst would write by hand with polars expressions, with no engine, for the
-benchmark ruleset over the Parquet table of its records (`benchmarks/records.py`, numbers as
-text): decimals read as binary floats, meeting aggregates as list evaluations, the bands and
+benchmark ruleset over the Parquet table of its records (`benchmarks/records.py`: ints, dates
+and decimals typed): decimals read as binary floats, meeting aggregates as list evaluations, the bands and
 grades as ``when/then`` chains, the department quota as a window rank. It scores every record
 (it validates nothing) and is not exact: ``round`` of a float total can fall on the other side
 of a half cent than the exact decimal, which the benchmark counts (`benchmarks/columnar.py`).
@@ -10,13 +10,14 @@ of a half cent than the exact decimal, which the benchmark counts (`benchmarks/c
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 __all__ = ["score_frame", "score_parquet"]
 
-PERIOD_START, PERIOD_END = "2023-01-01", "2023-12-31"
+PERIOD_START, PERIOD_END = date(2023, 1, 1), date(2023, 12, 31)
 HONOR_MODEL_UNIT = "模范机关建设先进单位"
 HONOR_BEST_CASE = "模范机关建设优秀案例"
 PROGRAMMES = {"advanced": "头雁工程", "standard": "提升工程", "lagging": "转化工程"}
@@ -39,19 +40,19 @@ def _meetings_where(kind: str, *, in_period: bool) -> pl.Expr:
 def _indicators() -> dict[str, pl.Expr]:
     """The seven indicators computed from the record, the same for every source."""
     meetings = pl.col("meetings")
-    last = pl.col("last_election").str.to_date()
+    last = pl.col("last_election")
     months_since = (2023 - last.dt.year()) * 12 + (12 - last.dt.month()) - (last.dt.day() > 31).cast(pl.Int32)
     quarters = meetings.list.eval(
         _meetings_where("支部党员大会", in_period=True)
         .struct.field("held_on")
-        .str.slice(5, 2)
+        .dt.month()
         .cast(pl.Int32)
         .sub(1)
         .floordiv(3)
         .n_unique()
     ).list.first()
     months = meetings.list.eval(
-        _meetings_where("支委会", in_period=True).struct.field("held_on").str.slice(0, 7).n_unique()
+        _meetings_where("支委会", in_period=True).struct.field("held_on").dt.month().n_unique()
     ).list.first()
     lessons = meetings.list.eval(_meetings_where("党课", in_period=False).len()).list.first()
     by_secretary = meetings.list.eval(

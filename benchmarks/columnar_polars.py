@@ -18,12 +18,15 @@ the single-process columnar run. Ratios matter more than seconds on a shared mac
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,23 @@ def records_file(folder: Path, size: int) -> Path:
         write_party_gov_parquet(path, size, seed=1)
         print(f"wrote {size} records to {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return path
+
+
+@contextmanager
+def record_folder(folder: Path | None) -> Iterator[Path]:
+    """`folder` (made if missing), where record files are kept; else a temporary one."""
+    with tempfile.TemporaryDirectory() as scratch:
+        kept = folder or Path(scratch)
+        kept.mkdir(parents=True, exist_ok=True)
+        yield kept
+
+
+def missing(module: str, why: str, install: str) -> bool:
+    """Whether `module` cannot be imported; then stderr says `why` it is needed and how to get it."""
+    if importlib.util.find_spec(module) is not None:
+        return False
+    sys.stderr.write(f"{why} needs {module}: {install}\n")
+    return True
 
 
 def differences(hand: pl.DataFrame, exact: pl.DataFrame) -> dict[str, int]:
@@ -137,9 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partition", type=int, default=250_000)
     parser.add_argument("--folder", type=Path, help="keep the record files here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = args.folder or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+    with record_folder(args.folder) as folder:
         report: dict[str, Any] = {"in_process": [in_process(records_file(folder, n), n) for n in args.sizes]}
         if args.end_to_end:
             report["end_to_end"] = end_to_end(records_file(folder, args.end_to_end), folder)

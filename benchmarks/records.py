@@ -21,6 +21,8 @@ __all__ = [
     "DEPARTMENTS",
     "generate_party_gov_records",
     "iter_party_gov_records",
+    "party_gov_schema",
+    "repeat_parquet",
     "write_jsonl",
     "write_party_gov_parquet",
 ]
@@ -289,50 +291,50 @@ def write_jsonl(path: str | Path, records: list[dict[str, Any]]) -> int:
     return len(records)
 
 
-def _party_gov_table() -> dict[str, Any]:
-    """The columns of a party_gov record table: numbers as exact text, dates as ISO text."""
+def party_gov_schema() -> dict[str, Any]:
+    """The typed columns of a party_gov record table (`write_party_gov_parquet`): ints, dates,
+    decimals at 4 places (the generator writes at most 4), judged scores at 1."""
     import polars as pl
 
-    meeting = pl.Struct({"kind": pl.String, "held_on": pl.String, "attendance": pl.String, "by_secretary": pl.Boolean})
-    sheet = pl.Struct({"records": pl.String, "venue": pl.String})
+    decimal, judged = pl.Decimal(18, 4), pl.Decimal(18, 1)
+    meeting = pl.Struct({"kind": pl.String, "held_on": pl.Date, "attendance": decimal, "by_secretary": pl.Boolean})
+    sheet = pl.Struct({"records": judged, "venue": judged})
     return {
         "id": pl.String,
         "department": pl.String,
         "category": pl.String,
-        "members": pl.String,
-        "committee_size": pl.String,
-        "last_election": pl.String,
+        "members": pl.Int64,
+        "committee_size": pl.Int64,
+        "last_election": pl.Date,
         "meetings": pl.List(meeting),
-        "dues_on_time": pl.String,
+        "dues_on_time": decimal,
         "secretary_trained": pl.Boolean,
-        "serious_violations": pl.String,
+        "serious_violations": pl.Int64,
         "honors": pl.List(pl.String),
-        "survey_satisfaction": pl.String,
+        "survey_satisfaction": decimal,
         "sheets": pl.Struct({"self": sheet, "superior": sheet}),
     }
 
 
 def write_party_gov_parquet(path: str | Path, n: int, seed: int = 0, *, chunk: int = 10_000) -> int:
     """The records of :func:`iter_party_gov_records` written to one Parquet file, ``chunk``
-    records at a time (a row group each), never holding more than a chunk in memory; the table
-    is the one the columnar reader makes of the records (`records_frame`, numbers as exact
-    text), with every column typed even where a chunk has only nulls. Returns the count."""
+    records at a time (a row group each), never holding more than a chunk in memory; the
+    table the columnar reader makes of the records (`records_frame`) typed exactly by
+    :func:`party_gov_schema` (`table_files.typed`), every column typed even where a chunk
+    has only nulls. Returns the count."""
     import polars as pl
     import pyarrow.parquet as pq
 
+    from indicator_dsl.evaluate.table_files import typed
     from indicator_dsl.evaluate.tables import records_frame
 
-    schema = _party_gov_table()
+    schema = party_gov_schema()
     records = iter_party_gov_records(n, seed)
     count = 0
     writer: pq.ParquetWriter | None = None
     try:
         while batch := list(islice(records, chunk)):
-            frame = records_frame(batch)
-            table = frame.select(
-                pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
-                for name, dtype in schema.items()
-            ).to_arrow()
+            table = typed(records_frame(batch), schema).to_arrow()
             if writer is None:
                 writer = pq.ParquetWriter(str(path), table.schema)
             writer.write_table(table)
@@ -343,3 +345,15 @@ def write_party_gov_parquet(path: str | Path, n: int, seed: int = 0, *, chunk: i
     if writer is None:
         pl.DataFrame(schema=schema).write_parquet(path)
     return count
+
+
+def repeat_parquet(source: str | Path, copies: int, target: str | Path) -> int:
+    """`copies` copies of a records table one after another, each record's id suffixed with
+    its copy's number (``B000001-2``), streamed into `target` without holding it: the 5,000,000
+    records of a benchmark from 1,000,000 generated ones. Returns the number of rows."""
+    import polars as pl
+
+    scan = pl.scan_parquet(source)
+    parts = [scan.with_columns(pl.col("id") + f"-{copy}") for copy in range(1, copies + 1)]
+    pl.concat(parts).sink_parquet(target, row_group_size=50_000)
+    return int(pl.scan_parquet(target).select(pl.len()).collect().item())

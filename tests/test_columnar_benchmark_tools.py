@@ -1,5 +1,6 @@
-"""The benchmark tools of the columnar backend: the chunked Parquet generator and the
-hand-written polars scorer it is measured against (`benchmarks/columnar.py`)."""
+"""The benchmark tools of the columnar backend: the chunked Parquet generator (its typed table:
+tests/test_columnar_io.py) and the hand-written polars scorer it is measured against
+(`benchmarks/columnar.py`)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,11 @@ pl = pytest.importorskip("polars", reason="the columnar backend needs polars: pi
 pytest.importorskip("pyarrow", reason="the columnar backend needs pyarrow: pip install -e '.[columnar]'")
 
 from benchmarks.baseline_polars import score_parquet  # noqa: E402
-from benchmarks.records import generate_party_gov_records, write_party_gov_parquet  # noqa: E402
+from benchmarks.records import write_party_gov_parquet  # noqa: E402
 
 import indicator_dsl  # noqa: E402
-from indicator_dsl.evaluate.tables import records_frame  # noqa: E402
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "party_gov.ind"
-
-
-def test_chunked_parquet_equals_the_table_of_the_records_in_memory(tmp_path: Path) -> None:
-    path = tmp_path / "records.parquet"
-    assert write_party_gov_parquet(path, 60, seed=3, chunk=7) == 60
-    written = pl.read_parquet(path)
-    in_memory = records_frame(generate_party_gov_records(60, seed=3))
-    assert written.schema == in_memory.schema
-    assert written.equals(in_memory)
-    assert written["id"].to_list()[:2] == ["B000001", "B000002"]
 
 
 def test_an_empty_table_is_written_with_its_columns(tmp_path: Path) -> None:

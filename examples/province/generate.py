@@ -7,6 +7,7 @@ the member and public survey, ready to be scored through ``rulesets/jiangsu/cata
     python examples/province/generate.py                      # writes province.jsonl here
     python examples/province/generate.py -o out.jsonl --n 6280 --seed 2023
     python examples/province/generate.py --sample examples/province/sample.jsonl
+    python examples/province/generate.py -o province.parquet --n 1000000   # Parquet, in chunks
 
 Records are JSON-ready: dates are ISO strings, decimals are strings (``"0.96"``), and every
 record carries ``sheets`` with a ``self`` and a ``superior`` score for every judged indicator
@@ -33,8 +34,9 @@ import json
 import random
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -948,8 +950,9 @@ def _slots(n: int) -> list[tuple[str, str]]:
     return slots
 
 
-def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, Any]]:
-    """`n` branch records, ids B0001.., in a seeded order mixing departments and categories."""
+def iter_province(n: int = N_BRANCHES, seed: int = SEED) -> Iterator[dict[str, Any]]:
+    """`n` branch records, ids B0001.., in a seeded order mixing departments and categories,
+    made one at a time (only the (department, category) slot of each is drawn first)."""
     slots = _slots(n)
     random.Random(seed).shuffle(slots)
     dept_effect = {name: random.Random(f"{seed}:department:{name}").gauss(0, DEPARTMENT_SD) for name, _ in DEPARTMENTS}
@@ -958,7 +961,6 @@ def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, A
     showcases = {(name, next(iter(mix))) for name, mix in DEPARTMENTS if sizes[name] >= SHOWCASE_MIN_BRANCHES}
     width = max(4, len(str(n)))
     ordinals: dict[tuple[str, str], int] = {}
-    records: list[dict[str, Any]] = []
     for index, (department, category) in enumerate(slots, start=1):
         ordinals[(department, category)] = ordinals.get((department, category), 0) + 1
         record_id = f"B{index:0{width}d}"
@@ -966,8 +968,12 @@ def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, A
         model_unit = department in model_units
         showcase = ordinal == 1 and (department, category) in showcases
         effect = dept_effect[department]
-        records.append(_branch(seed, record_id, department, category, ordinal, effect, model_unit, showcase))
-    return records
+        yield _branch(seed, record_id, department, category, ordinal, effect, model_unit, showcase)
+
+
+def generate_province(n: int = N_BRANCHES, seed: int = SEED) -> list[dict[str, Any]]:
+    """The records of `iter_province` as a list."""
+    return list(iter_province(n, seed))
 
 
 def sample(records: Sequence[dict[str, Any]], size: int = 50, per_ruleset: int = 3) -> list[dict[str, Any]]:
@@ -998,13 +1004,15 @@ def write_jsonl(records: Iterable[dict[str, Any]], path: str | Path) -> int:
     return count
 
 
-def write_parquet(records: Sequence[dict[str, Any]], path: str | Path) -> int:
+def write_parquet(records: Iterable[dict[str, Any]], path: str | Path, chunk: int = 10_000) -> int:
     """The records as a Parquet table the columnar backend reads (numbers as exact text), for
-    benchmarks with no JSON step; needs `pip install -e '.[columnar]'`."""
+    benchmarks with no JSON step, `chunk` records at a time (`table_files.write_chunks`), so
+    memory does not grow with their number; needs `pip install -e '.[columnar]'`."""
+    from indicator_dsl.evaluate.table_files import write_chunks
     from indicator_dsl.evaluate.tables import records_frame
 
-    records_frame(records).write_parquet(path)
-    return len(records)
+    records = iter(records)
+    return write_chunks((records_frame(batch) for batch in iter(lambda: list(islice(records, chunk)), [])), path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1019,13 +1027,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
-    records = generate_province(args.n, args.seed)
+    records = iter_province(args.n, args.seed)
     count = (
         write_parquet(records, args.output) if args.output.endswith(".parquet") else write_jsonl(records, args.output)
     )
     sys.stderr.write(f"wrote {count} branches to {args.output}\n")
     if args.sample:
-        picked = sample(records)
+        picked = sample(generate_province(args.n, args.seed))
         write_jsonl(picked, args.sample)
         sys.stderr.write(f"wrote {len(picked)} sample branches to {args.sample}\n")
     return 0

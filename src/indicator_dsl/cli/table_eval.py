@@ -4,7 +4,9 @@ Taken by `ind eval` when `--backend` is `columnar` or `auto`, when a record file
 (`.parquet`, `.arrow`), or when `--out` is a `.parquet` file. The records are read as one
 table (`Ruleset.read_table`), scored by `Ruleset.evaluate_table` (the columnar plan, or the
 Python backend for a ruleset it does not support, which is said on stderr), and written as
-Parquet (nested lists and structs kept) or in any of the text formats of `ind eval`.
+Parquet (nested lists and structs kept) or in any of the text formats of `ind eval`. One
+Parquet table of more than `table_slices.SLICE_ABOVE` records written to Parquet is scored in
+slices (`evaluate/table_slices.py`), quotas across all of them.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"ind eval: {model.columnar_note}\n")
     if args.dask:
         return on_dask(model, args)
+    if sliced(model, args):
+        return in_slices(model, args)
     try:
         frames = [model.read_table(Path(p)) for p in args.records]
         table = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
@@ -72,6 +76,36 @@ def run(args: argparse.Namespace) -> int:
         return 2
     results = model.evaluate_table(table)
     return write(results, args)
+
+
+def sliced(model: Any, args: argparse.Namespace) -> bool:
+    """One Parquet table of more than `SLICE_ABOVE` records to a Parquet file, scored by the plan:
+    in slices, so that memory does not grow with the table."""
+    from ..evaluate import table_slices
+
+    paths = [Path(p) for p in args.records]
+    if model.tables.scorer is None or args.out is None or args.out.suffix.lower() != ".parquet":
+        return False
+    if len(paths) != 1 or paths[0].suffix.lower() != ".parquet" or not paths[0].is_file():
+        return False
+    try:
+        return table_slices.parquet_rows(paths[0]) > table_slices.SLICE_ABOVE
+    except (OSError, ValueError):
+        return False  # read as a whole, which reports why it cannot be read
+
+
+def in_slices(model: Any, args: argparse.Namespace) -> int:
+    from ..evaluate import table_slices
+
+    try:
+        written = table_slices.evaluate_slices(model, Path(args.records[0]), args.out, table_slices.SLICE_ROWS)
+    except OSError as error:
+        sys.stderr.write(f"ind eval: cannot write {args.out}: {error.strerror or error}\n")
+        return 2
+    sys.stderr.write(f"ind eval: {written.results} result(s) written to {args.out}\n")
+    if written.failed:
+        sys.stderr.write(f"ind eval: {written.failed} of {written.results} record(s) could not be scored\n")
+    return 1 if written.failed else 0
 
 
 def on_dask(model: Any, args: argparse.Namespace) -> int:

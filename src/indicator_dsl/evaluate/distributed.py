@@ -5,27 +5,34 @@ machines:
 
 1. a map over the partitions (one file each: Parquet, Arrow or JSON lines): each worker
    rebuilds the model from its `Origin` (the texts it was loaded from, never the files on
-   the worker's disk), scores its partition with the columnar plan (`ColumnarScorer.first_pass`)
-   and returns only the standings of its graded rows (total, grade, pinned, group);
-2. the client applies every quota to all standings at once (`population.apply_quota`, the
-   same code as a single-process batch), which gives the rows each quota moved;
-3. a finishing map: each worker scores its partition again and writes its results, with the
-   moved rows' grades and steps, as `out/part-NNNNN.parquet`.
+   the worker's disk) and scores its partition with the columnar plan up to the quotas
+   (`ColumnarScorer.first_pass`); the first pass stays in the worker's memory (a future);
+2. the workers send only the standings of their graded rows (total, grade, pinned, group)
+   as a small table, and the client applies every quota to all of them at once
+   (`population.apply_quota`, the same code as a single-process batch, one quota group at
+   a time), which gives the rows each quota moved;
+3. a finishing map, run where each first pass is: the partition's results, with the moved
+   rows' grades and steps, written as `out/part-NNNNN.parquet`.
 
-So the results equal a single-process `evaluate_table` of all partitions, row for row.
+So the results equal a single-process `evaluate_table` of all partitions, row for row, and
+each record is scored once.
 """
 
 from __future__ import annotations
 
+import decimal
 import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from .columnar import ColumnarScorer, apply_quotas
-from .population import Standing
+import polars as pl
 
-Key = tuple[int, int]  # (partition, row within it)
+from ..semantics.arithmetic import EXACT
+from .columnar import ColumnarScorer, FirstPass
+from .tables import ROW
+
+PART = "__partition"  # which partition (or slice) a standing is of
 
 
 class Recipe(Protocol):
@@ -47,17 +54,50 @@ def _scorer(origin: Recipe) -> ColumnarScorer:
     return scorer
 
 
-def _standings(origin: Recipe, partition: int, path: str) -> dict[Key, Standing]:
+def standings_table(scorer: ColumnarScorer, first: FirstPass, partition: int) -> pl.DataFrame:
+    """What the quotas read of a partition's graded rows, one row each (`standings_frame`),
+    with its partition (`PART`)."""
+    return scorer.standings_frame(first).with_columns(pl.lit(partition, dtype=pl.Int64).alias(PART))
+
+
+SHIFT = 40  # a row's key across partitions: its partition above bit 40, its row below
+
+
+def moves(plan: Any, tables: Sequence[pl.DataFrame], partitions: int) -> list[pl.DataFrame]:
+    """Every quota applied to the standings of all partitions at once (`columnar_quotas`): the
+    rows moved, by partition (`ROW`, final grade, quota steps)."""
+    from .columnar_quotas import apply_quotas
+
+    if not tables:
+        return []
+    table = pl.concat(tables, how="vertical_relaxed")
+    keyed = table.with_columns((pl.col(PART) * (1 << SHIFT) + pl.col(ROW)).alias(ROW)).drop(PART)
+    moved = apply_quotas(plan.quotas, [g.name for g in plan.grades], keyed)
+    part = pl.col(ROW) // (1 << SHIFT)
+    row = pl.col(ROW) % (1 << SHIFT)
+    return [moved.filter(part == p).with_columns(row.alias(ROW)) for p in range(partitions)]
+
+
+def first_pass(origin: Recipe, path: str) -> FirstPass:
+    """A partition scored and graded, before the quotas."""
     scorer = _scorer(origin)
-    first = scorer.first_pass(scorer.read_table(path))
-    return {(partition, row): s for row, s in scorer.standings(first).items()}
+    return scorer.first_pass(scorer.read_table(path))
 
 
-def _finish(origin: Recipe, partition: int, path: str, moved: dict[int, Standing], out: str) -> int:
+def standings(origin: Recipe, partition: int, first: FirstPass) -> pl.DataFrame:
+    return standings_table(_scorer(origin), first, partition)
+
+
+def finish_results(scorer: ColumnarScorer, first: FirstPass, moved: pl.DataFrame) -> pl.DataFrame:
+    with decimal.localcontext(EXACT):
+        return scorer.columns.results(first.fast, first.pendings, moved, first.height)
+
+
+def finish(origin: Recipe, partition: int, first: FirstPass, moved: pl.DataFrame, out: str) -> int:
+    """A partition's results, quota moves included, written as `out/part-NNNNN.parquet`."""
     from ..files import publish, temporary
 
-    scorer = _scorer(origin)
-    results = scorer.finish(scorer.first_pass(scorer.read_table(path)), moved)
+    results = finish_results(_scorer(origin), first, moved)
     target = Path(out) / f"part-{partition:05d}.parquet"
     with temporary(target) as part:
         results.write_parquet(part)
@@ -73,17 +113,12 @@ def evaluate_dask(model: Any, paths: Sequence[str | Path], out: str | Path, clie
         raise ValueError(f"the columnar backend cannot score this ruleset: {model.columnar_note}")
     origin = model.origin
     files = [str(Path(p).resolve()) for p in paths]
-    firsts = client.map(_standings, [origin] * len(files), range(len(files)), files, pure=False)
-    standings: dict[Key, Standing] = {}
-    for part in client.gather(firsts):
-        standings.update(part)
-    apply_quotas(model.engine.plan, list(standings.values()))
-    moved: list[dict[int, Standing]] = [{} for _ in files]
-    for (partition, row), standing in standings.items():
-        if standing.steps:
-            moved[partition][row] = standing
+    count = len(files)
+    firsts = client.map(first_pass, [origin] * count, files, pure=False)
+    tables = client.gather(client.map(standings, [origin] * count, range(count), firsts, pure=False))
+    moved = moves(model.engine.plan, tables, count)
     Path(out).mkdir(parents=True, exist_ok=True)
-    counts = client.map(
-        _finish, [origin] * len(files), range(len(files)), files, moved, [str(out)] * len(files), pure=False
-    )
-    return int(sum(client.gather(counts)))
+    counts = client.map(finish, [origin] * count, range(count), firsts, moved, [str(out)] * count, pure=False)
+    written = int(sum(client.gather(counts)))
+    del firsts  # the first passes are released on the workers
+    return written

@@ -88,11 +88,12 @@ def _plain_sheets(sheets: Any) -> bool:
     )
 
 
-def _json_row(row: Any) -> Any:
-    """A JSON record with numbers as text; sheets that are not plain scores kept as JSON text."""
+def _json_row(row: Any, *, text: bool = False) -> Any:
+    """A JSON record with numbers as text (`text`: they were parsed as text already); sheets
+    that are not plain scores kept as JSON text."""
     if not isinstance(row, dict):
         return row
-    out = _text_numbers(row)
+    out = row if text else _text_numbers(row)
     if SHEETS in out and out[SHEETS] is not None and not _plain_sheets(out[SHEETS]):
         out[SHEETS_JSON] = json.dumps(row[SHEETS], ensure_ascii=False)
         out[SHEETS] = None
@@ -108,12 +109,12 @@ def _json_line(number: int, line: str | InputError) -> dict[str, Any]:
     else:
         kept[RAW_ERROR] = line.message
     try:
-        row = json.loads(line, parse_float=str, parse_int=str) if isinstance(line, str) else None
+        row = json.loads(line, parse_float=str, parse_int=str, parse_constant=str) if isinstance(line, str) else None
     except ValueError:
         row = None
     if not isinstance(row, dict):
         return kept
-    return {**_json_row(row), **kept}
+    return {**_json_row(row, text=True), **kept}
 
 
 def _text_numbers(value: Any) -> Any:
@@ -145,8 +146,8 @@ def read_table(source: Any) -> pl.DataFrame:
     if suffix in (".jsonl", ".ndjson"):
         return _from_rows([_json_line(number, line) for number, line in numbered_lines([path])])
     if suffix == ".json":
-        rows = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str, parse_int=str)
-        return _from_rows([_json_row(row) for row in rows])
+        rows = json.loads(path.read_text(encoding="utf-8-sig"), parse_float=str, parse_int=str, parse_constant=str)
+        return _from_rows([_json_row(row, text=True) for row in rows])
     raise ValueError(f"{path}: read Parquet, Arrow IPC (.arrow), JSON lines (.jsonl) or JSON (.json)")
 
 
@@ -170,10 +171,12 @@ def _decimal(expr: pl.Expr, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
     """A column of decimals at DECIMAL_PLACES, and the rows where it could not be read exactly."""
     if dtype.is_integer():
         return expr.cast(DECIMAL), pl.lit(False)
-    if dtype.is_float() or isinstance(dtype, pl.Decimal):
-        text = expr.cast(pl.String)
-    else:
-        text = expr.cast(pl.String).str.strip_chars()
+    if isinstance(dtype, pl.Decimal):  # typed: no text; refused when it needs more places or digits
+        value = expr.cast(DECIMAL, strict=False)
+        if (dtype.scale or 0) > DECIMAL_PLACES:
+            value = pl.when(expr.to_physical() % (10 ** ((dtype.scale or 0) - DECIMAL_PLACES)) == 0).then(value)
+        return value, expr.is_not_null() & value.is_null()
+    text = expr.cast(pl.String) if dtype.is_float() else expr.cast(pl.String).str.strip_chars()
     wide = text.cast(pl.Decimal(38, PARSE_PLACES), strict=False)
     inexact = (wide.to_physical() % (10 ** (PARSE_PLACES - DECIMAL_PLACES))) != 0
     bad = (text.is_not_null() & wide.is_null()) | inexact.fill_null(False)
@@ -200,7 +203,7 @@ class Conformer:
             nulls = pl.element().is_null() if not isinstance(ref.item, n.OptionalType) else pl.lit(False)
             return expr.list.eval(item), expr.list.eval(bad.fill_null(False) | nulls).list.any().fill_null(False)
         if isinstance(ref, n.EnumType):
-            text = expr.cast(pl.String, strict=False)
+            text = expr if dtype == pl.String else expr.cast(pl.String, strict=False)
             return text, ~text.is_in(list(ref.members)).fill_null(False)
         if ref.name == "decimal":
             return _decimal(expr, dtype)
@@ -235,16 +238,18 @@ class Conformer:
                 converted, bad = self.field(pl.lit(None), fld, pl.Null())
             columns.append(converted.alias(fld.name))
             refused.append(bad)
-        return pl.struct(columns), pl.any_horizontal(refused) if refused else pl.lit(False)
+        converted = pl.when(expr.is_not_null()).then(pl.struct(columns))  # a null record stays null
+        return converted, pl.any_horizontal(refused) if refused else pl.lit(False)
 
     def field(self, expr: pl.Expr, fld: n.FieldDecl, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         """A field's column (its default where absent) and the rows it refuses."""
         target = polars_type(fld.type, self.types)
         if dtype == pl.Null:
-            converted, bad = pl.lit(None, dtype=target), pl.lit(False)
+            converted, bad, missing = pl.lit(None, dtype=target), pl.lit(False), pl.lit(True)
         else:
             converted, bad = self.value(expr, fld.type, dtype)
             bad = expr.is_not_null() & bad.fill_null(True)
+            missing = expr.is_null()  # a value that is there but cannot be read is refused by `bad`
         if fld.range is not None:
             low, high = pl.lit(fld.range.low.value), pl.lit(fld.range.high.value)
             if isinstance(target, pl.Decimal):
@@ -253,8 +258,8 @@ class Conformer:
         if fld.default is not None:
             converted = converted.fill_null(_literal(fld.default, target))
         elif not isinstance(fld.type, n.OptionalType):
-            bad = bad | converted.is_null()
-        return converted.cast(target), bad
+            bad = bad | missing
+        return converted if dtype == target else converted.cast(target), bad
 
 
 def _literal(expr: n.Expr, target: pl.DataType) -> pl.Expr:

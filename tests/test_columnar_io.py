@@ -1,0 +1,194 @@
+"""Tables in and out at scale (issue 15): typed Parquet, chunked writers, a table scored in
+slices with quotas across them, quotas applied over partitions. (The DuckDB prototype,
+`benchmarks/duckdb_prototype.py`, checks itself against the engine when it runs: duckdb is
+in no extra.)"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pl = pytest.importorskip("polars", reason="the columnar backend needs polars: pip install -e '.[columnar]'")
+pytest.importorskip("pyarrow", reason="the columnar backend needs pyarrow: pip install -e '.[columnar]'")
+
+from benchmarks.records import (  # noqa: E402
+    generate_party_gov_records,
+    party_gov_schema,
+    write_jsonl,
+    write_party_gov_parquet,
+)
+
+import indicator_dsl  # noqa: E402
+from indicator_dsl.cli.main import main  # noqa: E402
+from indicator_dsl.evaluate import table_slices  # noqa: E402
+from indicator_dsl.evaluate.columnar_results import json_rows  # noqa: E402
+from indicator_dsl.evaluate.table_files import typed, write_chunks  # noqa: E402
+from indicator_dsl.evaluate.tables import records_frame  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARK = ROOT / "benchmarks" / "party_gov.ind"
+
+
+def _columnar() -> Any:
+    return indicator_dsl.load(BENCHMARK, backend="columnar")
+
+
+# ---------------------------------------------------------------- typed tables
+
+
+def test_text_is_typed_exactly_or_refused_naming_the_column() -> None:
+    frame = pl.DataFrame(
+        {
+            "n": ["1", " 2 ", None],
+            "d": ["0.96", "1", None],
+            "m": [[{"on": "2023-01-02", "x": "0.5"}], [], None],
+        }
+    )
+    schema = {
+        "n": pl.Int64,
+        "d": pl.Decimal(18, 4),
+        "m": pl.List(pl.Struct({"on": pl.Date, "x": pl.Decimal(18, 1)})),
+        "absent": pl.Int64,
+    }
+    out = typed(frame, schema)
+    assert out.schema == pl.Schema(schema)
+    assert out["n"].to_list() == [1, 2, None]
+    assert [str(v) for v in out["d"].drop_nulls()] == ["0.9600", "1.0000"]
+    assert out["m"].to_list()[0] == [{"on": date(2023, 1, 2), "x": Decimal("0.5")}]
+    assert out["absent"].null_count() == 3
+    with pytest.raises(ValueError, match="column 'd': a value has more places than"):
+        typed(pl.DataFrame({"d": ["0.12345"]}), {"d": pl.Decimal(18, 4)})
+    with pytest.raises(ValueError, match="column 'm': not every value is a"):
+        typed(pl.DataFrame({"m": [[{"on": "2023-02-30"}]]}), {"m": pl.List(pl.Struct({"on": pl.Date}))})
+
+
+def test_the_benchmark_parquet_is_the_typed_table_of_the_records_in_memory(tmp_path: Path) -> None:
+    path = tmp_path / "records.parquet"
+    assert write_party_gov_parquet(path, 60, seed=3, chunk=7) == 60
+    written = pl.read_parquet(path)
+    in_memory = typed(records_frame(generate_party_gov_records(60, seed=3)), party_gov_schema())
+    assert written.schema == in_memory.schema
+    assert written.schema["meetings"] == pl.List(
+        pl.Struct({"kind": pl.String, "held_on": pl.Date, "attendance": pl.Decimal(18, 4), "by_secretary": pl.Boolean})
+    )
+    assert written.equals(in_memory)
+
+
+def test_typed_and_text_tables_give_the_same_results(tmp_path: Path) -> None:
+    records = generate_party_gov_records(120, seed=8)
+    text = records_frame(records)
+    model = _columnar()
+    from_text = json_rows(model.evaluate_table(text))
+    from_typed = json_rows(model.evaluate_table(typed(text, party_gov_schema())))
+    assert from_typed == from_text
+    assert model.tables.scorer.python_rows == 0
+
+
+def test_a_typed_decimal_with_more_places_than_the_plan_reads_goes_to_the_python_backend() -> None:
+    records = generate_party_gov_records(6, seed=2)
+    records[1]["dues_on_time"] = "0.950000000001"  # 12 places: the plan reads 9
+    text = records_frame(records)
+    table = typed(text, {**party_gov_schema(), "dues_on_time": pl.Decimal(38, 12)})
+    model = _columnar()
+    rows = json_rows(model.evaluate_table(table))
+    assert model.tables.scorer.python_rows == 1
+    python = indicator_dsl.load(BENCHMARK)
+    expected = [r.model_dump(mode="json", exclude={"trace"}) for r in python.evaluate_many(records)]
+    assert rows == expected
+    assert rows[1]["sources"]["superior"]["indicators"]["dues"] == "6.00"  # 0.950000000001 ≥ 95 %
+
+
+# ---------------------------------------------------------------- chunked writers
+
+
+def test_chunks_are_written_as_one_table_with_their_columns_united(tmp_path: Path) -> None:
+    frames = [
+        pl.DataFrame({"a": ["1"], "s": [{"x": "1"}]}),
+        pl.DataFrame({"b": [True], "s": [{"x": "2", "y": "z"}]}),
+        pl.DataFrame({"a": ["3"], "s": [None]}),
+    ]
+    consumed: list[int] = []
+
+    def one_at_a_time() -> Any:
+        for number, frame in enumerate(frames):
+            consumed.append(number)
+            yield frame
+
+    assert write_chunks(one_at_a_time(), tmp_path / "t.parquet") == 3
+    written = pl.read_parquet(tmp_path / "t.parquet")
+    assert written.to_dicts() == [
+        {"a": "1", "s": {"x": "1", "y": None}, "b": None},
+        {"a": None, "s": {"x": "2", "y": "z"}, "b": True},
+        {"a": "3", "s": None, "b": None},
+    ]
+    assert consumed == [0, 1, 2] and [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+def test_the_province_is_written_to_parquet_in_chunks_as_in_memory(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "examples" / "province"))
+    import generate
+
+    assert generate.write_parquet(generate.iter_province(300, seed=4), tmp_path / "p.parquet", chunk=70) == 300
+    written = pl.read_parquet(tmp_path / "p.parquet")
+    in_memory = records_frame(generate.generate_province(300, seed=4))
+    assert written.height == 300 and set(written.columns) == set(in_memory.columns)
+    assert written.select(in_memory.columns).to_dicts() == in_memory.to_dicts()
+
+
+def test_the_province_generator_writes_parquet_from_the_command_line(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "examples" / "province"))
+    import generate
+
+    assert generate.main(["-o", str(tmp_path / "p.parquet"), "--n", "120", "--seed", "6"]) == 0
+    written = pl.read_parquet(tmp_path / "p.parquet")
+    assert written["id"].to_list() == [r["id"] for r in generate.generate_province(120, seed=6)]
+
+
+# ---------------------------------------------------------------- slices
+
+
+def _records_with_a_bad_row(n: int) -> list[dict[str, Any]]:
+    records = generate_party_gov_records(n, seed=9)
+    records[n - 3]["category"] = "国企"  # not a listed category: this row's error, in the last slice
+    return records
+
+
+def test_a_table_scored_in_slices_equals_it_scored_whole_quotas_across_slices(tmp_path: Path) -> None:
+    records = _records_with_a_bad_row(300)
+    table = typed(records_frame(records), party_gov_schema())
+    table.write_parquet(tmp_path / "r.parquet", row_group_size=40)
+    model = _columnar()
+    whole = json_rows(model.evaluate_table(table))
+    written = table_slices.evaluate_slices(model, tmp_path / "r.parquet", tmp_path / "out.parquet", rows=70)
+    assert written == table_slices.Written(results=300, failed=1)
+    sliced = json_rows(pl.read_parquet(tmp_path / "out.parquet"))
+    assert sliced == whole
+    moved = sum(1 for r in sliced if any(s["step"] == "quota" for s in r["steps"]))
+    assert moved == sum(1 for r in whole if any(s["step"] == "quota" for s in r["steps"])) > 0
+    assert {p.name for p in tmp_path.iterdir()} == {"r.parquet", "out.parquet"}  # no scratch left
+
+
+def test_ind_eval_scores_a_large_parquet_table_in_slices(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = _records_with_a_bad_row(90)
+    typed(records_frame(records), party_gov_schema()).write_parquet(tmp_path / "r.parquet")
+    write_jsonl(tmp_path / "r.jsonl", records)
+    monkeypatch.setattr(table_slices, "SLICE_ABOVE", 50)
+    monkeypatch.setattr(table_slices, "SLICE_ROWS", 25)
+    calls: list[int] = []
+    real = table_slices.evaluate_slices
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(table_slices, "evaluate_slices", counted)
+    command = ["eval", str(BENCHMARK), str(tmp_path / "r.parquet"), "--backend", "columnar"]
+    assert main([*command, "--out", str(tmp_path / "o.parquet")]) == 1  # one record cannot be scored
+    assert calls == [25]
+    assert main(["eval", str(BENCHMARK), str(tmp_path / "r.jsonl"), "--out", str(tmp_path / "py.parquet")]) == 1
+    assert json_rows(pl.read_parquet(tmp_path / "o.parquet")) == json_rows(pl.read_parquet(tmp_path / "py.parquet"))
