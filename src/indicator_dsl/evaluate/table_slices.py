@@ -25,7 +25,7 @@ from .columnar import ColumnarScorer, FirstPass
 from .distributed import finish_results, moves, standings_table
 
 SLICE_ABOVE = 1_000_000  # `ind eval` scores a Parquet table of more records than this in slices
-SLICE_ROWS = 250_000  # of this many records
+SLICE_ROWS = 125_000  # of this many records
 
 
 @dataclass(frozen=True, slots=True)
