@@ -65,9 +65,9 @@ class Engine:
         self, data: Any, sheets: Any = None
     ) -> tuple[dict[str, Any] | None, Any, list[FieldProblem], list[str], str | None]:
         """Validate a record; sheets come from the argument or from the record's `sheets` key.
-        A `JsonLine` is read and validated in one step when its text keeps to the JSON rules
-        (`RecordModels.json_validator`: the same values as `json` then the validator), else
-        read by `json` first, so its value or its errors are always the same."""
+        A `JsonLine` is read and validated in one step where its text keeps to forms both
+        readings agree on (`RecordModels.json_reader`, `semantics/json_records.py`), else read
+        by `json` first and validated, so its value or its errors are always the same."""
         if data.__class__ is JsonLine:
             read = self._read_json(data.raw)
             if read is not None:

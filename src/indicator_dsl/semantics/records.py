@@ -128,27 +128,11 @@ def _first_of(choices: list[CoreSchema | tuple[CoreSchema, str]], error_type: st
     return cs.union_schema(choices, mode="left_to_right", custom_error_type=error_type, custom_error_message=message)
 
 
-def _date_text() -> CoreSchema:
-    return cs.chain_schema([cs.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), cs.date_schema()])
-
-
-def _decimal_text() -> CoreSchema:
-    finite = cs.decimal_schema(allow_inf_nan=False)
-    return cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), finite])
-
-
-def _decimal_int() -> CoreSchema:
-    return cs.chain_schema([cs.int_schema(strict=True), cs.decimal_schema(allow_inf_nan=False)])
-
-
-def _int_text() -> CoreSchema:
-    return cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=INT_TEXT), cs.int_schema()])
-
-
 class _DateRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return _first_of([_date_text(), cs.date_schema(strict=True)], NOT_A_DATE, "not a date")
+        iso_text = cs.chain_schema([cs.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), cs.date_schema()])
+        return _first_of([iso_text, cs.date_schema(strict=True)], NOT_A_DATE, "not a date")
 
 
 class _DecimalRule:
@@ -158,8 +142,8 @@ class _DecimalRule:
         return _first_of(
             [
                 cs.decimal_schema(strict=True, allow_inf_nan=False),
-                _decimal_int(),
-                _decimal_text(),
+                cs.chain_schema([cs.int_schema(strict=True), finite]),
+                cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), finite]),
                 cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
             ],
             NOT_A_NUMBER,
@@ -170,7 +154,8 @@ class _DecimalRule:
 class _IntRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return _first_of([cs.int_schema(strict=True), _int_text()], NOT_AN_INT, "not a whole number")
+        digits = cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=INT_TEXT), cs.int_schema()])
+        return _first_of([cs.int_schema(strict=True), digits], NOT_AN_INT, "not a whole number")
 
 
 @dataclass(frozen=True, slots=True)
