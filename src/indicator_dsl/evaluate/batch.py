@@ -317,7 +317,6 @@ def collector_paused() -> Iterator[None]:
     if not gc.isenabled():
         yield
         return
-    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
@@ -325,5 +324,4 @@ def collector_paused() -> Iterator[None]:
         if gc.get_freeze_count() == 0:
             gc.freeze()
             gc.unfreeze()
-        if enabled:
-            gc.enable()
+        gc.enable()
