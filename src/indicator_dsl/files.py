@@ -52,14 +52,29 @@ def publish(temp: str | Path, path: Path, mode: int | None = None) -> None:
 @contextmanager
 def temporary(path: Path, infix: str = "") -> Iterator[Path]:
     """A new private file beside `path` (named `.NAME.INFIX…`), removed when the block ends
-    unless it was published; the folders above `path` are made if missing."""
+    unless it was published; the folders above `path` are made if missing. Until then it is
+    also listed in `LIVE`, for `remove_leftovers`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.{infix}", dir=path.parent)
+    LIVE.add(name)
     os.close(fd)
     try:
         yield Path(name)
     finally:
         Path(name).unlink(missing_ok=True)
+        LIVE.discard(name)
+
+
+LIVE: set[str] = set()  # the temporary files handed out and not yet removed
+
+
+def remove_leftovers() -> None:
+    """Remove the temporary files a block could not: a signal's exception can arrive on the
+    first step of the block's clean-up and skip it (the command line calls this on its way
+    out after a signal)."""
+    for name in list(LIVE):
+        Path(name).unlink(missing_ok=True)
+        LIVE.discard(name)
 
 
 def write_atomic(path: Path, text: str | bytes, mode: int | None = None) -> None:

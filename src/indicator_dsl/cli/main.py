@@ -92,6 +92,14 @@ def _on_unraisable(report: Any) -> None:
     signal.setitimer(signal.ITIMER_REAL, 0.01)
 
 
+def _remove_leftovers() -> None:
+    """The temporary files a signal left behind (`files.remove_leftovers`), imported only then:
+    `ind --version` stays light."""
+    from ..files import remove_leftovers
+
+    remove_leftovers()
+
+
 def run() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGINT, _on_signal)
@@ -100,9 +108,11 @@ def run() -> None:
     try:
         code = main()
     except KeyboardInterrupt:
+        _remove_leftovers()
         sys.stderr.write("ind: interrupted\n")
         code = 130
     except Terminated:
+        _remove_leftovers()
         sys.stderr.write("ind: terminated\n")
         code = 143
     except BrokenPipeError:

@@ -100,7 +100,8 @@ def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sh
         return
     reader = WireReader()
     base = 0  # lines before the range being merged, across the files
-    with worker_pool(model, workers, sheets) as pool:
+    # the parent only gathers standings here: no collection walks them as they pile up
+    with collector_paused(), worker_pool(model, workers, sheets) as pool:
         for message in pool.in_order(_worker_range, _ranges(inputs)):
             which, blob, offsets, numbers, lengths, wires, failed, lines = unpacked(message)
             counted = array("q")
