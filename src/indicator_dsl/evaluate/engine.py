@@ -53,6 +53,7 @@ class Engine:
         self.models = models
         period = f"{plan.period[0]}..{plan.period[1]}" if plan.period and plan.period_given else None
         self.ref = RulesetRef(name=plan.name, version=plan.version, sha256=plan.sha256, period=period, as_of=plan.as_of)
+        self._ref_values: tuple[RulesetRef, dict[str, Any]] = (self.ref, self.ref.model_dump(mode="json"))
         self._text = ReportedTexts(quantum(plan.precision), EXACT)
         self._dimension_names = [d.name for d in plan.dimensions]
         self._indicator_names = [i.name for i in plan.indicators]
@@ -210,7 +211,8 @@ class Engine:
                 sources[name]["excluded"] = note
             for name, weight in scored.excluded.weights.items():
                 sources[name]["weight"] = str(weight)
-        values: dict[str, Any] = {"id": record_id, "ruleset": self.ref, "sources": sources, "bonus": text(scored.bonus)}
+        values: dict[str, Any] = {"id": record_id, "ruleset": self._ruleset_values(), "sources": sources}
+        values["bonus"] = text(scored.bonus)
         if plan.penalty_max is not None:
             values["penalty"] = text(scored.penalty)
         values["vetoes"] = scored.vetoes
@@ -226,6 +228,15 @@ class Engine:
         values["warnings"] = warnings
         values["trace"] = None if scored.trace is None else [self.trace_entry(t) for t in scored.trace]
         return values
+
+    def _ruleset_values(self) -> dict[str, Any]:
+        """`ref` as a compact result holds it: the values of its JSON form, so that writing the
+        line runs no Python (a signal's exception raised inside pydantic-core's serializer, in
+        a field's `exclude_if`, would come out wrapped as a serialization error); made again
+        when `ref` is replaced (a bundle's digest)."""
+        if self._ref_values[0] is not self.ref:
+            self._ref_values = (self.ref, self.ref.model_dump(mode="json"))
+        return self._ref_values[1]
 
     def source_entry(self, t: ClauseTrace, label: str, note: str, at: str) -> TraceEntry:
         """A step over one source as a whole (no indicator): proration, an excluded source."""

@@ -129,8 +129,9 @@ class Compact:
     """A scored record's result before anyone reads it: the values of `Result` in field
     order (`Engine.result_values`) with every figure (bonus, penalty, total, and the tables,
     dimensions, indicators, values, weights and corrections of the sources) as the text its
-    JSON form shows, so the line is written from them as they are; `penalty` only with a penalty
-    block and `nominations` only when it has some, as the JSON form leaves them out otherwise."""
+    JSON form shows and the ruleset as the values of its JSON form, so the line is written from
+    them as they are; `penalty` only with a penalty block and `nominations` only when it has
+    some, as the JSON form leaves them out otherwise."""
 
     __slots__ = ("values",)
 
@@ -154,6 +155,7 @@ class Compact:
         """The model, its figures read back as the Decimals they were written from."""
         v = self.values
         read = {
+            "ruleset": RulesetRef.model_validate(v["ruleset"]),
             "sources": {name: _source_figures(entry) for name, entry in v["sources"].items()},
             "bonus": _figure(v["bonus"]),
             "penalty": _figure(v.get("penalty")),
@@ -248,7 +250,6 @@ class Encoded:
         if self.failed:
             return Result.model_validate_json(self.raw)
         values = json.loads(self.raw)
-        values["ruleset"] = RulesetRef(**values["ruleset"])
         if "nominations" in values:
             values["nominations"] = [Nominee(**nominee) for nominee in values["nominations"]]
         if self.outcomes is not None:
