@@ -167,12 +167,7 @@ def _numbered_again(
         start += size
     with path.open("rb") as handle, decimal.localcontext(EXACT):
         for index in failed:
-            handle.seek(at[index])
-            text = handle.readline()
-            if at[index] == 0 and text.startswith(codecs.BOM_UTF8):
-                text = text[len(codecs.BOM_UTF8) :]
-            line = JsonLine(text.rstrip(b"\n"), line_at[index])
-            record = line if sheets is None else line.read()
+            record = _record_at(handle, at[index], line_at[index], sheets)
             results[index] = _line(first_pass(model, record, sheets_for(sheets, record), trace=False).result)
     return b"".join(results), array("q", map(len, results)).tobytes()
 
@@ -235,6 +230,18 @@ def score_block(
     return which, b"".join(lines), offsets.tobytes(), numbers.tobytes(), lengths.tobytes(), standings, failed
 
 
+def _record_at(handle: BinaryIO, offset: int, number: int, sheets: Sheets) -> Any:
+    """The record whose line starts at `offset` of a file, read again (a byte-order mark
+    opening the file left out): a `JsonLine`, or, when sheets come apart (by id), the record
+    read at once."""
+    handle.seek(offset)
+    text = handle.readline().rstrip(b"\n")
+    if offset == 0 and text.startswith(codecs.BOM_UTF8):
+        text = text[len(codecs.BOM_UTF8) :]
+    line = JsonLine(text, number)
+    return line if sheets is None else line.read()
+
+
 def _line(entry: Any) -> bytes:
     return (entry.line_bytes() if isinstance(entry, Compact) else entry.model_dump_json().encode("utf-8")) + b"\n"
 
@@ -288,13 +295,7 @@ def _second_pass(
                 _copy(first, target, where.spill[index] - copied)
                 first.seek(where.spill[index + 1])
                 copied = where.spill[index + 1]
-                handle = handles[where.file[index]]
-                handle.seek(where.offset[index])
-                text = handle.readline()
-                if where.offset[index] == 0 and text.startswith(codecs.BOM_UTF8):
-                    text = text[len(codecs.BOM_UTF8) :]
-                line = JsonLine(text, where.number[index])
-                data = line if sheets is None else line.read()
+                data = _record_at(handles[where.file[index]], where.offset[index], where.number[index], sheets)
                 entry = refinish(model, data, sheets_for(sheets, data), redo[index], trace=False)  # type: ignore[arg-type]
                 if isinstance(entry, Compact):
                     entry.nominate(nominees.get(index, []))
