@@ -1,7 +1,7 @@
 """Faults during long runs (issue 9 §5): signals, output paths, and files edited mid-run.
 
-The signal tests start a real `ind eval --workers 2 --out F` on a few thousand generated
-records, in its own process group, and send SIGTERM or SIGINT to the parent alone while the
+The signal tests start a real `ind eval --workers 3 --out F` (the parent and two worker
+processes score) on a few thousand generated records, in its own process group, and send SIGTERM or SIGINT to the parent alone while the
 first pass (workers scoring) or the second pass (re-scoring the records a quota moved) runs.
 Afterwards no process of that group may be left, no temporary file beside F, and F must hold
 what it held before. The ruleset is `benchmarks/party_gov.ind` with a quota that demotes most
@@ -111,7 +111,8 @@ def _wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], wha
 
 
 def first_pass_running(out: Path, group: int) -> bool:
-    """The workers are scoring: both exist, and a chunk has come back into the spill file."""
+    """The workers are scoring: the parent and both workers exist, and a chunk has come back
+    into the spill file."""
     spills = [out.parent / n for n in temporaries(out) if ".pass1." in n]
     return len(group_members(group)) == 3 and any(p.stat().st_size > 0 for p in spills)
 
@@ -178,9 +179,9 @@ def test_workers_end_soon_after_their_parent_is_killed(workload: tuple[Path, Pat
 def _interrupt(
     ruleset: Path, records: Path, fmt: str, out: Path, stage: Callable[[Path, int], bool], signum: int
 ) -> tuple[subprocess.Popen[str], str, str]:
-    """Run `ind eval --workers 2 --out OUT`, send `signum` to it alone (as `kill PID` does) once
+    """Run `ind eval --workers 3 --out OUT`, send `signum` to it alone (as `kill PID` does) once
     `stage` holds, and wait for it and its workers' pipes to close."""
-    command = [sys.executable, "-m", "indicator_dsl", "eval", ruleset, records, "--workers", "2", "--format", fmt]
+    command = [sys.executable, "-m", "indicator_dsl", "eval", ruleset, records, "--workers", "3", "--format", fmt]
     with subprocess.Popen(
         [*map(str, command), "--out", str(out)],
         stdout=subprocess.PIPE,

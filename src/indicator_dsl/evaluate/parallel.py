@@ -1,11 +1,13 @@
-"""`evaluate_many(records, workers=N)`: a batch scored by N worker processes, quotas exact.
+"""`evaluate_many(records, workers=N)`: a batch scored by N processes, quotas exact.
 
 Quotas need every record's total before any grade is final, but not every record's result.
-So the workers score parts of the batch (ranges of positions in the records they inherited
-when they were forked, or, where processes are spawned, the records themselves) and send
-back, as plain values, each result's JSON line with what a batch reads of it without
-decoding (`Encoded`), its standing and its kept fields; the parent only merges them in input
-order, settles the quotas over the standings and re-scores the few records a quota moved.
+So N - 1 worker processes and this one score parts of the batch. The workers take ranges of
+positions in the records they inherited when they were forked (or, where processes are
+spawned, the records themselves) and send back, as plain values, each result's JSON line
+with what a batch reads of it without decoding (`Encoded`), its standing and its kept fields;
+this process scores a part itself whenever the workers have enough queued, merges the parts
+in input order, settles the quotas over the standings and re-scores the few records a quota
+moved.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .workers import (
 )
 
 PART = 500  # records a worker scores per message
+Part = tuple[list[Entry], list[Standing | None], list[dict[str, Any]]]  # results, standings, kept fields
 
 
 def evaluate_parallel(
@@ -45,7 +48,8 @@ def evaluate_parallel(
     workers: int,
     adjustments: Sequence[Adjustment] = (),
 ) -> Batch:
-    """Score `records` in `workers` processes and merge their parts in input order. Records
+    """Score `records` in `workers` processes (this one among them) and merge their parts in
+    input order. Records
     already in memory (a sequence) are inherited by forked workers; records still to be read
     (an iterator: a file being read) are sent in parts to workers forked before the first is
     read, so that the workers share none of the parent's growing memory (a forked process that
@@ -55,14 +59,22 @@ def evaluate_parallel(
     entries: list[Entry] = []
     standings: list[Standing | None] = []
     attributes: list[dict[str, Any]] = []
+    reader = WireReader()
+
+    def here(job: tuple[int, list[Any] | None]) -> Part:
+        start, part = job
+        return _scored_here(model, sheets, items[start : start + PART] if part is None else part, trace)
+
+    def sent(job: tuple[int, list[Any] | None]) -> tuple[Any, ...]:
+        start, part = job
+        return start, None if part is None else packed(part), trace
+
+    def read(message: Any) -> Part:
+        return _read_part(unpacked(message), trace, reader)
+
     with collector_paused(), worker_pool(model, workers, sheets, items if inherit else None) as pool:
-        if inherit:
-            parts: Iterator[tuple[int, Any, bool]] = ((start, None, trace) for start in range(0, len(items), PART))
-        else:
-            parts = _sent_parts(records, items, trace)
-        reader = WireReader()
-        for message in pool.in_order(_worker_part, parts):
-            part_entries, part_standings, part_attributes = _read_part(unpacked(message), trace, reader)
+        jobs = ((start, None) for start in range(0, len(items), PART)) if inherit else _sent_parts(records, items)
+        for part_entries, part_standings, part_attributes in pool.in_order(jobs, here, _worker_part, sent, read):
             entries += part_entries
             standings += part_standings
             attributes += part_attributes
@@ -76,13 +88,20 @@ def evaluate_parallel(
     return Batch(Results(entries), attributes, problems)
 
 
-def _sent_parts(records: Iterable[Any], items: list[Any], trace: bool) -> Iterator[tuple[int, Any, bool]]:
-    """Parts of the records as they are read, each packed to be sent; the parent keeps them
-    (in `items`) to score again the few a quota moves."""
+def _sent_parts(records: Iterable[Any], items: list[Any]) -> Iterator[tuple[int, list[Any] | None]]:
+    """Parts of the records as they are read; the parent keeps them (in `items`) to score
+    again the few a quota moves."""
     iterator = iter(records)
     while part := list(islice(iterator, PART)):
-        yield len(items), packed(part), trace
+        yield len(items), part
         items += part
+
+
+def _scored_here(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: bool) -> Part:
+    """A part of the batch scored in this process: its results, standings and kept fields."""
+    with decimal.localcontext(EXACT):
+        cards = [first_pass(model, data, sheets_for(sheets, data), trace=trace) for data in records]
+    return [c.result for c in cards], [c.standing for c in cards], [c.attributes for c in cards]
 
 
 def _worker_part(start: int, sent: Any, trace: bool) -> Any:
@@ -120,9 +139,7 @@ def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: boo
     return columns
 
 
-def _read_part(
-    columns: tuple[list[Any], ...], trace: bool, reader: WireReader
-) -> tuple[list[Entry], list[Standing | None], list[dict[str, Any]]]:
+def _read_part(columns: tuple[list[Any], ...], trace: bool, reader: WireReader) -> Part:
     lines, ids, grades, failed, reasons, outcomes, wires, kept = columns
     if trace:
         entries: list[Entry] = list(lines)

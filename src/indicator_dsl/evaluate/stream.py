@@ -8,11 +8,12 @@ nomination chose) scored again. Memory is bounded by the blocks in flight and th
 not by the input; output order is input order.
 
 With one worker the input is read in blocks of whole lines (`BLOCK` bytes or more). With
-more, the parent does not read it at all: it cuts each file into ranges of `BLOCK` bytes and
-each worker reads and scores the lines that start in its range, numbering them from its first
-(the parent adds the lines before it, and scores again, with their numbers across the files,
-the rare records that failed, since a line that is not JSON is reported by its number). The
-parent writes what comes back, one block of result lines with the position of each record.
+N, the input is cut into ranges of `BLOCK` bytes, without reading it, and N - 1 worker
+processes and this one (when the workers have enough queued) each read and score the lines
+that start in a range, numbering them from its first (the parent adds the lines before it,
+and scores again, with their numbers across the files, the rare records that failed, since a
+line that is not JSON is reported by its number). The parent writes the results in order,
+one block of result lines with the position of each record.
 A line is read in one step by the engine (`JsonLine`).
 
 Faults: whatever ends a run early stops the workers (`workers.worker_pool`) and removes every
@@ -23,9 +24,11 @@ from __future__ import annotations
 
 import codecs
 import decimal
-import shutil
+import os
 from array import array
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -36,12 +39,16 @@ from .inputs import JsonLine, is_blank
 from .nominations import nominate
 from .population import Standing, WireReader, standing_wire
 from .results import Compact, Nominee
-from .workers import STATE, Portable, Sheets, collected, packed, stopping, unpacked, worker_model, worker_pool
+from .workers import STATE, Pool, Portable, Sheets, collected, packed, stopping, unpacked, worker_model, worker_pool
 
 BLOCK = 1 << 20
 COPY_BLOCK = 1 << 20
 Block = tuple[int, int, int, bytes, bool]  # which file, byte offset, first line's number, lines, opens its file
 BlockResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], list[int]]
+Range = tuple[str, int, int, int]  # a file's path, which file, first byte, end
+Redo = tuple[str, int, int, Standing | None, list[Nominee]]  # path, offset, line number, standing, nominations
+REDO_PART = 50  # records of pass two scored per job
+RangeResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], list[int], int]  # and its lines
 
 
 def stream_jsonl(
@@ -63,12 +70,12 @@ def stream_jsonl(
     standings: list[Standing | None] = []
     where = _Where()
     failed = 0
-    with temporary(out, "pass1.") as spill:
+    with ExitStack() as run:
+        pool = run.enter_context(worker_pool(model, workers, sheets)) if workers > 1 else None
+        spill = run.enter_context(temporary(out, "pass1."))
         stamps = _stamps(inputs)
         with spill.open("wb") as target:
-            for which, blob, offsets, numbers, lengths, scored, failures in _scored_blocks(
-                model, inputs, workers, sheets
-            ):
+            for which, blob, offsets, numbers, lengths, scored, failures in _scored_blocks(model, inputs, pool, sheets):
                 target.write(blob)
                 where.note(which, offsets, numbers, lengths)
                 standings += scored
@@ -86,36 +93,49 @@ def stream_jsonl(
         if not redo:
             publish(spill, out)
             return count, failed
-        with temporary(out) as final:
-            _second_pass(model, inputs, sheets, spill, final, redo, nominees, where)
-            publish(final, out)
+        final = run.enter_context(temporary(out))
+        _second_pass(model, pool, inputs, sheets, spill, final, redo, nominees, where)
+        publish(final, out)
     return count, failed
 
 
-def _scored_blocks(model: Portable, inputs: list[Path], workers: int, sheets: Sheets) -> Iterator[BlockResults]:
+def _scored_blocks(model: Portable, inputs: list[Path], pool: Pool | None, sheets: Sheets) -> Iterator[BlockResults]:
     """Each block's first-pass results (`score_block`), in input order."""
-    if workers <= 1:
+    if pool is None:
         for block in _blocks(inputs):
             yield score_block(model, sheets, *block)
         return
     reader = WireReader()
+
+    def here(job: Range) -> RangeResults:
+        return _range_scored(model, sheets, *job)
+
+    def read(message: Any) -> RangeResults:
+        *head, wires, failed, lines = unpacked(message)
+        return (*head, list(map(reader.read, wires)), failed, lines)
+
     base = 0  # lines before the range being merged, across the files
     # the parent only gathers standings here: no collection walks them as they pile up
-    with collector_paused(), worker_pool(model, workers, sheets) as pool:
-        for message in pool.in_order(_worker_range, _ranges(inputs)):
-            which, blob, offsets, numbers, lengths, wires, failed, lines = unpacked(message)
+    with collector_paused():
+        for which, blob, offsets, numbers, lengths, standings, failed, lines in pool.in_order(
+            _ranges(inputs), here, _worker_range, _same, read
+        ):
             counted = array("q")
             counted.frombytes(numbers)
             numbers = array("q", [n + base for n in counted]).tobytes()
             if failed:
                 blob, lengths = _numbered_again(model, sheets, inputs[which], blob, offsets, numbers, lengths, failed)
             base += lines
-            yield which, blob, offsets, numbers, lengths, list(map(reader.read, wires)), failed
+            yield which, blob, offsets, numbers, lengths, standings, failed
 
 
-def _ranges(inputs: list[Path]) -> Iterator[tuple[str, int, int, int]]:
-    """The input files cut into ranges of BLOCK bytes, without reading them: a worker scores
-    the lines that start in its range (`_worker_range`)."""
+def _same(job: Range) -> Range:
+    return job
+
+
+def _ranges(inputs: list[Path]) -> Iterator[Range]:
+    """The input files cut into ranges of BLOCK bytes, without reading them: a process scores
+    the lines that start in its range (`_range_scored`)."""
     for which, path in enumerate(inputs):
         size = path.stat().st_size
         for start in range(0, size, BLOCK):
@@ -123,26 +143,30 @@ def _ranges(inputs: list[Path]) -> Iterator[tuple[str, int, int, int]]:
 
 
 def _worker_range(path: str, which: int, start: int, end: int) -> Any:
-    """The lines that start in bytes `start`..`end` of a file, read and scored in a worker and
-    sent back as one message of plain values. Their numbers count from 1 at the range's first
-    line (the parent, which knows how many lines came before, adds them), and the message says
-    how many lines start in the range. (A file changed meanwhile is found by the size and time
-    checked after pass one.)"""
+    """A range's results scored in a worker, sent back as one message of plain values."""
+    *head, standings, failed, lines = _range_scored(worker_model(), STATE.sheets, path, which, start, end)
+    wires = [None if s is None else standing_wire(s) for s in standings]
+    return collected(packed((*head, wires, failed, lines)))
+
+
+def _range_scored(model: Scorer, sheets: Sheets, path: str, which: int, start: int, end: int) -> RangeResults:
+    """The lines that start in bytes `start`..`end` of a file, read and scored: a block's
+    results (`score_block`) and how many lines start in the range. Their numbers count from 1
+    at the range's first line (the parent, which knows how many lines came before, adds them).
+    (A file changed meanwhile is found by the size and time checked after pass one.)"""
     with open(path, "rb") as handle:
         begin = start
         if start > 0:  # the line that holds byte start - 1 is the range before's
             handle.seek(start - 1)
             begin = start - 1 + len(handle.readline())
         if begin >= end:
-            return packed((which, b"", b"", b"", b"", [], [], 0))
+            return which, b"", b"", b"", b"", [], [], 0
         handle.seek(begin)
         block = handle.read(end - begin)
         if not block.endswith(b"\n"):
             block += handle.readline()  # the last line, to its end
     lines = block.count(b"\n") + (not block.endswith(b"\n"))
-    *head, standings, failed = score_block(worker_model(), STATE.sheets, which, begin, 1, block, begin == 0)
-    wires = [None if s is None else standing_wire(s) for s in standings]
-    return collected(packed((*head, wires, failed, lines)))
+    return (*score_block(model, sheets, which, begin, 1, block, begin == 0), lines)
 
 
 def _numbered_again(
@@ -262,11 +286,10 @@ class _Where:
         self.number.frombytes(numbers)
         size = array("q")
         size.frombytes(lengths)
-        self.file.extend([which] * len(size))
-        end = self.spill[-1]
-        for length in size:
-            end += length
-            self.spill.append(end)
+        self.file.extend(array("H", [which]) * len(size))
+        ends = accumulate(size, initial=self.spill[-1])
+        next(ends)  # the spill's end so far, already there
+        self.spill.extend(ends)
 
 
 def _stamps(inputs: list[Path]) -> list[tuple[int, int]]:
@@ -277,6 +300,7 @@ def _stamps(inputs: list[Path]) -> list[tuple[int, int]]:
 
 def _second_pass(
     model: Scorer,
+    pool: Pool | None,
     inputs: list[Path],
     sheets: Sheets,
     spill: Path,
@@ -285,34 +309,82 @@ def _second_pass(
     nominees: Mapping[int, list[Nominee]],
     where: _Where,
 ) -> None:
-    """Copy the spill into `final` in blocks, with the records a quota moved or a nomination
-    chose scored again: only their lines are read again from `inputs` (by offset)."""
-    handles = [path.open("rb") for path in inputs]
-    try:
-        with final.open("wb") as target, spill.open("rb") as first, decimal.localcontext(EXACT):
-            copied = 0
-            for index in sorted(redo):
-                _copy(first, target, where.spill[index] - copied)
-                first.seek(where.spill[index + 1])
+    """Copy the spill into `final` with the records a quota moved or a nomination chose scored
+    again, in parts of REDO_PART (by the workers and this process, as pass one): only their
+    lines are read again from `inputs` (by offset); the rest is copied between the files by
+    the kernel where it can (`_copy`)."""
+    order = sorted(redo)
+    parts = [order[start : start + REDO_PART] for start in range(0, len(order), REDO_PART)]
+    paths = [str(path) for path in inputs]
+    jobs = [
+        tuple((paths[where.file[i]], where.offset[i], where.number[i], redo[i], nominees.get(i, [])) for i in part)
+        for part in parts
+    ]
+
+    def here(job: tuple[Redo, ...]) -> list[bytes]:
+        return _redone(model, sheets, job)
+
+    redone = map(here, jobs) if pool is None else pool.in_order(jobs, here, _worker_redo, _one_argument, unpacked)
+    with final.open("wb", buffering=0) as target, spill.open("rb", buffering=0) as first:
+        copied = 0
+        for part, lines in zip(parts, redone, strict=True):
+            for index, line in zip(part, lines, strict=True):
+                _copy(first.fileno(), target.fileno(), copied, where.spill[index])
+                _write(target.fileno(), line)
                 copied = where.spill[index + 1]
-                data = _record_at(handles[where.file[index]], where.offset[index], where.number[index], sheets)
-                entry = refinish(model, data, sheets_for(sheets, data), redo[index], trace=False)  # type: ignore[arg-type]
-                if isinstance(entry, Compact):
-                    entry.nominate(nominees.get(index, []))
-                else:
-                    entry.nominations = nominees.get(index, [])
-                target.write(_line(entry))
-            shutil.copyfileobj(first, target)
-    finally:
-        for handle in handles:
-            handle.close()
+        _copy(first.fileno(), target.fileno(), copied, where.spill[-1])
 
 
-def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
-    """`size` bytes from one file to the other, in blocks."""
-    while size > 0:
-        block = source.read(min(size, COPY_BLOCK))
-        if not block:
+def _one_argument(job: tuple[Redo, ...]) -> tuple[tuple[Redo, ...]]:
+    return (job,)
+
+
+def _worker_redo(job: tuple[Redo, ...]) -> Any:
+    """Records of pass two scored again in a worker: their result lines, as one message."""
+    return collected(packed(_redone(worker_model(), STATE.sheets, job)))
+
+
+def _redone(model: Scorer, sheets: Sheets, job: tuple[Redo, ...]) -> list[bytes]:
+    """Result lines of records read again by offset, finished with the grade their quotas
+    gave them and with their nominations."""
+    lines = []
+    with ExitStack() as opened, decimal.localcontext(EXACT):
+        handles: dict[str, BinaryIO] = {}
+        for path, offset, number, standing, chosen in job:
+            if path not in handles:
+                handles[path] = opened.enter_context(open(path, "rb"))
+            data = _record_at(handles[path], offset, number, sheets)
+            entry = refinish(model, data, sheets_for(sheets, data), standing, trace=False)  # type: ignore[arg-type]
+            if isinstance(entry, Compact):
+                entry.nominate(chosen)
+            else:
+                entry.nominations = chosen
+            lines.append(_line(entry))
+    return lines
+
+
+def _write(target: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(target, view) :]
+
+
+def _copy(source: int, target: int, start: int, end: int) -> None:
+    """Bytes `start`..`end` of one open file written to the other: by the kernel
+    (`os.copy_file_range`, Linux) where the platform and file system allow, else through a
+    buffer of COPY_BLOCK bytes."""
+    while start < end:
+        try:
+            done = _kernel_copy(source, target, end - start, start)
+        except OSError:  # a file system or kernel that cannot: through a buffer
+            done = os.write(target, os.pread(source, min(end - start, COPY_BLOCK), start))
+        if done == 0:
             raise ValueError("the spill file ended early")
-        target.write(block)
-        size -= len(block)
+        start += done
+
+
+def _no_kernel_copy(source: int, target: int, count: int, offset: int) -> int:
+    raise OSError("no copy_file_range here")
+
+
+_kernel_copy: Callable[[int, int, int, int], int] = getattr(os, "copy_file_range", _no_kernel_copy)

@@ -35,11 +35,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event as EventType
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from .batch import Scorer
 from .engine import Engine
@@ -50,6 +50,7 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 # the start method of worker processes: the platform's fork where it has one (None: its default)
 START_METHOD: str | None = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
 T = TypeVar("T")
+J = TypeVar("J")
 Sheets = Mapping[str, Any] | None
 
 
@@ -156,9 +157,10 @@ def inherits() -> bool:
 
 @contextmanager
 def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[Any] | None = None) -> Iterator[Pool]:
-    """`workers` processes, with the model (and a batch's `items`) inherited where they are
-    forked. Leaving the block normally waits for them; leaving it by any exception stops them
-    at once."""
+    """A run's `workers` scoring processes: this one and `workers - 1` started here, with the
+    model (and a batch's `items`) inherited where they are forked (`Pool.in_order` gives this
+    process its share). Leaving the block normally waits for them; leaving it by any
+    exception stops them at once."""
     context = multiprocessing.get_context(START_METHOD)
     stop = context.Event()
     inherited = (model, items) if inherits() else None
@@ -166,12 +168,12 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
         for engine in model.engines.values():
             engine.build_readers()
     executor = ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=workers - 1,
         mp_context=context,
         initializer=_init_worker,
         initargs=(os.getpid(), stop, inherited, model.origin, model.sha256, sheets),
     )
-    pool = Pool(executor, stop, window=2 * workers)
+    pool = Pool(executor, stop, window=2 * (workers - 1))
     try:
         pool.start()
         yield pool
@@ -183,6 +185,16 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
 
 def _nothing() -> None:
     return None
+
+
+_END = object()  # no job left
+
+
+@dataclass(slots=True)
+class _Done(Generic[T]):
+    """A job's result computed in this process, waiting for the results before it."""
+
+    value: T
 
 
 class Pool:
@@ -213,16 +225,41 @@ class Pool:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
-    def in_order(self, work: Callable[..., T], jobs: Iterable[tuple[Any, ...]]) -> Iterator[T]:
-        """`work(*job)` of each job in a worker, yielded in the jobs' order, with at most
-        `window` jobs in flight (memory stays bounded however many jobs there are)."""
-        in_flight: deque[Future[T]] = deque()
-        for job in jobs:
-            in_flight.append(self.submit(work, *job))
-            if len(in_flight) >= self.window:
-                yield in_flight.popleft().result()
-        while in_flight:
-            yield in_flight.popleft().result()
+    def in_order(
+        self,
+        jobs: Iterable[J],
+        here: Callable[[J], T],
+        there: Callable[..., Any],
+        sent: Callable[[J], tuple[Any, ...]],
+        read: Callable[[Any], T],
+    ) -> Iterator[T]:
+        """Each job's result, in the jobs' order. The workers take jobs (`there(*sent(job))`,
+        whose message `read` turns into a result) while they have fewer than `window` in
+        flight; otherwise this process takes the next job itself (`here(job)`), since on a
+        machine with a core for each process it would only wait. At most `2 × window + 1`
+        results wait for an earlier one, so memory stays bounded however many jobs there are."""
+        waiting: deque[Future[Any] | _Done[T]] = deque()
+        remaining = iter(jobs)
+        exhausted = False
+        while True:
+            while waiting and (isinstance(waiting[0], _Done) or waiting[0].done()):
+                head = waiting.popleft()
+                yield head.value if isinstance(head, _Done) else read(head.result())
+            if exhausted and not waiting:
+                return
+            busy = sum(1 for entry in waiting if isinstance(entry, Future) and not entry.done())
+            if not exhausted and len(waiting) <= 2 * self.window:
+                job = next(remaining, _END)
+                if job is _END:
+                    exhausted = True
+                elif busy < self.window:
+                    waiting.append(self.submit(there, *sent(job)))  # type: ignore[arg-type]
+                else:
+                    waiting.append(_Done(here(job)))  # type: ignore[arg-type]
+                continue
+            head = waiting[0]
+            assert isinstance(head, Future)
+            wait([head], return_when=FIRST_COMPLETED)
 
     def stop_now(self) -> None:
         """End the workers now: queued jobs are dropped, running ones cut short at the next record
