@@ -1,8 +1,9 @@
 """Faults during long runs (issue 9 §5): signals, output paths, and files edited mid-run.
 
 The signal tests start a real `ind eval --workers 3 --out F` (the parent and two worker
-processes score) on a few thousand generated records, in its own process group, and send SIGTERM or SIGINT to the parent alone while the
-first pass (workers scoring) or the second pass (re-scoring the records a quota moved) runs.
+processes score) on a few thousand generated records, in its own process group, and send
+SIGTERM or SIGINT to the parent alone while the first pass (workers scoring) or the second
+pass (re-scoring the records a quota moved) runs.
 Afterwards no process of that group may be left, no temporary file beside F, and F must hold
 what it held before. The ruleset is `benchmarks/party_gov.ind` with a quota that demotes most
 `standard` branches, so that the second pass has thousands of records to re-score.

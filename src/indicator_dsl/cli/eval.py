@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, help="write results to this file (atomically) instead of stdout")
     parser.add_argument("--explain", metavar="ID", help="print a readable trace of the record with this id")
     parser.add_argument("--sheets", type=Path, help="a JSON file of sheets keyed by record id")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--workers", type=int, default=1, help="processes that score, this one among them (default 1)")
     parser.add_argument(
         "--adjustments",
         type=Path,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import decimal
+import gc
 import os
 from array import array
 from collections.abc import Callable, Iterator, Mapping
@@ -108,7 +109,11 @@ def _scored_blocks(model: Portable, inputs: list[Path], pool: Pool | None, sheet
     reader = WireReader()
 
     def here(job: Range) -> RangeResults:
-        return _range_scored(model, sheets, *job)
+        scored = _range_scored(model, sheets, *job)
+        # the collector is paused; what the range left in a cycle (a failed record's traceback)
+        # is freed now, by a walk of what it made alone (the standings kept move on, once)
+        gc.collect(0)
+        return scored
 
     def read(message: Any) -> RangeResults:
         *head, wires, failed, lines = unpacked(message)

@@ -173,7 +173,7 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
         initializer=_init_worker,
         initargs=(os.getpid(), stop, inherited, model.origin, model.sha256, sheets),
     )
-    pool = Pool(executor, stop, window=2 * (workers - 1))
+    pool = Pool(executor, stop, window=4 * (workers - 1))
     try:
         pool.start()
         yield pool
