@@ -23,7 +23,9 @@ from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass,
 from .population import Standing, WireReader, standing_wire
 from .results import Encoded, Entry, Result, Results
 from .workers import (
+    REDO_PART,
     STATE,
+    Pool,
     Portable,
     Sheets,
     collected,
@@ -78,14 +80,40 @@ def evaluate_parallel(
             entries += part_entries
             standings += part_standings
             attributes += part_attributes
-    with collector_paused():
         moved, problems = settle(model, model.engines, standings, adjustments, [e.id for e in entries])
-        with decimal.localcontext(EXACT):
-            for index, standing in moved.items():
-                data = items[index]
-                entries[index] = refinish(model, data, sheets_for(sheets, data), standing, trace=trace)
+        _refinish_moved(model, pool, sheets, items, moved, entries, trace, inherit)
         attach_nominees(model, standings, entries)
     return Batch(Results(entries), attributes, problems)
+
+
+def _refinish_moved(
+    model: Portable,
+    pool: Pool,
+    sheets: Sheets,
+    items: list[Any],
+    moved: dict[int, Standing],
+    entries: list[Entry],
+    trace: bool,
+    inherit: bool,
+) -> None:
+    """Score again the records a quota moved and finish them with their new grades, in parts
+    of REDO_PART shared by the workers and this process, as the first pass was."""
+    order = sorted(moved)
+    parts = [tuple(order[start : start + REDO_PART]) for start in range(0, len(order), REDO_PART)]
+
+    def here(part: tuple[int, ...]) -> list[Entry]:
+        return _refinished(model, sheets, [items[i] for i in part], [moved[i] for i in part], trace)
+
+    def sent(part: tuple[int, ...]) -> tuple[Any, ...]:
+        records = None if inherit else packed([items[i] for i in part])
+        return part, records, [standing_wire(moved[i]) for i in part], trace
+
+    def read(message: Any) -> list[Entry]:
+        return _entries(unpacked(message), trace)
+
+    for part, part_entries in zip(parts, pool.in_order(parts, here, _worker_refinish, sent, read), strict=True):
+        for index, entry in zip(part, part_entries, strict=True):
+            entries[index] = entry
 
 
 def _sent_parts(records: Iterable[Any], items: list[Any]) -> Iterator[tuple[int, list[Any] | None]]:
@@ -112,37 +140,63 @@ def _worker_part(start: int, sent: Any, trace: bool) -> Any:
 
 
 def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: bool) -> tuple[list[Any], ...]:
-    """First-pass results of some records as plain values, column by column: each result's
-    JSON line, id, grade, failed, steps (kinds and reasons) and the outcomes a line cannot
-    give back as they were (`Encoded`), or, traced, the `Result` itself; then each standing
-    (`standing_wire`) and kept fields. Cut short once the run is stopping."""
-    columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
-    lines, ids, grades, failed, reasons, outcomes, wires, kept = columns
+    """First-pass results of some records as plain values, column by column: the results
+    (`_sendable`), then each standing (`standing_wire`) and kept fields. Cut short once the
+    run is stopping."""
+    cards = []
     with decimal.localcontext(EXACT), collector_paused():
         for data in records:
             if stopping():
                 break
-            card = first_pass(model, data, sheets_for(sheets, data), trace=trace)
-            entry = card.result
-            if trace:
-                lines.append(entry if isinstance(entry, Result) else entry.result())
-            else:
-                encoded = Encoded.of(entry)
-                lines.append(encoded.raw)
-                ids.append(encoded.id)
-                grades.append(encoded.grade)
-                failed.append(encoded.failed)
-                reasons.append(encoded.reasons)
-                outcomes.append(encoded.outcomes)
-            wires.append(None if card.standing is None else standing_wire(card.standing))
-            kept.append(card.attributes)
+            cards.append(first_pass(model, data, sheets_for(sheets, data), trace=trace))
+    wires = [None if c.standing is None else standing_wire(c.standing) for c in cards]
+    return *_sendable([c.result for c in cards], trace), wires, [c.attributes for c in cards]
+
+
+def _worker_refinish(indices: tuple[int, ...], sent: Any, wires: list[Any], trace: bool) -> Any:
+    """Records a quota moved, scored again in a worker (the inherited ones at `indices`, or
+    those sent) and finished with their standings."""
+    assert STATE.items is not None or sent is not None
+    records = unpacked(sent) if sent is not None else [STATE.items[i] for i in indices]  # type: ignore[index]
+    standings = list(map(WireReader().read, wires))
+    entries = _refinished(worker_model(), STATE.sheets, records, standings, trace)  # type: ignore[arg-type]
+    return collected(packed(_sendable(entries, trace)))
+
+
+def _refinished(
+    model: Scorer, sheets: Sheets, records: Sequence[Any], standings: Sequence[Standing], trace: bool
+) -> list[Entry]:
+    with decimal.localcontext(EXACT):
+        pairs = zip(records, standings, strict=True)
+        return [refinish(model, data, sheets_for(sheets, data), standing, trace=trace) for data, standing in pairs]
+
+
+def _sendable(entries: Sequence[Entry], trace: bool) -> tuple[list[Any], ...]:
+    """Results as plain values, column by column: each one's JSON line, id, grade, failed,
+    steps (kinds and reasons) and the outcomes a line cannot give back as they were
+    (`Encoded`); traced, the `Result`s themselves in the first column and the others empty."""
+    columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
+    lines, ids, grades, failed, reasons, outcomes = columns
+    for entry in entries:
+        if trace:
+            lines.append(entry if isinstance(entry, Result) else entry.result())
+            continue
+        encoded = Encoded.of(entry)  # type: ignore[arg-type]
+        lines.append(encoded.raw)
+        ids.append(encoded.id)
+        grades.append(encoded.grade)
+        failed.append(encoded.failed)
+        reasons.append(encoded.reasons)
+        outcomes.append(encoded.outcomes)
     return columns
 
 
+def _entries(columns: Sequence[list[Any]], trace: bool) -> list[Entry]:
+    """The results `_sendable` made, read back."""
+    lines, ids, grades, failed, reasons, outcomes = columns
+    return list(lines) if trace else list(map(Encoded, lines, ids, grades, failed, reasons, outcomes))
+
+
 def _read_part(columns: tuple[list[Any], ...], trace: bool, reader: WireReader) -> Part:
-    lines, ids, grades, failed, reasons, outcomes, wires, kept = columns
-    if trace:
-        entries: list[Entry] = list(lines)
-    else:
-        entries = list(map(Encoded, lines, ids, grades, failed, reasons, outcomes))
-    return entries, list(map(reader.read, wires)), kept
+    *results, wires, kept = columns
+    return _entries(results, trace), list(map(reader.read, wires)), kept

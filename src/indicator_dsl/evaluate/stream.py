@@ -40,7 +40,19 @@ from .inputs import JsonLine, is_blank
 from .nominations import nominate
 from .population import Standing, WireReader, standing_wire
 from .results import Compact, Nominee
-from .workers import STATE, Pool, Portable, Sheets, collected, packed, stopping, unpacked, worker_model, worker_pool
+from .workers import (
+    REDO_PART,
+    STATE,
+    Pool,
+    Portable,
+    Sheets,
+    collected,
+    packed,
+    stopping,
+    unpacked,
+    worker_model,
+    worker_pool,
+)
 
 BLOCK = 1 << 20
 COPY_BLOCK = 1 << 20
@@ -48,7 +60,6 @@ Block = tuple[int, int, int, bytes, bool]  # which file, byte offset, first line
 BlockResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], list[int]]
 Range = tuple[str, int, int, int]  # a file's path, which file, first byte, end
 Redo = tuple[str, int, int, Standing | None, list[Nominee]]  # path, offset, line number, standing, nominations
-REDO_PART = 50  # records of pass two scored per job
 RangeResults = tuple[int, bytes, bytes, bytes, bytes, list[Standing | None], list[int], int]  # and its lines
 
 

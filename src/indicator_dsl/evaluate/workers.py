@@ -47,6 +47,7 @@ from .engine import Engine
 PARENT_CHECK_SECONDS = 0.2
 STOP_GRACE_SECONDS = 5.0
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+REDO_PART = 50  # records a quota moved, scored again per job
 # the start method of worker processes: the platform's fork where it has one (None: its default)
 START_METHOD: str | None = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
 T = TypeVar("T")
