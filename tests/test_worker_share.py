@@ -1,0 +1,66 @@
+"""`workers=N` is N scoring processes: the parent takes a job itself whenever the N - 1
+workers have their window queued (`Pool.in_order`), and results still come in job order.
+The jobs here are numbers: a worker squares them slowly, the parent at once, so both take
+some, the parent finishes first and must not give its results before the worker's."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import pytest
+from support import ROOT
+
+import indicator_dsl
+from indicator_dsl.evaluate import workers
+from indicator_dsl.evaluate.workers import worker_pool
+
+pytestmark = pytest.mark.skipif(not workers.inherits(), reason="the jobs' function is inherited by forked workers")
+
+
+def _slow_square(number: int) -> tuple[str, int, int]:
+    time.sleep(0.05)
+    return "worker", os.getpid(), number * number
+
+
+def test_the_parent_takes_jobs_while_the_workers_are_busy_and_the_order_is_kept() -> None:
+    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
+    here_took: list[int] = []
+
+    def here(number: int) -> tuple[str, int, int]:
+        here_took.append(number)
+        return "parent", os.getpid(), number * number
+
+    with worker_pool(model, 2, None) as pool:
+        assert pool.window == 4  # four jobs queued for the one worker
+        done = list(pool.in_order(range(40), here, _slow_square, lambda n: (n,), lambda message: message))
+    assert [square for _, _, square in done] == [n * n for n in range(40)]
+    by_worker = [n for n, (who, pid, _) in enumerate(done) if who == "worker"]
+    assert by_worker[:4] == [0, 1, 2, 3]  # the window is filled first
+    assert all(pid != os.getpid() for who, pid, _ in done if who == "worker")
+    assert here_took and sorted(here_took + by_worker) == list(range(40))
+    assert all(pid == os.getpid() for who, pid, _ in done if who == "parent")
+
+
+def test_results_waiting_for_a_slow_job_are_bounded() -> None:
+    """The parent, much faster than the worker, stops taking jobs once 2 × window + 1 results
+    wait for the worker's job at the head: jobs taken less results given never exceeds it."""
+    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
+    counts = {"taken": 0, "given": 0, "most": 0}
+
+    def jobs() -> Iterator[int]:
+        for number in range(100):
+            counts["taken"] += 1
+            counts["most"] = max(counts["most"], counts["taken"] - counts["given"])
+            yield number
+
+    def here(number: int) -> tuple[str, int, int]:
+        return "parent", os.getpid(), number * number
+
+    with worker_pool(model, 2, None) as pool:
+        for _, _, square in pool.in_order(jobs(), here, _slow_square, lambda n: (n,), lambda message: message):
+            assert square == counts["given"] ** 2
+            counts["given"] += 1
+    assert counts["given"] == 100
+    assert counts["most"] == 2 * pool.window + 1
