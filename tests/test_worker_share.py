@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from support import ROOT
@@ -64,3 +65,17 @@ def test_results_waiting_for_a_slow_job_are_bounded() -> None:
             counts["given"] += 1
     assert counts["given"] == 100
     assert counts["most"] == 2 * pool.window + 1
+
+
+def test_the_pipes_to_and_from_the_workers_are_widened() -> None:
+    """A range's results (about a megabyte) go to the parent in one write, not in 64 KB pieces
+    that each wait for the parent's reading thread."""
+    fcntl = pytest.importorskip("fcntl", reason="pipes are widened on Linux only")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("pipes are widened on Linux only")
+    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < workers.PIPE_BYTES:
+        pytest.skip("this system's pipe-max-size is below PIPE_BYTES: pipes keep their size")
+    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
+    with worker_pool(model, 2, None) as pool:
+        for queue in (pool.executor._call_queue, pool.executor._result_queue):
+            assert fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ) == workers.PIPE_BYTES

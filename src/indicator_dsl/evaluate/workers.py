@@ -36,7 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event as EventType
 from typing import Any, Generic, Protocol, TypeVar
@@ -44,10 +44,18 @@ from typing import Any, Generic, Protocol, TypeVar
 from .batch import Scorer
 from .engine import Engine
 
+try:  # Linux: pipes can be widened
+    from fcntl import F_SETPIPE_SZ, fcntl
+
+    PIPE_SIZE_COMMAND: int | None = F_SETPIPE_SZ
+except ImportError:  # elsewhere they keep their size
+    PIPE_SIZE_COMMAND = None
+
 PARENT_CHECK_SECONDS = 0.2
 STOP_GRACE_SECONDS = 5.0
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 REDO_PART = 50  # records a quota moved, scored again per job
+PIPE_BYTES = 1 << 20  # room asked for in each pipe to and from the workers
 # the start method of worker processes: the platform's fork where it has one (None: its default)
 START_METHOD: str | None = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
 T = TypeVar("T")
@@ -174,6 +182,7 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
         initializer=_init_worker,
         initargs=(os.getpid(), stop, inherited, model.origin, model.sha256, sheets),
     )
+    _widen_pipes(executor)
     pool = Pool(executor, stop, window=4 * (workers - 1))
     try:
         pool.start()
@@ -182,6 +191,20 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
     except BaseException:
         pool.stop_now()
         raise
+
+
+def _widen_pipes(executor: ProcessPoolExecutor) -> None:
+    """Give the pipes between this process and the workers PIPE_BYTES of room, where the
+    platform allows (Linux, up to /proc/sys/fs/pipe-max-size; elsewhere they keep their
+    size). A worker's message (a range's result lines, about a megabyte) then goes in one
+    write; through the default 64 KB it waits, piece by piece, for this process's reading
+    thread, which needs the interpreter lock for each piece while this process scores: a
+    worker idled about a fifth of the run so."""
+    for name in ("_call_queue", "_result_queue"):  # no public handle
+        reader = getattr(getattr(executor, name, None), "_reader", None)
+        if PIPE_SIZE_COMMAND is not None and reader is not None:
+            with suppress(OSError):  # over the system's limit: the default size stays
+                fcntl(reader.fileno(), PIPE_SIZE_COMMAND, PIPE_BYTES)
 
 
 def _nothing() -> None:
