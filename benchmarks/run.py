@@ -158,6 +158,7 @@ BATCH_ROWS = {
     "hand_file": "hand-written script, JSONL file to file (new process)",
     "cli1": "ind eval JSONL -> JSONL, 1 worker (new process)",
     "cli2": "ind eval JSONL -> JSONL, 2 workers (new process)",
+    "cli1_pair": "two ind eval JSONL -> JSONL, 1 worker each, side by side (for both)",
     "zen": "GoRules ZEN, in process (dicts in, results out, quota)",
 }
 
@@ -182,6 +183,16 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
             args = ["-m", "indicator_dsl", "eval", str(RULESET), str(source), "--format", "jsonl", "--out", str(out)]
             return command(*args, "--workers", str(workers))
 
+        def two_at_once() -> None:
+            """Two `ind eval --workers 1` of the same records side by side, each to its own file:
+            no work is shared, so their time against one's says what two cores of this machine
+            give two processes (the ceiling of any two-worker run)."""
+            outs = [Path(folder) / f"side-{n}.jsonl" for n in (1, 2)]
+            args = ["-m", "indicator_dsl", "eval", str(RULESET), str(source), "--format", "jsonl", "--out"]
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            runs = [subprocess.Popen([sys.executable, *args, str(o)], cwd=ROOT, env=INSTALLED, **quiet) for o in outs]
+            assert all(run.wait() in (0, 1) for run in runs)
+
         work: dict[str, Callable[[], object]] = {
             "hand": lambda: hand_written_batch(raw),
             "many1": lambda: model.evaluate_many(raw),
@@ -189,6 +200,7 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
             "hand_file": command("-m", "benchmarks.baseline", str(source), str(out)),
             "cli1": cli(1),
             "cli2": cli(2),
+            "cli1_pair": two_at_once,
         }
         if importlib.util.find_spec("zen") is not None:  # the peer: pip install zen-engine (the dev extra)
             from benchmarks.zen_peer import zen_batch
@@ -206,6 +218,7 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
         "ind eval 1 worker / hand-written file to file (target <= 0.8)": us["cli1"] / us["hand_file"],
         "API throughput, 2 workers / 1 (target >= 1.8)": us["many1"] / us["many2"],
         "CLI throughput, 2 workers / 1 (target >= 1.8)": us["cli1"] / us["cli2"],
+        "two 1-worker commands side by side / one (the machine's ceiling for 2)": 2 * us["cli1"] / us["cli1_pair"],
     }
     if "zen" in us:
         ratios["GoRules ZEN / hand-written in process"] = us["zen"] / us["hand"]
