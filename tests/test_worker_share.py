@@ -79,3 +79,26 @@ def test_the_pipes_to_and_from_the_workers_are_widened() -> None:
     with worker_pool(model, 2, None) as pool:
         for queue in (pool.executor._call_queue, pool.executor._result_queue):
             assert fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ) == workers.PIPE_BYTES
+
+
+def _slower_square(number: int) -> tuple[str, int, int]:
+    time.sleep(0.3)
+    return "worker", os.getpid(), number * number
+
+
+def test_jobs_no_worker_has_started_are_taken_back_at_the_end() -> None:
+    """Once every job is given out, the parent does itself the jobs still queued for a busy
+    worker (their futures cancel) instead of waiting for them."""
+    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
+    here_took: list[int] = []
+
+    def here(number: int) -> tuple[str, int, int]:
+        here_took.append(number)
+        return "parent", os.getpid(), number * number
+
+    with worker_pool(model, 2, None) as pool:
+        done = list(pool.in_order(range(8), here, _slower_square, lambda n: (n,), lambda message: message))
+    assert [square for _, _, square in done] == [n * n for n in range(8)]
+    by_worker = [n for n, (who, _, _) in enumerate(done) if who == "worker"]
+    assert by_worker == [n for n in range(4) if n not in here_took]  # each job done once
+    assert set(range(4)) & set(here_took)  # a job first given to the worker, taken back

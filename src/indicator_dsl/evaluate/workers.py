@@ -221,6 +221,25 @@ class _Done(Generic[T]):
     value: T
 
 
+@dataclass(slots=True)
+class _Sent(Generic[J]):
+    """A job given to the workers, with the future of its message."""
+
+    future: Future[Any]
+    job: J
+
+
+def _taken_back(waiting: deque[_Sent[J] | _Done[T]], here: Callable[[J], T]) -> bool:
+    """Take back the last job in `waiting` that no worker has started (its future cancels)
+    and do it in this process; False when every job given out has started."""
+    for index in range(len(waiting) - 1, -1, -1):
+        entry = waiting[index]
+        if isinstance(entry, _Sent) and entry.future.cancel():
+            waiting[index] = _Done(here(entry.job))
+            return True
+    return False
+
+
 class Pool:
     """Jobs for the workers, results in the order the jobs were given."""
 
@@ -260,30 +279,34 @@ class Pool:
         """Each job's result, in the jobs' order. The workers take jobs (`there(*sent(job))`,
         whose message `read` turns into a result) while they have fewer than `window` in
         flight; otherwise this process takes the next job itself (`here(job)`), since on a
-        machine with a core for each process it would only wait. At most `2 × window + 1`
-        results wait for an earlier one, so memory stays bounded however many jobs there are."""
-        waiting: deque[Future[Any] | _Done[T]] = deque()
+        machine with a core for each process it would only wait. Once every job is given out,
+        it takes back the last ones no worker has started and does them itself rather than
+        wait. At most `2 × window + 1` results wait for an earlier one, so memory stays
+        bounded however many jobs there are."""
+        waiting: deque[_Sent[J] | _Done[T]] = deque()
         remaining = iter(jobs)
         exhausted = False
         while True:
-            while waiting and (isinstance(waiting[0], _Done) or waiting[0].done()):
+            while waiting and (isinstance(waiting[0], _Done) or waiting[0].future.done()):
                 head = waiting.popleft()
-                yield head.value if isinstance(head, _Done) else read(head.result())
+                yield head.value if isinstance(head, _Done) else read(head.future.result())
             if exhausted and not waiting:
                 return
-            busy = sum(1 for entry in waiting if isinstance(entry, Future) and not entry.done())
+            busy = sum(1 for entry in waiting if isinstance(entry, _Sent) and not entry.future.done())
             if not exhausted and len(waiting) <= 2 * self.window:
                 job = next(remaining, _END)
                 if job is _END:
                     exhausted = True
                 elif busy < self.window:
-                    waiting.append(self.submit(there, *sent(job)))  # type: ignore[arg-type]
+                    waiting.append(_Sent(self.submit(there, *sent(job)), job))  # type: ignore[arg-type]
                 else:
                     waiting.append(_Done(here(job)))  # type: ignore[arg-type]
                 continue
+            if exhausted and _taken_back(waiting, here):
+                continue
             head = waiting[0]
-            assert isinstance(head, Future)
-            wait([head], return_when=FIRST_COMPLETED)
+            assert isinstance(head, _Sent)
+            wait([head.future], return_when=FIRST_COMPLETED)
 
     def stop_now(self) -> None:
         """End the workers now: queued jobs are dropped, running ones cut short at the next record
