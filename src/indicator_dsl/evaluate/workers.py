@@ -207,8 +207,9 @@ def _widen_pipes(executor: ProcessPoolExecutor) -> None:
                 fcntl(reader.fileno(), PIPE_SIZE_COMMAND, PIPE_BYTES)
 
 
-def _nothing() -> None:
-    return None
+def _ready() -> None:
+    """A worker's first job: nothing but the check that it has its model."""
+    worker_model()
 
 
 _END = object()  # no job left
@@ -247,11 +248,13 @@ class Pool:
         self.executor, self.stop, self.window = executor, stop, window
 
     def start(self) -> None:
-        """Fork the workers now, with every object of this process frozen for the collector."""
+        """Start the workers now, forked with every object of this process frozen for the
+        collector, and wait until one has its model (WorkerSetupError if it could not rebuild it:
+        the parent could otherwise score a small run alone and never hear of it)."""
         frozen = gc.get_freeze_count() > 0
         gc.freeze()
         try:
-            self.submit(_nothing).result()
+            self.submit(_ready).result()
         finally:
             if not frozen:
                 gc.unfreeze()
