@@ -44,11 +44,14 @@ class Standing:
 def standing_wire(s: Standing) -> tuple[Any, ...]:
     """A standing as plain values for a worker's message (`marshal` writes these fast):
     Decimals as their text, mappings as tuples of pairs, steps and awards as tuples;
-    `WireReader` reads it back."""
+    `WireReader` reads it back. A first pass's standing (no steps, warnings, placings or
+    awards: nearly all) is seven values, any other eleven."""
+    groups, nominated = tuple(s.groups.items()), tuple(s.nominated.items())
+    if not (s.steps or s.warnings or s.placing or s.relative):
+        return str(s.total), s.grade, s.pinned, groups, s.ruleset, nominated, s.id
     placing = tuple((k, g, None if m is None else str(m)) for k, (g, m) in s.placing.items())
     steps = tuple(tuple(step) for step in s.steps)
     relative = tuple((a.rule, str(a.points), a.reads) for a in s.relative)
-    groups, nominated = tuple(s.groups.items()), tuple(s.nominated.items())
     return (str(s.total), s.grade, s.pinned, groups, steps, s.ruleset, s.warnings, nominated, s.id, placing, relative)
 
 
@@ -68,27 +71,30 @@ class WireReader:
     def read(self, wire: tuple[Any, ...] | None) -> Standing | None:
         if wire is None:
             return None
-        total, grade, pinned, groups, steps, ruleset, warnings, nominated, id_, placing, relative = wire
-        if len(self.mappings) > SHARED_LIMIT or len(self.totals) > SHARED_LIMIT:
-            self.mappings.clear()
-            self.totals.clear()
-        number = self.totals.get(total)
+        first_pass = len(wire) == 7
+        if first_pass:
+            total, grade, pinned, groups, ruleset, nominated, id_ = wire
+        else:
+            total, grade, pinned, groups, steps, ruleset, warnings, nominated, id_, placing, relative = wire
+        totals, mappings, text = self.totals, self.mappings, self.texts.setdefault
+        number = totals.get(total)
         if number is None:
-            number = self.totals[total] = Decimal(total)
-        shared = self.mappings.get(groups)
+            if len(totals) > SHARED_LIMIT:
+                totals.clear()
+            number = totals[total] = Decimal(total)
+        shared = mappings.get(groups)
         if shared is None:
-            shared = self.mappings[groups] = dict(groups)
-        chosen = self.mappings.get(nominated)
+            if len(mappings) > SHARED_LIMIT:
+                mappings.clear()
+            shared = mappings[groups] = dict(groups)
+        chosen = mappings.get(nominated)
         if chosen is None:
-            chosen = self.mappings[nominated] = dict(nominated)
-        text = self.texts.setdefault
-        # a first pass's standing: its placings and awards are set when the record is scored
-        # and only read afterwards, so the empty ones are shared too
-        standing = Standing(
-            number, text(grade, grade), pinned, shared, nominated=chosen, placing=_NO_PLACING, relative=_NO_AWARDS
-        )
-        standing.ruleset, standing.id = text(ruleset, ruleset), id_
-        if steps or warnings or placing or relative:  # not a first pass's standing
+            chosen = mappings[nominated] = dict(nominated)
+        # a first pass's placings and awards are set when the record is scored and only read
+        # afterwards, so the empty ones are shared
+        grade, ruleset = text(grade, grade), text(ruleset, ruleset)
+        standing = Standing(number, grade, pinned, shared, [], ruleset, [], chosen, id_, _NO_PLACING, _NO_AWARDS)
+        if not first_pass:
             standing.steps = [GradeStep(*step) for step in steps]
             standing.warnings = list(warnings)
             standing.placing = {k: (g, None if m is None else Decimal(m)) for k, g, m in placing}
