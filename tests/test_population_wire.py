@@ -47,3 +47,18 @@ def test_standings_read_back_equal_to_what_was_sent() -> None:
     assert first is not None and third is not None
     assert first.groups is third.groups and first.total is third.total  # shared, not copied
     assert first.steps is not third.steps  # a quota appends to one record's steps only
+
+
+def test_standings_scored_here_share_their_equal_parts_with_those_read() -> None:
+    """`shared` keeps a standing equal to itself while its total, texts and mappings become
+    the ones already read (so a stream's parent keeps 240 bytes a standing, not 850)."""
+    reader = WireReader()
+    read = reader.read(marshal.loads(marshal.dumps(standing_wire(_first_pass(1)))))
+    later = _later(2)
+    mine = [_first_pass(3), later]
+    before = [astuple(s) for s in mine]
+    kept = [reader.shared(s) for s in mine]
+    assert [astuple(s) for s in kept if s is not None] == before and reader.shared(None) is None
+    assert read is not None and kept[0] is not None
+    assert kept[0].groups is read.groups and kept[0].nominated is read.nominated and kept[0].total is read.total
+    assert kept[1] is later and later.steps and later.placing  # a later standing keeps its own

@@ -113,18 +113,19 @@ def stream_jsonl(
 
 def _scored_blocks(model: Portable, inputs: list[Path], pool: Pool | None, sheets: Sheets) -> Iterator[BlockResults]:
     """Each block's first-pass results (`score_block`), in input order."""
+    reader = WireReader()  # standings kept share their equal parts, wherever they were scored
     if pool is None:
         for block in _blocks(inputs):
-            yield score_block(model, sheets, *block)
+            *head, standings, failed = score_block(model, sheets, *block)
+            yield (*head, list(map(reader.shared, standings)), failed)  # type: ignore[misc]
         return
-    reader = WireReader()
 
     def here(job: Range) -> RangeResults:
-        scored = _range_scored(model, sheets, *job)
+        *head, standings, failed, lines = _range_scored(model, sheets, *job)
         # the collector is paused; what the range left in a cycle (a failed record's traceback)
         # is freed now, by a walk of what it made alone (the standings kept move on, once)
         gc.collect(0)
-        return scored
+        return (*head, list(map(reader.shared, standings)), failed, lines)  # type: ignore[return-value]
 
     def read(message: Any) -> RangeResults:
         *head, wires, failed, lines = unpacked(message)
