@@ -11,11 +11,15 @@ no collection walks what it inherited. Elsewhere (spawn) a worker rebuilds the m
 texts the parent loaded (`origin.load()` reads no ruleset file from disk) and checks that it
 has the parent's sha256, and a batch's records are sent to it.
 
-A forked worker still pays for each page it shares with the parent and writes to (the kernel
-copies it): reading an inherited record writes its reference counts, and allocating fills free
-room in inherited pages. On this project's machine that makes a worker forked from a process
-holding 100,000 records score them about twice as slowly as the parent would
-(docs/performance.md); a stream's workers, forked from a parent that holds no records, do not.
+With `workers=N` this process is one of the N: it starts N - 1 workers and, in
+`Pool.in_order`, takes a part itself whenever they have a window of parts queued.
+
+A forked process still pays for each page it shares with the other and writes to (the
+kernel copies it): reading an inherited record writes its reference counts, and allocating
+fills free room in inherited pages. For a batch of records already in memory both the parent
+and the worker pay it for the records they score, so the two spend about a quarter more CPU
+than one process would (docs/performance.md); a stream's workers, forked from a parent that
+holds no records, do not.
 
 Faults: whatever ends a run early (an error, Ctrl-C, or SIGTERM, which `ind` turns into an
 exception) stops the workers. Workers leave both signals to the parent, which raises a stop
