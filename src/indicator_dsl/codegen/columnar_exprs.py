@@ -482,7 +482,10 @@ class ColumnarExprs:
         key = (by.dt.month().cast(pl.Int32) - 1) // months  # within one year: the month tells it
         if start.year != end.year:
             key = by.dt.year().cast(pl.Int32) * 12 + key
-        return num.counted(source.list.eval(key.filter(keep)).list.n_unique())
+        # the elements kept first, then their keys counted in the same list evaluation: a key
+        # computed for every element, or `list.n_unique` over a list of keys, cost 3-4× more
+        kept = source.list.eval(pl.element().filter(keep))
+        return num.counted(kept.list.eval(key.n_unique()).list.first())
 
     def ag_months_with(self, source: pl.Expr, cond: pl.Expr | None, _: Any, by: Value | None, e: n.Aggregate) -> Num:
         return self.calendar(source, cond, by, 1)

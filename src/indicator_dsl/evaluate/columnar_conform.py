@@ -36,6 +36,7 @@ from .tables import (
     Conformer,
     Expected,
     _sheets,
+    either,
 )
 
 FAST_DECIMAL = rf"^[+-]?[0-9]{{1,20}}(\.[0-9]{{1,{DECIMAL_PLACES}}})?$"
@@ -58,7 +59,7 @@ class ReadConformer(Conformer):
         if fld.default is not None or isinstance(fld.type, n.OptionalType) or dtype == pl.Null:
             return super().field(expr, fld, dtype)
         converted, bad = super().field(expr, dataclasses.replace(fld, type=n.OptionalType(inner=fld.type)), dtype)
-        return converted, bad | expr.is_null()
+        return converted, either(bad, expr.is_null())
 
     def value(self, expr: pl.Expr, ref: n.TypeRef, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         inner = ref.inner if isinstance(ref, n.OptionalType) else ref
@@ -79,7 +80,7 @@ class ReadConformer(Conformer):
             if fld.name in kept:
                 columns.append(converted.alias(fld.name))
             refused.append(bad)
-        return pl.struct(columns), pl.any_horizontal(refused)
+        return pl.struct(columns), either(*refused)
 
 
 def _narrowed(decl: n.TypeDecl, reads: Reads) -> n.TypeDecl:
@@ -108,5 +109,5 @@ def conform_read(
         if (root, fld.name) in reads:
             columns.append(converted.alias(fld.name))
         refused.append(bad)
-    columns.append(pl.any_horizontal(refused).fill_null(True).alias(BAD))
+    columns.append(either(*refused).fill_null(True).alias(BAD))
     return columns
