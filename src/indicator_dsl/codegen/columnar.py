@@ -186,6 +186,8 @@ class ColumnarCompiler:
         if clause.per is None:
             return amount
         per = ec.number(clause.per)
+        if not isinstance(clause.per, n.Number):  # read twice below: computed once, in a column
+            per = self.keep(per)
         moved = self.num.mul(amount, self.num.choose([(self.num.compare(per, zero, ">"), per)], zero))
         if clause.up_to is None:
             return moved
