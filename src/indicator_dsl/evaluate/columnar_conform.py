@@ -37,6 +37,7 @@ from .tables import (
     Expected,
     _sheets,
     either,
+    members_enum,
 )
 
 FAST_DECIMAL = rf"^[+-]?[0-9]{{1,20}}(\.[0-9]{{1,{DECIMAL_PLACES}}})?$"
@@ -107,6 +108,8 @@ def conform_read(
         else:
             converted, bad = conformer.field(pl.lit(None), fld, pl.Null())
         if (root, fld.name) in reads:
+            if fld.name in schema and members_enum(fld.type, schema[fld.name]):  # a record's own: as text
+                converted = converted.cast(pl.String)  # (quota groups, outcomes), a cast of one value per row
             columns.append(converted.alias(fld.name))
         refused.append(bad)
     columns.append(either(*refused).fill_null(True).alias(BAD))
