@@ -181,8 +181,9 @@ class ColumnarScorer:
         """What the quotas read of every graded row, one row each (`columnar_quotas`): the plan's
         rows as columns, the few the Python backend graded added to them."""
         plan = self.engine.plan
-        graded = first.fast.filter(pl.col("grade").is_not_null()).select(
-            ROW, "total", "grade", "pinned", *group_exprs(plan.quotas)
+        graded = (  # (the columns first: a filter of the whole first pass copies every figure)
+            first.fast.select(ROW, "total", "grade", "pinned", *group_exprs(plan.quotas))
+            .filter(pl.col("grade").is_not_null())
         )
         python = []
         for position, pending in first.pendings.items():
