@@ -130,7 +130,8 @@ class ColumnarScorer:
             (fails | pl.col(BAD)).alias(FAILS),
         )
         keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.kept])
-        return lazy.select(list(keep)).collect()
+        # one chunk per column: the streaming engine's hundred made every later step slower
+        return lazy.select(list(keep)).collect().rechunk()
 
     def evaluate(self, source: Any) -> pl.DataFrame:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
