@@ -183,8 +183,9 @@ class ColumnarScorer:
         rows as columns, the few the Python backend graded added to them."""
         plan = self.engine.plan
         graded = (  # (the columns first: a filter of the whole first pass copies every figure)
-            first.fast.select(ROW, "total", "grade", "pinned", *group_exprs(plan.quotas))
-            .filter(pl.col("grade").is_not_null())
+            first.fast.select(ROW, "total", "grade", "pinned", *group_exprs(plan.quotas)).filter(
+                pl.col("grade").is_not_null()
+            )
         )
         python = []
         for position, pending in first.pendings.items():

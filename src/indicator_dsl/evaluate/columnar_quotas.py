@@ -119,8 +119,9 @@ def apply_quotas(quotas: Sequence[QuotaInfo], grades: Sequence[str], standings: 
         frame = frame.with_columns(pl.when("__moved").then(pl.lit(to)).otherwise(pl.col(GRADE)).alias(GRADE)).drop(
             _N, _K, _REASON, "__moved"
         )
-    made_steps = pl.concat(moves) if moves else pl.DataFrame(schema={ROW: pl.Int64, "__quota": pl.Int32, "__step": STEP})
-    steps = made_steps.sort(ROW, "__quota").group_by(ROW, maintain_order=True).agg(pl.col("__step").alias(STEPS))
+    if not moves:
+        moves.append(pl.DataFrame(schema={ROW: pl.Int64, "__quota": pl.Int32, "__step": STEP}))
+    steps = pl.concat(moves).sort(ROW, "__quota").group_by(ROW, maintain_order=True).agg(pl.col("__step").alias(STEPS))
     final = frame.filter(pl.col(ROW).is_in(steps[ROW].implode())).select(ROW, GRADE)
     return steps.join(final, on=ROW).select(ROW, GRADE, pl.col(STEPS).cast(pl.List(STEP)))
 

@@ -243,7 +243,9 @@ class Conformer:
             item, bad = self.value(pl.element(), ref.item, dtype.inner)
             nulls = pl.element().is_null() if not isinstance(ref.item, n.OptionalType) else NEVER
             refused = either(NEVER if never(bad) else bad.fill_null(False), nulls)
-            return expr.list.eval(item), NEVER if never(refused) else expr.list.eval(refused).list.any().fill_null(False)
+            if never(refused):
+                return expr.list.eval(item), NEVER
+            return expr.list.eval(item), expr.list.eval(refused).list.any().fill_null(False)
         if isinstance(ref, n.EnumType):
             if members_enum(ref, dtype):  # typed: every value is a member already
                 return expr, NEVER
@@ -282,7 +284,8 @@ class Conformer:
             return pl.List(self.target(inner.item, dtype.inner))
         if isinstance(inner, n.NamedType) and inner.name in self.types and isinstance(dtype, pl.Struct):
             present = dict(dtype.to_schema())
-            return pl.Struct({f.name: self.target(f.type, present.get(f.name, pl.Null())) for f in self.types[inner.name].fields})
+            fields = self.types[inner.name].fields
+            return pl.Struct({f.name: self.target(f.type, present.get(f.name, pl.Null())) for f in fields})
         return polars_type(ref, self.types)
 
     def record(self, expr: pl.Expr, name: str, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
