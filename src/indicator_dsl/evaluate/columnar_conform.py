@@ -7,6 +7,10 @@ Every field of every row is still checked here, but a field the plan never reads
 in a list or struct hold only the fields the plan reads (`ColumnarPlan.reads`): converting
 every field of five million meetings was most of the cost of conforming.
 
+A column whose type holds only values the schema accepts (a typed decimal that always fits,
+an Enum of exactly the enum's members, a date column) is not checked row by row
+(`tables.NEVER`), so a field the plan does not read is then not read at all.
+
 A decimal written as text is read on one fast path: at most 20 whole digits and at most
 `DECIMAL_PLACES` places, an optional sign, nothing else (`FAST_DECIMAL`), which polars casts
 to `Decimal(38, DECIMAL_PLACES)` exactly; so a field the plan does not read is checked by
