@@ -291,18 +291,25 @@ def write_jsonl(path: str | Path, records: list[dict[str, Any]]) -> int:
     return len(records)
 
 
+# the members of the enums of `benchmarks/schema/branch.ind`, in its order
+MEETING_KINDS = ("支部党员大会", "支委会", "党小组会", "党课", "主题党日", "组织生活会")
+CATEGORIES = ("党政机关", "国有企业", "事业单位", "高等学校", "公立医院", "科研院所", "社会组织", "离退休干部")
+
+
 def party_gov_schema() -> dict[str, Any]:
     """The typed columns of a party_gov record table (`write_party_gov_parquet`): ints, dates,
-    decimals at 4 places (the generator writes at most 4), judged scores at 1."""
+    decimals at 4 places (the generator writes at most 4), judged scores at 1, the enums as
+    Enums of their members."""
     import polars as pl
 
     decimal, judged = pl.Decimal(18, 4), pl.Decimal(18, 1)
-    meeting = pl.Struct({"kind": pl.String, "held_on": pl.Date, "attendance": decimal, "by_secretary": pl.Boolean})
+    kind = pl.Enum(list(MEETING_KINDS))
+    meeting = pl.Struct({"kind": kind, "held_on": pl.Date, "attendance": decimal, "by_secretary": pl.Boolean})
     sheet = pl.Struct({"records": judged, "venue": judged})
     return {
         "id": pl.String,
         "department": pl.String,
-        "category": pl.String,
+        "category": pl.Enum(list(CATEGORIES)),
         "members": pl.Int64,
         "committee_size": pl.Int64,
         "last_election": pl.Date,

@@ -141,7 +141,7 @@ class ColumnarCompiler:
         self.show("bonus", bonus, "bonus")
         total = self.penalty(self.num.add(combined, bonus))
         self.show("total", total, "total")
-        self.out.fails.append(self.out.figures["total"].is_null())
+        self.out.fails.append(pl.col("total").is_null())  # the figure's column: fails are read after figures
         self.grading()
         self.out.stages = self.exprs.stages.stages
         return self.out
@@ -186,6 +186,8 @@ class ColumnarCompiler:
         if clause.per is None:
             return amount
         per = ec.number(clause.per)
+        if not isinstance(clause.per, n.Number):  # read twice below: computed once, in a column
+            per = self.keep(per)
         moved = self.num.mul(amount, self.num.choose([(self.num.compare(per, zero, ">"), per)], zero))
         if clause.up_to is None:
             return moved

@@ -130,7 +130,8 @@ class ColumnarScorer:
             (fails | pl.col(BAD)).alias(FAILS),
         )
         keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.kept])
-        return lazy.select(list(keep)).collect()
+        # one chunk per column: the streaming engine's hundred made every later step slower
+        return lazy.select(list(keep)).collect().rechunk()
 
     def evaluate(self, source: Any) -> pl.DataFrame:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
@@ -181,8 +182,10 @@ class ColumnarScorer:
         """What the quotas read of every graded row, one row each (`columnar_quotas`): the plan's
         rows as columns, the few the Python backend graded added to them."""
         plan = self.engine.plan
-        graded = first.fast.filter(pl.col("grade").is_not_null()).select(
-            ROW, "total", "grade", "pinned", *group_exprs(plan.quotas)
+        graded = (  # (the columns first: a filter of the whole first pass copies every figure)
+            first.fast.select(ROW, "total", "grade", "pinned", *group_exprs(plan.quotas)).filter(
+                pl.col("grade").is_not_null()
+            )
         )
         python = []
         for position, pending in first.pendings.items():

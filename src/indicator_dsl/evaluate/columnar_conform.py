@@ -7,6 +7,10 @@ Every field of every row is still checked here, but a field the plan never reads
 in a list or struct hold only the fields the plan reads (`ColumnarPlan.reads`): converting
 every field of five million meetings was most of the cost of conforming.
 
+A column whose type holds only values the schema accepts (a typed decimal that always fits,
+an Enum of exactly the enum's members, a date column) is not checked row by row
+(`tables.NEVER`), so a field the plan does not read is then not read at all.
+
 A decimal written as text is read on one fast path: at most 20 whole digits and at most
 `DECIMAL_PLACES` places, an optional sign, nothing else (`FAST_DECIMAL`), which polars casts
 to `Decimal(38, DECIMAL_PLACES)` exactly; so a field the plan does not read is checked by
@@ -36,6 +40,8 @@ from .tables import (
     Conformer,
     Expected,
     _sheets,
+    either,
+    members_enum,
 )
 
 FAST_DECIMAL = rf"^[+-]?[0-9]{{1,20}}(\.[0-9]{{1,{DECIMAL_PLACES}}})?$"
@@ -58,7 +64,7 @@ class ReadConformer(Conformer):
         if fld.default is not None or isinstance(fld.type, n.OptionalType) or dtype == pl.Null:
             return super().field(expr, fld, dtype)
         converted, bad = super().field(expr, dataclasses.replace(fld, type=n.OptionalType(inner=fld.type)), dtype)
-        return converted, bad | expr.is_null()
+        return converted, either(bad, expr.is_null())
 
     def value(self, expr: pl.Expr, ref: n.TypeRef, dtype: Any) -> tuple[pl.Expr, pl.Expr]:
         inner = ref.inner if isinstance(ref, n.OptionalType) else ref
@@ -79,7 +85,7 @@ class ReadConformer(Conformer):
             if fld.name in kept:
                 columns.append(converted.alias(fld.name))
             refused.append(bad)
-        return pl.struct(columns), pl.any_horizontal(refused)
+        return pl.struct(columns), either(*refused)
 
 
 def _narrowed(decl: n.TypeDecl, reads: Reads) -> n.TypeDecl:
@@ -106,7 +112,9 @@ def conform_read(
         else:
             converted, bad = conformer.field(pl.lit(None), fld, pl.Null())
         if (root, fld.name) in reads:
+            if fld.name in schema and members_enum(fld.type, schema[fld.name]):  # a record's own: as text
+                converted = converted.cast(pl.String)  # (quota groups, outcomes), a cast of one value per row
             columns.append(converted.alias(fld.name))
         refused.append(bad)
-    columns.append(pl.any_horizontal(refused).fill_null(True).alias(BAD))
+    columns.append(either(*refused).fill_null(True).alias(BAD))
     return columns

@@ -97,9 +97,10 @@ def _at_least(quota: QuotaInfo, grades: Sequence[str], group: str) -> tuple[pl.E
 def apply_quotas(quotas: Sequence[QuotaInfo], grades: Sequence[str], standings: pl.DataFrame) -> pl.DataFrame:
     """The rows `quotas` move (in order, over the ladder `grades`), of `standings` (one row per
     graded row: `ROW`, `total` as rounded scaled integers, `grade`, `pinned` and each quota's
-    group column): `ROW`, the final `grade` and the quota `steps`, in no particular order."""
+    group column): `ROW`, the final `grade` and the quota `steps`, in no particular order.
+    Steps are built for the moved rows only (a struct for every row cost more than the ranks)."""
     frame = standings
-    steps: list[str] = []
+    moves: list[pl.DataFrame] = []
     for index, quota in enumerate(quotas):
         group = group_column(index)
         rule = (_at_most if quota.direction == "at most" else _at_least)(quota, grades, group)
@@ -107,29 +108,22 @@ def apply_quotas(quotas: Sequence[QuotaInfo], grades: Sequence[str], standings: 
             continue
         moved, to = rule
         step = quota_step(None, to, "")
-        frame = (
-            _sized(frame, index, quota)
-            .with_columns(moved.alias("__moved"))
-            .with_columns(
-                pl.when("__moved")
-                .then(
-                    pl.struct(
-                        pl.lit(step.step).alias("step"),
-                        pl.col(GRADE).alias("before"),
-                        pl.lit(step.after).alias("after"),
-                        pl.col(_REASON).alias("reason"),
-                    )
-                )
-                .alias(_step_column(index)),
-                pl.when("__moved").then(pl.lit(to)).otherwise(pl.col(GRADE)).alias(GRADE),
-            )
-            .drop(_N, _K, _REASON, "__moved")
+        frame = _sized(frame, index, quota).with_columns(moved.alias("__moved"))
+        made = pl.struct(
+            pl.lit(step.step).alias("step"),
+            pl.col(GRADE).alias("before"),
+            pl.lit(step.after).alias("after"),
+            pl.col(_REASON).alias("reason"),
         )
-        steps.append(_step_column(index))
-    if not steps:
-        return pl.DataFrame(schema={ROW: pl.Int64, GRADE: pl.String, STEPS: pl.List(STEP)})
-    moved_rows = frame.filter(pl.any_horizontal(pl.col(steps).is_not_null()))  # few: drop_nulls is slow
-    return moved_rows.select(ROW, GRADE, pl.concat_list(steps).list.drop_nulls().cast(pl.List(STEP)).alias(STEPS))
+        moves.append(frame.filter("__moved").select(ROW, pl.lit(index).alias("__quota"), made.alias("__step")))
+        frame = frame.with_columns(pl.when("__moved").then(pl.lit(to)).otherwise(pl.col(GRADE)).alias(GRADE)).drop(
+            _N, _K, _REASON, "__moved"
+        )
+    if not moves:
+        moves.append(pl.DataFrame(schema={ROW: pl.Int64, "__quota": pl.Int32, "__step": STEP}))
+    steps = pl.concat(moves).sort(ROW, "__quota").group_by(ROW, maintain_order=True).agg(pl.col("__step").alias(STEPS))
+    final = frame.filter(pl.col(ROW).is_in(steps[ROW].implode())).select(ROW, GRADE)
+    return steps.join(final, on=ROW).select(ROW, GRADE, pl.col(STEPS).cast(pl.List(STEP)))
 
 
 def moves_of(moved: Mapping[int, Standing]) -> pl.DataFrame:

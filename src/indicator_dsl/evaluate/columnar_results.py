@@ -156,7 +156,11 @@ class ResultColumns:
         plan = self.engine.plan
         if moves.height:  # steps joined on the moved rows only: list operations over all rows are slow
             renamed = moves.rename({"grade": "__grade", "steps": "__steps"})
-            moved = fast.join(renamed, on=ROW).select(ROW, "__grade", pl.concat_list("steps", "__steps").alias("__all"))
+            moved = (
+                fast.select(ROW, "steps")
+                .join(renamed, on=ROW)
+                .select(ROW, "__grade", pl.concat_list("steps", "__steps").alias("__all"))
+            )
             joined = fast.select(ROW).join(moved, on=ROW, how="left", maintain_order="left")
             fast = fast.hstack(joined.drop(ROW).get_columns()).with_columns(
                 pl.coalesce("__grade", "grade").alias("grade"), pl.coalesce("__all", "steps").alias("steps")

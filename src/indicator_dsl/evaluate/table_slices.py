@@ -44,13 +44,12 @@ def parquet_rows(path: str | Path) -> int:
 
 
 def slices(path: str | Path, rows: int) -> Iterator[pl.DataFrame]:
-    """The table of a Parquet file, `rows` records at a time, in order."""
-    import pyarrow.parquet as pq
-
-    for batch in pq.ParquetFile(str(path)).iter_batches(batch_size=rows):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        yield frame
+    """The table of a Parquet file, `rows` records at a time, in order (read by polars, which
+    reads only the row groups of each slice: pyarrow's batches cannot hold an Enum column
+    inside a list of records, and were slower)."""
+    scan = pl.scan_parquet(path)
+    for offset in range(0, parquet_rows(path), rows):
+        yield scan.slice(offset, rows).collect()
 
 
 def _kept(scorer: ColumnarScorer, first: FirstPass) -> FirstPass:
