@@ -205,3 +205,15 @@ def test_earlier_years_results_are_read_by_the_python_backend_only() -> None:
         indicator_dsl.load(party_gov, backend="columnar", history=[[]])
     auto = indicator_dsl.load(party_gov, backend="auto", history=[[]])
     assert isinstance(auto, Ruleset) and "earlier years' results" in (auto.columnar_note or "")
+
+
+def test_a_zero_reached_from_below_is_shown_without_a_sign(tmp_path: Path) -> None:
+    """0 / -3 is -0 in decimal arithmetic and `clamp` keeps it (it is not below 0): both
+    backends show the score as 0.00, never -0.00 (found by the property test above)."""
+    path = next(p for p in FIXTURE_RULESETS if p.name == "errors.ind")
+    records = [{"id": "a", "n": -3}, {"id": "b", "n": -3, "x": "-0.001"}, {"id": "c", "n": 3, "x": 1}]
+    python = python_json(load(path, "compiled"), records)
+    columnar = json_rows(load(path, "columnar").evaluate_table(write_jsonl(tmp_path / "r.jsonl", records)))
+    assert columnar == python
+    ratios = [row["sources"]["table"]["indicators"]["ratio"] for row in python]
+    assert ratios == ["0.00", "0.00", "0.33"]

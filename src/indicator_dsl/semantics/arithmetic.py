@@ -100,8 +100,12 @@ def quantize(value: Number, step: Decimal, *, rounding: str, context: decimal.Co
 
 
 def reported(value: Number, step: Decimal, context: decimal.Context) -> Decimal:
-    """A value as shown and as grades compare it: half-up to `step` (see `REPORTED`)."""
-    return quantize(value, step, rounding=REPORTED, context=context)
+    """A value as shown and as grades compare it: half-up to `step` (see `REPORTED`). A zero
+    is shown without a sign: -0.001 and `-3 × 0` are 0.00, never -0.00 (equal as numbers,
+    but a sheet that shows "-0.00" is wrong to its reader, and exact integer columns have no
+    negative zero to agree with it)."""
+    shown = quantize(value, step, rounding=REPORTED, context=context)
+    return shown if shown else shown.copy_abs()
 
 
 def reporter(step: Decimal, context: decimal.Context) -> Callable[[Decimal], Decimal]:
@@ -109,7 +113,8 @@ def reporter(step: Decimal, context: decimal.Context) -> Callable[[Decimal], Dec
     which costs a third of a `functools.partial` with keywords)."""
 
     def report(value: Decimal) -> Decimal:
-        return value.quantize(step, REPORTED, context)
+        shown = value.quantize(step, REPORTED, context)
+        return shown if shown else shown.copy_abs()
 
     return report
 
@@ -120,8 +125,8 @@ REPORTED_TEXTS = 4096
 class ReportedTexts:
     """`str(reported(value))` for many values at one step, remembering the texts of the last
     few thousand distinct values: a batch shows the same figures (10.00, 8.00) over and over,
-    and a lookup costs a fraction of a rounding. Zero is never remembered, as -0 and 0 are
-    equal keys with different texts; the memory is emptied when full."""
+    and a lookup costs a fraction of a rounding (-0 and 0, equal keys, are both shown 0.00);
+    the memory is emptied when full."""
 
     __slots__ = ("report", "texts")
 
@@ -133,10 +138,9 @@ class ReportedTexts:
         found = self.texts.get(value)
         if found is None:
             found = str(self.report(Decimal(value)))
-            if value:
-                if len(self.texts) >= REPORTED_TEXTS:
-                    self.texts.clear()
-                self.texts[value] = found
+            if len(self.texts) >= REPORTED_TEXTS:
+                self.texts.clear()
+            self.texts[value] = found
         return found
 
     def many(self, values: list[Any]) -> list[str | None]:
