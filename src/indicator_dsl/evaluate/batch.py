@@ -139,8 +139,9 @@ def standing_of(
     scored, record = pending.scored, pending.record
     if scored is None or record is None or scored.grade is None:
         return None
-    standing = Standing(reported(scored.total, quantum(engine.plan.precision), EXACT), scored.grade, scored.pinned)
-    standing.id = pending.record_id
+    total = reported(scored.total, quantum(engine.plan.precision), EXACT)
+    # every field by position: the defaults' factories cost 3 µs a record, 0.6 without them
+    standing = Standing(total, scored.grade, scored.pinned, {}, [], engine.plan.name, [], {}, pending.record_id, {}, [])
     quota: QuotaInfo | None = None
     try:
         for index, quota in enumerate(engine.plan.quotas):
@@ -162,7 +163,6 @@ def standing_of(
     except RUNTIME_FAILURES as error:
         assert rule is not None
         return failure_problem(error, f"nomination {rule.name} ({rule.span.path}:{rule.span.line})")
-    standing.ruleset = engine.plan.name
     for index, relative in enumerate(engine.plan.relatives):
         measure = scored.grading.get(relative.key)
         standing.placing[index] = (_group(engine, record, relative.within), measure)
