@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,25 +17,32 @@ import indicator_dsl
 from indicator_dsl.evaluate import workers
 from indicator_dsl.evaluate.workers import worker_pool
 
+Square = tuple[str, int, int]  # who squared it, in which process, the square
 pytestmark = pytest.mark.skipif(not workers.inherits(), reason="the jobs' function is inherited by forked workers")
 
 
-def _slow_square(number: int) -> tuple[str, int, int]:
+def _slow_square(number: int) -> Square:
     time.sleep(0.05)
     return "worker", os.getpid(), number * number
 
 
-def test_the_parent_takes_jobs_while_the_workers_are_busy_and_the_order_is_kept() -> None:
+def _squares(count: int, there: Callable[[int], Square]) -> tuple[list[Square], list[int]]:
+    """The squares of 0..count-1 through `in_order` with one worker (`there`) and the parent;
+    and the numbers the parent squared itself."""
     model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
     here_took: list[int] = []
 
-    def here(number: int) -> tuple[str, int, int]:
+    def here(number: int) -> Square:
         here_took.append(number)
         return "parent", os.getpid(), number * number
 
     with worker_pool(model, 2, None) as pool:
         assert pool.window == 4  # four jobs queued for the one worker
-        done = list(pool.in_order(range(40), here, _slow_square, lambda n: (n,), lambda message: message))
+        return list(pool.in_order(range(count), here, there, lambda n: (n,), lambda message: message)), here_took
+
+
+def test_the_parent_takes_jobs_while_the_workers_are_busy_and_the_order_is_kept() -> None:
+    done, here_took = _squares(40, _slow_square)
     assert [square for _, _, square in done] == [n * n for n in range(40)]
     by_worker = [n for n, (who, pid, _) in enumerate(done) if who == "worker"]
     assert by_worker[:4] == [0, 1, 2, 3]  # the window is filled first
@@ -81,7 +88,7 @@ def test_the_pipes_to_and_from_the_workers_are_widened() -> None:
             assert fcntl.fcntl(queue._reader.fileno(), fcntl.F_GETPIPE_SZ) == workers.PIPE_BYTES
 
 
-def _slower_square(number: int) -> tuple[str, int, int]:
+def _slower_square(number: int) -> Square:
     time.sleep(0.3)
     return "worker", os.getpid(), number * number
 
@@ -89,15 +96,7 @@ def _slower_square(number: int) -> tuple[str, int, int]:
 def test_jobs_no_worker_has_started_are_taken_back_at_the_end() -> None:
     """Once every job is given out, the parent does itself the jobs still queued for a busy
     worker (their futures cancel) instead of waiting for them."""
-    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
-    here_took: list[int] = []
-
-    def here(number: int) -> tuple[str, int, int]:
-        here_took.append(number)
-        return "parent", os.getpid(), number * number
-
-    with worker_pool(model, 2, None) as pool:
-        done = list(pool.in_order(range(8), here, _slower_square, lambda n: (n,), lambda message: message))
+    done, here_took = _squares(8, _slower_square)
     assert [square for _, _, square in done] == [n * n for n in range(8)]
     by_worker = [n for n, (who, _, _) in enumerate(done) if who == "worker"]
     assert by_worker == [n for n in range(4) if n not in here_took]  # each job done once
