@@ -23,7 +23,6 @@ from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass,
 from .population import Standing, WireReader, standing_wire
 from .results import Encoded, Entry, Result, Results
 from .workers import (
-    REDO_PART,
     STATE,
     Pool,
     Portable,
@@ -31,6 +30,7 @@ from .workers import (
     collected,
     inherits,
     packed,
+    redo_parts,
     stopping,
     unpacked,
     worker_model,
@@ -97,9 +97,8 @@ def _refinish_moved(
     inherit: bool,
 ) -> None:
     """Score again the records a quota moved and finish them with their new grades, in parts
-    of REDO_PART shared by the workers and this process, as the first pass was."""
-    order = sorted(moved)
-    parts = [tuple(order[start : start + REDO_PART]) for start in range(0, len(order), REDO_PART)]
+    (`redo_parts`) shared by the workers and this process, as the first pass was."""
+    parts = redo_parts(moved)
 
     def here(part: tuple[int, ...]) -> list[Entry]:
         return _refinished(model, sheets, [items[i] for i in part], [moved[i] for i in part], trace)

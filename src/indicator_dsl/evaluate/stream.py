@@ -41,13 +41,13 @@ from .nominations import nominate
 from .population import Standing, WireReader, standing_wire
 from .results import Compact, Nominee
 from .workers import (
-    REDO_PART,
     STATE,
     Pool,
     Portable,
     Sheets,
     collected,
     packed,
+    redo_parts,
     stopping,
     unpacked,
     worker_model,
@@ -327,11 +327,10 @@ def _second_pass(
     where: _Where,
 ) -> None:
     """Copy the spill into `final` with the records a quota moved or a nomination chose scored
-    again, in parts of REDO_PART (by the workers and this process, as pass one): only their
+    again, in parts (`redo_parts`; by the workers and this process, as pass one): only their
     lines are read again from `inputs` (by offset); the rest is copied between the files by
     the kernel where it can (`_copy`)."""
-    order = sorted(redo)
-    parts = [order[start : start + REDO_PART] for start in range(0, len(order), REDO_PART)]
+    parts = redo_parts(redo)
     paths = [str(path) for path in inputs]
     jobs = [
         tuple((paths[where.file[i]], where.offset[i], where.number[i], redo[i], nominees.get(i, [])) for i in part)

@@ -197,6 +197,13 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
         raise
 
 
+def redo_parts(positions: Iterable[int]) -> list[tuple[int, ...]]:
+    """The positions of the records a quota moved, in order, in parts of REDO_PART: the jobs
+    that score them again."""
+    order = sorted(positions)
+    return [tuple(order[start : start + REDO_PART]) for start in range(0, len(order), REDO_PART)]
+
+
 def _widen_pipes(executor: ProcessPoolExecutor) -> None:
     """Give the pipes between this process and the workers PIPE_BYTES of room, where the
     platform allows (Linux, up to /proc/sys/fs/pipe-max-size; elsewhere they keep their
