@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import decimal
-import gc
 import os
 from array import array
 from collections.abc import Callable, Iterator, Mapping
@@ -122,9 +121,6 @@ def _scored_blocks(model: Portable, inputs: list[Path], pool: Pool | None, sheet
 
     def here(job: Range) -> RangeResults:
         *head, standings, failed, lines = _range_scored(model, sheets, *job)
-        # the collector is paused; what the range left in a cycle (a failed record's traceback)
-        # is freed now, by a walk of what it made alone (the standings kept move on, once)
-        gc.collect(0)
         return (*head, list(map(reader.shared, standings)), failed, lines)  # type: ignore[return-value]
 
     def read(message: Any) -> RangeResults:
