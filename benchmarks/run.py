@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import decimal
+import gc
 import importlib.util
 import json
 import os
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import indicator_dsl  # noqa: E402
 from benchmarks import baseline, records  # noqa: E402 - the repository root is put on the path first
+from indicator_dsl.api import Model  # noqa: E402
 from indicator_dsl.evaluate.inputs import JsonLine  # noqa: E402
 from indicator_dsl.evaluate.results import Compact  # noqa: E402
 from indicator_dsl.semantics.arithmetic import EXACT  # noqa: E402
@@ -156,6 +158,7 @@ BATCH_ROWS = {
     "hand": "hand-written, in process (dicts in, results out, quota)",
     "many1": "evaluate_many(records)",
     "many2": "evaluate_many(records, workers=2)",
+    "many1_halves": "evaluate_many of each half, in this process and a forked one, nothing sent back",
     "hand_file": "hand-written script, JSONL file to file (new process)",
     "cli1": "ind eval JSONL -> JSONL, 1 worker (new process)",
     "cli2": "ind eval JSONL -> JSONL, 2 workers (new process)",
@@ -198,6 +201,7 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
             "hand": lambda: hand_written_batch(raw),
             "many1": lambda: model.evaluate_many(raw),
             "many2": lambda: model.evaluate_many(raw, workers=2),
+            "many1_halves": lambda: forked_halves(model, raw),
             "hand_file": command("-m", "benchmarks.baseline", str(source), str(out)),
             "cli1": cli(1),
             "cli2": cli(2),
@@ -224,6 +228,8 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
         "API throughput, 2 workers / 1 (target >= 1.8)": us["many1"] / us["many2"],
         "CLI throughput, 2 workers / 1 (target >= 1.8)": us["cli1"] / us["cli2"],
         "two 1-worker commands side by side / one (the machine's ceiling for 2)": 2 * us["cli1"] / us["cli1_pair"],
+        "each half in a forked process, nothing sent back / one (the API's ceiling for 2 forked)": us["many1"]
+        / us["many1_halves"],
     }
     if "zen" in us:
         ratios["GoRules ZEN / hand-written in process"] = us["zen"] / us["hand"]
@@ -234,6 +240,25 @@ def batches(size: int, repeat: int) -> dict[str, Any]:
         "ratios": {k: round(v, 2) for k, v in ratios.items()},
         "peak_mb": batch_memory(size),
     }
+
+
+def forked_halves(model: Model, raw: list[dict[str, Any]]) -> None:
+    """The first half of a batch in memory scored by a forked process, the second by this one,
+    nothing sent back and no quota across them: what two processes can do with records
+    that both inherit, where each pays for the pages of them it touches (copy-on-write)."""
+    half = len(raw) // 2
+    gc.freeze()  # as a pool does before it forks
+    try:
+        child = os.fork()
+        if child == 0:
+            try:
+                model.evaluate_many(raw[:half])
+            finally:
+                os._exit(0)
+        model.evaluate_many(raw[half:])
+        os.waitpid(child, 0)
+    finally:
+        gc.unfreeze()
 
 
 def wall_and_cpu(work: Callable[[], T]) -> tuple[float, float, T]:
