@@ -37,6 +37,7 @@ from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
 from .columnar_conform import conform_read
+from .columnar_parquet import ParquetTable, Table
 from .columnar_quotas import STEP, group_exprs, moves_of, standings_frame, step_row
 from .columnar_quotas import apply_quotas as apply_quota_columns
 from .columnar_results import ResultColumns, python_rows
@@ -105,19 +106,19 @@ class ColumnarScorer:
         self.kept = [name for r, name in sorted(self.plan.outcome_reads | kept) if r == self.root]  # and kept
         self.python_rows = 0  # how many rows of the last table the Python backend scored
 
-    def read_table(self, source: Any) -> pl.DataFrame | pl.LazyFrame:
-        """A table to score: a Parquet file is scanned (read as the plan runs), the rest read."""
+    def read_table(self, source: Any) -> Table:
+        """A table to score: a Parquet file is read as the plan runs (`columnar_parquet`), the rest read."""
         if isinstance(source, str | Path) and Path(source).suffix.lower() == ".parquet":
-            return pl.scan_parquet(source)
+            return ParquetTable(Path(source))
         return read_table(source)
 
     # ---------------------------------------------------------------- scoring
-    def score(self, table: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    def score(self, table: Table) -> pl.DataFrame:
         """Every figure and condition of every row, and whether the Python backend must score it."""
         plan = self.plan
-        lazy = table.lazy().select(
-            conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
-        )
+        conformed = conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
+        source = table.narrowed(conformed) if isinstance(table, ParquetTable) else table
+        lazy = source.lazy().select(conformed)
         for stage in plan.stages:
             lazy = lazy.with_columns([expr.alias(name) for name, expr in stage.items()])
         lazy = lazy.with_columns([expr.alias(name) for name, expr in plan.figures.items()])
@@ -142,7 +143,7 @@ class ColumnarScorer:
             moves = apply_quota_columns(plan.quotas, grades, self.standings_frame(first))
             return self.columns.results(first.fast, first.pendings, moves, first.height)
 
-    def first_pass(self, table: pl.DataFrame | pl.LazyFrame) -> FirstPass:
+    def first_pass(self, table: Table) -> FirstPass:
         """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
         with decimal.localcontext(EXACT):
             scored = self.score(table)

@@ -22,6 +22,7 @@ import polars as pl
 from ..codegen.columnar import ColumnarPlan, figure_column
 from ..codegen.columnar_numbers import as_decimal
 from ..semantics.trace import GradeStep
+from .columnar_parquet import Table
 from .columnar_quotas import STEP
 from .engine import Engine, Pending
 from .inputs import InputError, parse_line
@@ -56,7 +57,7 @@ def table_record(row: dict[str, Any]) -> Any:
     return record
 
 
-def python_rows(engine: Engine, table: pl.DataFrame | pl.LazyFrame, rows: list[int]) -> dict[int, Pending]:
+def python_rows(engine: Engine, table: Table, rows: list[int]) -> dict[int, Pending]:
     """The rows the Python backend scores, by position: first pass (quotas come later)."""
     if not rows:
         return {}
