@@ -37,7 +37,8 @@ def _written(records: list[dict[str, Any]], path: Path, schema: dict[str, Any], 
 def _narrowed(model: Any, path: Path) -> Any:
     scorer = model.tables.scorer
     table = ParquetTable(path)
-    return table.narrowed(conform_read(table.collect_schema(), scorer.types, scorer.root, scorer.expected, scorer.reads))
+    exprs = conform_read(table.collect_schema(), scorer.types, scorer.root, scorer.expected, scorer.reads)
+    return table.narrowed(exprs)
 
 
 def _python(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
