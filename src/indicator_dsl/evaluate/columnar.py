@@ -46,13 +46,39 @@ from .population import Standing, apply_quota
 from .tables import BAD, ROW, read_table
 
 FAILS = "__fails"
-COMBO = "__combo"
+COMBO = "__combo"  # a row's grading conditions as the bits of Int64 words: `__combo0`, `__combo1`, ...
+WORD = 62  # conditions per word
+
+
+def combo_words(conditions: list[pl.Expr]) -> dict[str, pl.Expr]:
+    """The values of `conditions` (null as false) as bits: condition i is bit i % WORD of word
+    i // WORD. A join on these integers is far cheaper than on a list of booleans."""
+    words: dict[str, pl.Expr] = {}
+    for start in range(0, max(len(conditions), 1), WORD):
+        bits = [
+            pl.when(condition.fill_null(False))
+            .then(pl.lit(1 << bit, dtype=pl.Int64))
+            .otherwise(pl.lit(0, dtype=pl.Int64))
+            for bit, condition in enumerate(conditions[start : start + WORD])
+        ]
+        words[f"{COMBO}{start // WORD}"] = pl.sum_horizontal(bits) if bits else pl.lit(0, dtype=pl.Int64)
+    return words
+
+
+def combo_flags(words: tuple[int, ...], count: int) -> tuple[bool, ...]:
+    """The `count` condition values held in `words` (`combo_words`)."""
+    return tuple(bool(words[i // WORD] >> (i % WORD) & 1) for i in range(count))
+
+
+def condition_sizes(plan: TablePlan) -> list[int]:
+    """How many grading conditions a row has: exempts, grade rules, assigns, vetoes."""
+    return [len(plan.exempts), sum(1 for g in plan.grades if not g.otherwise), len(plan.assigns), len(plan.vetoes)]
 
 
 def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
     """What `semantics.grading.grade` gives for one combination of condition values (exempts,
     grade rules, assigns, vetoes, in that order): grades, steps, vetoes, pinned."""
-    sizes = [len(plan.exempts), sum(1 for g in plan.grades if not g.otherwise), len(plan.assigns), len(plan.vetoes)]
+    sizes = condition_sizes(plan)
     groups: list[list[Any]] = []
     position = 0
     for size in sizes:
@@ -124,13 +150,11 @@ class ColumnarScorer:
         lazy = lazy.with_columns([expr.alias(name) for name, expr in plan.figures.items()])
         conditions = [*plan.exempts, *plan.grades, *plan.assigns, *plan.vetoes]
         fails = pl.any_horizontal(plan.fails).fill_null(True) if plan.fails else pl.lit(False)
+        words = combo_words(conditions)
         lazy = lazy.with_columns(
-            pl.concat_list([c.fill_null(False) for c in conditions]).alias(COMBO)
-            if conditions
-            else pl.lit([], dtype=pl.List(pl.Boolean)).alias(COMBO),
-            (fails | pl.col(BAD)).alias(FAILS),
+            *[word.alias(name) for name, word in words.items()], (fails | pl.col(BAD)).alias(FAILS)
         )
-        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.kept])
+        keep = dict.fromkeys([ROW, FAILS, *words, *plan.figures, *self.kept])
         # one chunk per column: the streaming engine's hundred made every later step slower
         return lazy.select(list(keep)).collect().rechunk()
 
@@ -153,8 +177,9 @@ class ColumnarScorer:
                 slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
             self.python_rows = len(slow_rows)
             pendings = python_rows(self.engine, table, slow_rows)
-            grading = fast.select(COMBO).join(self.grading(fast), on=COMBO, how="left", maintain_order="left")
-            fast = fast.hstack(grading.drop(COMBO).get_columns())
+            words = [name for name in fast.columns if name.startswith(COMBO)]
+            grading = fast.select(words).join(self.grading(fast), on=words, how="left", maintain_order="left")
+            fast = fast.drop(words).hstack(grading.drop(words).get_columns())
         return FirstPass(scored.height, fast, pendings)
 
     def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
@@ -164,10 +189,15 @@ class ColumnarScorer:
 
     def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
         """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
-        combos = fast.select(pl.col(COMBO).unique()).to_series().to_list()
-        rows = [{COMBO: combo, **graded(self.engine.plan, tuple(combo))} for combo in combos]
+        plan = self.engine.plan
+        count = sum(condition_sizes(plan))
+        words = [name for name in fast.columns if name.startswith(COMBO)]
+        rows = [
+            {**dict(zip(words, combo, strict=True)), **graded(plan, combo_flags(combo, count))}
+            for combo in fast.select(words).unique().iter_rows()
+        ]
         schema: dict[str, pl.DataType] = {
-            COMBO: pl.List(pl.Boolean),
+            **{name: pl.Int64() for name in words},
             "exempt": pl.String(),
             "grade_by_rules": pl.String(),
             "grade_after_veto": pl.String(),
