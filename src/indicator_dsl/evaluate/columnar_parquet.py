@@ -64,7 +64,7 @@ class ParquetTable:
         frame = whole.hstack(frame.get_columns()).select(list(narrow))
         if frame.schema != narrow:  # (an Enum read back as Categorical, ...): polars reads it
             return self.lazy()
-        return frame
+        return frame.rechunk()  # (a chunk per row group made the query and every step after it slower)
 
     def read_leaves(self, columns: list[str]) -> Any:
         """The Parquet `columns` (leaf paths) of every row group, as one Arrow table, read by
