@@ -69,6 +69,37 @@ def python_rows(engine: Engine, table: Table, rows: list[int]) -> dict[int, Pend
     return out
 
 
+def moved_rows(fast: pl.DataFrame, moves: pl.DataFrame) -> pl.DataFrame:
+    """`fast` (rows in ascending `ROW`) with the final grade of each row `moves` names, and its
+    quota steps after its own. Series operations at the moved rows' positions: a join and a
+    coalesce of the steps of every row took half a second at 1,000,000 rows, and `concat_list`
+    of lists of steps 4 µs a row."""
+    if not fast.height:
+        return fast
+    rows = fast[ROW]
+    at = rows.search_sorted(moves[ROW]).clip(upper_bound=fast.height - 1)
+    mine = moves.filter(rows.gather(at) == moves[ROW])  # (rows the Python backend scored are not in `fast`)
+    if not mine.height:
+        return fast
+    at = rows.search_sorted(mine[ROW])
+    steps = fast["steps"].rechunk()  # (a gather from a list in two chunks took a second)
+    number = pl.int_range(mine.height, dtype=pl.Int64, eager=True).alias(ROW)
+    own = pl.DataFrame([number, steps.gather(at)]).explode("steps")  # (an empty list: one null)
+    quota = pl.DataFrame([number, mine["steps"].cast(steps.dtype)]).explode("steps")
+    joined = (
+        pl.concat([own, quota])
+        .filter(pl.col("steps").is_not_null())
+        .sort(ROW, maintain_order=True)
+        .group_by(ROW, maintain_order=True)
+        .agg("steps")
+    )
+    index = pl.int_range(fast.height, dtype=pl.Int64, eager=True).scatter(at, number + fast.height)
+    return fast.with_columns(
+        fast["grade"].clone().scatter(at, mine["grade"]),
+        pl.concat([steps, joined["steps"]]).rechunk().gather(index),
+    )
+
+
 class ResultColumns:
     def __init__(self, engine: Engine, plan: ColumnarPlan | None) -> None:
         self.engine = engine
@@ -155,17 +186,8 @@ class ResultColumns:
     def columnar(self, fast: pl.DataFrame, moves: pl.DataFrame) -> pl.DataFrame:
         """The plan's rows as result columns, with the grades and steps of the rows quotas moved."""
         plan = self.engine.plan
-        if moves.height:  # steps joined on the moved rows only: list operations over all rows are slow
-            renamed = moves.rename({"grade": "__grade", "steps": "__steps"})
-            moved = (
-                fast.select(ROW, "steps")
-                .join(renamed, on=ROW)
-                .select(ROW, "__grade", pl.concat_list("steps", "__steps").alias("__all"))
-            )
-            joined = fast.select(ROW).join(moved, on=ROW, how="left", maintain_order="left")
-            fast = fast.hstack(joined.drop(ROW).get_columns()).with_columns(
-                pl.coalesce("__grade", "grade").alias("grade"), pl.coalesce("__all", "steps").alias("steps")
-            )
+        if moves.height:
+            fast = moved_rows(fast, moves)
         labels = {g.name: g.label for g in plan.grades}
         has_id = "id" in self.engine.models.fields.fields[plan.record_type]
         ref = self.engine.ref
