@@ -65,11 +65,14 @@ def test_figures_are_int64_only_where_their_bound_proves_it(tmp_path: Path) -> N
     table = pl.DataFrame(
         {"id": [str(i) for i in range(len(EDGES))], "n": EDGES}, schema={"id": pl.String, "n": pl.Int64}
     )
-    scored = scorer.score(table)
-    assert scored.schema["own/indicators/small"] == pl.Int64  # 10 or 0: its bound is the points
-    assert scored.schema["count/value"] == pl.Int128  # n × 100 may pass 2**63
-    assert scored.schema["total"] == pl.Int128
-    assert scored["count/value"].to_list() == [n * 100 for n in EDGES]
+    figures = scorer.query(table).select("own/indicators/small", "count/value", "total").collect()
+    assert figures.schema["own/indicators/small"] == pl.Int64  # 10 or 0: its bound is the points
+    assert figures.schema["count/value"] == pl.Int128  # n × 100 may pass 2**63
+    assert figures.schema["total"] == pl.Int128
+    assert figures["count/value"].to_list() == [n * 100 for n in EDGES]
+    shown = scorer.score(table)  # as the results show them
+    assert shown.schema["count/value"] == pl.Decimal(38, 2)
+    assert [str(v) for v in shown["count/value"]] == [f"{n}.00" for n in EDGES]
 
 
 def test_values_at_the_int64_bounds_give_the_python_backends_results(tmp_path: Path) -> None:

@@ -20,7 +20,6 @@ from typing import Any
 import polars as pl
 
 from ..codegen.columnar import ColumnarPlan, figure_column
-from ..codegen.columnar_numbers import as_decimal
 from ..semantics.trace import GradeStep
 from .columnar_parquet import Table
 from .columnar_quotas import STEP
@@ -158,7 +157,7 @@ class ResultColumns:
 
     # ---------------------------------------------------------------- columnar rows
     def figure(self, *parts: str) -> pl.Expr:
-        return as_decimal(pl.col(figure_column(*parts)), self.engine.plan.precision).cast(self.decimal)
+        return pl.col(figure_column(*parts))  # a Decimal of the ruleset's precision (`ColumnarScorer.score`)
 
     def sources(self) -> pl.Expr:
         plan = self.engine.plan
@@ -216,9 +215,12 @@ class ResultColumns:
         ]
         assert self.plan is not None
         outcomes = [expr.alias(name) for name, expr in self.plan.outcomes.items()]
-        if outcomes:
-            columns.append(pl.struct(outcomes).alias("outcomes"))
-        return fast.select(columns)
+        frame = fast.select(columns)
+        if outcomes:  # (they read figures as the plan's scaled integers)
+            read = {name for expr in outcomes for name in expr.meta.root_names()} & set(self.plan.figures)
+            scaled = fast.with_columns([pl.col(name).to_physical() for name in read])
+            frame = frame.hstack([scaled.select(pl.struct(outcomes).alias("outcomes")).to_series()])
+        return frame
 
     # ---------------------------------------------------------------- all rows
     def results(
