@@ -25,7 +25,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
@@ -140,13 +140,20 @@ class ColumnarScorer:
         return read_table(source)
 
     # ---------------------------------------------------------------- scoring
+    def source(self, table: Table) -> tuple[pl.DataFrame | pl.LazyFrame, list[pl.Expr]]:
+        """What the plan reads of `table` (a Parquet file narrowed to the columns its query
+        reads, `columnar_parquet`), and the expressions that conform it (`conform_read`)."""
+        conformed = conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
+        return (table.narrowed(conformed) if isinstance(table, ParquetTable) else table), conformed
+
     def query(self, table: Table) -> pl.LazyFrame:
         """The plan over `table`: its fields conformed, every figure a scaled integer (Int64
         where its bound proves it fits, else Int128), the grading conditions as bits (`combo_words`)
         and whether the Python backend must score the row (`FAILS`)."""
+        return self.planned(*self.source(table))
+
+    def planned(self, source: pl.DataFrame | pl.LazyFrame, conformed: list[pl.Expr]) -> pl.LazyFrame:
         plan = self.plan
-        conformed = conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
-        source = table.narrowed(conformed) if isinstance(table, ParquetTable) else table
         lazy = source.lazy().select(conformed)
         for stage in plan.stages:
             lazy = lazy.with_columns([expr.alias(name) for name, expr in stage.items()])
@@ -161,13 +168,17 @@ class ColumnarScorer:
     def score(self, table: Table) -> pl.DataFrame:
         """Every figure of every row as a Decimal of the ruleset's precision (converted as the
         query runs: after it, the conversion of 33 columns cost a quarter of a second at a
-        million rows), its grading conditions, and whether the Python backend must score it."""
-        lazy = self.query(table)
+        million rows), its grading conditions, and whether the Python backend must score it.
+        A table in memory is scored by polars' in-memory engine (faster on it than the streaming
+        engine, and its columns come out in one chunk); a scanned file by the streaming engine."""
+        source, conformed = self.source(table)
+        lazy = self.planned(source, conformed)
         words = [name for name in lazy.collect_schema() if name.startswith(COMBO)]
         shown = pl.Decimal(38, self.plan.precision)
         figures = [as_decimal(pl.col(name), self.plan.precision).cast(shown).alias(name) for name in self.plan.figures]
         others = [pl.col(name) for name in dict.fromkeys([ROW, FAILS, *words, *self.kept])]
-        frame = lazy.select(*others, *figures).collect()
+        engine: Literal["in-memory", "auto"] = "in-memory" if isinstance(source, pl.DataFrame) else "auto"
+        frame = lazy.select(*others, *figures).collect(engine=engine)
         # one chunk for the columns that are gathered, joined and ranked (the streaming engine's
         # many chunks made every later step slower); the figures are only nested into results,
         # and copying them to one chunk cost a third of a second at a million rows
