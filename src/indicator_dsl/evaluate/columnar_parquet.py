@@ -58,13 +58,14 @@ class ParquetTable:
         cut = [name for name, dtype in narrow.items() if dtype != schema[name]]
         if not cut:  # only whole columns left out: polars' scan reads no others
             return self.lazy()
-        whole = self.lazy().select([name for name in narrow if name not in cut]).collect()
-        frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut]))
-        assert isinstance(frame, pl.DataFrame)
-        frame = whole.hstack(frame.get_columns()).select(list(narrow))
+        with ThreadPoolExecutor(1) as pool:  # (polars reads while pyarrow does)
+            whole = pool.submit(self.lazy().select([name for name in narrow if name not in cut]).collect)
+            frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut]))
+            assert isinstance(frame, pl.DataFrame)
+            frame = whole.result().hstack(frame.get_columns()).select(list(narrow))
         if frame.schema != narrow:  # (an Enum read back as Categorical, ...): polars reads it
             return self.lazy()
-        return frame.rechunk()  # (a chunk per row group made the query and every step after it slower)
+        return frame
 
     def read_leaves(self, columns: list[str]) -> Any:
         """The Parquet `columns` (leaf paths) of every row group, as one Arrow table, read by
@@ -78,7 +79,8 @@ class ParquetTable:
         def part(worker: int) -> Any:
             reader = pq.ParquetFile(str(self.path))
             ids = range(worker * groups // workers, (worker + 1) * groups // workers)
-            return pa.concat_tables([reader.read_row_group(i, columns=columns, use_threads=False) for i in ids])
+            tables = [reader.read_row_group(i, columns=columns, use_threads=False) for i in ids]
+            return pa.concat_tables(tables).combine_chunks()  # (a chunk per row group made the query slower)
 
         with ThreadPoolExecutor(workers) as pool:
             return pa.concat_tables(list(pool.map(part, range(workers))))
