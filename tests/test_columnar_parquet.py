@@ -107,3 +107,11 @@ def test_each_leaf_is_paired_with_its_parquet_column() -> None:
     }
     assert leaf_paths(schema, columns[:2]) is None  # a leaf the file does not have
     assert leaf_paths(schema, ["id", "tags.list.element", "m.list.element.b"]) is None
+
+
+def test_a_query_reading_only_some_fields_of_a_list_reads_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "m.parquet"
+    pl.DataFrame({"m": [[{"a": 1, "b": 2}], [], [{"a": 3, "b": None}]], "id": ["x", "y", "z"]}).write_parquet(path)
+    narrowed = ParquetTable(path).narrowed([pl.col("m").list.eval(pl.element().struct.field("a"))])
+    assert isinstance(narrowed, pl.DataFrame)
+    assert narrowed.to_dict(as_series=False) == {"m": [[{"a": 1}], [], [{"a": 3}]]}

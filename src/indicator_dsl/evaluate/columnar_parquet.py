@@ -58,11 +58,14 @@ class ParquetTable:
         cut = [name for name, dtype in narrow.items() if dtype != schema[name]]
         if not cut:  # only whole columns left out: polars' scan reads no others
             return self.lazy()
+        names = [name for name in narrow if name not in cut]
         with ThreadPoolExecutor(1) as pool:  # (polars reads while pyarrow does)
-            whole = pool.submit(self.lazy().select([name for name in narrow if name not in cut]).collect)
+            whole = pool.submit(self.lazy().select(names).collect)
             frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut]))
             assert isinstance(frame, pl.DataFrame)
-            frame = whole.result().hstack(frame.get_columns()).select(list(narrow))
+            if names:
+                frame = whole.result().hstack(frame.get_columns())
+        frame = frame.select(list(narrow))
         if frame.schema != narrow:  # (an Enum read back as Categorical, ...): polars reads it
             return self.lazy()
         return frame
