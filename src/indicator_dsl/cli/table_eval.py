@@ -68,9 +68,14 @@ def run(args: argparse.Namespace) -> int:
         return on_dask(model, args)
     if sliced(model, args):
         return in_slices(model, args)
+    paths = [Path(p) for p in args.records]
     try:
-        frames = [model.read_table(Path(p)) for p in args.records]
-        table = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+        if model.tables.scorer is not None and len(paths) == 1 and paths[0].suffix.lower() == ".parquet":
+            pl.read_parquet_schema(paths[0])  # (read by the plan as it runs: only the columns it reads)
+            table: Any = paths[0]
+        else:
+            frames = [model.read_table(p) for p in paths]
+            table = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     except (OSError, ValueError, pl.exceptions.PolarsError) as error:
         sys.stderr.write(f"ind eval: cannot read the records: {error}\n")
         return 2

@@ -96,7 +96,11 @@ class ColumnarCompiler:
 
     # ---------------------------------------------------------------- figures
     def show(self, name: str, value: Num, key: str | None = None) -> None:
-        self.out.figures[name] = self.num.rounded(value, self.plan.precision)
+        """A figure's column: Int64 where `value`'s bound proves its rounded value fits (the
+        columns after the query, the results and the quota ranks, are then 64-bit), else Int128."""
+        figure = self.num.rounded(value, self.plan.precision)
+        bound = value.nb * 10 ** max(self.plan.precision - value.scale, 0) + 1  # |value| <= nb / 10**scale
+        self.out.figures[name] = figure.cast(pl.Int64) if bound < num.INT64_LIMIT else figure
         if key is not None:
             self.rounded[key] = Num(pl.col(name), self.plan.precision, None, False, num.INT_BOUND)
 

@@ -26,6 +26,7 @@ from ..check.types import Type
 from ..semantics.builtins import AGGREGATES, FUNCTIONS
 from ..syntax import nodes as n
 from . import columnar_numbers as num
+from .columnar_dates import calendar_key
 from .columnar_numbers import INT, Exact, Num
 from .columnar_stages import Stages, Value
 
@@ -480,9 +481,7 @@ class ColumnarExprs:
         inside = by.is_between(pl.lit(start), pl.lit(end)).fill_null(False)
         keep = inside if cond is None else inside & cond
         day = pl.element()  # of the days kept: a key computed for every element cost more
-        key = (day.dt.month().cast(pl.Int32) - 1) // months  # within one year: the month tells it
-        if start.year != end.year:
-            key = day.dt.year().cast(pl.Int32) * 12 + key
+        key = calendar_key(day, start, end, months)
         # the days kept, then their keys counted in one list evaluation (`list.n_unique` over
         # a list of keys, or the records kept instead of their days, cost about 1.5-3× more)
         days = source.list.eval(by.filter(keep))

@@ -37,6 +37,7 @@ LIMIT = 2**126  # every intermediate stays below this (Int128 holds 2**127)
 FACTOR = 2**63  # a product of two factors below this is below LIMIT
 COUNT_BOUND = 2**32  # list lengths, counts, calendar figures
 INT_BOUND = 2**63  # an Int64 field
+INT64_LIMIT = 2**62  # a value whose bound is below this is held in an Int64 column
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,18 +25,20 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 
 from ..check.names import Names
 from ..check.resolved import ResolvedRuleset
 from ..codegen.columnar import ColumnarPlan, compile_columnar
+from ..codegen.columnar_numbers import as_decimal
 from ..semantics.arithmetic import EXACT, quantum, reported
 from ..semantics.grading import Conditions, Scored, grade
 from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
 from .columnar_conform import conform_read
+from .columnar_parquet import ParquetTable, Table
 from .columnar_quotas import STEP, group_exprs, moves_of, standings_frame, step_row
 from .columnar_quotas import apply_quotas as apply_quota_columns
 from .columnar_results import ResultColumns, python_rows
@@ -45,13 +47,39 @@ from .population import Standing, apply_quota
 from .tables import BAD, ROW, read_table
 
 FAILS = "__fails"
-COMBO = "__combo"
+COMBO = "__combo"  # a row's grading conditions as the bits of Int64 words: `__combo0`, `__combo1`, ...
+WORD = 62  # conditions per word
+
+
+def combo_words(conditions: list[pl.Expr]) -> dict[str, pl.Expr]:
+    """The values of `conditions` (null as false) as bits: condition i is bit i % WORD of word
+    i // WORD. A join on these integers is far cheaper than on a list of booleans."""
+    words: dict[str, pl.Expr] = {}
+    for start in range(0, max(len(conditions), 1), WORD):
+        bits = [
+            pl.when(condition.fill_null(False))
+            .then(pl.lit(1 << bit, dtype=pl.Int64))
+            .otherwise(pl.lit(0, dtype=pl.Int64))
+            for bit, condition in enumerate(conditions[start : start + WORD])
+        ]
+        words[f"{COMBO}{start // WORD}"] = pl.sum_horizontal(bits) if bits else pl.lit(0, dtype=pl.Int64)
+    return words
+
+
+def combo_flags(words: tuple[int, ...], count: int) -> tuple[bool, ...]:
+    """The `count` condition values held in `words` (`combo_words`)."""
+    return tuple(bool(words[i // WORD] >> (i % WORD) & 1) for i in range(count))
+
+
+def condition_sizes(plan: TablePlan) -> list[int]:
+    """How many grading conditions a row has: exempts, grade rules, assigns, vetoes."""
+    return [len(plan.exempts), sum(1 for g in plan.grades if not g.otherwise), len(plan.assigns), len(plan.vetoes)]
 
 
 def graded(plan: TablePlan, flags: tuple[bool, ...]) -> dict[str, Any]:
     """What `semantics.grading.grade` gives for one combination of condition values (exempts,
     grade rules, assigns, vetoes, in that order): grades, steps, vetoes, pinned."""
-    sizes = [len(plan.exempts), sum(1 for g in plan.grades if not g.otherwise), len(plan.assigns), len(plan.vetoes)]
+    sizes = condition_sizes(plan)
     groups: list[list[Any]] = []
     position = 0
     for size in sizes:
@@ -105,33 +133,56 @@ class ColumnarScorer:
         self.kept = [name for r, name in sorted(self.plan.outcome_reads | kept) if r == self.root]  # and kept
         self.python_rows = 0  # how many rows of the last table the Python backend scored
 
-    def read_table(self, source: Any) -> pl.DataFrame | pl.LazyFrame:
-        """A table to score: a Parquet file is scanned (read as the plan runs), the rest read."""
+    def read_table(self, source: Any) -> Table:
+        """A table to score: a Parquet file is read as the plan runs (`columnar_parquet`), the rest read."""
         if isinstance(source, str | Path) and Path(source).suffix.lower() == ".parquet":
-            return pl.scan_parquet(source)
+            return ParquetTable(Path(source))
         return read_table(source)
 
     # ---------------------------------------------------------------- scoring
-    def score(self, table: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-        """Every figure and condition of every row, and whether the Python backend must score it."""
+    def source(self, table: Table) -> tuple[pl.DataFrame | pl.LazyFrame, list[pl.Expr]]:
+        """What the plan reads of `table` (a Parquet file narrowed to the columns its query
+        reads, `columnar_parquet`), and the expressions that conform it (`conform_read`)."""
+        conformed = conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
+        return (table.narrowed(conformed) if isinstance(table, ParquetTable) else table), conformed
+
+    def query(self, table: Table) -> pl.LazyFrame:
+        """The plan over `table`: its fields conformed, every figure a scaled integer (Int64
+        where its bound proves it fits, else Int128), the grading conditions as bits (`combo_words`)
+        and whether the Python backend must score the row (`FAILS`)."""
+        return self.planned(*self.source(table))
+
+    def planned(self, source: pl.DataFrame | pl.LazyFrame, conformed: list[pl.Expr]) -> pl.LazyFrame:
         plan = self.plan
-        lazy = table.lazy().select(
-            conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
-        )
+        lazy = source.lazy().select(conformed)
         for stage in plan.stages:
             lazy = lazy.with_columns([expr.alias(name) for name, expr in stage.items()])
         lazy = lazy.with_columns([expr.alias(name) for name, expr in plan.figures.items()])
         conditions = [*plan.exempts, *plan.grades, *plan.assigns, *plan.vetoes]
         fails = pl.any_horizontal(plan.fails).fill_null(True) if plan.fails else pl.lit(False)
-        lazy = lazy.with_columns(
-            pl.concat_list([c.fill_null(False) for c in conditions]).alias(COMBO)
-            if conditions
-            else pl.lit([], dtype=pl.List(pl.Boolean)).alias(COMBO),
-            (fails | pl.col(BAD)).alias(FAILS),
+        words = combo_words(conditions)
+        return lazy.with_columns(
+            *[word.alias(name) for name, word in words.items()], (fails | pl.col(BAD)).alias(FAILS)
         )
-        keep = dict.fromkeys([ROW, FAILS, COMBO, *plan.figures, *self.kept])
-        # one chunk per column: the streaming engine's hundred made every later step slower
-        return lazy.select(list(keep)).collect().rechunk()
+
+    def score(self, table: Table) -> pl.DataFrame:
+        """Every figure of every row as a Decimal of the ruleset's precision (converted as the
+        query runs: after it, the conversion of 33 columns cost a quarter of a second at a
+        million rows), its grading conditions, and whether the Python backend must score it.
+        A table in memory is scored by polars' in-memory engine (faster on it than the streaming
+        engine, and its columns come out in one chunk); a scanned file by the streaming engine."""
+        source, conformed = self.source(table)
+        lazy = self.planned(source, conformed)
+        words = [name for name in lazy.collect_schema() if name.startswith(COMBO)]
+        shown = pl.Decimal(38, self.plan.precision)
+        figures = [as_decimal(pl.col(name), self.plan.precision).cast(shown).alias(name) for name in self.plan.figures]
+        others = [pl.col(name) for name in dict.fromkeys([ROW, FAILS, *words, *self.kept])]
+        engine: Literal["in-memory", "auto"] = "in-memory" if isinstance(source, pl.DataFrame) else "auto"
+        frame = lazy.select(*others, *figures).collect(engine=engine)
+        # one chunk for the columns that are gathered, joined and ranked (the streaming engine's
+        # many chunks made every later step slower); the figures are only nested into results,
+        # and copying them to one chunk cost a third of a second at a million rows
+        return frame.with_columns([frame[name].rechunk() for name in frame.columns[: len(others)]])
 
     def evaluate(self, source: Any) -> pl.DataFrame:
         """Results of every row of a table (a DataFrame, an Arrow table or a file), in order."""
@@ -142,7 +193,7 @@ class ColumnarScorer:
             moves = apply_quota_columns(plan.quotas, grades, self.standings_frame(first))
             return self.columns.results(first.fast, first.pendings, moves, first.height)
 
-    def first_pass(self, table: pl.DataFrame | pl.LazyFrame) -> FirstPass:
+    def first_pass(self, table: Table) -> FirstPass:
         """Every row scored and graded, before quotas: the plan's rows and the Python backend's."""
         with decimal.localcontext(EXACT):
             scored = self.score(table)
@@ -152,8 +203,9 @@ class ColumnarScorer:
                 slow_rows = scored.filter(pl.col(FAILS))[ROW].to_list()
             self.python_rows = len(slow_rows)
             pendings = python_rows(self.engine, table, slow_rows)
-            grading = fast.select(COMBO).join(self.grading(fast), on=COMBO, how="left", maintain_order="left")
-            fast = fast.hstack(grading.drop(COMBO).get_columns())
+            words = [name for name in fast.columns if name.startswith(COMBO)]
+            grading = fast.select(words).join(self.grading(fast), on=words, how="left", maintain_order="left")
+            fast = fast.drop(words).hstack(grading.drop(words).get_columns())
         return FirstPass(scored.height, fast, pendings)
 
     def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
@@ -163,10 +215,15 @@ class ColumnarScorer:
 
     def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
         """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
-        combos = fast.select(pl.col(COMBO).unique()).to_series().to_list()
-        rows = [{COMBO: combo, **graded(self.engine.plan, tuple(combo))} for combo in combos]
+        plan = self.engine.plan
+        count = sum(condition_sizes(plan))
+        words = [name for name in fast.columns if name.startswith(COMBO)]
+        rows = [
+            {**dict(zip(words, combo, strict=True)), **graded(plan, combo_flags(combo, count))}
+            for combo in fast.select(words).unique().iter_rows()
+        ]
         schema: dict[str, pl.DataType] = {
-            COMBO: pl.List(pl.Boolean),
+            **{name: pl.Int64() for name in words},
             "exempt": pl.String(),
             "grade_by_rules": pl.String(),
             "grade_after_veto": pl.String(),
@@ -183,9 +240,9 @@ class ColumnarScorer:
         rows as columns, the few the Python backend graded added to them."""
         plan = self.engine.plan
         graded = (  # (the columns first: a filter of the whole first pass copies every figure)
-            first.fast.select(ROW, "total", "grade", "pinned", *group_exprs(plan.quotas)).filter(
-                pl.col("grade").is_not_null()
-            )
+            first.fast.select(ROW, pl.col("total").to_physical(), "grade", "pinned", *group_exprs(plan.quotas))
+            .rechunk()
+            .filter(pl.col("grade").is_not_null())
         )
         python = []
         for position, pending in first.pendings.items():

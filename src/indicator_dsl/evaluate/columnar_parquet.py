@@ -1,0 +1,165 @@
+"""A Parquet file read for the columnar plan: only the leaf columns its query reads.
+
+polars reads a list of records (the benchmark's `meetings`) whole, every field of every
+record, even when a query reads two of them; decoding a meeting's `attendance`, a decimal
+the plan never reads and whose type needs no check, was about half of reading the table.
+Parquet stores each field of a nested record as a leaf column of its own, so pyarrow reads
+only the leaves asked for, row group by row group.
+
+Which leaves a query needs is found on the schema alone, not by inspecting expressions: the
+top-level columns its expressions name (`Expr.meta.root_names`), and, within those, each
+field of a record is left out when the query's schema still resolves without it (polars
+refuses a `struct.field` of a field that is not there, `StructFieldNotFoundError`). The
+narrowed table is used only when it is exactly the narrowed schema (same names and types,
+an Enum included) and the whole query runs on an empty table of it; otherwise, and for the
+rows the Python backend scores, polars scans the whole file as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+Leaf = tuple[str, ...]  # a field's path: a column, then field names (lists are not named)
+
+
+@dataclass(frozen=True, slots=True)
+class ParquetTable:
+    """A Parquet file of records to score: scanned whole by polars (`lazy`), or read narrowed
+    to what a query reads (`narrowed`)."""
+
+    path: Path
+
+    def lazy(self) -> pl.LazyFrame:
+        return pl.scan_parquet(self.path)
+
+    def collect_schema(self) -> pl.Schema:
+        return self.lazy().collect_schema()
+
+    def narrowed(self, exprs: Sequence[pl.Expr]) -> pl.DataFrame | pl.LazyFrame:
+        """The columns and record fields `exprs` read, as a DataFrame; the whole file scanned
+        (a LazyFrame) when the narrowed read cannot stand for it. polars reads the columns
+        read whole (faster than pyarrow), pyarrow the leaves of the others, its row groups
+        shared among polars' threads."""
+        import pyarrow.parquet as pq
+
+        schema = self.collect_schema()
+        kept = needed(schema, exprs)
+        parquet = pq.ParquetFile(str(self.path))
+        paths = leaf_paths(schema, [parquet.schema.column(i).path for i in range(len(parquet.schema))])
+        if kept is None or paths is None or parquet.metadata.num_row_groups == 0:
+            return self.lazy()
+        narrow, leaves = kept
+        cut = [name for name, dtype in narrow.items() if dtype != schema[name]]
+        if not cut:  # only whole columns left out: polars' scan reads no others
+            return self.lazy()
+        names = [name for name in narrow if name not in cut]
+        with ThreadPoolExecutor(1) as pool:  # (polars reads while pyarrow does)
+            whole = pool.submit(self.lazy().select(names).collect)
+            frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut]))
+            assert isinstance(frame, pl.DataFrame)
+            if names:
+                frame = whole.result().hstack(frame.get_columns())
+        frame = frame.select(list(narrow))
+        if frame.schema != narrow:  # (an Enum read back as Categorical, ...): polars reads it
+            return self.lazy()
+        return frame
+
+    def read_leaves(self, columns: list[str]) -> Any:
+        """The Parquet `columns` (leaf paths) of every row group, as one Arrow table, read by
+        as many threads as polars has (pyarrow reads a row group on one)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        groups = pq.ParquetFile(str(self.path)).metadata.num_row_groups
+        workers = max(1, min(pl.thread_pool_size(), groups))
+
+        def part(worker: int) -> Any:
+            reader = pq.ParquetFile(str(self.path))
+            ids = range(worker * groups // workers, (worker + 1) * groups // workers)
+            tables = [reader.read_row_group(i, columns=columns, use_threads=False) for i in ids]
+            return pa.concat_tables(tables).combine_chunks()  # (a chunk per row group made the query slower)
+
+        with ThreadPoolExecutor(workers) as pool:
+            return pa.concat_tables(list(pool.map(part, range(workers))))
+
+
+def leaves(dtype: Any, path: Leaf) -> Iterator[Leaf]:
+    """The leaf fields of a column of `dtype`, depth first (Parquet's order of leaf columns)."""
+    if isinstance(dtype, pl.List | pl.Array):
+        yield from leaves(dtype.inner, path)
+    elif isinstance(dtype, pl.Struct):
+        for fld in dtype.fields:
+            yield from leaves(fld.dtype, (*path, fld.name))
+    else:
+        yield path
+
+
+def without(dtype: Any, path: Leaf) -> Any:
+    """`dtype` without the record field at `path` (fields within it); None when that would
+    leave a record with no field."""
+    if isinstance(dtype, pl.List):
+        inner = without(dtype.inner, path)
+        return None if inner is None else pl.List(inner)
+    if not isinstance(dtype, pl.Struct) or not path:
+        return None
+    fields: dict[str, Any] = {}
+    for fld in dtype.fields:
+        if fld.name != path[0]:
+            fields[fld.name] = fld.dtype
+        elif len(path) > 1:
+            inner = without(fld.dtype, path[1:])
+            if inner is None:
+                return None
+            fields[fld.name] = inner
+    return pl.Struct(fields) if fields else None
+
+
+def resolves(schema: dict[str, Any], exprs: Sequence[pl.Expr]) -> bool:
+    try:
+        pl.LazyFrame(schema=schema).select(exprs).collect_schema()
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
+
+def needed(schema: pl.Schema, exprs: Sequence[pl.Expr]) -> tuple[pl.Schema, list[Leaf]] | None:
+    """The schema narrowed to what `exprs` read, and its leaves; None when narrowing leaves
+    nothing out, or the query does not run on an empty table of the narrowed schema."""
+    roots = {name for expr in exprs for name in expr.meta.root_names()}
+    narrow: dict[str, Any] = {name: dtype for name, dtype in schema.items() if name in roots}
+    for name in list(narrow):
+        for leaf in list(leaves(narrow[name], ())):
+            trial = without(narrow[name], leaf) if leaf else None
+            if trial is not None and resolves({**narrow, name: trial}, exprs):
+                narrow[name] = trial
+    kept = [(name, *leaf) for name, dtype in narrow.items() for leaf in leaves(dtype, ())]
+    if len(kept) == sum(1 for name, dtype in schema.items() for _ in leaves(dtype, ())):
+        return None
+    try:
+        pl.DataFrame(schema=narrow).lazy().select(exprs).collect()
+    except pl.exceptions.PolarsError:
+        return None
+    return pl.Schema(narrow), kept
+
+
+def leaf_paths(schema: pl.Schema, columns: Sequence[str]) -> dict[Leaf, str] | None:
+    """Each leaf of `schema` with the path of its Parquet column (`columns`, in the file's
+    order: the leaves depth first); None when they do not pair up."""
+    ours = [(name, *leaf) for name, dtype in schema.items() for leaf in leaves(dtype, ())]
+    if len(ours) != len(columns):
+        return None
+    paired = dict(zip(ours, columns, strict=True))
+    for leaf, column in paired.items():  # the same names, Parquet's list levels between them
+        parts = column.split(".")
+        if parts[0] != leaf[0] or (len(leaf) > 1 and parts[-1] != leaf[-1]):
+            return None
+    return paired
+
+
+Table = pl.DataFrame | pl.LazyFrame | ParquetTable  # what the columnar scorer scores
