@@ -56,6 +56,7 @@ def main(argv: list[str]) -> int:
     if table_eval.wanted(args):
         return table_eval.run(args)
 
+    from ..evaluate.heap import keep_freed_memory
     from ..evaluate.inputs import loads
     from ..evaluate.relatives import has_relatives
     from ..evaluate.stream import stream_jsonl
@@ -65,6 +66,7 @@ def main(argv: list[str]) -> int:
 
     if args.out is not None and cannot_write(args.out, "ind eval"):
         return 2
+    keep_freed_memory()  # this command's process is the engine's own: its workers inherit the setting
     model = load_or_report(args.ruleset, "ind eval", args.root, **year_params(args))
     if model is None:
         return 2

@@ -47,6 +47,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from .batch import Scorer
 from .engine import Engine
+from .heap import keep_freed_memory
 
 try:  # Linux: pipes can be widened
     from fcntl import F_SETPIPE_SZ, fcntl
@@ -120,6 +121,7 @@ def _init_worker(
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # held back by `submit` during the fork
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     gc.disable()  # a worker's collector runs between jobs (`collected`), never inside one
+    keep_freed_memory()  # a worker's messages are megabyte buffers, one after another
     STATE.stop, STATE.sheets = stop, sheets
     if inherited is not None:
         STATE.model, STATE.items = inherited
