@@ -66,7 +66,7 @@ def main(argv: list[str]) -> int:
 
     if args.out is not None and cannot_write(args.out, "ind eval"):
         return 2
-    keep_freed_memory()  # this command's process is the engine's own: its workers inherit the setting
+    keep_freed_memory()  # this command's process is the engine's own (workers set it as they start)
     model = load_or_report(args.ruleset, "ind eval", args.root, **year_params(args))
     if model is None:
         return 2
