@@ -23,8 +23,10 @@ from test_eval_goldens import records_of, ruleset_names, ruleset_path
 
 import indicator_dsl
 from indicator_dsl.evaluate.batch import collector_paused
-from indicator_dsl.evaluate.results import Compact, Encoded, Result, Results
+from indicator_dsl.evaluate.parallel import _entries, _sendable
+from indicator_dsl.evaluate.results import Compact, Result, Results
 from indicator_dsl.evaluate.stream import stream_jsonl
+from indicator_dsl.evaluate.workers import packed, unpacked
 from indicator_dsl.outputs.formats import as_jsonl
 
 for folder in (ROOT / "examples", ROOT / "examples" / "province"):
@@ -62,12 +64,14 @@ def test_the_jiangsu_province_writes_the_same_bytes() -> None:
     assert len(batch.results) == 1500
 
 
-def test_worker_lines_read_back_as_the_same_results() -> None:
+def test_worker_values_read_back_as_the_same_results() -> None:
     catalog = indicator_dsl.load(main_job.CATALOG)
     province = generate.generate_province()[:600]
     one = catalog.evaluate_many(province)
     two = catalog.evaluate_many(province, workers=2)
-    assert any(isinstance(e, Encoded) for e in two.results.entries)
+    assert [isinstance(e, Compact) for e in two.results.entries] == [
+        isinstance(e, Compact) for e in one.results.entries
+    ]
     assert list(two.results.lines()) == list(one.results.lines())
     assert list(two.results) == list(one.results)
     assert two.summary("department") == one.summary("department")
@@ -86,12 +90,19 @@ def test_results_are_built_once_when_read_and_then_kept() -> None:
     assert batch.results[0:2] == [batch.results[0], batch.results[1]]
 
 
-def test_an_outcome_that_json_cannot_give_back_travels_beside_the_line() -> None:
+def test_values_marshal_cannot_write_travel_pickled_and_exact() -> None:
+    failed = Result.model_validate_json(
+        indicator_dsl.load(ruleset_path("party_gov")).evaluate_many([{"id": "x"}]).results[0].model_dump_json()
+    )
     values: dict[str, Any] = {"id": "a", "grade": "g", "steps": [], "outcomes": {"share": Decimal("0.50"), "n": 3}}
-    encoded = Encoded.of(Compact(values))
-    assert encoded.outcomes == {"share": Decimal("0.50"), "n": 3}
-    plain = Encoded.of(Compact({**values, "outcomes": {"names": ["x"], "n": 3, "ok": True}}))
-    assert plain.outcomes is None
+    message = packed(_sendable([Compact(values), failed], trace=False))
+    assert not isinstance(message, bytes)  # marshal refused the Decimal: the pool pickles the message
+    compact, result = _entries(unpacked(message), trace=False)
+    assert isinstance(compact, Compact) and compact.values == values
+    assert compact.values["outcomes"]["share"].as_tuple() == Decimal("0.50").as_tuple()
+    assert result == failed and result.errors
+    plain = packed(_sendable([Compact({**values, "outcomes": {"n": 3}})], trace=False))
+    assert isinstance(plain, bytes)  # marshalled
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -3,8 +3,8 @@
 Quotas need every record's total before any grade is final, but not every record's result.
 So N - 1 worker processes and this one score parts of the batch. The workers take ranges of
 positions in the records they inherited when they were forked (or, where processes are
-spawned, the records themselves) and send back, as plain values, each result's JSON line
-with what a batch reads of it without decoding (`Encoded`), its standing and its kept fields;
+spawned, the records themselves) and send back, as plain values, each result's compact values
+(a failed record's JSON line), its standing and its kept fields;
 this process scores a part itself whenever the workers have enough queued, merges the parts
 in input order, settles the quotas over the standings and re-scores the few records a quota
 moved.
@@ -21,7 +21,7 @@ from ..semantics.arithmetic import EXACT
 from .adjustments import Adjustment
 from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass, refinish, settle, sheets_for
 from .population import Standing, WireReader, standing_wire
-from .results import Encoded, Entry, Result, Results
+from .results import Compact, Entry, Result, Results
 from .workers import (
     STATE,
     Pool,
@@ -149,7 +149,7 @@ def score_part(model: Scorer, sheets: Sheets, records: Sequence[Any], trace: boo
                 break
             cards.append(first_pass(model, data, sheets_for(sheets, data), trace=trace))
     wires = [None if c.standing is None else standing_wire(c.standing) for c in cards]
-    return *_sendable([c.result for c in cards], trace), wires, [c.attributes for c in cards]
+    return _sendable([c.result for c in cards], trace), wires, [c.attributes for c in cards]
 
 
 def _worker_refinish(indices: tuple[int, ...], sent: Any, wires: list[Any], trace: bool) -> Any:
@@ -170,32 +170,24 @@ def _refinished(
         return [refinish(model, data, sheets_for(sheets, data), standing, trace=trace) for data, standing in pairs]
 
 
-def _sendable(entries: Sequence[Entry], trace: bool) -> tuple[list[Any], ...]:
-    """Results as plain values, column by column: each one's JSON line, id, grade, failed,
-    steps (kinds and reasons) and the outcomes a line cannot give back as they were
-    (`Encoded`); traced, the `Result`s themselves in the first column and the others empty."""
-    columns: tuple[list[Any], ...] = ([], [], [], [], [], [])
-    lines, ids, grades, failed, reasons, outcomes = columns
-    for entry in entries:
-        if trace:
-            lines.append(entry if isinstance(entry, Result) else entry.result())
-            continue
-        encoded = Encoded.of(entry)  # type: ignore[arg-type]
-        lines.append(encoded.raw)
-        ids.append(encoded.id)
-        grades.append(encoded.grade)
-        failed.append(encoded.failed)
-        reasons.append(encoded.reasons)
-        outcomes.append(encoded.outcomes)
-    return columns
+def _sendable(entries: Sequence[Entry], trace: bool) -> list[Any]:
+    """Results as plain values: a scored record's compact values (`Compact.values`, texts,
+    numbers, lists and dicts that marshal writes as they are) and a record that failed as its
+    JSON line (UTF-8); traced, the `Result`s themselves."""
+    if trace:
+        return [entry if isinstance(entry, Result) else entry.result() for entry in entries]
+    return [
+        entry.values if isinstance(entry, Compact) else entry.model_dump_json().encode("utf-8") for entry in entries
+    ]
 
 
-def _entries(columns: Sequence[list[Any]], trace: bool) -> list[Entry]:
+def _entries(sent: Sequence[Any], trace: bool) -> list[Entry]:
     """The results `_sendable` made, read back."""
-    lines, ids, grades, failed, reasons, outcomes = columns
-    return list(lines) if trace else list(map(Encoded, lines, ids, grades, failed, reasons, outcomes))
+    if trace:
+        return list(sent)
+    return [Compact(value) if isinstance(value, dict) else Result.model_validate_json(value) for value in sent]
 
 
 def _read_part(columns: tuple[list[Any], ...], trace: bool, reader: WireReader) -> Part:
-    *results, wires, kept = columns
+    results, wires, kept = columns
     return _entries(results, trace), list(map(reader.read, wires)), kept

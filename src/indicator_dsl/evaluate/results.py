@@ -5,8 +5,8 @@ form (`model_dump(mode="json")`) shows them as strings with exactly that many pl
 and no reader turns them into floats. The displayed total is the total that was graded.
 
 A batch does not build a model per record: it keeps each scored record's values as a
-`Compact` (a dict in the field order of `Result`) or, from a worker process, as its JSON
-line, and `Results` builds the `Result` when a host reads it. The JSON line of a compact
+`Compact` (a dict in the field order of `Result`, from a worker process too), and
+`Results` builds the `Result` when a host reads it. The JSON line of a compact
 result is written straight from its values by pydantic-core's serializer (`to_json`, what
 `model_dump_json` runs), byte for byte what `Result.model_dump_json()` gives
 (tests/test_eval_lazy_results.py holds that); a value it cannot write falls back to the model.
@@ -15,7 +15,6 @@ result is written straight from its values by pydantic-core's serializer (`to_js
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar, overload
@@ -210,66 +209,7 @@ def _source_figures(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Encoded:
-    """A result as a worker process sent it: its JSON line (UTF-8), with what a batch reads of
-    it without decoding (id, grade, failed, the steps' kinds and reasons), and the outcomes when
-    the line cannot give them back as they were (a Decimal outcome reads back as text)."""
-
-    __slots__ = ("failed", "grade", "id", "outcomes", "raw", "reasons")
-
-    def __init__(
-        self,
-        raw: bytes,
-        id: str | None,
-        grade: str | None,
-        failed: bool,
-        reasons: list[tuple[str, str]],
-        outcomes: Any = None,
-    ) -> None:
-        self.raw, self.id, self.grade, self.failed = raw, id, grade, failed
-        self.reasons, self.outcomes = reasons, outcomes
-
-    @classmethod
-    def of(cls, entry: Result | Compact) -> Encoded:
-        if isinstance(entry, Result):
-            steps = [(s.step, s.reason) for s in entry.steps]
-            return cls(entry.model_dump_json().encode("utf-8"), entry.id, entry.grade, bool(entry.errors), steps)
-        outcomes = entry.values["outcomes"]
-        kept = None if all(map(_reads_back, outcomes.values())) else outcomes
-        return cls(entry.line_bytes(), entry.id, entry.grade, False, entry.steps(), kept)
-
-    def line(self) -> str:
-        return self.raw.decode("utf-8")
-
-    def steps(self) -> list[tuple[str, str]]:
-        return self.reasons
-
-    def result(self) -> Result:
-        """The Result the line was written from (the JSON form of a scored record is its
-        compact values, but for the models of the ruleset and the nominees)."""
-        if self.failed:
-            return Result.model_validate_json(self.raw)
-        values = json.loads(self.raw)
-        if "nominations" in values:
-            values["nominations"] = [Nominee(**nominee) for nominee in values["nominations"]]
-        if self.outcomes is not None:
-            values["outcomes"] = self.outcomes
-        return Compact(values).result()
-
-
-def _reads_back(value: Any) -> bool:
-    """A value that JSON gives back as it was (text, a boolean, a whole number, none, lists
-    and objects of them)."""
-    if value is None or value.__class__ in (str, bool, int):
-        return True
-    if value.__class__ is list:
-        return all(map(_reads_back, value))
-    if value.__class__ is dict:
-        return all(map(_reads_back, value.values()))
-    return False
-
-
-Entry = Result | Compact | Encoded
+Entry = Result | Compact
 
 
 class Results(Sequence[Result]):
