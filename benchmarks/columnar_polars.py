@@ -164,7 +164,7 @@ def _on_a_running_cluster(command: list[str]) -> list[dict[str, Any]]:
     engine and build the ruleset's scorer, the second workers that keep the one they built."""
     import distributed
 
-    from indicator_dsl.cli.table_eval import ONE_POLARS_THREAD
+    from indicator_dsl.cli.local_cluster import ONE_POLARS_THREAD
 
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, env=ONE_POLARS_THREAD

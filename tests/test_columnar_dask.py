@@ -48,3 +48,43 @@ def test_evaluate_dask_refuses_a_ruleset_the_columnar_backend_cannot_score(tmp_p
     deductions = BENCHMARK.parents[1] / "tests" / "eval_fixtures" / "rulesets" / "deductions.ind"
     with pytest.raises(ValueError, match="longest_gap_months"):
         evaluate_dask(indicator_dsl.load(deductions, backend="auto"), [], tmp_path, client=None)
+
+
+FORKED_CLUSTER = """
+import sys
+from indicator_dsl.cli import local_cluster
+
+in_time = local_cluster.one_polars_thread()
+import distributed
+import polars as pl
+
+import indicator_dsl
+from indicator_dsl.evaluate import distributed as scoring
+
+model = indicator_dsl.load(sys.argv[1], backend="columnar")
+cluster, client = local_cluster.start(distributed, model, in_time)
+with cluster, client:
+    threads = client.run(pl.thread_pool_size)
+    origin = model.origin
+    kept = client.run(lambda: origin in scoring._SCORERS)
+print(in_time, sorted(threads.values()), sorted(kept.values()))
+"""
+
+
+def test_local_workers_are_forked_with_the_scorer_built_and_one_polars_thread_each() -> None:
+    """As `ind eval --dask local` starts them: loading the ruleset starts no polars thread pool,
+    so the workers are forked, and each has one polars thread (read when polars was imported)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_CLUSTER, str(BENCHMARK)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "True [1, 1] [True, True]"
+
+
+def test_local_workers_are_spawned_once_polars_has_its_thread_pool() -> None:
+    started = FORKED_CLUSTER.replace(
+        "model = indicator_dsl", "pl.select(pl.lit(1)).lazy().collect()\nmodel = indicator_dsl"
+    )
+    done = subprocess.run([sys.executable, "-c", started, str(BENCHMARK)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "True [1, 1] [False, False]"

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from . import local_cluster
+
 TABLE_SUFFIXES = (".parquet", ".arrow", ".feather", ".ipc")
 
 
@@ -29,6 +31,8 @@ def wanted(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    # before polars is imported, so that the workers forked for `--dask local` have one polars thread
+    forkable = args.dask == "local" and local_cluster.one_polars_thread()
     from ..api import Ruleset, load
     from ..evaluate.table_api import INSTALL, ColumnarUnsupported
     from ..syntax.diagnostics import RulesetError
@@ -65,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if model.columnar_note:
         sys.stderr.write(f"ind eval: {model.columnar_note}\n")
     if args.dask:
-        return on_dask(model, args)
+        return on_dask(model, args, forkable)
     if sliced(model, args):
         return in_slices(model, args)
     paths = [Path(p) for p in args.records]
@@ -113,11 +117,9 @@ def in_slices(model: Any, args: argparse.Namespace) -> int:
     return 1 if written.failed else 0
 
 
-ONE_POLARS_THREAD = {"POLARS_MAX_THREADS": "1"}  # read by polars when a worker process imports it
-
-
-def on_dask(model: Any, args: argparse.Namespace) -> int:
-    """`--dask ADDRESS|local`: each record file a partition, results under the `--out` folder."""
+def on_dask(model: Any, args: argparse.Namespace, forkable: bool) -> int:
+    """`--dask ADDRESS|local`: each record file a partition, results under the `--out` folder;
+    `local` a cluster of this process (`local_cluster`), forked from it when `forkable`."""
     if args.out is None or model.tables.scorer is None:
         sys.stderr.write("ind eval: --dask needs --out FOLDER and a ruleset the columnar backend scores\n")
         return 2
@@ -133,10 +135,7 @@ def on_dask(model: Any, args: argparse.Namespace) -> int:
     if args.dask == "local":
         # each worker one thread, and so one polars thread: two workers of polars' two would
         # share this machine's cores four ways (partitions took 4.0 s instead of 3.6 at 1,000,000)
-        cluster = distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, env=ONE_POLARS_THREAD
-        )
-        client = distributed.Client(cluster)
+        cluster, client = local_cluster.start(distributed, model, forkable)
     else:
         cluster, client = None, distributed.Client(args.dask)
     try:

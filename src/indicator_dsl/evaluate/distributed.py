@@ -5,7 +5,8 @@ machines:
 
 1. a map over the partitions (one file each: Parquet, Arrow or JSON lines): each worker
    rebuilds the model from its `Origin` (the texts it was loaded from, never the files on
-   the worker's disk) and scores its partition with the columnar plan up to the quotas
+   the worker's disk; a worker forked from a process that holds the model finds it built,
+   `keep`) and scores its partition with the columnar plan up to the quotas
    (`ColumnarScorer.first_pass`); the first pass stays in the worker's memory (a future);
 2. the workers send only the standings of their graded rows (total, grade, pinned, group)
    as a small table, and the client applies every quota to all of them at once
@@ -21,7 +22,6 @@ each record is scored once.
 from __future__ import annotations
 
 import decimal
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,14 +43,28 @@ class Recipe(Protocol):
     def __hash__(self) -> int: ...
 
 
-@functools.cache
-def _scorer(origin: Recipe) -> ColumnarScorer:
-    """The columnar scorer of a model, rebuilt once per worker process."""
-    model = origin.load()
+_SCORERS: dict[Any, ColumnarScorer] = {}  # by origin: built once per process
+
+
+def keep(model: Any) -> None:
+    """`model`'s columnar scorer kept as its origin's, so that a worker process forked after
+    this call finds it built (`ind eval --dask local`) instead of rebuilding it."""
+    _SCORERS[model.origin] = _columnar(model)
+
+
+def _columnar(model: Any) -> ColumnarScorer:
     scorer = model.tables.scorer
     if scorer is None:
         raise ValueError(f"the columnar backend cannot score this ruleset: {model.columnar_note}")
     assert isinstance(scorer, ColumnarScorer)
+    return scorer
+
+
+def _scorer(origin: Recipe) -> ColumnarScorer:
+    """The columnar scorer of a model: kept (`keep`), else rebuilt once per worker process."""
+    scorer = _SCORERS.get(origin)
+    if scorer is None:
+        scorer = _SCORERS[origin] = _columnar(origin.load())
     return scorer
 
 
@@ -109,8 +123,7 @@ def evaluate_dask(model: Any, paths: Sequence[str | Path], out: str | Path, clie
     """Score each partition file on `client`'s cluster, quotas across all; results written as
     partitioned Parquet under `out` (one `part-NNNNN.parquet` per input, in order). Returns the
     number of results. `model` is a ruleset loaded with `backend="columnar"`."""
-    if model.tables.scorer is None:
-        raise ValueError(f"the columnar backend cannot score this ruleset: {model.columnar_note}")
+    _columnar(model)  # refuses a ruleset the columnar backend cannot score
     origin = model.origin
     files = [str(Path(p).resolve()) for p in paths]
     count = len(files)
