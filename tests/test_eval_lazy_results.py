@@ -91,9 +91,7 @@ def test_results_are_built_once_when_read_and_then_kept() -> None:
 
 
 def test_values_marshal_cannot_write_travel_pickled_and_exact() -> None:
-    failed = Result.model_validate_json(
-        indicator_dsl.load(ruleset_path("party_gov")).evaluate_many([{"id": "x"}]).results[0].model_dump_json()
-    )
+    failed = indicator_dsl.load(ruleset_path("party_gov")).evaluate_many([{"id": "x"}]).results[0]
     values: dict[str, Any] = {"id": "a", "grade": "g", "steps": [], "outcomes": {"share": Decimal("0.50"), "n": 3}}
     message = packed(_sendable([Compact(values), failed], trace=False))
     assert not isinstance(message, bytes)  # marshal refused the Decimal: the pool pickles the message

@@ -60,10 +60,10 @@ class ParquetTable:
             return self.lazy()
         names = [name for name in narrow if name not in cut]
         with ThreadPoolExecutor(1) as pool:  # (polars reads while pyarrow does)
-            whole = pool.submit(self.lazy().select(names).collect)
+            whole = pool.submit(self.lazy().select(names).collect) if names else None
             frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut]))
             assert isinstance(frame, pl.DataFrame)
-            if names:
+            if whole is not None:
                 frame = whole.result().hstack(frame.get_columns())
         frame = frame.select(list(narrow))
         if frame.schema != narrow:  # (an Enum read back as Categorical, ...): polars reads it
