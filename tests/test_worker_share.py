@@ -5,12 +5,15 @@ some, the parent finishes first and must not give its results before the worker'
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from support import ROOT
 
 import indicator_dsl
@@ -101,3 +104,49 @@ def test_jobs_no_worker_has_started_are_taken_back_at_the_end() -> None:
     by_worker = [n for n, (who, _, _) in enumerate(done) if who == "worker"]
     assert by_worker == [n for n in range(4) if n not in here_took]  # each job done once
     assert set(range(4)) & set(here_took)  # a job first given to the worker, taken back
+
+
+@given(total=st.integers(0, 5000), size=st.integers(1, 600), least=st.integers(1, 100))
+def test_spans_cover_every_position_once_and_shrink_at_the_end(total: int, size: int, least: int) -> None:
+    """Jobs follow each other without gap or overlap, none longer than `size` but the last,
+    which takes a remainder under `least`; none shorter than `least` unless the whole is;
+    shorter and shorter toward the end."""
+    assume(least <= size)
+    cut = list(workers.spans(total, size, least))
+    assert [position for span in cut for position in range(*span)] == list(range(total))
+    lengths = [stop - start for start, stop in cut]
+    assert all(least <= length <= size for length in lengths[:-1])
+    assert not lengths or min(total, least) <= lengths[-1] < size + least
+    assert all(a >= b for a, b in itertools.pairwise(lengths[:-1]))
+
+
+def test_the_last_parts_of_a_batch_are_short() -> None:
+    """100,000 records in parts of 500 end in parts of about 50: a worker holding the last two
+    (which no process can take back) keeps the others waiting a tenth of two full parts."""
+    lengths = [stop - start for start, stop in workers.spans(100_000, 500, 50)]
+    assert lengths == [500] * 197 + [375, 281, 211, 158, 118, 89, 67, 50, 50, 50, 51]
+
+
+def test_redo_parts_are_sorted_and_shrink_to_redo_part() -> None:
+    parts = workers.redo_parts([9, 3, *range(100, 1100)], size=300)
+    assert [p for part in parts for p in part] == [3, 9, *range(100, 1100)]
+    assert [len(part) for part in parts] == [250, 188, 141, 105, 79, 59, 50, 50, 80]
+    assert [len(part) for part in workers.redo_parts(range(120))] == [50, 70]
+
+
+def test_released_workers_end_before_the_pool_is_left_and_results_stay_in_order() -> None:
+    """`release` tells the workers to end once the last job is given out; the jobs already
+    queued are still done, and leaving `worker_pool` waits until the workers have ended."""
+    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
+    with worker_pool(model, 2, None) as pool:
+        done = list(
+            pool.in_order(
+                range(12), lambda n: ("parent", os.getpid(), n * n), _slow_square, lambda n: (n,), lambda m: m
+            )
+        )
+        pool.release()
+        ended = pool.ended
+        assert ended and pool.ending is not None
+    assert [square for _, _, square in done] == [n * n for n in range(12)]
+    assert all(not process.is_alive() for process in ended)
+    assert not pool.ending.is_alive()

@@ -47,6 +47,7 @@ from .workers import (
     collected,
     packed,
     redo_parts,
+    spans,
     stopping,
     unpacked,
     worker_model,
@@ -147,12 +148,11 @@ def _same(job: Range) -> Range:
 
 
 def _ranges(inputs: list[Path]) -> Iterator[Range]:
-    """The input files cut into ranges of BLOCK bytes, without reading them: a process scores
-    the lines that start in its range (`_range_scored`)."""
+    """The input files cut into ranges of BLOCK bytes, shorter toward each file's end (`spans`),
+    without reading them: a process scores the lines that start in its range (`_range_scored`)."""
     for which, path in enumerate(inputs):
-        size = path.stat().st_size
-        for start in range(0, size, BLOCK):
-            yield str(path), which, start, min(start + BLOCK, size)
+        for start, end in spans(path.stat().st_size, BLOCK, max(1, BLOCK // 8)):  # the last: ~30 records
+            yield str(path), which, start, end
 
 
 def _worker_range(path: str, which: int, start: int, end: int) -> Any:

@@ -43,7 +43,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event as EventType
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from .batch import Scorer
 from .engine import Engine
@@ -193,17 +193,33 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
     try:
         pool.start()
         yield pool
-        executor.shutdown()
+        pool.close()
     except BaseException:
         pool.stop_now()
         raise
 
 
-def redo_parts(positions: Iterable[int]) -> list[tuple[int, ...]]:
-    """The positions of the records a quota moved, in order, in parts of REDO_PART: the jobs
-    that score them again."""
+def redo_parts(positions: Iterable[int], size: int = REDO_PART) -> list[tuple[int, ...]]:
+    """The positions of the records a quota moved, in order, in parts of `size` shrinking to
+    REDO_PART at the end (`spans`): the jobs that score them again."""
     order = sorted(positions)
-    return [tuple(order[start : start + REDO_PART]) for start in range(0, len(order), REDO_PART)]
+    return [tuple(order[start:stop]) for start, stop in spans(len(order), size, REDO_PART)]
+
+
+def spans(total: int, size: int, least: int) -> Iterator[tuple[int, int]]:
+    """`range(total)` cut into jobs, as (start, stop): `size` long, then, once less than four
+    jobs' worth remains, a quarter of what remains, never under `least` (a remainder under
+    `least` joins the job before it). When the jobs run out, a worker may still hold the two
+    it was handed last, which this process cannot take back (`Pool.in_order`); shrinking them
+    lets the processes finish nearly together instead of this one waiting most of two full
+    jobs."""
+    start = 0
+    while start < total:
+        stop = start + min(size, max(least, (total - start) // 4))
+        if total - stop < least:
+            stop = total
+        yield start, stop
+        start = stop
 
 
 def _widen_pipes(executor: ProcessPoolExecutor) -> None:
@@ -259,6 +275,25 @@ class Pool:
 
     def __init__(self, executor: ProcessPoolExecutor, stop: EventType, window: int) -> None:
         self.executor, self.stop, self.window = executor, stop, window
+        # once released: the executor's own thread, which ends the workers, and the workers
+        self.ending: threading.Thread | None = None
+        self.ended: list[Any] = []
+
+    def release(self) -> None:
+        """No more jobs: the workers are told to end now, while this process finishes its own
+        part of the run (a forked worker's exit, its memory given back, takes about a tenth of
+        a second at 100,000 records); leaving `worker_pool` waits until they have ended."""
+        # no public handles; typeshed gives the thread the type of its wake-up pipe
+        self.ending = cast(threading.Thread, self.executor._executor_manager_thread)
+        self.ended = list((self.executor._processes or {}).values())
+        self.executor.shutdown(wait=False)
+
+    def close(self) -> None:
+        """Wait for the workers to end (told to by `release`, or now)."""
+        if self.ending is None:
+            self.executor.shutdown()
+        else:
+            self.ending.join()
 
     def start(self) -> None:
         """Start the workers now, forked with every object of this process frozen for the
@@ -329,7 +364,7 @@ class Pool:
         (a run that ends early has no use for them), and the pool shut down in order. A worker still
         busy after STOP_GRACE_SECONDS (one record that takes that long) is killed."""
         self.stop.set()
-        processes = list((self.executor._processes or {}).values())  # no public handle before Python 3.14
+        processes = list((self.executor._processes or {}).values()) or self.ended  # no public handle
         self.executor.shutdown(wait=False, cancel_futures=True)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for process in processes:
