@@ -128,9 +128,11 @@ def test_the_last_parts_of_a_batch_are_short() -> None:
 
 
 def test_redo_parts_are_sorted_and_shrink_to_redo_part() -> None:
-    parts = workers.redo_parts([9, 3, *range(100, 1100)], size=300)
-    assert [p for part in parts for p in part] == [3, 9, *range(100, 1100)]
-    assert [len(part) for part in parts] == [250, 188, 141, 105, 79, 59, 50, 50, 80]
+    """2,002 moved records for two processes: parts of a quarter of a process's share
+    (251), shrinking to REDO_PART (50) toward the end."""
+    parts = workers.redo_parts([9, 3, *range(100, 2100)], processes=2)
+    assert [p for part in parts for p in part] == [3, 9, *range(100, 2100)]
+    assert [len(part) for part in parts] == [251, 251, 251, 251, 249, 187, 140, 105, 79, 59, 50, 50, 79]
     assert [len(part) for part in workers.redo_parts(range(120))] == [50, 70]
 
 

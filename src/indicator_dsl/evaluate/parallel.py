@@ -23,7 +23,6 @@ from .batch import Batch, Scorer, attach_nominees, collector_paused, first_pass,
 from .population import Standing, WireReader, standing_wire
 from .results import Compact, Entry, Result, Results
 from .workers import (
-    REDO_PART,
     STATE,
     Pool,
     Portable,
@@ -85,7 +84,7 @@ def evaluate_parallel(
             standings += part_standings
             attributes += part_attributes
         moved, problems = settle(model, model.engines, standings, adjustments, [e.id for e in entries])
-        _refinish_moved(model, pool, sheets, items, moved, entries, trace, inherit, workers)
+        _refinish_moved(model, pool, sheets, items, moved, entries, trace, inherit)
         pool.release()
         attach_nominees(model, standings, entries)
         del standings  # freed while the workers end (about a tenth of a second at 100,000)
@@ -101,13 +100,10 @@ def _refinish_moved(
     entries: list[Entry],
     trace: bool,
     inherit: bool,
-    workers: int,
 ) -> None:
     """Score again the records a quota moved and finish them with their new grades, in parts
-    shared by the workers and this process, as the first pass was: a quarter of a process's share
-    at first, shrinking toward the end (`redo_parts`), so that a part is worth a worker's
-    round trip and the processes end together."""
-    parts = redo_parts(moved, max(REDO_PART, -(-len(moved) // (4 * workers))))
+    (`redo_parts`) shared by the workers and this process, as the first pass was."""
+    parts = redo_parts(moved, pool.processes)
 
     def here(part: tuple[int, ...]) -> list[Entry]:
         return _refinished(model, sheets, [items[i] for i in part], [moved[i] for i in part], trace)

@@ -102,12 +102,13 @@ def stream_jsonl(
         del standings
         if _stamps(inputs) != stamps:  # workers read the files the parent cut into blocks; pass two reads them again
             raise ValueError("the record files changed while they were being scored; run again")
-        if not redo:
-            publish(spill, out)
-            return count, failed
-        final = run.enter_context(temporary(out))
-        _second_pass(model, pool, inputs, sheets, spill, final, redo, nominees, where)
-        publish(final, out)
+        finished = spill
+        if redo:
+            finished = run.enter_context(temporary(out))
+            _second_pass(model, pool, inputs, sheets, spill, finished, redo, nominees, where)
+        if pool is not None:
+            pool.release()  # the workers end while the results are published
+        publish(finished, out)
     return count, failed
 
 
@@ -326,7 +327,7 @@ def _second_pass(
     again, in parts (`redo_parts`; by the workers and this process, as pass one): only their
     lines are read again from `inputs` (by offset); the rest is copied between the files by
     the kernel where it can (`_copy`)."""
-    parts = redo_parts(redo)
+    parts = redo_parts(redo, 1 if pool is None else pool.processes)
     paths = [str(path) for path in inputs]
     jobs = [
         tuple((paths[where.file[i]], where.offset[i], where.number[i], redo[i], nominees.get(i, [])) for i in part)

@@ -199,10 +199,13 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
         raise
 
 
-def redo_parts(positions: Iterable[int], size: int = REDO_PART) -> list[tuple[int, ...]]:
-    """The positions of the records a quota moved, in order, in parts of `size` shrinking to
-    REDO_PART at the end (`spans`): the jobs that score them again."""
+def redo_parts(positions: Iterable[int], processes: int = 1) -> list[tuple[int, ...]]:
+    """The positions of the records a quota moved, in order, in the jobs that score them again
+    in `processes` processes: a quarter of a process's share at first (so that a job is worth
+    a worker's round trip), shrinking to REDO_PART toward the end (`spans`, so that they end
+    together)."""
     order = sorted(positions)
+    size = max(REDO_PART, -(-len(order) // (4 * processes)))
     return [tuple(order[start:stop]) for start, stop in spans(len(order), size, REDO_PART)]
 
 
@@ -275,6 +278,7 @@ class Pool:
 
     def __init__(self, executor: ProcessPoolExecutor, stop: EventType, window: int) -> None:
         self.executor, self.stop, self.window = executor, stop, window
+        self.processes = window // 4 + 1  # the workers and this process
         # once released: the executor's own thread, which ends the workers, and the workers
         self.ending: threading.Thread | None = None
         self.ended: list[Any] = []
