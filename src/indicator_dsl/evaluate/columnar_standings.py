@@ -9,7 +9,7 @@ only for the others (`Standings.rows`): `columnar_quotas.apply_quotas` adds the 
 The moves are the same as over every graded row (`tests/test_columnar_quotas.py`).
 
 For the benchmark ruleset (`advanced` at most 20% within department) the rows are the
-`advanced` ones, about a quarter of the graded rows, and the counts a few hundred departments.
+`advanced` ones (218,930 of 1,000,000 records), the counts one per department (90).
 """
 
 from __future__ import annotations
