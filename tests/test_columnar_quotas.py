@@ -1,7 +1,9 @@
 """Quotas as window expressions (`evaluate/columnar_quotas.py`) move exactly the rows the
 Python batch's `population.apply_quota` moves, with the same grades and steps, on tables
 drawn with many tied totals, pinned rows, empty and one-row groups, `at most` and `at least`,
-both tie rules, every rounding and a minimum of places, one quota after another."""
+both tie rules, every rounding and a minimum of places, one quota after another; and so do
+the standings of two partitions narrowed to the rows a quota ranks or moves, the others
+counted (`evaluate/columnar_standings.py`)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ pl = pytest.importorskip("polars", reason="the columnar backend needs polars: pi
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from indicator_dsl.evaluate.columnar_quotas import apply_quotas, group_column, moves_of  # noqa: E402
+from indicator_dsl.evaluate.columnar_quotas import STEP, apply_quotas, group_column, step_row  # noqa: E402
+from indicator_dsl.evaluate.columnar_standings import combined, narrowed  # noqa: E402
 from indicator_dsl.evaluate.population import Standing, apply_quota  # noqa: E402
 from indicator_dsl.evaluate.tables import ROW  # noqa: E402
 from indicator_dsl.semantics.plan import QuotaInfo  # noqa: E402
-from indicator_dsl.syntax.nodes import QuotaMinimum, Ties  # noqa: E402
+from indicator_dsl.syntax.nodes import QuotaDirection, QuotaMinimum, Ties  # noqa: E402
 from indicator_dsl.syntax.source import Span  # noqa: E402
 
 GRADES = ["top", "good", "fair", "poor"]
@@ -64,16 +67,17 @@ def python_moves(quota_list: list[QuotaInfo], rows: list[tuple[int, str, bool, s
         standings.append(Standing(Decimal(total).scaleb(-2), held, pinned, dict(groups)))
     for index, quota in enumerate(quota_list):
         apply_quota(index, quota, GRADES, standings)
-    moved = {row: s for row, s in enumerate(standings) if s.steps}
-    return _rows(moves_of(moved))
+    moved = [{ROW: row, "grade": s.grade, "steps": [step_row(x) for x in s.steps]} for row, s in enumerate(standings)]
+    frame = pl.DataFrame(moved, schema={ROW: pl.Int64, "grade": pl.String, "steps": pl.List(STEP)})
+    return _rows(frame.filter(pl.col("steps").list.len() > 0))
 
 
 def _rows(frame: Any) -> dict[int, Any]:
     return {row: (held, steps) for row, held, steps in frame.iter_rows()}
 
 
-def column_moves(quota_list: list[QuotaInfo], rows: list[tuple[int, str, bool, str]]) -> dict[int, Any]:
-    table = pl.DataFrame(
+def standings_of(quota_list: list[QuotaInfo], rows: list[tuple[int, str, bool, str]]) -> Any:
+    return pl.DataFrame(
         {
             ROW: list(range(len(rows))),
             "total": [r[0] for r in rows],
@@ -89,13 +93,49 @@ def column_moves(quota_list: list[QuotaInfo], rows: list[tuple[int, str, bool, s
             **{group_column(i): pl.String for i in range(len(quota_list))},
         },
     )
-    return _rows(apply_quotas(quota_list, GRADES, table))
+
+
+def column_moves(quota_list: list[QuotaInfo], rows: list[tuple[int, str, bool, str]]) -> dict[int, Any]:
+    return _rows(apply_quotas(quota_list, GRADES, standings_of(quota_list, rows)))
+
+
+def narrowed_moves(quota_list: list[QuotaInfo], rows: list[tuple[int, str, bool, str]], cut: int) -> dict[int, Any]:
+    """The moves of the standings of two partitions (rows before and after `cut`), each
+    narrowed to the rows a quota ranks or moves, as a Dask client applies them."""
+    table = standings_of(quota_list, rows)
+    parts = [narrowed(quota_list, GRADES, table[:cut]), narrowed(quota_list, GRADES, table[cut:])]
+    every = combined(parts)
+    return _rows(apply_quotas(quota_list, GRADES, every.rows, every.counts))
 
 
 @settings(max_examples=400, deadline=None)
 @given(quota_list=st.lists(quotas(), min_size=1, max_size=3), rows=ROWS)
 def test_window_quotas_move_what_the_python_batch_moves(quota_list: list[QuotaInfo], rows: list[Any]) -> None:
     assert column_moves(quota_list, rows) == python_moves(quota_list, rows)
+
+
+@settings(max_examples=400, deadline=None)
+@given(quota_list=st.lists(quotas(), min_size=1, max_size=3), rows=ROWS, cut=st.integers(0, 40))
+def test_narrowed_standings_of_partitions_move_what_the_python_batch_moves(
+    quota_list: list[QuotaInfo], rows: list[Any], cut: int
+) -> None:
+    assert narrowed_moves(quota_list, rows, cut) == python_moves(quota_list, rows)
+
+
+def test_narrowed_standings_keep_one_row_each_only_where_a_quota_ranks_or_moves() -> None:
+    rows = [(9, "top", False, "a"), (8, "good", False, "a"), (7, "fair", True, "b"), (6, "poor", False, "b")]
+    rows += [(5, "good", False, "b"), (4, "poor", False, "a")]
+
+    def quota(grades: tuple[str, ...], direction: QuotaDirection) -> QuotaInfo:
+        return QuotaInfo(grades, direction, Decimal("0.5"), "dept", "demote", False, SPAN)
+
+    at_most = narrowed([quota(("top",), "at most")], GRADES, standings_of([quota(("top",), "at most")], rows))
+    assert at_most.rows[ROW].to_list() == [0]
+    assert sorted(at_most.counts[0].iter_rows()) == [("a", 2), ("b", 3)]
+    both = [quota(("top",), "at most"), quota(("fair",), "at least")]  # at least: fair and those above
+    kept = narrowed(both, GRADES, standings_of(both, rows))
+    assert kept.rows[ROW].to_list() == [0, 1, 2, 4]
+    assert [sorted(c.iter_rows()) for c in kept.counts] == [[("a", 1), ("b", 1)]] * 2
 
 
 def test_ties_across_the_line_follow_the_rule() -> None:

@@ -13,17 +13,16 @@ What stays with the Python backend, so that one semantics holds everywhere:
   conditions, not per row, and its grade, steps and vetoes are joined back to the rows;
 - quotas are window expressions over the quota groups of every graded row, the columnar and
   the Python ones together (`columnar_quotas`), with each group's size, reason and step from
-  `semantics.grading`; a Dask client applies `population.apply_quota` to the `standings()`
-  of all partitions instead.
+  `semantics.grading`; a Dask client applies them to the `standings()` of all partitions,
+  narrowed to the rows a quota ranks or moves (`columnar_standings`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import decimal
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,11 +38,10 @@ from ..semantics.plan import TablePlan
 from ..semantics.sheets import SheetReader
 from .columnar_conform import conform_read
 from .columnar_parquet import ParquetTable, Table
-from .columnar_quotas import STEP, group_exprs, moves_of, standings_frame, step_row
-from .columnar_quotas import apply_quotas as apply_quota_columns
+from .columnar_quotas import STEP, apply_quotas, group_exprs, standings_frame, step_row
 from .columnar_results import ResultColumns, python_rows
+from .columnar_standings import Standings, narrowed
 from .engine import Engine, Pending
-from .population import Standing, apply_quota
 from .tables import BAD, ROW, read_table
 
 FAILS = "__fails"
@@ -106,13 +104,6 @@ class FirstPass:
     height: int
     fast: pl.DataFrame
     pendings: dict[int, Pending]
-
-
-def apply_quotas(plan: TablePlan, standings: list[Standing]) -> None:
-    """Every quota of the ruleset over `standings` (`population.apply_quota`), in order."""
-    grades = [g.name for g in plan.grades]
-    for index, quota in enumerate(plan.quotas):
-        apply_quota((plan.name, index), quota, grades, standings)
 
 
 class ColumnarScorer:
@@ -190,7 +181,8 @@ class ColumnarScorer:
         with decimal.localcontext(EXACT):
             plan = self.engine.plan
             grades = [g.name for g in plan.grades]
-            moves = apply_quota_columns(plan.quotas, grades, self.standings_frame(first))
+            standings = self.standings(first)
+            moves = apply_quotas(plan.quotas, grades, standings.rows, standings.counts)
             return self.columns.results(first.fast, first.pendings, moves, first.height)
 
     def first_pass(self, table: Table) -> FirstPass:
@@ -207,11 +199,6 @@ class ColumnarScorer:
             grading = fast.select(words).join(self.grading(fast), on=words, how="left", maintain_order="left")
             fast = fast.drop(words).hstack(grading.drop(words).get_columns())
         return FirstPass(scored.height, fast, pendings)
-
-    def finish(self, first: FirstPass, moved: Mapping[int, Standing]) -> pl.DataFrame:
-        """The results frame, with the grades and steps the quotas gave the `moved` rows."""
-        with decimal.localcontext(EXACT):
-            return self.columns.results(first.fast, first.pendings, moves_of(moved), first.height)
 
     def grading(self, fast: pl.DataFrame) -> pl.DataFrame:
         """The grading of each distinct combination of conditions in `fast`, by `semantics.grading`."""
@@ -256,18 +243,12 @@ class ColumnarScorer:
             python.append([position, total, scored.grade, scored.pinned, *groups.values()])
         return standings_frame(graded, python)
 
-    def standings(self, first: FirstPass) -> dict[int, Standing]:
-        """What the quotas read of every graded row, as the `Standing`s of `population.apply_quota`
-        (a Dask client applies the quotas to those of all partitions at once)."""
-        frame = self.standings_frame(first)
-        places = self.engine.plan.precision
-        keys = [(self.engine.plan.name, i) for i in range(len(self.engine.plan.quotas))]
-        standings: dict[int, Standing] = {}
-        for row, total, held, pinned, *groups in frame.iter_rows():
-            standings[row] = Standing(
-                Decimal(total).scaleb(-places), held, pinned, dict(zip(keys, groups, strict=True))
-            )
-        return standings
+    def standings(self, first: FirstPass) -> Standings:
+        """The standings narrowed to the graded rows a quota ranks or moves, the others counted
+        by quota group (`columnar_standings`): the same moves, for less work (0.25 -> 0.11 s at
+        1,000,000 rows of the benchmark), and what a Dask worker sends its client."""
+        plan = self.engine.plan
+        return narrowed(plan.quotas, [g.name for g in plan.grades], self.standings_frame(first))
 
     def groups(self, read: Any) -> dict[Hashable, Hashable]:
         plan = self.engine.plan

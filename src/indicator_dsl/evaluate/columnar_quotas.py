@@ -23,7 +23,7 @@ tied totals, pinned rows and every direction and tie rule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -31,12 +31,12 @@ import polars as pl
 from ..semantics.grading import quota_reason, quota_size, quota_step
 from ..semantics.plan import QuotaInfo
 from ..semantics.trace import GradeStep
-from .population import Standing
 from .tables import ROW
 
 TOTAL, GRADE, PINNED, STEPS = "total", "grade", "pinned", "steps"
 STEP = pl.Struct({"step": pl.String, "before": pl.String, "after": pl.String, "reason": pl.String})
 _N, _K, _REASON = "__n", "__k", "__reason"
+OTHERS = "__others"  # graded rows of a group left out of the standings, counted (`columnar_standings`)
 
 
 def group_column(index: int) -> str:
@@ -56,10 +56,15 @@ def group_exprs(quotas: Sequence[QuotaInfo]) -> list[pl.Expr]:
     ]
 
 
-def _sized(frame: pl.DataFrame, index: int, quota: QuotaInfo) -> pl.DataFrame:
-    """`frame` with each row's group size n, its k and the reason a move in it records."""
+def _sized(frame: pl.DataFrame, index: int, quota: QuotaInfo, others: pl.DataFrame | None) -> pl.DataFrame:
+    """`frame` with each row's group size n (its rows, and the `others` counted in its group),
+    its k and the reason a move in it records."""
     group = group_column(index)
-    counts = frame.group_by(group).agg(pl.len().alias(_N))
+    counts = frame.group_by(group).agg(pl.len().cast(pl.Int64).alias(_N))
+    if others is not None:
+        counts = counts.join(others, on=group, how="left", nulls_equal=True).select(
+            group, (pl.col(_N) + pl.col(OTHERS).fill_null(0)).alias(_N)
+        )
     sizes = {n: quota_size(quota, n) for n in counts[_N].unique().to_list()}
     table = counts.with_columns(
         pl.Series(_K, [sizes[n] for n in counts[_N]], dtype=pl.Int64),
@@ -94,10 +99,17 @@ def _at_least(quota: QuotaInfo, grades: Sequence[str], group: str) -> tuple[pl.E
     return candidate & (need > 0) & moves, grades[position]
 
 
-def apply_quotas(quotas: Sequence[QuotaInfo], grades: Sequence[str], standings: pl.DataFrame) -> pl.DataFrame:
+def apply_quotas(
+    quotas: Sequence[QuotaInfo],
+    grades: Sequence[str],
+    standings: pl.DataFrame,
+    counts: Sequence[pl.DataFrame] = (),
+) -> pl.DataFrame:
     """The rows `quotas` move (in order, over the ladder `grades`), of `standings` (one row per
     graded row: `ROW`, `total` as rounded scaled integers, `grade`, `pinned` and each quota's
     group column): `ROW`, the final `grade` and the quota `steps`, in no particular order.
+    `counts`, when given, are per quota the graded rows left out of `standings` in each group
+    (`OTHERS`; rows no quota ranks or moves, `columnar_standings`), counted in n.
     Steps are built for the moved rows only (a struct for every row cost more than the ranks)."""
     frame = standings
     moves: list[pl.DataFrame] = []
@@ -108,7 +120,8 @@ def apply_quotas(quotas: Sequence[QuotaInfo], grades: Sequence[str], standings: 
             continue
         moved, to = rule
         step = quota_step(None, to, "")
-        frame = _sized(frame, index, quota).with_columns(moved.alias("__moved"))
+        others = counts[index] if counts else None
+        frame = _sized(frame, index, quota, others).with_columns(moved.alias("__moved"))
         made = pl.struct(
             pl.lit(step.step).alias("step"),
             pl.col(GRADE).alias("before"),
@@ -124,12 +137,6 @@ def apply_quotas(quotas: Sequence[QuotaInfo], grades: Sequence[str], standings: 
     steps = pl.concat(moves).sort(ROW, "__quota").group_by(ROW, maintain_order=True).agg(pl.col("__step").alias(STEPS))
     final = frame.filter(pl.col(ROW).is_in(steps[ROW].implode())).select(ROW, GRADE)
     return steps.join(final, on=ROW).select(ROW, GRADE, pl.col(STEPS).cast(pl.List(STEP)))
-
-
-def moves_of(moved: Mapping[int, Standing]) -> pl.DataFrame:
-    """Rows moved by quotas applied to `Standing`s (`population.apply_quota`), as `apply_quotas` gives them."""
-    rows = [{ROW: row, GRADE: s.grade, STEPS: [step_row(x) for x in s.steps]} for row, s in moved.items() if s.steps]
-    return pl.DataFrame(rows, schema={ROW: pl.Int64, GRADE: pl.String, STEPS: pl.List(STEP)})
 
 
 def step_row(step: GradeStep) -> dict[str, Any]:

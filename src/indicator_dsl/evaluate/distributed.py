@@ -8,10 +8,11 @@ machines:
    the worker's disk; a worker forked from a process that holds the model finds it built,
    `keep`) and scores its partition with the columnar plan up to the quotas
    (`ColumnarScorer.first_pass`); the first pass stays in the worker's memory (a future);
-2. the workers send only the standings of their graded rows (total, grade, pinned, group)
-   as a small table, and the client applies every quota to all of them at once
-   (`population.apply_quota`, the same code as a single-process batch, one quota group at
-   a time), which gives the rows each quota moved;
+2. the workers send only the standings the quotas need (`columnar_standings`): total,
+   grade, pinned and groups of the graded rows a quota ranks or moves, as a small table, and
+   the number of the other graded rows in each quota group; the client applies every quota
+   to all of them at once (`columnar_quotas.apply_quotas`, as a single process does), which
+   gives the rows each quota moved;
 3. a finishing map, run where each first pass is: the partition's results, with the moved
    rows' grades and steps, written as `out/part-NNNNN.parquet`.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,9 +32,8 @@ import polars as pl
 
 from ..semantics.arithmetic import EXACT
 from .columnar import ColumnarScorer, FirstPass
+from .columnar_standings import Standings, combined
 from .tables import ROW
-
-PART = "__partition"  # which partition (or slice) a standing is of
 
 
 class Recipe(Protocol):
@@ -68,28 +69,24 @@ def _scorer(origin: Recipe) -> ColumnarScorer:
     return scorer
 
 
-def standings_table(scorer: ColumnarScorer, first: FirstPass, partition: int) -> pl.DataFrame:
-    """What the quotas read of a partition's graded rows, one row each (`standings_frame`),
-    with its partition (`PART`)."""
-    return scorer.standings_frame(first).with_columns(pl.lit(partition, dtype=pl.Int64).alias(PART))
-
-
 SHIFT = 40  # a row's key across partitions: its partition above bit 40, its row below
 
 
-def moves(plan: Any, tables: Sequence[pl.DataFrame], partitions: int) -> list[pl.DataFrame]:
+def moves(plan: Any, parts: Sequence[Standings]) -> list[pl.DataFrame]:
     """Every quota applied to the standings of all partitions at once (`columnar_quotas`): the
     rows moved, by partition (`ROW`, final grade, quota steps)."""
     from .columnar_quotas import apply_quotas
 
-    if not tables:
+    if not parts:
         return []
-    table = pl.concat(tables, how="vertical_relaxed")
-    keyed = table.with_columns((pl.col(PART) * (1 << SHIFT) + pl.col(ROW)).alias(ROW)).drop(PART)
-    moved = apply_quotas(plan.quotas, [g.name for g in plan.grades], keyed)
+    keyed = [
+        replace(part, rows=part.rows.with_columns(pl.col(ROW) + (number << SHIFT))) for number, part in enumerate(parts)
+    ]
+    every = combined(keyed)
+    moved = apply_quotas(plan.quotas, [g.name for g in plan.grades], every.rows, every.counts)
     part = pl.col(ROW) // (1 << SHIFT)
     row = pl.col(ROW) % (1 << SHIFT)
-    return [moved.filter(part == p).with_columns(row.alias(ROW)) for p in range(partitions)]
+    return [moved.filter(part == p).with_columns(row.alias(ROW)) for p in range(len(parts))]
 
 
 def first_pass(origin: Recipe, path: str) -> FirstPass:
@@ -98,8 +95,8 @@ def first_pass(origin: Recipe, path: str) -> FirstPass:
     return scorer.first_pass(scorer.read_table(path))
 
 
-def standings(origin: Recipe, partition: int, first: FirstPass) -> pl.DataFrame:
-    return standings_table(_scorer(origin), first, partition)
+def standings(origin: Recipe, first: FirstPass) -> Standings:
+    return _scorer(origin).standings(first)
 
 
 def finish_results(scorer: ColumnarScorer, first: FirstPass, moved: pl.DataFrame) -> pl.DataFrame:
@@ -128,8 +125,8 @@ def evaluate_dask(model: Any, paths: Sequence[str | Path], out: str | Path, clie
     files = [str(Path(p).resolve()) for p in paths]
     count = len(files)
     firsts = client.map(first_pass, [origin] * count, files, pure=False)
-    tables = client.gather(client.map(standings, [origin] * count, range(count), firsts, pure=False))
-    moved = moves(model.engine.plan, tables, count)
+    parts = client.gather(client.map(standings, [origin] * count, firsts, pure=False))
+    moved = moves(model.engine.plan, parts)
     Path(out).mkdir(parents=True, exist_ok=True)
     counts = client.map(finish, [origin] * count, range(count), firsts, moved, [str(out)] * count, pure=False)
     written = int(sum(client.gather(counts)))

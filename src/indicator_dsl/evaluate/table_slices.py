@@ -22,7 +22,8 @@ from typing import Any
 import polars as pl
 
 from .columnar import ColumnarScorer, FirstPass
-from .distributed import finish_results, moves, standings_table
+from .columnar_standings import Standings
+from .distributed import finish_results, moves
 
 SLICE_ABOVE = 1_000_000  # `ind eval` scores a Parquet table of more records than this in slices
 SLICE_ROWS = 125_000  # of this many records
@@ -76,15 +77,15 @@ def evaluate_slices(model: Any, path: str | Path, out: str | Path, rows: int = S
     target = Path(out)
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        tables: list[pl.DataFrame] = []
+        standings: list[Standings] = []
         firsts: list[FirstPass] = []
         for number, table in enumerate(slices(path, rows)):
             first = _kept(scorer, scorer.first_pass(table))
-            tables.append(standings_table(scorer, first, number))
+            standings.append(scorer.standings(first))
             first.fast.write_parquet(scratch / f"{number:06d}.parquet", compression="lz4")
             firsts.append(replace(first, fast=pl.DataFrame()))
-        moved = moves(scorer.engine.plan, tables, len(firsts))
-        del tables
+        moved = moves(scorer.engine.plan, standings)
+        del standings
         written = Written(0, 0)
         with temporary(target) as part:
             writer: pq.ParquetWriter | None = None
