@@ -189,7 +189,7 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
         initargs=(os.getpid(), stop, inherited, model.origin, model.sha256, sheets),
     )
     _widen_pipes(executor)
-    pool = Pool(executor, stop, window=4 * (workers - 1))
+    pool = Pool(executor, stop, workers)
     try:
         pool.start()
         yield pool
@@ -276,9 +276,10 @@ def _taken_back(waiting: deque[_Sent[J] | _Done[T]], here: Callable[[J], T]) -> 
 class Pool:
     """Jobs for the workers, results in the order the jobs were given."""
 
-    def __init__(self, executor: ProcessPoolExecutor, stop: EventType, window: int) -> None:
-        self.executor, self.stop, self.window = executor, stop, window
-        self.processes = window // 4 + 1  # the workers and this process
+    def __init__(self, executor: ProcessPoolExecutor, stop: EventType, processes: int) -> None:
+        self.executor, self.stop = executor, stop
+        self.processes = processes  # the workers and this process
+        self.window = 4 * (processes - 1)  # jobs the workers may have in flight (`in_order`)
         # once released: the executor's own thread, which ends the workers, and the workers
         self.ending: threading.Thread | None = None
         self.ended: list[Any] = []
