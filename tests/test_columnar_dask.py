@@ -67,7 +67,8 @@ with cluster, client:
     threads = client.run(pl.thread_pool_size)
     origin = model.origin
     kept = client.run(lambda: origin in scoring._SCORERS)
-print(in_time, sorted(threads.values()), sorted(kept.values()))
+    stealing = "stealing" in cluster.scheduler.extensions
+print(in_time, sorted(threads.values()), sorted(kept.values()), stealing)
 """
 
 
@@ -78,7 +79,7 @@ def test_local_workers_are_forked_with_the_scorer_built_and_one_polars_thread_ea
         [sys.executable, "-c", FORKED_CLUSTER, str(BENCHMARK)], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[0] == "True [1, 1] [True, True]"
+    assert done.stdout.split("\n")[0] == "True [1, 1] [True, True] False"  # no work stealing either
 
 
 def test_local_workers_are_spawned_once_polars_has_its_thread_pool() -> None:
@@ -87,4 +88,4 @@ def test_local_workers_are_spawned_once_polars_has_its_thread_pool() -> None:
     )
     done = subprocess.run([sys.executable, "-c", started, str(BENCHMARK)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[0] == "True [1, 1] [False, False]"
+    assert done.stdout.split("\n")[0] == "True [1, 1] [False, False] False"

@@ -59,7 +59,8 @@ def pool_started() -> bool:
 
 def start(distributed: Any, model: Any, forkable: bool) -> tuple[Any, Any]:
     """A LocalCluster of two worker processes and a client of it; the workers forked when
-    `forkable` (`one_polars_thread` was in time) and polars' pool has not started."""
+    `forkable` (`one_polars_thread` was in time) and polars' pool has not started; its
+    scheduler steals no work (equal partitions, each finished where it was first scored)."""
     import dask
 
     from ..evaluate.distributed import keep
@@ -68,7 +69,10 @@ def start(distributed: Any, model: Any, forkable: bool) -> tuple[Any, Any]:
     if fork:
         keep(model)
     method = "fork" if fork else "spawn"
-    with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+    # no work stealing: a partition's finishing runs where its first pass stays, so a first
+    # pass stolen by the worker that was done first made it finish three partitions of four
+    settings = {"distributed.worker.multiprocessing-method": method, "distributed.scheduler.work-stealing": False}
+    with dask.config.set(settings):
         cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, env=ONE_POLARS_THREAD
         )
