@@ -28,7 +28,7 @@ from typing import Any
 
 import polars as pl
 
-from ..semantics.grading import quota_reason, quota_size, quota_step
+from ..semantics.grading import at_least_candidates, quota_reason, quota_size, quota_step
 from ..semantics.plan import QuotaInfo
 from ..semantics.trace import GradeStep
 from .tables import ROW
@@ -85,10 +85,10 @@ def _at_most(quota: QuotaInfo, grades: Sequence[str], group: str) -> tuple[pl.Ex
 
 def _at_least(quota: QuotaInfo, grades: Sequence[str], group: str) -> tuple[pl.Expr, str]:
     """Which rows an `at least` quota moves up into its highest grade."""
-    position = min(grades.index(g) for g in quota.grades)
+    above = at_least_candidates(quota, grades)
     holding = pl.col(GRADE).is_in(list(quota.grades)).sum().over(group).cast(pl.Int64)
     need = pl.col(_K) - holding
-    candidate = pl.col(GRADE).is_in(list(grades[:position])) & ~pl.col(PINNED)
+    candidate = pl.col(GRADE).is_in(above) & ~pl.col(PINNED)
     candidates = candidate.sum().over(group).cast(pl.Int64)
     at_or_below = pl.col(TOTAL).rank("max").over([group, candidate]).cast(pl.Int64)  # candidates <= mine
     below = pl.col(TOTAL).rank("min").over([group, candidate]).cast(pl.Int64) - 1  # candidates < mine
@@ -96,7 +96,7 @@ def _at_least(quota: QuotaInfo, grades: Sequence[str], group: str) -> tuple[pl.E
     if quota.ties == "demote":  # a total spanning places need-1 and need: every candidate at it moves
         tie = (candidate & (below <= need - 1) & (at_or_below >= need + 1)).any().over(group)
         moves = moves | (tie & (below <= need))
-    return candidate & (need > 0) & moves, grades[position]
+    return candidate & (need > 0) & moves, grades[len(above)]
 
 
 def apply_quotas(

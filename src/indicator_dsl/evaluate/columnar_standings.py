@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..semantics.grading import at_least_candidates
 from ..semantics.plan import QuotaInfo
 from .columnar_quotas import GRADE, OTHERS, group_column
 
@@ -38,7 +39,7 @@ def ranked_grades(quotas: Sequence[QuotaInfo], grades: Sequence[str]) -> set[str
     for quota in quotas:
         held.update(quota.grades)
         if quota.direction == "at least":
-            held.update(grades[: min(grades.index(g) for g in quota.grades)])
+            held.update(at_least_candidates(quota, grades))
     return held
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ..semantics.grading import at_least_moves, quota_reason, quota_size, quota_step
+from ..semantics.grading import at_least_candidates, at_least_moves, quota_reason, quota_size, quota_step
 from ..semantics.plan import QuotaInfo
 from ..semantics.relative import RelativeAward
 from ..semantics.trace import GradeStep
@@ -186,8 +186,7 @@ def _at_least(quota: QuotaInfo, grades: Sequence[str], members: list[Standing], 
     need = k - holding
     if need <= 0:
         return
-    position = min(grades.index(g) for g in quota.grades)
-    above = set(grades[:position])
+    above = at_least_candidates(quota, grades)
     candidates = sorted((s for s in members if s.grade in above and not s.pinned), key=lambda s: s.total)
     for s in candidates[: at_least_moves([s.total for s in candidates], need, quota.ties)]:
-        _move(s, grades[position], reason)
+        _move(s, grades[len(above)], reason)

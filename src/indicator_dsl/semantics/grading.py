@@ -217,6 +217,12 @@ def quota_size(quota: QuotaInfo, members: int) -> int:
     return k
 
 
+def at_least_candidates(quota: QuotaInfo, grades: Sequence[str]) -> list[str]:
+    """The grades an `at least` quota draws from: those above its highest grade on the ladder
+    `grades` (its candidates move down into that grade, `at_least_moves`)."""
+    return list(grades[: min(grades.index(g) for g in quota.grades)])
+
+
 def at_least_moves(totals: Sequence[Decimal], need: int, ties: Ties) -> int:
     """How many of the candidates of an `at least` quota move down into its grade: `totals`
     are theirs in ascending order, `need` = k minus the records already in the grade.
