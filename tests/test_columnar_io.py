@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 pl = pytest.importorskip("polars", reason="the columnar backend needs polars: pip install -e '.[columnar]'")
-pytest.importorskip("pyarrow", reason="the columnar backend needs pyarrow: pip install -e '.[columnar]'")
+pq = pytest.importorskip("pyarrow.parquet", reason="the columnar backend needs pyarrow: pip install -e '.[columnar]'")
 
 from benchmarks.records import (  # noqa: E402
     generate_party_gov_records,
@@ -199,3 +199,42 @@ def test_ind_eval_scores_a_large_parquet_table_in_slices(tmp_path: Path, monkeyp
     assert calls == [25]
     assert main(["eval", str(BENCHMARK), str(tmp_path / "r.jsonl"), "--out", str(tmp_path / "py.parquet")]) == 1
     assert json_rows(pl.read_parquet(tmp_path / "o.parquet")) == json_rows(pl.read_parquet(tmp_path / "py.parquet"))
+
+
+def test_slices_are_whole_row_groups_in_order_and_a_large_group_is_a_slice_of_its_own(tmp_path: Path) -> None:
+    table = _typed_with_text_category(_records_with_a_bad_row(300))
+    table.write_parquet(tmp_path / "r.parquet", row_group_size=40)  # seven groups of 40, one of 20
+    ranges = [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 70)]
+    assert ranges == [range(0, 80), range(80, 160), range(160, 240), range(240, 300)]
+    assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 30)][:2] == [range(0, 40), range(40, 80)]
+    assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 1000)] == [range(0, 300)]
+
+
+def test_a_slice_is_written_while_the_next_is_scored_and_a_failed_write_is_raised() -> None:
+    done: list[int] = []
+    with table_slices.Behind() as behind:
+        for number in range(5):
+            behind.put(done.append, number)
+    assert done == [0, 1, 2, 3, 4]
+
+    def fails(number: int) -> None:
+        raise OSError(f"disk full at {number}")
+
+    with pytest.raises(OSError, match="disk full at 0"), table_slices.Behind() as behind:
+        behind.put(fails, 0)
+        behind.put(done.append, 5)  # waits for the write before it, which failed
+    assert done == [0, 1, 2, 3, 4]
+    with pytest.raises(OSError, match="disk full at 1"), table_slices.Behind() as behind:
+        behind.put(fails, 1)  # the last write's error, raised on leaving the block
+
+
+def test_the_results_of_slices_keep_statistics_of_the_top_level_columns_only(tmp_path: Path) -> None:
+    records = _records_with_a_bad_row(120)
+    _typed_with_text_category(records).write_parquet(tmp_path / "r.parquet", row_group_size=40)
+    table_slices.evaluate_slices(_columnar(), tmp_path / "r.parquet", tmp_path / "out.parquet", rows=40)
+    meta = pq.ParquetFile(tmp_path / "out.parquet").metadata
+    assert meta.num_row_groups == 3
+    group = meta.row_group(0)
+    kept = {group.column(i).path_in_schema for i in range(group.num_columns) if group.column(i).is_stats_set}
+    assert {"id", "total", "grade"} <= kept
+    assert all("." not in path for path in kept)  # no field of a record or list

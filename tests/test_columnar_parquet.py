@@ -115,3 +115,17 @@ def test_a_query_reading_only_some_fields_of_a_list_reads_nothing_else(tmp_path:
     narrowed = ParquetTable(path).narrowed([pl.col("m").list.eval(pl.element().struct.field("a"))])
     assert isinstance(narrowed, pl.DataFrame)
     assert narrowed.to_dict(as_series=False) == {"m": [[{"a": 1}], [], [{"a": 3}]]}
+
+
+def test_a_slice_of_rows_reads_those_rows_narrowed_from_the_middle_of_a_row_group(tmp_path: Path) -> None:
+    records = generate_party_gov_records(60, seed=4)
+    path = _written(records, tmp_path / "records.parquet", party_gov_schema())  # row groups of 16
+    model = indicator_dsl.load(BENCHMARK, backend="columnar")
+    scorer = model.tables.scorer
+    whole = _narrowed(model, path)
+    part = ParquetTable(path, range(5, 41))  # from within the first group to within the third
+    exprs = conform_read(part.collect_schema(), scorer.types, scorer.root, scorer.expected, scorer.reads)
+    narrowed = part.narrowed(exprs)
+    assert isinstance(narrowed, pl.DataFrame)
+    assert narrowed.equals(whole.slice(5, 36))
+    assert part.lazy().collect()["id"].to_list() == [r["id"] for r in records[5:41]]

@@ -17,6 +17,8 @@ rows the Python backend scores, polars scans the whole file as before.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,13 +32,16 @@ Leaf = tuple[str, ...]  # a field's path: a column, then field names (lists are 
 
 @dataclass(frozen=True, slots=True)
 class ParquetTable:
-    """A Parquet file of records to score: scanned whole by polars (`lazy`), or read narrowed
-    to what a query reads (`narrowed`)."""
+    """A Parquet file of records to score, or the records `rows` of it (a slice, best whole row
+    groups: `row_groups`): scanned by polars (`lazy`), or read narrowed to what a query reads
+    (`narrowed`)."""
 
     path: Path
+    rows: range | None = None
 
     def lazy(self) -> pl.LazyFrame:
-        return pl.scan_parquet(self.path)
+        scan = pl.scan_parquet(self.path)
+        return scan if self.rows is None else scan.slice(self.rows.start, len(self.rows))
 
     def collect_schema(self) -> pl.Schema:
         return self.lazy().collect_schema()
@@ -71,22 +76,34 @@ class ParquetTable:
         return frame
 
     def read_leaves(self, columns: list[str]) -> Any:
-        """The Parquet `columns` (leaf paths) of every row group, as one Arrow table, read by
+        """The Parquet `columns` (leaf paths) of the table's rows, as one Arrow table, read by
         as many threads as polars has (pyarrow reads a row group on one)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        groups = pq.ParquetFile(str(self.path)).metadata.num_row_groups
-        workers = max(1, min(pl.thread_pool_size(), groups))
+        starts = row_groups(self.path)
+        rows = self.rows if self.rows is not None else range(starts[-1])
+        first = max(bisect.bisect_right(starts, rows.start) - 1, 0)
+        groups = range(first, max(bisect.bisect_left(starts, rows.stop), first + 1))
+        workers = max(1, min(pl.thread_pool_size(), len(groups)))
 
         def part(worker: int) -> Any:
             reader = pq.ParquetFile(str(self.path))
-            ids = range(worker * groups // workers, (worker + 1) * groups // workers)
+            ids = groups[worker * len(groups) // workers : (worker + 1) * len(groups) // workers]
             tables = [reader.read_row_group(i, columns=columns, use_threads=False) for i in ids]
             return pa.concat_tables(tables).combine_chunks()  # (a chunk per row group made the query slower)
 
         with ThreadPoolExecutor(workers) as pool:
-            return pa.concat_tables(list(pool.map(part, range(workers))))
+            read = pa.concat_tables(list(pool.map(part, range(workers))))
+        return read.slice(rows.start - starts[first], len(rows)) if self.rows is not None else read
+
+
+def row_groups(path: Path) -> list[int]:
+    """Where each row group of the Parquet file at `path` starts, and (last) its number of rows."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(str(path)).metadata
+    return list(itertools.accumulate((meta.row_group(i).num_rows for i in range(meta.num_row_groups)), initial=0))
 
 
 def leaves(dtype: Any, path: Leaf) -> Iterator[Leaf]:
