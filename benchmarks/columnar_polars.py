@@ -1,9 +1,11 @@
 """The columnar backend against the hand-written polars scorer, on the same Parquet records.
 
     python -m benchmarks.columnar_polars --sizes 100000 1000000 --end-to-end 1000000 --dask 1000000
+    python -m benchmarks.columnar_polars --sizes 1000000 --end-to-end 5000000 --folder records
 
 For each size, writes `size` records of the benchmark ruleset (`benchmarks/party_gov.ind`) to
-Parquet in chunks (`records.write_party_gov_parquet`, seed 1, no JSON step; kept in `--folder`
+Parquet in chunks (`records.write_party_gov_parquet`, seed 1, no JSON step; a multiple of 1,000,000
+above it is that file repeated with the ids made distinct, `records.repeat_parquet`; kept in `--folder`
 and reused when present, else a temporary folder), then in this one process, on that same file, times Parquet → results
 DataFrame for the hand-written scorer (`benchmarks/baseline_polars.py`, floats) and for
 `evaluate_table` (columnar, exact), prints their ratio and how many results of the hand-written
@@ -40,9 +42,10 @@ import polars as pl
 import indicator_dsl
 
 from .baseline_polars import score_parquet
-from .records import write_party_gov_parquet
+from .records import repeat_parquet, write_party_gov_parquet
 
 RULESET = Path(__file__).resolve().parent / "party_gov.ind"
+MILLION = 1_000_000
 HAND_WRITTEN_FILE_TO_FILE = (
     "import sys; from benchmarks.baseline_polars import score_parquet; "
     "score_parquet(sys.argv[1]).write_parquet(sys.argv[2])"
@@ -50,11 +53,16 @@ HAND_WRITTEN_FILE_TO_FILE = (
 
 
 def records_file(folder: Path, size: int) -> Path:
-    """The Parquet file of `size` records (seed 1), written once."""
+    """The Parquet file of `size` records (seed 1), written once; a multiple of 1,000,000 above
+    it is the 1,000,000-record file that many times, the ids made distinct (`repeat_parquet`:
+    generating 5,000,000 records would take over an hour here)."""
     path = folder / f"party_gov-{size}.parquet"
     if not path.exists():
         start = time.perf_counter()
-        write_party_gov_parquet(path, size, seed=1)
+        if size > MILLION and size % MILLION == 0:
+            repeat_parquet(records_file(folder, MILLION), size // MILLION, path)
+        else:
+            write_party_gov_parquet(path, size, seed=1)
         print(f"wrote {size} records to {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return path
 
