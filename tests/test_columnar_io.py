@@ -5,7 +5,10 @@ in no extra.)"""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -238,3 +241,51 @@ def test_the_results_of_slices_keep_statistics_of_the_top_level_columns_only(tmp
     kept = {group.column(i).path_in_schema for i in range(group.num_columns) if group.column(i).is_stats_set}
     assert {"id", "total", "grade"} <= kept
     assert all("." not in path for path in kept)  # no field of a record or list
+
+
+SLOWED_SLICES = """
+import sys, time
+from pathlib import Path
+from indicator_dsl.cli.main import run
+from indicator_dsl.evaluate import table_slices
+
+table_slices.SLICE_ABOVE, table_slices.SLICE_ROWS = 50, 20
+put = table_slices.Behind.put
+marks = Path(sys.argv[3])
+count = 0
+
+def slowed(self, write, *args):  # each write announced in a file of its own, then held
+    global count
+    count += 1
+    (marks / f"put-{count}").touch()
+    put(self, lambda *a: (time.sleep(0.1), write(*a)), *args)
+
+table_slices.Behind.put = slowed
+sys.argv = ["ind", "eval", sys.argv[1], sys.argv[2], "--backend", "columnar", "--out", sys.argv[4]]
+run()  # as the `ind` command: its signal handlers
+"""
+
+
+@pytest.mark.parametrize(("signum", "put"), [(signal.SIGTERM, 3), (signal.SIGINT, 23)])
+def test_a_signal_during_slices_leaves_no_scratch_and_keeps_the_output(tmp_path: Path, signum: int, put: int) -> None:
+    """Twenty slices of twenty records: puts 1-20 set first passes aside, 21-40 write results;
+    the signal lands while a write runs on the writer thread."""
+    _typed_with_text_category(generate_party_gov_records(400, seed=5)).write_parquet(
+        tmp_path / "r.parquet", row_group_size=20
+    )
+    marks, out = tmp_path / "marks", tmp_path / "out" / "results.parquet"
+    marks.mkdir()
+    out.parent.mkdir()
+    out.write_text("the previous results\n", encoding="utf-8")
+    command = [sys.executable, "-c", SLOWED_SLICES, str(BENCHMARK), str(tmp_path / "r.parquet"), str(marks), str(out)]
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (marks / f"put-{put}").exists():
+        assert run.poll() is None and time.monotonic() < deadline, run.communicate()
+        time.sleep(0.02)
+    run.send_signal(signum)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == (130 if signum == signal.SIGINT else 143), stderr
+    assert "Traceback" not in stderr
+    assert [p.name for p in out.parent.iterdir()] == ["results.parquet"]  # no scratch folder, no part file
+    assert out.read_text(encoding="utf-8") == "the previous results\n"
