@@ -211,6 +211,13 @@ def test_slices_are_whole_row_groups_in_order_and_a_large_group_is_a_slice_of_it
     assert ranges == [range(0, 80), range(80, 160), range(160, 240), range(240, 300)]
     assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 30)][:2] == [range(0, 40), range(40, 80)]
     assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 1000)] == [range(0, 300)]
+    ids = pl.DataFrame({"id": [f"B{i}" for i in range(80)]}).to_arrow()
+    with pq.ParquetWriter(tmp_path / "empty_groups.parquet", ids.schema) as writer:
+        for part in (ids.slice(0, 40), ids.slice(0, 0), ids.slice(40, 40), ids.slice(0, 0)):
+            writer.write_table(part)
+    assert pq.ParquetFile(tmp_path / "empty_groups.parquet").metadata.num_row_groups == 4
+    assert [t.rows for t in table_slices.slices(tmp_path / "empty_groups.parquet", 30)] == [range(0, 40), range(40, 80)]
+    assert [t.rows for t in table_slices.slices(tmp_path / "empty_groups.parquet", 1000)] == [range(0, 80)]
 
 
 def test_a_slice_is_written_while_the_next_is_scored_and_a_failed_write_is_raised() -> None:

@@ -57,7 +57,7 @@ def slices(path: str | Path, rows: int) -> Iterator[ParquetTable]:
     starts = row_groups(table)
     begin = 0
     for end in starts[1:]:
-        if end - begin >= rows or end == starts[-1]:
+        if end > begin and (end - begin >= rows or end == starts[-1]):  # (a row group may hold no row)
             yield ParquetTable(table, range(begin, end))
             begin = end
 
