@@ -168,10 +168,11 @@ def _typed_with_text_category(records: list[dict[str, Any]]) -> pl.DataFrame:
     return typed(records_frame(records), {**party_gov_schema(), "category": pl.String})
 
 
-def test_a_table_scored_in_slices_equals_it_scored_whole_quotas_across_slices(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [40, 300])  # slices of whole row groups; one row group cut in parts
+def test_a_table_scored_in_slices_equals_it_scored_whole_quotas_across_slices(tmp_path: Path, group: int) -> None:
     records = _records_with_a_bad_row(300)
     table = _typed_with_text_category(records)
-    table.write_parquet(tmp_path / "r.parquet", row_group_size=40)
+    table.write_parquet(tmp_path / "r.parquet", row_group_size=group)
     model = _columnar()
     whole = json_rows(model.evaluate_table(table))
     written = table_slices.evaluate_slices(model, tmp_path / "r.parquet", tmp_path / "out.parquet", rows=70)
@@ -211,6 +212,15 @@ def test_slices_are_whole_row_groups_in_order_and_a_large_group_is_a_slice_of_it
     assert ranges == [range(0, 80), range(80, 160), range(160, 240), range(240, 300)]
     assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 30)][:2] == [range(0, 40), range(40, 80)]
     assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 1000)] == [range(0, 300)]
+    table.write_parquet(tmp_path / "one_group.parquet", row_group_size=300)  # more than four slices: cut
+    assert [t.rows for t in table_slices.slices(tmp_path / "one_group.parquet", 70)] == [
+        range(0, 70),
+        range(70, 140),
+        range(140, 210),
+        range(210, 280),
+        range(280, 300),
+    ]
+    assert [t.rows for t in table_slices.slices(tmp_path / "one_group.parquet", 75)] == [range(0, 300)]
     ids = pl.DataFrame({"id": [f"B{i}" for i in range(80)]}).to_arrow()
     with pq.ParquetWriter(tmp_path / "empty_groups.parquet", ids.schema) as writer:
         for part in (ids.slice(0, 40), ids.slice(0, 0), ids.slice(40, 40), ids.slice(0, 0)):

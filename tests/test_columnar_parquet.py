@@ -117,15 +117,19 @@ def test_a_query_reading_only_some_fields_of_a_list_reads_nothing_else(tmp_path:
     assert narrowed.to_dict(as_series=False) == {"m": [[{"a": 1}], [], [{"a": 3}]]}
 
 
-def test_a_slice_of_rows_reads_those_rows_narrowed_from_the_middle_of_a_row_group(tmp_path: Path) -> None:
+def test_a_slice_of_whole_row_groups_is_read_narrowed_and_part_of_a_group_is_scanned(tmp_path: Path) -> None:
     records = generate_party_gov_records(60, seed=4)
     path = _written(records, tmp_path / "records.parquet", party_gov_schema())  # row groups of 16
     model = indicator_dsl.load(BENCHMARK, backend="columnar")
     scorer = model.tables.scorer
     whole = _narrowed(model, path)
+    exprs = conform_read(ParquetTable(path).collect_schema(), scorer.types, scorer.root, scorer.expected, scorer.reads)
+    groups = ParquetTable(path, range(16, 60))  # the second row group to the end
+    assert groups.groups() == range(1, 4)
+    narrowed = groups.narrowed(exprs)
+    assert isinstance(narrowed, pl.DataFrame) and narrowed.equals(whole.slice(16, 44))
     part = ParquetTable(path, range(5, 41))  # from within the first group to within the third
-    exprs = conform_read(part.collect_schema(), scorer.types, scorer.root, scorer.expected, scorer.reads)
-    narrowed = part.narrowed(exprs)
-    assert isinstance(narrowed, pl.DataFrame)
-    assert narrowed.equals(whole.slice(5, 36))
-    assert part.lazy().collect()["id"].to_list() == [r["id"] for r in records[5:41]]
+    assert part.groups() is None
+    scanned = part.narrowed(exprs)
+    assert isinstance(scanned, pl.LazyFrame)
+    assert scanned.collect()["id"].to_list() == [r["id"] for r in records[5:41]]

@@ -17,7 +17,6 @@ rows the Python backend scores, polars scans the whole file as before.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,9 +31,9 @@ Leaf = tuple[str, ...]  # a field's path: a column, then field names (lists are 
 
 @dataclass(frozen=True, slots=True)
 class ParquetTable:
-    """A Parquet file of records to score, or the records `rows` of it (a slice, best whole row
-    groups: `row_groups`): scanned by polars (`lazy`), or read narrowed to what a query reads
-    (`narrowed`)."""
+    """A Parquet file of records to score, or the records `rows` of it (a slice): scanned by
+    polars (`lazy`), or, when its rows are whole row groups, read narrowed to what a query
+    reads (`narrowed`)."""
 
     path: Path
     rows: range | None = None
@@ -46,18 +45,30 @@ class ParquetTable:
     def collect_schema(self) -> pl.Schema:
         return self.lazy().collect_schema()
 
+    def groups(self) -> range | None:
+        """The row groups that are the table's rows (every one of the file when no rows are
+        given); None when the rows start or end within a row group."""
+        starts = row_groups(self.path)
+        if self.rows is None:
+            return range(len(starts) - 1)
+        if self.rows.start not in starts or self.rows.stop not in starts:
+            return None
+        return range(starts.index(self.rows.start), starts.index(self.rows.stop))
+
     def narrowed(self, exprs: Sequence[pl.Expr]) -> pl.DataFrame | pl.LazyFrame:
-        """The columns and record fields `exprs` read, as a DataFrame; the whole file scanned
-        (a LazyFrame) when the narrowed read cannot stand for it. polars reads the columns
-        read whole (faster than pyarrow), pyarrow the leaves of the others, its row groups
-        shared among polars' threads."""
+        """The columns and record fields `exprs` read, as a DataFrame; the table scanned (a
+        LazyFrame) when the narrowed read cannot stand for it or its rows are part of a row
+        group (pyarrow reads whole row groups). polars reads the columns read whole (faster
+        than pyarrow), pyarrow the leaves of the others, its row groups shared among polars'
+        threads."""
         import pyarrow.parquet as pq
 
         schema = self.collect_schema()
         kept = needed(schema, exprs)
         parquet = pq.ParquetFile(str(self.path))
         paths = leaf_paths(schema, [parquet.schema.column(i).path for i in range(len(parquet.schema))])
-        if kept is None or paths is None or parquet.metadata.num_row_groups == 0:
+        groups = self.groups()
+        if kept is None or paths is None or not groups:
             return self.lazy()
         narrow, leaves = kept
         cut = [name for name, dtype in narrow.items() if dtype != schema[name]]
@@ -66,7 +77,7 @@ class ParquetTable:
         names = [name for name in narrow if name not in cut]
         with ThreadPoolExecutor(1) as pool:  # (polars reads while pyarrow does)
             whole = pool.submit(self.lazy().select(names).collect) if names else None
-            frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut]))
+            frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut], groups))
             assert isinstance(frame, pl.DataFrame)
             if whole is not None:
                 frame = whole.result().hstack(frame.get_columns())
@@ -75,16 +86,12 @@ class ParquetTable:
             return self.lazy()
         return frame
 
-    def read_leaves(self, columns: list[str]) -> Any:
-        """The Parquet `columns` (leaf paths) of the table's rows, as one Arrow table, read by
+    def read_leaves(self, columns: list[str], groups: range) -> Any:
+        """The Parquet `columns` (leaf paths) of the row `groups`, as one Arrow table, read by
         as many threads as polars has (pyarrow reads a row group on one)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        starts = row_groups(self.path)
-        rows = self.rows if self.rows is not None else range(starts[-1])
-        first = max(bisect.bisect_right(starts, rows.start) - 1, 0)
-        groups = range(first, max(bisect.bisect_left(starts, rows.stop), first + 1))
         workers = max(1, min(pl.thread_pool_size(), len(groups)))
 
         def part(worker: int) -> Any:
@@ -94,8 +101,7 @@ class ParquetTable:
             return pa.concat_tables(tables).combine_chunks()  # (a chunk per row group made the query slower)
 
         with ThreadPoolExecutor(workers) as pool:
-            read = pa.concat_tables(list(pool.map(part, range(workers))))
-        return read.slice(rows.start - starts[first], len(rows)) if self.rows is not None else read
+            return pa.concat_tables(list(pool.map(part, range(workers))))
 
 
 def row_groups(path: Path) -> list[int]:

@@ -8,12 +8,14 @@ columns the results read: figures, grading, the record fields the outcomes read)
 are applied to the standings of every slice at once (`distributed.moves`); then each slice is
 finished and written to `out` as a row group of one Parquet file, in the table's order. Each
 write runs on a thread of its own while the next slice is scored (`Behind`). Memory holds two
-slices and the standings, so it does not grow with the table but with `rows` or the largest
-row group (and a few hundred bytes per graded record).
+slices and the standings, so it does not grow with the table but with `rows` (a slice of
+whole row groups holds less than `CUT_ABOVE` + 1 times `rows`) and a few hundred bytes per
+graded record.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -32,6 +34,7 @@ from .distributed import finish_results, moves
 
 SLICE_ABOVE = 1_000_000  # `ind eval` scores a Parquet table of more records than this in slices
 SLICE_ROWS = 125_000  # of this many records
+CUT_ABOVE = 4  # a row group of more than this many slices is cut (`slices`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +54,20 @@ def parquet_rows(path: str | Path) -> int:
 
 def slices(path: str | Path, rows: int) -> Iterator[ParquetTable]:
     """The records of a Parquet file about `rows` at a time, in order: whole row groups, as many
-    as make `rows` or more (one group larger than `rows` is a slice of its own), so that each
-    slice is read narrowed to what the plan reads, as a whole file is (`columnar_parquet`)."""
+    as make `rows` or more, so that each slice is read narrowed to what the plan reads, as a
+    whole file is (`columnar_parquet`); a row group of more than `CUT_ABOVE` times `rows` is
+    cut into parts of `rows`, which polars scans (slower, but memory stays bounded)."""
     table = Path(path)
     starts = row_groups(table)
     begin = 0
-    for end in starts[1:]:
-        if end > begin and (end - begin >= rows or end == starts[-1]):  # (a row group may hold no row)
+    for start, end in itertools.pairwise(starts):
+        if end - start > CUT_ABOVE * rows:
+            if begin < start:
+                yield ParquetTable(table, range(begin, start))
+            for offset in range(start, end, rows):
+                yield ParquetTable(table, range(offset, min(offset + rows, end)))
+            begin = end
+        elif end > begin and (end - begin >= rows or end == starts[-1]):  # (a row group may hold no row)
             yield ParquetTable(table, range(begin, end))
             begin = end
 
