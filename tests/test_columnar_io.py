@@ -29,6 +29,7 @@ from benchmarks.records import (  # noqa: E402
 import indicator_dsl  # noqa: E402
 from indicator_dsl.cli.main import main  # noqa: E402
 from indicator_dsl.evaluate import table_slices  # noqa: E402
+from indicator_dsl.evaluate.columnar_parquet import ParquetTable  # noqa: E402
 from indicator_dsl.evaluate.columnar_results import json_rows  # noqa: E402
 from indicator_dsl.evaluate.table_files import typed, write_chunks  # noqa: E402
 from indicator_dsl.evaluate.tables import records_frame  # noqa: E402
@@ -208,26 +209,26 @@ def test_ind_eval_scores_a_large_parquet_table_in_slices(tmp_path: Path, monkeyp
 def test_slices_are_whole_row_groups_in_order_and_a_large_group_is_a_slice_of_its_own(tmp_path: Path) -> None:
     table = _typed_with_text_category(_records_with_a_bad_row(300))
     table.write_parquet(tmp_path / "r.parquet", row_group_size=40)  # seven groups of 40, one of 20
-    ranges = [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 70)]
+    ranges = [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 70, [])]
     assert ranges == [range(0, 80), range(80, 160), range(160, 240), range(240, 300)]
-    assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 30)][:2] == [range(0, 40), range(40, 80)]
-    assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 1000)] == [range(0, 300)]
+    assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 30, [])][:2] == [range(0, 40), range(40, 80)]
+    assert [t.rows for t in table_slices.slices(tmp_path / "r.parquet", 1000, [])] == [range(0, 300)]
     table.write_parquet(tmp_path / "one_group.parquet", row_group_size=300)  # more than four slices: cut
-    assert [t.rows for t in table_slices.slices(tmp_path / "one_group.parquet", 70)] == [
-        range(0, 70),
-        range(70, 140),
-        range(140, 210),
-        range(210, 280),
-        range(280, 300),
-    ]
-    assert [t.rows for t in table_slices.slices(tmp_path / "one_group.parquet", 75)] == [range(0, 300)]
+    exprs = _columnar().tables.scorer.conformed(ParquetTable(tmp_path / "one_group.parquet"))
+    cut = list(table_slices.slices(tmp_path / "one_group.parquet", 70, exprs))
+    assert [t.rows for t in cut] == [range(0, 70), range(70, 140), range(140, 210), range(210, 280), range(280, 300)]
+    read = [t.read for t in cut]  # read ahead, narrowed: no meeting's attendance
+    assert all(r is not None and "attendance" not in str(r.schema["meetings"]) for r in read)
+    assert pl.concat([r for r in read if r is not None])["id"].to_list() == table["id"].to_list()
+    assert [t.rows for t in table_slices.slices(tmp_path / "one_group.parquet", 75, exprs)] == [range(0, 300)]
     ids = pl.DataFrame({"id": [f"B{i}" for i in range(80)]}).to_arrow()
     with pq.ParquetWriter(tmp_path / "empty_groups.parquet", ids.schema) as writer:
         for part in (ids.slice(0, 40), ids.slice(0, 0), ids.slice(40, 40), ids.slice(0, 0)):
             writer.write_table(part)
     assert pq.ParquetFile(tmp_path / "empty_groups.parquet").metadata.num_row_groups == 4
-    assert [t.rows for t in table_slices.slices(tmp_path / "empty_groups.parquet", 30)] == [range(0, 40), range(40, 80)]
-    assert [t.rows for t in table_slices.slices(tmp_path / "empty_groups.parquet", 1000)] == [range(0, 80)]
+    empty = tmp_path / "empty_groups.parquet"
+    assert [t.rows for t in table_slices.slices(empty, 30, [])] == [range(0, 40), range(40, 80)]
+    assert [t.rows for t in table_slices.slices(empty, 1000, [])] == [range(0, 80)]
 
 
 def test_a_slice_is_written_while_the_next_is_scored_and_a_failed_write_is_raised() -> None:

@@ -134,8 +134,12 @@ class ColumnarScorer:
     def source(self, table: Table) -> tuple[pl.DataFrame | pl.LazyFrame, list[pl.Expr]]:
         """What the plan reads of `table` (a Parquet file narrowed to the columns its query
         reads, `columnar_parquet`), and the expressions that conform it (`conform_read`)."""
-        conformed = conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
+        conformed = self.conformed(table)
         return (table.narrowed(conformed) if isinstance(table, ParquetTable) else table), conformed
+
+    def conformed(self, table: Table) -> list[pl.Expr]:
+        """The expressions that read and conform the fields the plan reads of `table`."""
+        return conform_read(table.collect_schema(), self.types, self.root, self.expected, self.reads)
 
     def query(self, table: Table) -> pl.LazyFrame:
         """The plan over `table`: its fields conformed, every figure a scaled integer (Int64

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,25 @@ Leaf = tuple[str, ...]  # a field's path: a column, then field names (lists are 
 
 
 @dataclass(frozen=True, slots=True)
+class Narrowing:
+    """What a query reads of a Parquet file: its schema narrowed (`narrow`), the columns read
+    whole (`whole`) and the Parquet leaf paths of the columns narrowed (`leaves`)."""
+
+    narrow: pl.Schema
+    whole: list[str]
+    leaves: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ParquetTable:
     """A Parquet file of records to score, or the records `rows` of it (a slice): scanned by
     polars (`lazy`), or, when its rows are whole row groups, read narrowed to what a query
-    reads (`narrowed`)."""
+    reads (`narrowed`); a slice cut from a large row group (`batches`) holds what the query
+    reads of it, `read` ahead."""
 
     path: Path
     rows: range | None = None
+    read: pl.DataFrame | None = field(default=None, compare=False, repr=False)
 
     def lazy(self) -> pl.LazyFrame:
         scan = pl.scan_parquet(self.path)
@@ -55,36 +67,69 @@ class ParquetTable:
             return None
         return range(starts.index(self.rows.start), starts.index(self.rows.stop))
 
-    def narrowed(self, exprs: Sequence[pl.Expr]) -> pl.DataFrame | pl.LazyFrame:
-        """The columns and record fields `exprs` read, as a DataFrame; the table scanned (a
-        LazyFrame) when the narrowed read cannot stand for it or its rows are part of a row
-        group (pyarrow reads whole row groups). polars reads the columns read whole (faster
-        than pyarrow), pyarrow the leaves of the others, its row groups shared among polars'
-        threads."""
+    def narrowing(self, exprs: Sequence[pl.Expr]) -> Narrowing | None:
+        """What `exprs` read of the file; None when the narrowed read cannot stand for the
+        whole one, or leaves out only whole columns (polars' scan reads no others)."""
         import pyarrow.parquet as pq
 
         schema = self.collect_schema()
         kept = needed(schema, exprs)
         parquet = pq.ParquetFile(str(self.path))
         paths = leaf_paths(schema, [parquet.schema.column(i).path for i in range(len(parquet.schema))])
-        groups = self.groups()
-        if kept is None or paths is None or not groups:
-            return self.lazy()
+        if kept is None or paths is None:
+            return None
         narrow, leaves = kept
         cut = [name for name, dtype in narrow.items() if dtype != schema[name]]
-        if not cut:  # only whole columns left out: polars' scan reads no others
+        if not cut:
+            return None
+        whole = [name for name in narrow if name not in cut]
+        return Narrowing(narrow, whole, [paths[leaf] for leaf in leaves if leaf[0] in cut])
+
+    def narrowed(self, exprs: Sequence[pl.Expr]) -> pl.DataFrame | pl.LazyFrame:
+        """The columns and record fields `exprs` read, as a DataFrame; the table scanned (a
+        LazyFrame) when the narrowed read cannot stand for it or its rows are part of a row
+        group (pyarrow reads whole row groups). polars reads the columns read whole (faster
+        than pyarrow), pyarrow the leaves of the others, its row groups shared among polars'
+        threads."""
+        if self.read is not None:
+            return self.read
+        groups = self.groups()
+        narrowing = self.narrowing(exprs) if groups else None
+        if narrowing is None or not groups:
             return self.lazy()
-        names = [name for name in narrow if name not in cut]
         with ThreadPoolExecutor(1) as pool:  # (polars reads while pyarrow does)
-            whole = pool.submit(self.lazy().select(names).collect) if names else None
-            frame = pl.from_arrow(self.read_leaves([paths[leaf] for leaf in leaves if leaf[0] in cut], groups))
+            whole = pool.submit(self.lazy().select(narrowing.whole).collect) if narrowing.whole else None
+            frame = pl.from_arrow(self.read_leaves(narrowing.leaves, groups))
             assert isinstance(frame, pl.DataFrame)
             if whole is not None:
                 frame = whole.result().hstack(frame.get_columns())
-        frame = frame.select(list(narrow))
-        if frame.schema != narrow:  # (an Enum read back as Categorical, ...): polars reads it
-            return self.lazy()
-        return frame
+        read = _as_narrowed(frame, narrowing)
+        return self.lazy() if read is None else read
+
+    def batches(self, exprs: Sequence[pl.Expr], rows: int) -> Iterator[ParquetTable]:
+        """The table's rows (whole row groups) `rows` at a time, each with what `exprs` read of
+        it read ahead by pyarrow's batch reader, which reads a row group a part at a time
+        (polars' scan of a part of a row group decodes it from its start); scanned parts of
+        `rows` when the narrowed read cannot stand for the whole one."""
+        import pyarrow.parquet as pq
+
+        groups = self.groups()
+        assert groups is not None and self.rows is not None
+        narrowing = self.narrowing(exprs)
+        offset = self.rows.start
+        if narrowing is not None:
+            reader = pq.ParquetFile(str(self.path))
+            columns = [*narrowing.whole, *narrowing.leaves]
+            for batch in reader.iter_batches(batch_size=rows, row_groups=list(groups), columns=columns):
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)
+                read = _as_narrowed(frame, narrowing)
+                if read is None:  # (a type polars reads otherwise from pyarrow's batch)
+                    break
+                yield ParquetTable(self.path, range(offset, offset + frame.height), read)
+                offset += frame.height
+        for start in range(offset, self.rows.stop, rows):
+            yield ParquetTable(self.path, range(start, min(start + rows, self.rows.stop)))
 
     def read_leaves(self, columns: list[str], groups: range) -> Any:
         """The Parquet `columns` (leaf paths) of the row `groups`, as one Arrow table, read by
@@ -102,6 +147,13 @@ class ParquetTable:
 
         with ThreadPoolExecutor(workers) as pool:
             return pa.concat_tables(list(pool.map(part, range(workers))))
+
+
+def _as_narrowed(frame: pl.DataFrame, narrowing: Narrowing) -> pl.DataFrame | None:
+    """`frame` in the narrowed schema's order; None unless it is exactly that schema (an Enum
+    read back as Categorical, ...: then polars reads the table)."""
+    frame = frame.select(list(narrowing.narrow))
+    return frame if frame.schema == narrowing.narrow else None
 
 
 def row_groups(path: Path) -> list[int]:

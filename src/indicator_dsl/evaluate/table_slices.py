@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
@@ -52,11 +52,11 @@ def parquet_rows(path: str | Path) -> int:
     return int(pq.ParquetFile(str(path)).metadata.num_rows)
 
 
-def slices(path: str | Path, rows: int) -> Iterator[ParquetTable]:
+def slices(path: str | Path, rows: int, exprs: Sequence[pl.Expr]) -> Iterator[ParquetTable]:
     """The records of a Parquet file about `rows` at a time, in order: whole row groups, as many
-    as make `rows` or more, so that each slice is read narrowed to what the plan reads, as a
-    whole file is (`columnar_parquet`); a row group of more than `CUT_ABOVE` times `rows` is
-    cut into parts of `rows`, which polars scans (slower, but memory stays bounded)."""
+    as make `rows` or more, so that each slice is read narrowed to what the plan reads (its
+    `exprs`), as a whole file is (`columnar_parquet`); a row group of more than `CUT_ABOVE`
+    times `rows` is cut into parts of `rows`, read ahead a part at a time (`ParquetTable.batches`)."""
     table = Path(path)
     starts = row_groups(table)
     begin = 0
@@ -64,8 +64,7 @@ def slices(path: str | Path, rows: int) -> Iterator[ParquetTable]:
         if end - start > CUT_ABOVE * rows:
             if begin < start:
                 yield ParquetTable(table, range(begin, start))
-            for offset in range(start, end, rows):
-                yield ParquetTable(table, range(offset, min(offset + rows, end)))
+            yield from ParquetTable(table, range(start, end)).batches(exprs, rows)
             begin = end
         elif end > begin and (end - begin >= rows or end == starts[-1]):  # (a row group may hold no row)
             yield ParquetTable(table, range(begin, end))
@@ -140,7 +139,8 @@ def evaluate_slices(model: Any, path: str | Path, out: str | Path, rows: int = S
         standings: list[Standings] = []
         firsts: list[FirstPass] = []
         with Behind() as behind:
-            for number, table in enumerate(slices(path, rows)):
+            exprs = scorer.conformed(ParquetTable(Path(path)))
+            for number, table in enumerate(slices(path, rows, exprs)):
                 first = _kept(scorer, scorer.first_pass(table))
                 standings.append(scorer.standings(first))
                 aside = scratch / f"{number:06d}.parquet"
