@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,8 @@ class Narrowing:
 class ParquetTable:
     """A Parquet file of records to score, or the records `rows` of it (a slice): scanned by
     polars (`lazy`), or, when its rows are whole row groups, read narrowed to what a query
-    reads (`narrowed`); a slice cut from a large row group (`batches`) holds what the query
-    reads of it, `read` ahead."""
+    reads (`narrowed`); a slice (`ahead`, `batches`) can hold what the query reads of it, `read`
+    ahead."""
 
     path: Path
     rows: range | None = None
@@ -86,17 +86,20 @@ class ParquetTable:
         return Narrowing(narrow, whole, [paths[leaf] for leaf in leaves if leaf[0] in cut])
 
     def narrowed(self, exprs: Sequence[pl.Expr]) -> pl.DataFrame | pl.LazyFrame:
-        """The columns and record fields `exprs` read, as a DataFrame; the table scanned (a
-        LazyFrame) when the narrowed read cannot stand for it or its rows are part of a row
-        group (pyarrow reads whole row groups). polars reads the columns read whole (faster
-        than pyarrow), pyarrow the leaves of the others, its row groups shared among polars'
-        threads."""
+        """The columns and record fields `exprs` read, as a DataFrame (`read` ahead, if it was);
+        the table scanned (a LazyFrame) when the narrowed read cannot stand for it or its rows
+        are part of a row group (pyarrow reads whole row groups)."""
         if self.read is not None:
             return self.read
         groups = self.groups()
-        narrowing = self.narrowing(exprs) if groups else None
-        if narrowing is None or not groups:
+        if not groups or (narrowing := self.narrowing(exprs)) is None:
             return self.lazy()
+        return self.read_narrowed(narrowing, groups)
+
+    def read_narrowed(self, narrowing: Narrowing, groups: range) -> pl.DataFrame | pl.LazyFrame:
+        """What `narrowing` reads of the row `groups`: polars reads the columns read whole
+        (faster than pyarrow), pyarrow the leaves of the others, its row groups shared among
+        polars' threads; the table scanned when what they read is not the narrowed schema."""
         with ThreadPoolExecutor(1) as pool:  # (polars reads while pyarrow does)
             whole = pool.submit(self.lazy().select(narrowing.whole).collect) if narrowing.whole else None
             frame = pl.from_arrow(self.read_leaves(narrowing.leaves, groups))
@@ -106,16 +109,24 @@ class ParquetTable:
         read = _as_narrowed(frame, narrowing)
         return self.lazy() if read is None else read
 
-    def batches(self, exprs: Sequence[pl.Expr], rows: int) -> Iterator[ParquetTable]:
-        """The table's rows (whole row groups) `rows` at a time, each with what `exprs` read of
-        it read ahead by pyarrow's batch reader, which reads a row group a part at a time
-        (polars' scan of a part of a row group decodes it from its start); scanned parts of
-        `rows` when the narrowed read cannot stand for the whole one."""
+    def ahead(self, narrowing: Narrowing | None) -> ParquetTable:
+        """This table with what `narrowing` reads of it read now (`read`), when its rows are
+        whole row groups and the narrowed read stands for it; else itself, to be scanned."""
+        groups = self.groups()
+        if narrowing is None or not groups:
+            return self
+        read = self.read_narrowed(narrowing, groups)
+        return self if isinstance(read, pl.LazyFrame) else replace(self, read=read)
+
+    def batches(self, narrowing: Narrowing | None, rows: int) -> Iterator[ParquetTable]:
+        """The table's rows (whole row groups) `rows` at a time, each with what `narrowing`
+        reads of it read ahead by pyarrow's batch reader, which reads a row group a part at a
+        time (polars' scan of a part of a row group decodes it from its start); scanned parts
+        of `rows` when nothing can be narrowed or the narrowed read does not stand for it."""
         import pyarrow.parquet as pq
 
         groups = self.groups()
         assert groups is not None and self.rows is not None
-        narrowing = self.narrowing(exprs)
         offset = self.rows.start
         if narrowing is not None:
             reader = pq.ParquetFile(str(self.path))

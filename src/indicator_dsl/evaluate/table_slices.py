@@ -53,21 +53,23 @@ def parquet_rows(path: str | Path) -> int:
 
 
 def slices(path: str | Path, rows: int, exprs: Sequence[pl.Expr]) -> Iterator[ParquetTable]:
-    """The records of a Parquet file about `rows` at a time, in order: whole row groups, as many
-    as make `rows` or more, so that each slice is read narrowed to what the plan reads (its
-    `exprs`), as a whole file is (`columnar_parquet`); a row group of more than `CUT_ABOVE`
-    times `rows` is cut into parts of `rows`, read ahead a part at a time (`ParquetTable.batches`)."""
+    """The records of a Parquet file about `rows` at a time, in order, each read as it is taken
+    narrowed to what the plan reads (its `exprs`), as a whole file is (`columnar_parquet`;
+    what to read is found once for the file): whole row groups, as many as make `rows` or more;
+    a row group of more than `CUT_ABOVE` times `rows` is cut into parts of `rows`
+    (`ParquetTable.batches`)."""
     table = Path(path)
+    narrowing = ParquetTable(table).narrowing(exprs)
     starts = row_groups(table)
     begin = 0
     for start, end in itertools.pairwise(starts):
         if end - start > CUT_ABOVE * rows:
             if begin < start:
-                yield ParquetTable(table, range(begin, start))
-            yield from ParquetTable(table, range(start, end)).batches(exprs, rows)
+                yield ParquetTable(table, range(begin, start)).ahead(narrowing)
+            yield from ParquetTable(table, range(start, end)).batches(narrowing, rows)
             begin = end
         elif end > begin and (end - begin >= rows or end == starts[-1]):  # (a row group may hold no row)
-            yield ParquetTable(table, range(begin, end))
+            yield ParquetTable(table, range(begin, end)).ahead(narrowing)
             begin = end
 
 
