@@ -3,21 +3,19 @@
 `evaluate_slices(model, path, out, rows)` reads the table about `rows` records at a time
 (whole row groups, each slice read narrowed to the leaves the plan reads) and runs the steps
 of `distributed.evaluate_dask` in one process: each slice is scored up to the quotas
-(`ColumnarScorer.first_pass`) and its first pass kept (only the columns the results read:
-figures, grading, the record fields the outcomes read), in memory up to
-`memory_for_first_passes`, then set aside on disk beside `out`; the quotas are applied to the
-standings of every slice at once (`distributed.moves`); then each slice is finished and
-written to `out` as a row group of one Parquet file, in the table's order. Each write runs on
-a thread of its own while the next slice is scored (`Behind`). Memory holds two slices, the
-first passes kept (at most `KEPT_IN_MEMORY`) and the standings, so beyond that it does not
-grow with the table but with `rows` (a slice of whole row groups holds less than `CUT_ABOVE`
-+ 1 times `rows`) and a few hundred bytes per graded record.
+(`ColumnarScorer.first_pass`) and its first pass set aside on disk beside `out` (only the
+columns the results read: figures, grading, the record fields the outcomes read); the quotas
+are applied to the standings of every slice at once (`distributed.moves`); then each slice is
+finished and written to `out` as a row group of one Parquet file, in the table's order. Each
+write runs on a thread of its own while the next slice is scored (`Behind`). Memory holds two
+slices and the standings, so it does not grow with the table but with `rows` (a slice of
+whole row groups holds less than `CUT_ABOVE` + 1 times `rows`) and a few hundred bytes per
+graded record.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +35,6 @@ from .distributed import finish_results, moves
 SLICE_ABOVE = 1_000_000  # `ind eval` scores a Parquet table of more records than this in slices
 SLICE_ROWS = 125_000  # of this many records
 CUT_ABOVE = 4  # a row group of more than this many slices is cut (`slices`)
-KEPT_IN_MEMORY = 4 << 30  # bytes of first passes kept in memory at most (`memory_for_first_passes`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,17 +123,6 @@ def statistics(schema: Any) -> list[str]:
     return [f.name for f in schema if not any(test(f.type) for test in nested)]
 
 
-def memory_for_first_passes() -> int:
-    """Bytes of first passes a sliced run keeps in memory before it sets the others aside on
-    disk: `KEPT_IN_MEMORY`, or a quarter of the memory free now if that is less (none where
-    the system does not say)."""
-    try:
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 0
-    return min(KEPT_IN_MEMORY, free // 4)
-
-
 def evaluate_slices(model: Any, path: str | Path, out: str | Path, rows: int = SLICE_ROWS) -> Written:
     """Score the Parquet table at `path` `rows` records at a time, quotas across all of them,
     and write its results to the Parquet file `out` (a row group a slice), each slice's
@@ -154,20 +140,14 @@ def evaluate_slices(model: Any, path: str | Path, out: str | Path, rows: int = S
     try:
         standings: list[Standings] = []
         firsts: list[FirstPass] = []
-        aside: set[int] = set()  # the slices whose first pass is on disk
-        room = memory_for_first_passes()
         with Behind() as behind:
             exprs = scorer.conformed(ParquetTable(Path(path)))
             for number, table in enumerate(slices(path, rows, exprs)):
                 first = _kept(scorer, scorer.first_pass(table))
                 standings.append(scorer.standings(first))
-                room -= int(first.fast.estimated_size())
-                if room < 0:
-                    on_disk = scratch / f"{number:06d}.parquet"
-                    behind.put(partial(first.fast.write_parquet, compression="lz4", statistics=False), on_disk)
-                    aside.add(number)
-                    first = replace(first, fast=pl.DataFrame())
-                firsts.append(first)
+                aside = scratch / f"{number:06d}.parquet"
+                behind.put(partial(first.fast.write_parquet, compression="lz4", statistics=False), aside)
+                firsts.append(replace(first, fast=pl.DataFrame()))
         moved = moves(scorer.engine.plan, standings)
         del standings
         written = Written(0, 0)
@@ -176,8 +156,7 @@ def evaluate_slices(model: Any, path: str | Path, out: str | Path, rows: int = S
             try:
                 with Behind() as behind:
                     for number, first in enumerate(firsts):
-                        firsts[number] = replace(first, fast=pl.DataFrame())  # (freed once finished)
-                        fast = pl.read_parquet(scratch / f"{number:06d}.parquet") if number in aside else first.fast
+                        fast = pl.read_parquet(scratch / f"{number:06d}.parquet")
                         results = finish_results(scorer, replace(first, fast=fast), moved[number])
                         failed = int((results["errors"].list.len() > 0).sum())
                         written = Written(written.results + results.height, written.failed + failed)
