@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from decimal import Decimal
+from decimal import Decimal, Inexact, Rounded, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import SchemaValidator
+from pydantic_core import core_schema as cs
 from support import run_ind as ind
 
 import indicator_dsl
 from indicator_dsl.evaluate.inputs import YAML_ALIAS_VALUES, InputError, read_records
 from indicator_dsl.evaluate.results import RecordError, Result, RulesetRef
 from indicator_dsl.outputs.formats import as_table
-from indicator_dsl.semantics.records import QUOTE_LIMIT, DecimalField, IntField, python_names, quoted
+from indicator_dsl.semantics import records
+from indicator_dsl.semantics.records import DECIMAL_TEXT, QUOTE_LIMIT, DecimalField, IntField, python_names, quoted
 
 HOSTILE = Path(__file__).resolve().parent / "eval_fixtures" / "hostile"
 RULESET = HOSTILE / "hostile.ind"
@@ -289,3 +292,65 @@ def test_a_record_with_a_million_bad_items_gets_a_bounded_result() -> None:
     assert len(bad.errors) == 21
     assert (bad.errors[0].path, bad.errors[0].message) == ("scores[0]", "'x' is not a number")
     assert (bad.errors[-1].path, bad.errors[-1].message) == ("", "and 999,980 more problem(s)")
+
+
+# ---------------------------------------------------------------- the decimal rule, texts first and remembered
+
+# the decimal rule as it was before numeric texts were tried first and their Decimals remembered:
+# the reference every input must still meet (same value, same exponent, or refused alike)
+_FINITE = cs.decimal_schema(allow_inf_nan=False)
+_DECIMAL_AS_IT_WAS = SchemaValidator(
+    cs.union_schema(
+        [
+            cs.decimal_schema(strict=True, allow_inf_nan=False),
+            cs.chain_schema([cs.int_schema(strict=True), _FINITE]),
+            cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), _FINITE]),
+            cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), _FINITE]),
+        ],
+        mode="left_to_right",
+        custom_error_type="not_a_number",
+        custom_error_message="not a number",
+    )
+)
+
+
+def _outcome(validate: Any, value: Any) -> tuple[str, str]:
+    try:
+        read = validate(value)
+    except ValidationError as error:
+        return "refused", str([(e["type"], e["msg"]) for e in error.errors()])
+    return type(read).__name__, repr(read)
+
+
+_ANY_INPUT = st.one_of(
+    st.text(alphabet="0123456789.eE+- _\t\u0661\uff11", max_size=12),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.binary(max_size=4),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=400)
+@given(st.lists(_ANY_INPUT, min_size=1, max_size=6), st.integers(min_value=1, max_value=40), st.booleans())
+def test_the_decimal_rule_reads_every_input_as_it_did(values: list[Any], precision: int, trap_rounding: bool) -> None:
+    """Numeric texts are tried first and their Decimals remembered: every input, met once or
+    again, under any caller's decimal context, gives what the rule gave before."""
+    with localcontext() as context:
+        context.prec = precision
+        context.traps[Rounded] = context.traps[Inexact] = trap_rounding
+        for value in values + values:  # the second time, a text's Decimal is the remembered one
+            now, before = DECIMAL_ADAPTER.validate_python, _DECIMAL_AS_IT_WAS.validate_python
+            assert _outcome(now, value) == _outcome(before, value)
+
+
+def test_remembered_decimals_are_bounded_and_stay_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(records, "REMEMBERED_TEXTS", 3)
+    records.DECIMAL_TEXTS_SEEN.clear()
+    texts = [f"{n}.5" for n in range(10)]
+    for _ in range(2):
+        assert [DECIMAL_ADAPTER.validate_python(text) for text in texts] == [Decimal(text) for text in texts]
+        assert len(records.DECIMAL_TEXTS_SEEN) <= 3

@@ -8,7 +8,8 @@ line is read in one step by `json_records.JsonReader` where its reading agrees w
 rules, and by `json` then this validator where it might not.
 
 Coercion is refused where it would lie, inside pydantic-core (no Python callback per
-field): a date is a date object or a `YYYY-MM-DD` text, never a number; an int is an int
+field but one: the Decimal of a numeric text is remembered for the next record, `_remembered`):
+a date is a date object or a `YYYY-MM-DD` text, never a number; an int is an int
 or a text of digits, never a fraction or a bool; a decimal is read exactly from a
 Decimal, an int, a numeric text ("0.96", as CSV and exports carry it) or a float by its
 shortest repr, and NaN and Infinity are refused. Numbers written as text follow one
@@ -41,7 +42,7 @@ from pydantic import (
     create_model,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
 from typing_extensions import TypedDict
 
@@ -128,6 +129,35 @@ def _first_of(choices: list[CoreSchema | tuple[CoreSchema, str]], error_type: st
     return cs.union_schema(choices, mode="left_to_right", custom_error_type=error_type, custom_error_message=message)
 
 
+def _remembered(schema: CoreSchema, seen: dict[str, Any]) -> CoreSchema:
+    """`schema`, a validation of texts whose result depends on the text alone (a decimal's),
+    with its results remembered for the texts met most recently: a batch repeats the same few
+    rates many times, and pydantic-core's decimal validator costs a few microseconds a value.
+    A text not met before is validated by `schema` itself, so a remembered result is the one
+    `schema` gave (a Decimal is immutable, so records may share one); a text it refuses is
+    refused again each time. Up to REMEMBERED_TEXTS are kept in `seen`, then it starts afresh."""
+    validator = SchemaValidator(schema)
+
+    def validated(text: str) -> Any:
+        found = seen.get(text)
+        if found is None:
+            try:
+                found = validator.validate_python(text)
+            except ValidationError as error:  # this choice fails; the union reports its own error
+                raise ValueError(error.errors()[0]["msg"]) from None
+            if len(seen) >= REMEMBERED_TEXTS:
+                seen.clear()
+            seen[text] = found
+        return found
+
+    return cs.no_info_plain_validator_function(validated)
+
+
+REMEMBERED_TEXTS = 4096
+DECIMAL_TEXTS_SEEN: dict[str, Any] = {}  # the Decimals of numeric texts met most recently
+_DECIMAL_OF_TEXT = _remembered(cs.decimal_schema(allow_inf_nan=False), DECIMAL_TEXTS_SEEN)
+
+
 class _DateRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
@@ -139,11 +169,12 @@ class _DecimalRule:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         finite = cs.decimal_schema(allow_inf_nan=False)
+        numeric_text = cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT)
         return _first_of(
-            [
+            [  # texts first: the commonest input; each choice takes inputs of one type only, so order changes no result
+                cs.chain_schema([numeric_text, _DECIMAL_OF_TEXT]),
                 cs.decimal_schema(strict=True, allow_inf_nan=False),
                 cs.chain_schema([cs.int_schema(strict=True), finite]),
-                cs.chain_schema([cs.str_schema(strict=True, strip_whitespace=True, pattern=DECIMAL_TEXT), finite]),
                 cs.chain_schema([cs.float_schema(strict=True, allow_inf_nan=False), finite]),
             ],
             NOT_A_NUMBER,
