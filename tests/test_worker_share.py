@@ -6,6 +6,7 @@ some, the parent finishes first and must not give its results before the worker'
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -77,6 +78,29 @@ def test_results_waiting_for_a_slow_job_are_bounded() -> None:
     assert counts["most"] == 2 * pool.window + 1
 
 
+def test_a_batch_that_keeps_every_result_never_waits_for_a_slower_worker() -> None:
+    """With `kept` (a batch in memory, which keeps every result anyway) the parent goes on
+    taking jobs while the worker is busy, past the bound a stream keeps to."""
+    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
+    counts = {"taken": 0, "given": 0, "most": 0}
+
+    def jobs() -> Iterator[int]:
+        for number in range(100):
+            counts["taken"] += 1
+            counts["most"] = max(counts["most"], counts["taken"] - counts["given"])
+            yield number
+
+    def here(number: int) -> Square:
+        return "parent", os.getpid(), number * number
+
+    with worker_pool(model, 2, None) as pool:
+        for _, _, square in pool.in_order(jobs(), here, _slow_square, lambda n: (n,), lambda m: m, kept=True):
+            assert square == counts["given"] ** 2
+            counts["given"] += 1
+    assert counts["given"] == 100
+    assert counts["most"] > 2 * pool.window + 1
+
+
 def test_the_pipes_to_and_from_the_workers_are_widened() -> None:
     """A range's results (about a megabyte) go to the parent in one write, not in 64 KB pieces
     that each wait for the parent's reading thread."""
@@ -104,6 +128,46 @@ def test_jobs_no_worker_has_started_are_taken_back_at_the_end() -> None:
     by_worker = [n for n, (who, _, _) in enumerate(done) if who == "worker"]
     assert by_worker == [n for n in range(4) if n not in here_took]  # each job done once
     assert set(range(4)) & set(here_took)  # a job first given to the worker, taken back
+
+
+# the worker's first job has started; it may end
+STARTED, HELD = (multiprocessing.get_context("fork").Event() for _ in "ab") if workers.inherits() else (None, None)
+
+
+def _held_square(number: int) -> Square:
+    """The worker's first job lasts until the parent has taken back the second (or 10 s)."""
+    if number == 0 and STARTED is not None and HELD is not None:
+        STARTED.set()
+        HELD.wait(10)
+    return "worker", os.getpid(), number * number
+
+
+def test_jobs_already_in_a_workers_queue_are_taken_back_too() -> None:
+    """The executor moves the next two jobs into the busy worker's queue, where their futures
+    no longer cancel: the parent claims them back (`Claims`) and the worker skips them. Job 0
+    ends only once the parent has squared job 1 itself, so the worker never starts 1 or 2;
+    the parent squares its own jobs once the worker has started job 0."""
+    assert STARTED is not None and HELD is not None
+    STARTED.clear()
+    HELD.clear()
+    model = indicator_dsl.load(ROOT / "benchmarks" / "party_gov.ind")
+    here_took: list[int] = []
+
+    def here(number: int) -> Square:
+        here_took.append(number)
+        if number == 4:
+            assert STARTED.wait(10)
+        if number == 1:
+            HELD.set()
+        return "parent", os.getpid(), number * number
+
+    started = time.monotonic()
+    with worker_pool(model, 2, None) as pool:
+        done = list(pool.in_order(range(8), here, _held_square, lambda n: (n,), lambda message: message))
+    assert time.monotonic() - started < 8  # job 0 was let go by the parent, not by its timeout
+    assert [square for _, _, square in done] == [n * n for n in range(8)]
+    assert [n for n, (who, _, _) in enumerate(done) if who == "worker"] == [0]
+    assert sorted(here_took) == list(range(1, 8))
 
 
 @given(total=st.integers(0, 5000), size=st.integers(1, 600), least=st.integers(1, 100))

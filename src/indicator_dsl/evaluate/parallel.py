@@ -79,7 +79,8 @@ def evaluate_parallel(
 
     with collector_paused(), worker_pool(model, workers, sheets, items if inherit else None) as pool:
         jobs = ((*span, None) for span in spans(len(items), PART, LEAST)) if inherit else _sent_parts(records, items)
-        for part_entries, part_standings, part_attributes in pool.in_order(jobs, here, _worker_part, sent, read):
+        parts = pool.in_order(jobs, here, _worker_part, sent, read, kept=True)
+        for part_entries, part_standings, part_attributes in parts:
             entries += part_entries
             standings += part_standings
             attributes += part_attributes
@@ -115,7 +116,8 @@ def _refinish_moved(
     def read(message: Any) -> list[Entry]:
         return _entries(unpacked(message), trace)
 
-    for part, part_entries in zip(parts, pool.in_order(parts, here, _worker_refinish, sent, read), strict=True):
+    redone = pool.in_order(parts, here, _worker_refinish, sent, read, kept=True)
+    for part, part_entries in zip(parts, redone, strict=True):
         for index, entry in zip(part, part_entries, strict=True):
             entries[index] = entry
 

@@ -61,6 +61,9 @@ STOP_GRACE_SECONDS = 5.0
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 REDO_PART = 50  # records a quota moved, scored again per job
 PIPE_BYTES = 1 << 20  # room asked for in each pipe to and from the workers
+CLAIM_SLOTS = 1024  # jobs the claim table tells apart: far more than are ever given out at once
+CLAIM_WAIT_SECONDS = 1.0  # a claim not settled by then changes nothing (a process died holding the lock)
+FREE, STARTED, TAKEN = 0, 1, 2  # a job's state in the claim table
 # the start method of worker processes: the platform's fork where it has one (None: its default)
 START_METHOD: str | None = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
 T = TypeVar("T")
@@ -100,6 +103,7 @@ class WorkerState:
     sheets: Sheets = None
     items: Sequence[Any] | None = None
     stop: EventType | None = None
+    claims: Claims | None = None
     setup_error: str = ""
 
 
@@ -109,6 +113,7 @@ STATE = WorkerState()
 def _init_worker(
     parent: int,
     stop: EventType,
+    claims: Claims,
     inherited: tuple[Portable, Sequence[Any] | None] | None,
     origin: Recipe,
     sha256: str,
@@ -122,7 +127,7 @@ def _init_worker(
     threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     gc.disable()  # a worker's collector runs between jobs (`collected`), never inside one
     keep_freed_memory()  # a worker's messages are megabyte buffers, one after another
-    STATE.stop, STATE.sheets = stop, sheets
+    STATE.stop, STATE.sheets, STATE.claims = stop, sheets, claims
     if inherited is not None:
         STATE.model, STATE.items = inherited
         return
@@ -178,6 +183,7 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
     exception stops them at once."""
     context = multiprocessing.get_context(START_METHOD)
     stop = context.Event()
+    claims = Claims(context)
     inherited = (model, items) if inherits() else None
     if inherited is not None:
         for engine in model.engines.values():
@@ -186,10 +192,10 @@ def worker_pool(model: Portable, workers: int, sheets: Sheets, items: Sequence[A
         max_workers=workers - 1,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(os.getpid(), stop, inherited, model.origin, model.sha256, sheets),
+        initargs=(os.getpid(), stop, claims, inherited, model.origin, model.sha256, sheets),
     )
     _widen_pipes(executor)
-    pool = Pool(executor, stop, workers)
+    pool = Pool(executor, stop, workers, claims)
     try:
         pool.start()
         yield pool
@@ -212,10 +218,10 @@ def redo_parts(positions: Iterable[int], processes: int = 1) -> list[tuple[int, 
 def spans(total: int, size: int, least: int) -> Iterator[tuple[int, int]]:
     """`range(total)` cut into jobs, as (start, stop): `size` long, then, once less than four
     jobs' worth remains, a quarter of what remains, never under `least` (a remainder under
-    `least` joins the job before it). When the jobs run out, a worker may still hold the two
-    it was handed last, which this process cannot take back (`Pool.in_order`); shrinking them
-    lets the processes finish nearly together instead of this one waiting most of two full
-    jobs."""
+    `least` joins the job before it). When the jobs run out, a worker may still be doing the
+    one it started last, which this process cannot take back (`Pool.in_order` takes back the
+    rest); shrinking them lets the processes finish nearly together instead of this one
+    waiting most of a full job."""
     start = 0
     while start < total:
         stop = start + min(size, max(least, (total - start) // 4))
@@ -244,6 +250,57 @@ def _ready() -> None:
     worker_model()
 
 
+class Claims:
+    """Who does each job given to the workers. The executor hands a worker its next jobs
+    ahead of time (two with one worker), where they can no longer be cancelled; at the end of
+    a run this process would wait for them while it has nothing left to do. So each job given
+    out is numbered (`number`), a worker marks it started when it takes it (`start`), and this
+    process may take back one that no worker has started (`take`): the worker then skips it.
+    The marks live in shared memory, CLAIM_SLOTS jobs apart, behind one lock; a mark not made
+    within CLAIM_WAIT_SECONDS (a process died holding the lock) changes nothing, and at worst
+    a job is done twice, its result read once."""
+
+    def __init__(self, context: Any) -> None:
+        self.lock = context.Lock()
+        self.slots = context.RawArray("b", CLAIM_SLOTS)
+        self.given = 0  # jobs numbered so far, in the process that gives them out
+
+    def number(self) -> int:
+        """The next job's number, its mark cleared (no worker sees the job before it is given)."""
+        number, self.given = self.given, self.given + 1
+        self.slots[number % CLAIM_SLOTS] = FREE
+        return number
+
+    def start(self, number: int) -> bool:
+        """In a worker: mark the job started; False when this process has taken it back."""
+        self._mark(number, STARTED, allowed=(FREE,))
+        return bool(self.slots[number % CLAIM_SLOTS] != TAKEN)  # once started, never taken
+
+    def take(self, number: int) -> bool:
+        """Take back a job no worker has started: True when it is now this process's to do."""
+        return self._mark(number, TAKEN, allowed=(FREE,))
+
+    def _mark(self, number: int, state: int, allowed: tuple[int, ...]) -> bool:
+        if not self.lock.acquire(timeout=CLAIM_WAIT_SECONDS):
+            return False
+        try:
+            slot = number % CLAIM_SLOTS
+            if self.slots[slot] not in allowed:
+                return False
+            self.slots[slot] = state
+            return True
+        finally:
+            self.lock.release()
+
+
+def _claimed(number: int, work: Callable[..., Any], *args: Any) -> Any:
+    """A job in a worker, done unless this process has taken it back (then None, unread)."""
+    claims = STATE.claims
+    if claims is not None and not claims.start(number):
+        return None
+    return work(*args)
+
+
 _END = object()  # no job left
 
 
@@ -256,18 +313,20 @@ class _Done(Generic[T]):
 
 @dataclass(slots=True)
 class _Sent(Generic[J]):
-    """A job given to the workers, with the future of its message."""
+    """A job given to the workers, with the future of its message and its number (`Claims`)."""
 
     future: Future[Any]
     job: J
+    number: int
 
 
-def _taken_back(waiting: deque[_Sent[J] | _Done[T]], here: Callable[[J], T]) -> bool:
-    """Take back the last job in `waiting` that no worker has started (its future cancels)
-    and do it in this process; False when every job given out has started."""
+def _taken_back(waiting: deque[_Sent[J] | _Done[T]], here: Callable[[J], T], claims: Claims) -> bool:
+    """Take back the last job in `waiting` that no worker has started (its future cancels, or
+    it is claimed back from a worker's queue) and do it in this process; False when every job
+    given out has started."""
     for index in range(len(waiting) - 1, -1, -1):
         entry = waiting[index]
-        if isinstance(entry, _Sent) and entry.future.cancel():
+        if isinstance(entry, _Sent) and (entry.future.cancel() or claims.take(entry.number)):
             waiting[index] = _Done(here(entry.job))
             return True
     return False
@@ -276,8 +335,8 @@ def _taken_back(waiting: deque[_Sent[J] | _Done[T]], here: Callable[[J], T]) -> 
 class Pool:
     """Jobs for the workers, results in the order the jobs were given."""
 
-    def __init__(self, executor: ProcessPoolExecutor, stop: EventType, processes: int) -> None:
-        self.executor, self.stop = executor, stop
+    def __init__(self, executor: ProcessPoolExecutor, stop: EventType, processes: int, claims: Claims) -> None:
+        self.executor, self.stop, self.claims = executor, stop, claims
         self.processes = processes  # the workers and this process
         self.window = 4 * (processes - 1)  # jobs the workers may have in flight (`in_order`)
         # once released: the executor's own thread, which ends the workers, and the workers
@@ -331,14 +390,18 @@ class Pool:
         there: Callable[..., Any],
         sent: Callable[[J], tuple[Any, ...]],
         read: Callable[[Any], T],
+        *,
+        kept: bool = False,
     ) -> Iterator[T]:
         """Each job's result, in the jobs' order. The workers take jobs (`there(*sent(job))`,
         whose message `read` turns into a result) while they have fewer than `window` in
         flight; otherwise this process takes the next job itself (`here(job)`), since on a
         machine with a core for each process it would only wait. Once every job is given out,
-        it takes back the last ones no worker has started and does them itself rather than
-        wait. At most `2 × window + 1` results wait for an earlier one, so memory stays
-        bounded however many jobs there are."""
+        it takes back the last ones no worker has started, even those already in a worker's
+        queue (`Claims`), and does them itself rather than wait. At most `2 × window + 1`
+        results wait for an earlier one, so memory stays bounded however many jobs there are;
+        unless the caller keeps every result anyway (`kept`, a batch in memory): then this
+        process never waits for a slower worker while jobs remain."""
         waiting: deque[_Sent[J] | _Done[T]] = deque()
         remaining = iter(jobs)
         exhausted = False
@@ -349,16 +412,18 @@ class Pool:
             if exhausted and not waiting:
                 return
             busy = sum(1 for entry in waiting if isinstance(entry, _Sent) and not entry.future.done())
-            if not exhausted and len(waiting) <= 2 * self.window:
+            if not exhausted and (kept or len(waiting) <= 2 * self.window):
                 job = next(remaining, _END)
                 if job is _END:
                     exhausted = True
                 elif busy < self.window:
-                    waiting.append(_Sent(self.submit(there, *sent(job)), job))  # type: ignore[arg-type]
+                    number = self.claims.number()
+                    future = self.submit(_claimed, number, there, *sent(job))  # type: ignore[arg-type]
+                    waiting.append(_Sent(future, job, number))  # type: ignore[arg-type]
                 else:
                     waiting.append(_Done(here(job)))  # type: ignore[arg-type]
                 continue
-            if exhausted and _taken_back(waiting, here):
+            if exhausted and _taken_back(waiting, here, self.claims):
                 continue
             head = waiting[0]
             assert isinstance(head, _Sent)
@@ -367,9 +432,12 @@ class Pool:
     def stop_now(self) -> None:
         """End the workers now: queued jobs are dropped, running ones cut short at the next record
         (a run that ends early has no use for them), and the pool shut down in order. A worker still
-        busy after STOP_GRACE_SECONDS (one record that takes that long) is killed."""
+        busy after STOP_GRACE_SECONDS (one record that takes that long) is killed. The executor's
+        own thread is waited for too: left running, it could close its wake-up pipe while Python's
+        exit wakes it (CPython 3.11's race, gh-125451), which printed an OSError after the run."""
         self.stop.set()
         processes = list((self.executor._processes or {}).values()) or self.ended  # no public handle
+        manager = self.ending or cast(threading.Thread | None, self.executor._executor_manager_thread)
         self.executor.shutdown(wait=False, cancel_futures=True)
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for process in processes:
@@ -377,6 +445,8 @@ class Pool:
             if process.is_alive():
                 process.kill()
                 process.join()
+        if manager is not None:
+            manager.join(timeout=STOP_GRACE_SECONDS)
 
 
 def packed(value: Any) -> Any:
