@@ -354,3 +354,12 @@ def test_remembered_decimals_are_bounded_and_stay_right(monkeypatch: pytest.Monk
     for _ in range(2):
         assert [DECIMAL_ADAPTER.validate_python(text) for text in texts] == [Decimal(text) for text in texts]
         assert len(records.DECIMAL_TEXTS_SEEN) <= 3
+
+
+def test_long_numeric_texts_are_read_but_not_remembered() -> None:
+    """A record may hold a numeric text of any length; the memory keeps only short ones."""
+    records.DECIMAL_TEXTS_SEEN.clear()
+    long_text = "1" * 100_000 + ".5"
+    assert DECIMAL_ADAPTER.validate_python(long_text) == Decimal(long_text)
+    assert DECIMAL_ADAPTER.validate_python("0.97") == Decimal("0.97")
+    assert list(records.DECIMAL_TEXTS_SEEN) == ["0.97"]

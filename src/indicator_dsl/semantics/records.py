@@ -135,7 +135,9 @@ def _remembered(schema: CoreSchema, seen: dict[str, Any]) -> CoreSchema:
     rates many times, and pydantic-core's decimal validator costs a few microseconds a value.
     A text not met before is validated by `schema` itself, so a remembered result is the one
     `schema` gave (a Decimal is immutable, so records may share one); a text it refuses is
-    refused again each time. Up to REMEMBERED_TEXTS are kept in `seen`, then it starts afresh."""
+    refused again each time. Up to REMEMBERED_TEXTS are kept in `seen`, then it starts afresh;
+    a text longer than REMEMBERED_LENGTH is validated each time and never kept, so what is
+    remembered stays small whatever a record holds."""
     validator = SchemaValidator(schema)
 
     def validated(text: str) -> Any:
@@ -145,6 +147,8 @@ def _remembered(schema: CoreSchema, seen: dict[str, Any]) -> CoreSchema:
                 found = validator.validate_python(text)
             except ValidationError as error:  # this choice fails; the union reports its own error
                 raise ValueError(error.errors()[0]["msg"]) from None
+            if len(text) > REMEMBERED_LENGTH:
+                return found
             if len(seen) >= REMEMBERED_TEXTS:
                 seen.clear()
             seen[text] = found
@@ -154,6 +158,7 @@ def _remembered(schema: CoreSchema, seen: dict[str, Any]) -> CoreSchema:
 
 
 REMEMBERED_TEXTS = 4096
+REMEMBERED_LENGTH = 40  # characters: a rate or an amount, not a hostile million digits
 DECIMAL_TEXTS_SEEN: dict[str, Any] = {}  # the Decimals of numeric texts met most recently
 _DECIMAL_OF_TEXT = _remembered(cs.decimal_schema(allow_inf_nan=False), DECIMAL_TEXTS_SEEN)
 
